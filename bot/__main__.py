@@ -1,0 +1,145 @@
+"""python -m bot: run | demo | web | export | db (SPEC §5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.config import Settings
+from bot.logging_setup import configure
+
+NO_TOKEN = """\
+No DISCORD_TOKEN is set, so Threadkeeper cannot connect to Discord.
+
+To get one:
+  1. Open https://discord.com/developers/applications and create an application.
+  2. Bot tab: Reset Token, copy it; turn on the Message Content and Server Members intents.
+  3. Put it in .env as DISCORD_TOKEN=... (see .env.example) and run `make run` again.
+
+Without a token, `python -m bot demo` plays the forum offline on a simulated Discord.
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m bot", description="Threadkeeper, a bbPress-style forum bot")
+    sub = root.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the bot against Discord (DISCORD_TOKEN)")
+    run.add_argument("--sync", action="store_true", help="sync the slash commands now")
+    sub.add_parser("demo", help="run the bot offline on a simulated Discord, then serve the archive")
+    web = sub.add_parser("web", help="serve the read-only web archive")
+    web.add_argument("--host")
+    web.add_argument("--port", type=int)
+    export = sub.add_parser("export", help="export without Discord")
+    export.add_argument("--format", choices=("json", "html", "markdown"), default="json")
+    export.add_argument("--guild", type=int, help="guild id (default: every guild, one file each)")
+    export.add_argument("--out", type=Path, help="output file or directory (default: stdout for one guild)")
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("migrate", help="apply schema migrations")
+    dbsub.add_parser("check", help="integrity check")
+    backup = dbsub.add_parser("backup", help="online backup to PATH")
+    backup.add_argument("path", type=Path)
+    return root
+
+
+def cmd_run(settings: Settings, sync: bool) -> int:
+    if not settings.discord_token:
+        print(NO_TOKEN)
+        return 0
+    from bot.app import create_bot
+
+    bot = create_bot(settings, sync_mode="always" if sync else "auto")
+    bot.run(settings.discord_token, log_handler=None)
+    return 0
+
+
+def _connect(settings: Settings) -> sqlite3.Connection:
+    if not settings.database_path.exists():
+        raise SystemExit(f"No database at {settings.database_path} (set DATABASE_PATH).")
+    conn = sqlite3.connect(settings.database_path)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None) -> int:
+    from bot.porting import export_json
+    from bot.storage import export as rows
+
+    if fmt != "json":
+        print(f"--format {fmt} is not available yet; use --format json.", file=sys.stderr)
+        return 2
+    conn = _connect(settings)
+    guilds = [guild] if guild is not None else rows.guild_ids(conn)
+    if guild is not None and guild not in rows.guild_ids(conn):
+        print(f"No guild {guild} in {settings.database_path}.", file=sys.stderr)
+        return 2
+    for guild_id in guilds:
+        document = export_json.build(conn, guild_id, include_deleted=True)
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        if out is None and len(guilds) == 1:
+            print(text)
+            continue
+        target = out or Path(".")
+        if len(guilds) > 1 or target.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            target = target / f"threadkeeper-{guild_id}.json"
+        target.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
+    from bot.storage.database import integrity_check, migrate
+
+    if what == "migrate":
+        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(settings.database_path, isolation_level=None)
+        applied = migrate(conn)
+        print("applied: " + ", ".join(applied) if applied else "the schema is up to date")
+        return 0
+    conn = _connect(settings)
+    if what == "check":
+        problems = integrity_check(conn)
+        if problems:
+            print(f"{settings.database_path}: CORRUPT", file=sys.stderr)
+            for problem in problems[:50]:
+                print("  " + problem, file=sys.stderr)
+            return 1
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        print(f"{settings.database_path}: ok (schema version {version})")
+        return 0
+    assert path is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = sqlite3.connect(path)
+    with target:
+        conn.backup(target)  # SQLite's online backup: consistent while the bot writes
+    target.close()
+    print(f"backed up {settings.database_path} to {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_dotenv()
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    configure(settings.log_level)
+    command = args.command or "run"
+    if command == "run":
+        return cmd_run(settings, getattr(args, "sync", False))
+    if command == "export":
+        return cmd_export(settings, args.format, args.guild, args.out)
+    if command == "db":
+        return cmd_db(settings, args.db_command, getattr(args, "path", None))
+    if command in ("demo", "web"):
+        print(f"`{command}` is not available in this version yet.", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Where Discord members meet forum roles: resolution and the runtime role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import ForumRoleCheckFailure
+from bot.roles import ForumRole, effective_role
+from bot.storage import members
+from bot.storage.database import Database
+from bot.storage.members import RoleInputs
+
+T = TypeVar("T")
+
+
+def is_owner_or_admin(member: discord.Member) -> bool:
+    return member.guild.owner_id == member.id or member.guild_permissions.administrator
+
+
+async def role_and_inputs(
+    db: Database, member: discord.Member | None, now: datetime, *, guild_id: int = 0, user_id: int = 0
+) -> tuple[ForumRole, RoleInputs]:
+    """The effective role (and the stored facts behind it) of a member.
+
+    ``member`` may be None for an author who has left the guild: then only stored
+    assignments and the guild's default role decide (pass ``guild_id`` and ``user_id``).
+    """
+    if member is not None:
+        guild_id, user_id = member.guild.id, member.id
+    role_ids = [r.id for r in member.roles] if member is not None else []
+    inputs = await db.run(members.role_inputs, guild_id, user_id, role_ids)
+    role = effective_role(
+        is_owner_or_admin=member is not None and is_owner_or_admin(member),
+        assignment=inputs.assignment,
+        mapped_roles=inputs.mapped,
+        default_role=inputs.default_role,
+        now=now,
+    )
+    return role, inputs
+
+
+async def member_role(db: Database, member: discord.Member, now: datetime) -> ForumRole:
+    role, _ = await role_and_inputs(db, member, now)
+    return role
+
+
+def _db(interaction: discord.Interaction) -> Database:
+    return interaction.client.db  # type: ignore[attr-defined, no-any-return]
+
+
+def requires(minimum: ForumRole) -> Callable[[T], T]:
+    """Runtime check on the forum role (Discord's default permissions only hide commands)."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+            raise app_commands.NoPrivateMessage()
+        role = await member_role(_db(interaction), interaction.user, interaction.created_at)
+        if role < minimum:
+            raise ForumRoleCheckFailure(
+                f"This command is for {minimum.display}s"
+                + (" and Keymasters" if minimum is ForumRole.MODERATOR else "")
+                + f"; your forum role is {role.display}."
+            )
+        return True
+
+    def decorator(func: Any) -> Any:
+        checked = app_commands.check(predicate)(func)
+        extras = getattr(checked, "__discord_app_commands_extras__", None)
+        target = checked
+        # Record the minimum role so the meta-test can prove every guarded command has it.
+        if isinstance(target, app_commands.Command):
+            target.extras["forum_role"] = minimum.key
+        else:
+            if extras is None:
+                extras = {}
+            extras["forum_role"] = minimum.key
+            target.__discord_app_commands_extras__ = extras  # type: ignore[attr-defined]
+        return checked
+
+    return decorator

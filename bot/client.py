@@ -1,0 +1,88 @@
+"""ForumBot: opens the database, loads the cogs, syncs commands when asked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Literal
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.recording import Recorder
+from bot.render.pager import PageButton, PageFn
+from bot.storage import kv
+from bot.storage.database import Database
+from bot.tree import ForumTree
+
+log = logging.getLogger(__name__)
+SyncMode = Literal["always", "auto", "never"]
+
+COGS = (
+    "cogs.recording",
+    "cogs.admin",
+    "cogs.forums",
+    "cogs.topics",
+)
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.default()
+    wanted.message_content = True  # privileged: posts are recorded with their text
+    wanted.members = True  # privileged: roles and display names of members
+    return wanted
+
+
+class ForumBot(commands.Bot):
+    def __init__(self, settings: Settings, *, sync_mode: SyncMode = "never") -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=ForumTree,
+            help_command=None,
+            # Nothing the bot sends pings anyone unless a call opts in explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=1000,
+        )
+        self.settings = settings
+        self.sync_mode: SyncMode = sync_mode
+        self.db = Database(settings.database_path, synchronous=settings.synchronous)
+        self.recorder = Recorder(self)
+        self.pagers: dict[str, PageFn] = {}
+
+    async def setup_hook(self) -> None:
+        await self.db.open(batch_size=self.settings.writer_batch_size)
+        for extension in COGS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(PageButton)
+        await self.sync_tree_if_needed()
+
+    def tree_hash(self) -> str:
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        blob = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def sync_tree_if_needed(self, *, force: bool = False) -> bool:
+        if self.sync_mode == "never" and not force:
+            return False
+        digest = self.tree_hash()
+        if not force and self.sync_mode == "auto" and await self.db.run(kv.get, "command_tree_hash") == digest:
+            return False
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        await self.db.transaction(kv.put, "command_tree_hash", digest)
+        log.info("synced the command tree (%s)", digest[:12])
+        return True
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self.db.is_open:
+                await self.db.close()

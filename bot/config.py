@@ -1,0 +1,38 @@
+"""Process settings. Per-guild forum settings live in the database, not here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the process needs; every field has a default."""
+
+    discord_token: str | None = None
+    database_path: Path = Path("data/threadkeeper.db")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    # Group commit of the recording path: at most this many rows per commit.
+    writer_batch_size: int = 100
+    # SQLite's synchronous pragma: NORMAL (default, safe in WAL) or FULL (power-loss durable).
+    synchronous: str = "NORMAL"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        guild = env.get("DEV_GUILD_ID", "").strip()
+        return cls(
+            discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
+            database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/threadkeeper.db"),
+            dev_guild_id=int(guild) if guild.isdigit() else None,
+            log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+            web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
+            web_port=int(env.get("WEB_PORT", "").strip() or 8080),
+            synchronous=(env.get("SQLITE_SYNCHRONOUS", "").strip() or "NORMAL").upper(),
+        )

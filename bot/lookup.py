@@ -1,0 +1,64 @@
+"""From what a member typed to a record of this guild (never another guild's)."""
+
+from __future__ import annotations
+
+from bot.errors import UserFacingError
+from bot.refs import ReferenceError_, parse_ref
+from bot.storage import posts, topics
+from bot.storage.database import Database
+from bot.storage.models import Post, Topic
+
+HIDDEN_TOPIC = ("deleted", "spam", "trash", "pending")
+
+
+def _not_found(text: str) -> UserFacingError:
+    shown = text.strip()[:40].replace("`", "'")
+    return UserFacingError(f"No topic or post `{shown}` in this server's forums. Check the number with `/topic list`.")
+
+
+async def resolve_topic(db: Database, guild_id: int, text: str, *, include_hidden: bool = False) -> Topic:
+    try:
+        ref = parse_ref(text)
+    except ReferenceError_ as error:
+        raise UserFacingError(str(error)) from None
+    if ref.guild_id is not None and ref.guild_id != guild_id:
+        raise UserFacingError("That link points to another server; use a topic of this server.")
+    topic: Topic | None = None
+    if ref.number is not None:
+        topic = await db.run(topics.containing_post_number, guild_id, ref.number)
+    elif ref.message_id is not None:
+        topic = await db.run(topics.containing_message, ref.message_id)
+    else:
+        snowflake = ref.channel_id if ref.channel_id is not None else ref.raw_id
+        assert snowflake is not None
+        topic = await db.run(topics.by_thread, snowflake) or await db.run(topics.containing_message, snowflake)
+    if topic is None or topic.guild_id != guild_id:
+        raise _not_found(text)
+    if topic.status in HIDDEN_TOPIC and not include_hidden:
+        raise UserFacingError(f"Topic #{topic.number} is not available (it is {topic.status}).")
+    return topic
+
+
+async def resolve_post(db: Database, guild_id: int, text: str) -> Post:
+    try:
+        ref = parse_ref(text)
+    except ReferenceError_ as error:
+        raise UserFacingError(str(error)) from None
+    if ref.guild_id is not None and ref.guild_id != guild_id:
+        raise UserFacingError("That link points to another server; use a post of this server.")
+    post: Post | None = None
+    if ref.number is not None:
+        post = await db.run(posts.by_number, guild_id, ref.number)
+    elif ref.message_id is not None:
+        post = await db.run(posts.by_message, ref.message_id)
+    else:
+        snowflake = ref.channel_id if ref.channel_id is not None else ref.raw_id
+        assert snowflake is not None
+        post = await db.run(posts.by_message, snowflake)
+        if post is None:
+            topic = await db.run(topics.by_thread, snowflake)
+            if topic is not None:
+                post = await db.run(posts.by_number, topic.guild_id, topic.number)
+    if post is None or post.guild_id != guild_id:
+        raise _not_found(text)
+    return post

@@ -1,0 +1,141 @@
+"""Discord-side enforcement: the forum channel's permission overwrites follow the roles.
+
+``plan`` is pure (ids and roles in, decisions out); ``apply`` talks to Discord.
+The bot owns two permissions on registered forums: Send Messages (start posts) and
+Send Messages in Threads (reply). Other permissions in the overwrites are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.roles import ForumRole
+
+if TYPE_CHECKING:
+    from bot.storage.database import Database
+
+POST_PERMISSIONS = ("send_messages", "send_messages_in_threads")
+
+
+@dataclass(frozen=True)
+class Plan:
+    roles: dict[int, bool | None]  # role id (the @everyone role included) -> allow/deny/neutral
+    members: dict[int, bool | None]
+
+
+def plan(
+    *,
+    everyone_id: int,
+    bot_id: int,
+    default_role: ForumRole,
+    rolemap: Mapping[int, ForumRole],
+    assignments: Mapping[int, ForumRole],
+) -> Plan:
+    roles: dict[int, bool | None] = {everyone_id: None if default_role.can_post else False}
+    for role_id, forum_role in rolemap.items():
+        roles[role_id] = forum_role.can_post
+    people: dict[int, bool | None] = {}
+    for user_id, forum_role in assignments.items():
+        if forum_role.can_post and not default_role.can_post:
+            people[user_id] = True
+        elif not forum_role.can_post:
+            people[user_id] = False
+    people[bot_id] = True
+    return Plan(roles=roles, members=people)
+
+
+def _with(overwrite: discord.PermissionOverwrite | None, value: bool | None) -> discord.PermissionOverwrite:
+    updated = discord.PermissionOverwrite(**dict(overwrite)) if overwrite else discord.PermissionOverwrite()
+    for name in POST_PERMISSIONS:
+        setattr(updated, name, value)
+    return updated
+
+
+def merge(
+    current: Mapping[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite],
+    wanted: Plan,
+    guild: discord.Guild,
+) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
+    """The channel's full overwrites after applying the plan to our two permissions."""
+    result: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {}
+    seen: set[int] = set()
+    for target, overwrite in current.items():
+        is_role = isinstance(target, discord.Role) or getattr(target, "type", None) is discord.Role
+        table = wanted.roles if is_role else wanted.members
+        value = table.get(target.id)
+        seen.add(target.id)
+        updated = _with(overwrite, value)
+        if target.id == guild.me.id:
+            updated.update(view_channel=True)
+        if not updated.is_empty():
+            result[target] = updated
+    for role_id, value in wanted.roles.items():
+        if role_id not in seen and value is not None:
+            result[guild.get_role(role_id) or discord.Object(role_id, type=discord.Role)] = _with(None, value)
+    for user_id, value in wanted.members.items():
+        if user_id not in seen and value is not None:
+            target = guild.get_member(user_id) or discord.Object(user_id, type=discord.Member)
+            updated = _with(None, value)
+            if user_id == guild.me.id:
+                updated.update(view_channel=True)
+            result[target] = updated
+    return result
+
+
+async def apply(channel: discord.ForumChannel, wanted: Plan, *, reason: str) -> bool:
+    """Set the overwrites; False when nothing had to change."""
+    merged = merge(channel.overwrites, wanted, channel.guild)
+    if _same(channel.overwrites, merged):
+        return False
+    await channel.edit(overwrites=merged, reason=reason)
+    return True
+
+
+def _same(
+    a: Mapping[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite],
+    b: Mapping[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite],
+) -> bool:
+    def key(
+        m: Mapping[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite],
+    ) -> dict[int, tuple[int, int]]:
+        return {t.id: (o.pair()[0].value, o.pair()[1].value) for t, o in m.items()}
+
+    return key(a) == key(b)
+
+
+async def sync_guild(
+    db: Database, guild: discord.Guild, *, reason: str, channel_ids: list[int] | None = None
+) -> list[str]:
+    """Bring every registered forum of the guild in step with the stored roles.
+
+    Returns the names of forums Discord would not let the bot change.
+    """
+    from bot import timeutil
+    from bot.storage import forums, guilds, members
+
+    settings = await db.run(guilds.settings, guild.id)
+    mapping = await db.run(members.rolemap, guild.id)
+    stored = await db.run(members.assignments_in, guild.id, timeutil.utcnow())
+    wanted = plan(
+        everyone_id=guild.default_role.id,
+        bot_id=guild.me.id,
+        default_role=settings.default_role,
+        rolemap=mapping,
+        assignments={a.user_id: a.role for a in stored},
+    )
+    failed = []
+    for forum in await db.run(forums.registered_in, guild.id):
+        if channel_ids is not None and forum.channel_id not in channel_ids:
+            continue
+        channel = guild.get_channel(forum.channel_id)
+        if not isinstance(channel, discord.ForumChannel):
+            continue
+        try:
+            await apply(channel, wanted, reason=reason)
+        except discord.HTTPException:
+            failed.append(channel.name)
+    return failed

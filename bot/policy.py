@@ -1,0 +1,87 @@
+"""Who may post what, now: the bot's own check (SPEC §1, §4 rules). Pure."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.roles import ForumRole, refusal_reason
+
+TITLE_MAX = 100
+BODY_MAX = 4000
+TAGS_MAX = 5
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    kind: str  # role, closed, throttle
+
+
+def check_post(
+    *,
+    role: ForumRole,
+    starting_topic: bool,
+    topic_status: str | None,
+    registration_open: bool,
+    throttle_seconds: int,
+    last_post_at: datetime | None,
+    now: datetime,
+) -> Refusal | None:
+    """None when the member may make this post now, else why not."""
+    allowed = role.can_start_topics if starting_topic else role.can_reply
+    if not allowed:
+        return Refusal(refusal_reason(role, starting_topic=starting_topic, registration_open=registration_open), "role")
+    if topic_status is not None and topic_status != "open" and not role.can_moderate:
+        return Refusal("This topic is closed: only moderators can reply to it.", "closed")
+    if not role.can_moderate and throttle_seconds > 0 and last_post_at is not None:
+        waited = (now - last_post_at).total_seconds()
+        if 0 <= waited < throttle_seconds:
+            wait = math.ceil(throttle_seconds - waited)
+            return Refusal(
+                f"Slow down: you can post again in {wait} second{'s' if wait != 1 else ''} "
+                f"(one post every {throttle_seconds} seconds here).",
+                "throttle",
+            )
+    return None
+
+
+def clean_title(title: str) -> str:
+    """The title as it will be posted, or ValueError with a message for the member."""
+    value = " ".join((title or "").split())
+    if not value:
+        raise ValueError("The title is empty: give your topic a title of 1 to 100 characters.")
+    if len(value) > TITLE_MAX:
+        raise ValueError(f"The title is {len(value)} characters long; the limit is {TITLE_MAX}.")
+    return value
+
+
+def clean_body(body: str) -> str:
+    value = (body or "").strip()
+    if not value:
+        raise ValueError("The text is empty: write 1 to 4000 characters.")
+    if len(value) > BODY_MAX:
+        raise ValueError(f"The text is {len(value)} characters long; the limit is {BODY_MAX}.")
+    return value
+
+
+def parse_tags(text: str | None, available: list[str]) -> list[str]:
+    """Match a comma list against the forum's tags (case-insensitively), in the forum's spelling."""
+    if not text or not text.strip():
+        return []
+    by_lower = {name.lower(): name for name in available}
+    wanted: list[str] = []
+    for part in text.split(","):
+        name = part.strip()
+        if not name:
+            continue
+        match = by_lower.get(name.lower())
+        if match is None:
+            known = ", ".join(available) if available else "none"
+            raise ValueError(f"This forum has no tag `{name[:50]}`. Its tags: {known}.")
+        if match not in wanted:
+            wanted.append(match)
+    if len(wanted) > TAGS_MAX:
+        raise ValueError(f"At most {TAGS_MAX} tags per topic.")
+    return wanted

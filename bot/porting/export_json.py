@@ -1,0 +1,72 @@
+"""The Threadkeeper JSON export, version 1 (SPEC §7)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bot import timeutil
+from bot.storage import export as rows
+
+FORMAT = "threadkeeper"
+VERSION = 1
+
+
+def _author(row: sqlite3.Row) -> dict[str, str]:
+    return {"id": str(row["author_id"]), "name": row["author_name"], "role": row["author_role"]}
+
+
+def build(conn: sqlite3.Connection, guild_id: int, *, include_deleted: bool, now: str | None = None) -> dict[str, Any]:
+    """The export document of one guild. ``include_deleted`` is a keymaster's export."""
+    forums_out = []
+    for forum in rows.forums_of(conn, guild_id):
+        topics_out = []
+        for topic in rows.topics_of(conn, forum["id"]):
+            if topic["status"] == "deleted" and not include_deleted:
+                continue
+            posts = [p for p in rows.posts_of(conn, topic["id"]) if include_deleted or p["status"] != "deleted"]
+            topics_out.append(
+                {
+                    "number": topic["number"],
+                    "thread_id": str(topic["thread_id"]),
+                    "title": topic["title"],
+                    "status": topic["status"],
+                    "sticky": topic["sticky"],
+                    "tags": list(json.loads(topic["tags"])),
+                    "accepted_answers": [p["number"] for p in posts if p["accepted"]],
+                    "author": _author(topic),
+                    "created_at": topic["created_at"],
+                    "posts": [
+                        {
+                            "number": p["number"],
+                            "message_id": str(p["message_id"]),
+                            "parent": p["parent_number"],
+                            "status": p["status"],
+                            "author": _author(p),
+                            "content": p["content"],
+                            "attachments": rows.attachments(p),
+                            "created_at": p["created_at"],
+                            "edited_at": p["edited_at"],
+                            "revisions": rows.revisions_of(conn, p["id"]),
+                        }
+                        for p in posts
+                    ],
+                }
+            )
+        forums_out.append(
+            {
+                "id": forum["id"],
+                "channel_id": str(forum["channel_id"]),
+                "name": forum["name"],
+                "description": forum["description"],
+                "topics": topics_out,
+            }
+        )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": now or timeutil.iso(timeutil.utcnow()).replace(".000000", ""),
+        "guild": {"id": str(guild_id), "name": rows.guild_name(conn, guild_id)},
+        "forums": forums_out,
+    }

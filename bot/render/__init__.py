@@ -1,0 +1,1 @@
+"""Turning records into what members read: text, embeds, pagination views."""

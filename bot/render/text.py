@@ -1,0 +1,53 @@
+"""Text helpers: splitting long text for Discord, post headers, safe inline quoting."""
+
+from __future__ import annotations
+
+MESSAGE_LIMIT = 2000
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split into chunks of at most ``limit`` characters; never drops a character.
+
+    Prefers paragraph breaks, then line breaks, then spaces; a word longer than the
+    limit is cut hard. Joining the chunks gives back the text.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            position = window.rfind(separator)
+            if position > 0:
+                cut = position + len(separator)
+                break
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut])
+        rest = rest[cut:]
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+def post_header(author_name: str, role_display: str, number: int | None = None) -> str:
+    prefix = f"`#{number}` " if number is not None else ""
+    return f"{prefix}**{escape_inline(author_name)}** · *{role_display}*"
+
+
+def escape_inline(text: str) -> str:
+    """Escape Discord markdown in a short inline value (names, titles)."""
+    for char in ("\\", "*", "_", "~", "`", "|", ">", "["):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def excerpt(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"

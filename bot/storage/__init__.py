@@ -1,0 +1,1 @@
+"""Storage: one SQLite database; repositories own every line of SQL."""

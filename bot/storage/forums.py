@@ -1,0 +1,70 @@
+"""Registered forums (Discord forum channels the bot keeps)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.storage import guilds
+from bot.storage.models import Forum
+
+
+def register(
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    guild_name: str,
+    channel_id: int,
+    name: str,
+    description: str,
+    public: bool,
+    solved_tag_id: int | None,
+    now: str,
+) -> Forum:
+    """Register (or re-register) a channel; its records, if any, are kept."""
+    guilds.ensure(conn, guild_id, guild_name)
+    conn.execute(
+        "INSERT INTO forums(guild_id, channel_id, name, description, public, solved_tag_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(channel_id) DO UPDATE SET registered = 1, name = excluded.name, "
+        "description = excluded.description, public = excluded.public, "
+        "solved_tag_id = COALESCE(excluded.solved_tag_id, forums.solved_tag_id)",
+        (guild_id, channel_id, name, description, int(public), solved_tag_id, now),
+    )
+    forum = by_channel(conn, channel_id)
+    assert forum is not None
+    return forum
+
+
+def unregister(conn: sqlite3.Connection, forum_id: int) -> None:
+    conn.execute("UPDATE forums SET registered = 0 WHERE id = ?", (forum_id,))
+
+
+def by_channel(conn: sqlite3.Connection, channel_id: int) -> Forum | None:
+    row = conn.execute("SELECT * FROM forums WHERE channel_id = ?", (channel_id,)).fetchone()
+    return Forum.from_row(row) if row else None
+
+
+def get(conn: sqlite3.Connection, forum_id: int) -> Forum | None:
+    row = conn.execute("SELECT * FROM forums WHERE id = ?", (forum_id,)).fetchone()
+    return Forum.from_row(row) if row else None
+
+
+def registered_in(conn: sqlite3.Connection, guild_id: int) -> list[Forum]:
+    rows = conn.execute(
+        "SELECT * FROM forums WHERE guild_id = ? AND registered = 1 ORDER BY name COLLATE NOCASE, id",
+        (guild_id,),
+    ).fetchall()
+    return [Forum.from_row(row) for row in rows]
+
+
+def all_registered(conn: sqlite3.Connection) -> list[Forum]:
+    rows = conn.execute("SELECT * FROM forums WHERE registered = 1 ORDER BY guild_id, id").fetchall()
+    return [Forum.from_row(row) for row in rows]
+
+
+def set_public(conn: sqlite3.Connection, forum_id: int, public: bool) -> None:
+    conn.execute("UPDATE forums SET public = ? WHERE id = ?", (int(public), forum_id))
+
+
+def set_solved_tag(conn: sqlite3.Connection, forum_id: int, tag_id: int | None) -> None:
+    conn.execute("UPDATE forums SET solved_tag_id = ? WHERE id = ?", (tag_id, forum_id))

@@ -1,0 +1,74 @@
+"""Guild rows: per-guild settings and the shared number sequence."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from bot.storage.models import GuildSettings
+
+SETTING_COLUMNS = (
+    "default_role",
+    "registration",
+    "throttle_seconds",
+    "replies_per_page",
+    "auto_close_days",
+    "notify_digest_minutes",
+)
+
+
+def ensure(conn: sqlite3.Connection, guild_id: int, name: str = "") -> None:
+    conn.execute(
+        "INSERT INTO guilds(guild_id, name) VALUES (?, ?) "
+        "ON CONFLICT(guild_id) DO UPDATE SET name = excluded.name WHERE excluded.name != ''",
+        (guild_id, name),
+    )
+
+
+def settings(conn: sqlite3.Connection, guild_id: int) -> GuildSettings:
+    row = conn.execute("SELECT * FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
+    if row is None:
+        ensure(conn, guild_id)
+        row = conn.execute("SELECT * FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
+    return GuildSettings.from_row(row)
+
+
+def update_settings(conn: sqlite3.Connection, guild_id: int, changes: dict[str, Any]) -> GuildSettings:
+    ensure(conn, guild_id)
+    for column, value in changes.items():
+        if column not in SETTING_COLUMNS:
+            raise ValueError(f"unknown setting {column}")
+        conn.execute(f"UPDATE guilds SET {column} = ? WHERE guild_id = ?", (value, guild_id))
+    return settings(conn, guild_id)
+
+
+def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None = None) -> int:
+    """The next number of the guild's shared sequence (or ``wanted`` when it is free)."""
+    ensure(conn, guild_id)
+    if wanted is not None:
+        taken = conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, wanted)).fetchone()
+        if taken is None:
+            conn.execute(
+                "UPDATE guilds SET next_number = MAX(next_number, ?) WHERE guild_id = ?",
+                (wanted + 1, guild_id),
+            )
+            return wanted
+    row = conn.execute(
+        "UPDATE guilds SET next_number = next_number + 1 WHERE guild_id = ? RETURNING next_number - 1",
+        (guild_id,),
+    ).fetchone()
+    number = int(row[0])
+    # An import may have taken numbers ahead of the sequence: skip them, never reuse.
+    while conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone():
+        number = int(
+            conn.execute(
+                "UPDATE guilds SET next_number = next_number + 1 WHERE guild_id = ? RETURNING next_number - 1",
+                (guild_id,),
+            ).fetchone()[0]
+        )
+    return number
+
+
+def name_of(conn: sqlite3.Connection, guild_id: int) -> str:
+    row = conn.execute("SELECT name FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
+    return row[0] if row else ""

@@ -1,0 +1,121 @@
+"""Explicit forum-role assignments and the Discord role map."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import timeutil
+from bot.roles import Assignment, ForumRole
+
+
+@dataclass(frozen=True)
+class StoredAssignment:
+    user_id: int
+    role: ForumRole
+    source: str
+    expires_at: str | None
+    reason: str | None
+
+    def as_assignment(self) -> Assignment:
+        return Assignment(self.role, timeutil.parse(self.expires_at))
+
+
+def _stored(row: sqlite3.Row) -> StoredAssignment:
+    return StoredAssignment(
+        user_id=row["user_id"],
+        role=ForumRole.parse(row["role"]),
+        source=row["source"],
+        expires_at=row["expires_at"],
+        reason=row["reason"],
+    )
+
+
+def assignment(conn: sqlite3.Connection, guild_id: int, user_id: int) -> StoredAssignment | None:
+    row = conn.execute("SELECT * FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)).fetchone()
+    return _stored(row) if row else None
+
+
+def assignments_in(conn: sqlite3.Connection, guild_id: int, now: datetime) -> list[StoredAssignment]:
+    """Every assignment of the guild still in force at ``now``."""
+    rows = conn.execute(
+        "SELECT * FROM assignments WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?)",
+        (guild_id, timeutil.iso(now)),
+    ).fetchall()
+    return [_stored(row) for row in rows]
+
+
+def assign(
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    user_id: int,
+    role: ForumRole,
+    source: str,
+    assigned_by: int | None,
+    now: str,
+    expires_at: str | None = None,
+    reason: str | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO assignments(guild_id, user_id, role, source, expires_at, reason, assigned_by, "
+        "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id, user_id) DO UPDATE SET "
+        "role = excluded.role, source = excluded.source, expires_at = excluded.expires_at, "
+        "reason = excluded.reason, assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at",
+        (guild_id, user_id, role.key, source, expires_at, reason, assigned_by, now),
+    )
+
+
+def clear(conn: sqlite3.Connection, guild_id: int, user_id: int) -> bool:
+    cursor = conn.execute("DELETE FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    return cursor.rowcount > 0
+
+
+def rolemap(conn: sqlite3.Connection, guild_id: int) -> dict[int, ForumRole]:
+    rows = conn.execute("SELECT discord_role_id, forum_role FROM rolemap WHERE guild_id = ?", (guild_id,)).fetchall()
+    return {row[0]: ForumRole.parse(row[1]) for row in rows}
+
+
+def map_role(conn: sqlite3.Connection, guild_id: int, discord_role_id: int, role: ForumRole) -> None:
+    conn.execute(
+        "INSERT INTO rolemap(guild_id, discord_role_id, forum_role) VALUES (?, ?, ?) "
+        "ON CONFLICT(guild_id, discord_role_id) DO UPDATE SET forum_role = excluded.forum_role",
+        (guild_id, discord_role_id, role.key),
+    )
+
+
+def unmap_role(conn: sqlite3.Connection, guild_id: int, discord_role_id: int) -> bool:
+    cursor = conn.execute("DELETE FROM rolemap WHERE guild_id = ? AND discord_role_id = ?", (guild_id, discord_role_id))
+    return cursor.rowcount > 0
+
+
+@dataclass(frozen=True)
+class RoleInputs:
+    """Everything stored that decides a member's effective role, read in one hop."""
+
+    assignment: Assignment | None
+    mapped: list[ForumRole]
+    default_role: ForumRole
+    registration_open: bool
+    throttle_seconds: int
+    last_post_at: str | None
+
+
+def role_inputs(conn: sqlite3.Connection, guild_id: int, user_id: int, discord_role_ids: list[int]) -> RoleInputs:
+    from bot.storage import guilds
+
+    found = assignment(conn, guild_id, user_id)
+    mapping = rolemap(conn, guild_id)
+    settings = guilds.settings(conn, guild_id)
+    last = conn.execute(
+        "SELECT MAX(created_at) FROM posts WHERE guild_id = ? AND author_id = ?", (guild_id, user_id)
+    ).fetchone()[0]
+    return RoleInputs(
+        assignment=found.as_assignment() if found else None,
+        mapped=[mapping[role_id] for role_id in discord_role_ids if role_id in mapping],
+        default_role=settings.default_role,
+        registration_open=settings.registration_open,
+        throttle_seconds=settings.throttle_seconds,
+        last_post_at=last,
+    )

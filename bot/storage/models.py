@@ -1,0 +1,225 @@
+"""Frozen dataclasses returned by repositories. No discord objects here."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.roles import ForumRole
+
+TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
+POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
+REGISTRATION = ("open", "closed")
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    guild_id: int
+    name: str
+    default_role: ForumRole
+    registration: str
+    throttle_seconds: int
+    replies_per_page: int
+    auto_close_days: int
+    notify_digest_minutes: int
+
+    @property
+    def registration_open(self) -> bool:
+        return self.registration == "open"
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> GuildSettings:
+        return cls(
+            guild_id=row["guild_id"],
+            name=row["name"],
+            default_role=ForumRole.parse(row["default_role"]),
+            registration=row["registration"],
+            throttle_seconds=row["throttle_seconds"],
+            replies_per_page=row["replies_per_page"],
+            auto_close_days=row["auto_close_days"],
+            notify_digest_minutes=row["notify_digest_minutes"],
+        )
+
+
+@dataclass(frozen=True)
+class Forum:
+    id: int
+    guild_id: int
+    channel_id: int
+    name: str
+    description: str
+    solved_tag_id: int | None
+    registered: bool
+    public: bool
+    topic_count: int
+    post_count: int
+    last_post_at: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Forum:
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            name=row["name"],
+            description=row["description"],
+            solved_tag_id=row["solved_tag_id"],
+            registered=bool(row["registered"]),
+            public=bool(row["public"]),
+            topic_count=row["topic_count"],
+            post_count=row["post_count"],
+            last_post_at=row["last_post_at"],
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: int
+    guild_id: int
+    forum_id: int
+    number: int
+    thread_id: int
+    title: str
+    status: str
+    close_reason: str | None
+    sticky: str
+    tags: tuple[str, ...]
+    author_id: int
+    author_name: str
+    author_role: str
+    created_at: str
+    reply_count: int
+    voice_count: int
+    last_post_at: str
+    last_post_number: int | None
+    solved: bool
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Topic:
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            forum_id=row["forum_id"],
+            number=row["number"],
+            thread_id=row["thread_id"],
+            title=row["title"],
+            status=row["status"],
+            close_reason=row["close_reason"],
+            sticky=row["sticky"],
+            tags=tuple(json.loads(row["tags"])),
+            author_id=row["author_id"],
+            author_name=row["author_name"],
+            author_role=row["author_role"],
+            created_at=row["created_at"],
+            reply_count=row["reply_count"],
+            voice_count=row["voice_count"],
+            last_post_at=row["last_post_at"],
+            last_post_number=row["last_post_number"],
+            solved=bool(row["solved"]),
+        )
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    guild_id: int
+    topic_id: int
+    number: int
+    message_id: int
+    channel_id: int
+    parent_id: int | None
+    is_opening: bool
+    author_id: int
+    author_name: str
+    author_role: str
+    content: str
+    attachments: tuple[dict[str, str], ...]
+    status: str
+    flag: str | None
+    accepted: bool
+    created_at: str
+    edited_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Post:
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            topic_id=row["topic_id"],
+            number=row["number"],
+            message_id=row["message_id"],
+            channel_id=row["channel_id"],
+            parent_id=row["parent_id"],
+            is_opening=bool(row["is_opening"]),
+            author_id=row["author_id"],
+            author_name=row["author_name"],
+            author_role=row["author_role"],
+            content=row["content"],
+            attachments=tuple(json.loads(row["attachments"])),
+            status=row["status"],
+            flag=row["flag"],
+            accepted=bool(row["accepted"]),
+            created_at=row["created_at"],
+            edited_at=row["edited_at"],
+        )
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """What the recording path knows about a message, before it has a number."""
+
+    guild_id: int
+    message_id: int
+    channel_id: int
+    author_id: int
+    author_name: str
+    author_role: str
+    content: str
+    created_at: str
+    attachments: tuple[dict[str, str], ...] = ()
+    reply_to_message_id: int | None = None
+    flag: str | None = None
+    status: str = "publish"
+    number: int | None = None  # imports keep their numbers where free
+
+    def attachments_json(self) -> str:
+        return json.dumps(list(self.attachments))
+
+
+@dataclass(frozen=True)
+class NewTopic:
+    guild_id: int
+    forum_id: int
+    thread_id: int
+    title: str
+    opening: NewPost
+    tags: tuple[str, ...] = ()
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The outcome of recording one message: the post, and whether it is new."""
+
+    post: Post
+    topic: Topic
+    created: bool
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    topic: Topic
+    forum: Forum
+    posts: list[Post] = field(default_factory=list)
+    reply_threads: int = 0
+    total_posts: int = 0
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(obj)

@@ -1,0 +1,220 @@
+"""Posts: the recording path (idempotent on the Discord message id), edits, deletes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from bot.storage import guilds
+from bot.storage.models import NewPost, NewTopic, Post, Recorded, Topic
+
+PUBLISHED = "publish"
+VISIBLE_TOPIC = ("open", "closed")
+
+
+def by_message(conn: sqlite3.Connection, message_id: int) -> Post | None:
+    row = conn.execute("SELECT * FROM posts WHERE message_id = ?", (message_id,)).fetchone()
+    return Post.from_row(row) if row else None
+
+
+def by_number(conn: sqlite3.Connection, guild_id: int, number: int) -> Post | None:
+    row = conn.execute("SELECT * FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone()
+    return Post.from_row(row) if row else None
+
+
+def by_id(conn: sqlite3.Connection, post_id: int) -> Post | None:
+    row = conn.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
+    return Post.from_row(row) if row else None
+
+
+def of_topic(conn: sqlite3.Connection, topic_id: int, *, include_hidden: bool = False) -> list[Post]:
+    sql = "SELECT * FROM posts WHERE topic_id = ?"
+    if not include_hidden:
+        sql += " AND status = 'publish'"
+    rows = conn.execute(sql + " ORDER BY is_opening DESC, created_at, id", (topic_id,)).fetchall()
+    return [Post.from_row(row) for row in rows]
+
+
+def last_message_id(conn: sqlite3.Connection, channel_id: int) -> int | None:
+    """The newest recorded message of a thread: the catch-up cursor."""
+    row = conn.execute("SELECT MAX(message_id) FROM posts WHERE channel_id = ?", (channel_id,)).fetchone()
+    return row[0]
+
+
+def revisions(conn: sqlite3.Connection, post_id: int) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT content, revised_at FROM revisions WHERE post_id = ? ORDER BY id", (post_id,)
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _topic(conn: sqlite3.Connection, topic_id: int) -> Topic:
+    return Topic.from_row(conn.execute("SELECT * FROM topics WHERE id = ?", (topic_id,)).fetchone())
+
+
+def _insert_post(conn: sqlite3.Connection, topic_id: int, new: NewPost, number: int, *, opening: bool) -> Post:
+    parent_id = None
+    if new.reply_to_message_id is not None and not opening:
+        row = conn.execute(
+            "SELECT id FROM posts WHERE message_id = ? AND topic_id = ?", (new.reply_to_message_id, topic_id)
+        ).fetchone()
+        parent_id = row[0] if row else None
+    row = conn.execute(
+        "INSERT INTO posts(guild_id, topic_id, number, message_id, channel_id, parent_id, is_opening, "
+        "author_id, author_name, author_role, content, attachments, status, flag, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        (
+            new.guild_id,
+            topic_id,
+            number,
+            new.message_id,
+            new.channel_id,
+            parent_id,
+            int(opening),
+            new.author_id,
+            new.author_name,
+            new.author_role,
+            new.content,
+            new.attachments_json(),
+            new.status,
+            new.flag,
+            new.created_at,
+        ),
+    ).fetchone()
+    return Post.from_row(row)
+
+
+def record_topic(conn: sqlite3.Connection, new: NewTopic) -> Recorded:
+    """Record a topic and its opening post; recording it again changes nothing."""
+    row = conn.execute("SELECT * FROM topics WHERE thread_id = ?", (new.thread_id,)).fetchone()
+    if row is not None:
+        topic = Topic.from_row(row)
+        opening = conn.execute("SELECT * FROM posts WHERE topic_id = ? AND is_opening = 1", (topic.id,)).fetchone()
+        return Recorded(Post.from_row(opening), topic, created=False)
+    guilds.ensure(conn, new.guild_id)
+    number = guilds.allocate_number(conn, new.guild_id, new.opening.number)
+    first = new.opening
+    topic_id = conn.execute(
+        "INSERT INTO topics(guild_id, forum_id, number, thread_id, title, status, tags, author_id, "
+        "author_name, author_role, created_at, last_post_at, last_post_number) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            new.guild_id,
+            new.forum_id,
+            number,
+            new.thread_id,
+            new.title,
+            new.status,
+            json.dumps(list(new.tags)),
+            first.author_id,
+            first.author_name,
+            first.author_role,
+            first.created_at,
+            first.created_at,
+            number,
+        ),
+    ).fetchone()[0]
+    post = _insert_post(conn, topic_id, first, number, opening=True)
+    conn.execute("INSERT INTO topic_voices(topic_id, author_id) VALUES (?, ?)", (topic_id, first.author_id))
+    if new.status in VISIBLE_TOPIC:
+        conn.execute(
+            "UPDATE forums SET topic_count = topic_count + 1, post_count = post_count + 1, "
+            "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+            (first.created_at, new.forum_id),
+        )
+    return Recorded(post, _topic(conn, topic_id), created=True)
+
+
+def record_reply(conn: sqlite3.Connection, topic_id: int, new: NewPost) -> Recorded:
+    """Record a reply in a topic; recording the same message again changes nothing."""
+    existing = conn.execute("SELECT * FROM posts WHERE message_id = ?", (new.message_id,)).fetchone()
+    if existing is not None:
+        post = Post.from_row(existing)
+        return Recorded(post, _topic(conn, post.topic_id), created=False)
+    number = guilds.allocate_number(conn, new.guild_id, new.number)
+    post = _insert_post(conn, topic_id, new, number, opening=False)
+    if new.status == PUBLISHED:
+        voice = conn.execute(
+            "INSERT OR IGNORE INTO topic_voices(topic_id, author_id) VALUES (?, ?)", (topic_id, new.author_id)
+        ).rowcount
+        row = conn.execute(
+            "UPDATE topics SET reply_count = reply_count + 1, voice_count = voice_count + ?, "
+            "last_post_at = MAX(last_post_at, ?), "
+            "last_post_number = CASE WHEN ? >= last_post_at THEN ? ELSE last_post_number END "
+            "WHERE id = ? RETURNING forum_id, status",
+            (voice, new.created_at, new.created_at, number, topic_id),
+        ).fetchone()
+        if row["status"] in VISIBLE_TOPIC:
+            conn.execute(
+                "UPDATE forums SET post_count = post_count + 1, "
+                "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+                (new.created_at, row["forum_id"]),
+            )
+    return Recorded(post, _topic(conn, topic_id), created=True)
+
+
+def record_edit(conn: sqlite3.Connection, message_id: int, content: str, edited_at: str) -> Post | None:
+    """Keep the earlier version as a revision; None when unknown or unchanged."""
+    post = by_message(conn, message_id)
+    if post is None or post.content == content:
+        return None
+    conn.execute(
+        "INSERT INTO revisions(post_id, content, revised_at) VALUES (?, ?, ?)",
+        (post.id, post.content, edited_at),
+    )
+    row = conn.execute(
+        "UPDATE posts SET content = ?, edited_at = ? WHERE id = ? RETURNING *", (content, edited_at, post.id)
+    ).fetchone()
+    return Post.from_row(row)
+
+
+def set_status(conn: sqlite3.Connection, post_id: int, status: str, *, only_from: str | None = None) -> bool:
+    """Change a post's status and keep the topic's and forum's counters true."""
+    post = by_id(conn, post_id)
+    if post is None or post.status == status or (only_from is not None and post.status != only_from):
+        return False
+    conn.execute("UPDATE posts SET status = ? WHERE id = ?", (status, post_id))
+    refresh_counters(conn, post.topic_id)
+    return True
+
+
+def mark_deleted(conn: sqlite3.Connection, message_ids: list[int]) -> list[Post]:
+    """Deleted in Discord: hidden from readers, content kept. Only published posts change."""
+    changed = []
+    for message_id in message_ids:
+        post = by_message(conn, message_id)
+        if post is not None and set_status(conn, post.id, "deleted", only_from=PUBLISHED):
+            changed.append(post)
+    return changed
+
+
+def refresh_counters(conn: sqlite3.Connection, topic_id: int) -> None:
+    """Recount one topic from its posts and move the forum's counters by the difference."""
+    before = _topic(conn, topic_id)
+    stats = conn.execute(
+        "SELECT COUNT(*) FILTER (WHERE is_opening = 0) AS replies, COUNT(DISTINCT author_id) AS voices, "
+        "MAX(created_at) AS last_at, COUNT(*) AS posts FROM posts WHERE topic_id = ? AND status = 'publish'",
+        (topic_id,),
+    ).fetchone()
+    last = conn.execute(
+        "SELECT number FROM posts WHERE topic_id = ? AND status = 'publish' ORDER BY created_at DESC, id DESC LIMIT 1",
+        (topic_id,),
+    ).fetchone()
+    conn.execute("DELETE FROM topic_voices WHERE topic_id = ?", (topic_id,))
+    conn.execute(
+        "INSERT INTO topic_voices(topic_id, author_id) SELECT DISTINCT ?, author_id FROM posts "
+        "WHERE topic_id = ? AND status = 'publish'",
+        (topic_id, topic_id),
+    )
+    conn.execute(
+        "UPDATE topics SET reply_count = ?, voice_count = ?, last_post_at = COALESCE(?, created_at), "
+        "last_post_number = COALESCE(?, number) WHERE id = ?",
+        (stats["replies"], max(1, stats["voices"]), stats["last_at"], last[0] if last else None, topic_id),
+    )
+    old_posts = before.reply_count + 1
+    new_posts = stats["replies"] + 1
+    if before.status in VISIBLE_TOPIC and old_posts != new_posts:
+        conn.execute(
+            "UPDATE forums SET post_count = MAX(0, post_count + ?) WHERE id = ?",
+            (new_posts - old_posts, before.forum_id),
+        )

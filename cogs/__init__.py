@@ -1,0 +1,1 @@
+"""Features: each cog parses interactions/events, calls bot/ services, and renders."""

@@ -1,0 +1,258 @@
+"""/forumadmin: registering forums, settings, the role map (keymasters)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import overwrites, timeutil
+from bot.access import requires
+from bot.auditing import log_action
+from bot.client import ForumBot
+from bot.errors import UserFacingError
+from bot.roles import ForumRole
+from bot.storage import forums, guilds, members
+from bot.storage.models import GuildSettings
+
+log = logging.getLogger(__name__)
+SOLVED_TAG = "Solved"
+MAX_FORUM_TAGS = 20
+INTEGRATIONS_NOTE = (
+    "Note: Discord shows `/mod` only to members with Manage Threads (and `/forumadmin` only with "
+    "Manage Server) unless Server Settings › Integrations › Threadkeeper says otherwise. Members mapped "
+    "to Moderator may need that permission, or an Integrations override, to see the commands."
+)
+ROLE_CHOICES = [app_commands.Choice(name=r.display, value=r.key) for r in reversed(ForumRole)]
+DEFAULT_ROLE_CHOICES = [
+    app_commands.Choice(name=r.display, value=r.key)
+    for r in (ForumRole.PARTICIPANT, ForumRole.SPECTATOR, ForumRole.BLOCKED)
+]
+
+
+def settings_text(settings: GuildSettings) -> str:
+    return "\n".join(
+        [
+            "**Forum settings**",
+            f"default_role: `{settings.default_role.key}`",
+            f"registration: `{settings.registration}`",
+            f"throttle_seconds: `{settings.throttle_seconds}`",
+            f"replies_per_page: `{settings.replies_per_page}`",
+            f"auto_close_days: `{settings.auto_close_days}`" + (" (off)" if settings.auto_close_days == 0 else ""),
+            f"notify_digest_minutes: `{settings.notify_digest_minutes}`",
+        ]
+    )
+
+
+@app_commands.default_permissions(manage_guild=True)
+class Admin(commands.GroupCog, group_name="forumadmin", group_description="Keymasters: set up the forum"):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+
+    async def _sync_overwrites(self, guild: discord.Guild, reason: str, channel_ids: list[int] | None = None) -> str:
+        failed = await overwrites.sync_guild(self.db, guild, reason=reason, channel_ids=channel_ids)
+        if failed:
+            return (
+                "\n⚠️ Discord would not let me set the posting permissions on: "
+                + ", ".join(failed)
+                + ". Give the bot Manage Channels and Manage Roles there; my own check still enforces roles."
+            )
+        return ""
+
+    @app_commands.command(name="add", description="Register a forum channel as a forum and adopt its posts")
+    @app_commands.describe(channel="The Discord forum channel", description="A short description for the forum list")
+    @requires(ForumRole.KEYMASTER)
+    async def add(
+        self, interaction: discord.Interaction, channel: discord.ForumChannel, description: str | None = None
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        if channel.guild.id != guild.id:
+            raise UserFacingError("That channel is not in this server.")
+        description = (description or "").strip()
+        if len(description) > 300:
+            raise UserFacingError("Keep the description under 300 characters.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        tag_id, tag_note = await self._solved_tag(channel)
+        public = channel.permissions_for(guild.default_role).view_channel
+        forum = await self.db.transaction(
+            forums.register,
+            guild_id=guild.id,
+            guild_name=guild.name,
+            channel_id=channel.id,
+            name=channel.name,
+            description=description,
+            public=public,
+            solved_tag_id=tag_id,
+            now=timeutil.iso(interaction.created_at),
+        )
+        self.bot.recorder.forum_ids[channel.id] = forum.id
+        warning = await self._sync_overwrites(guild, f"Threadkeeper: registered by {interaction.user}", [channel.id])
+        report = await self.bot.recorder.catch_up([forum.id])
+        await log_action(
+            self.db, interaction, "forum.add", details={"channel_id": str(channel.id), "name": channel.name}
+        )
+        await interaction.followup.send(
+            f"Registered {channel.mention} as the forum **{channel.name}**. "
+            f"Adopted {report.recorded} post(s) from {report.threads} existing thread(s). {tag_note}{warning}",
+            ephemeral=True,
+        )
+
+    async def _solved_tag(self, channel: discord.ForumChannel) -> tuple[int | None, str]:
+        for tag in channel.available_tags:
+            if tag.name.lower() == SOLVED_TAG.lower():
+                return tag.id, f"Its `{tag.name}` tag marks solved topics."
+        if len(channel.available_tags) >= MAX_FORUM_TAGS:
+            return None, "It has no room for a `Solved` tag (Discord allows 20 tags)."
+        try:
+            tag = await channel.create_tag(name=SOLVED_TAG, emoji=discord.PartialEmoji(name="✅"), moderated=True)
+        except discord.HTTPException:
+            log.warning("could not create the Solved tag in %s", channel.id, exc_info=True)
+            return None, "I could not create a `Solved` tag (missing Manage Channels?)."
+        return tag.id, "I created a moderated `Solved` tag for solved topics."
+
+    @app_commands.command(name="remove", description="Unregister a forum; its records stay")
+    @app_commands.describe(forum="The registered forum channel")
+    @requires(ForumRole.KEYMASTER)
+    async def remove(self, interaction: discord.Interaction, forum: discord.ForumChannel) -> None:
+        found = await self.db.run(forums.by_channel, forum.id)
+        if found is None or not found.registered or found.guild_id != interaction.guild_id:
+            raise UserFacingError(f"{forum.mention} is not a registered forum.")
+        await self.db.transaction(forums.unregister, found.id)
+        self.bot.recorder.forum_ids.pop(forum.id, None)
+        await log_action(
+            self.db, interaction, "forum.remove", details={"channel_id": str(forum.id), "name": forum.name}
+        )
+        await interaction.response.send_message(
+            f"{forum.mention} is no longer a forum. Its {found.topic_count} topic(s) stay recorded and in exports; "
+            "`/forumadmin add` registers it again. Its permission overwrites were left as they are.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="settings", description="Show or change the forum settings")
+    @app_commands.describe(
+        default_role="Role of members with no other role (bbPress's auto role)",
+        registration="Whether spectators may become participants with /forum join",
+        throttle_seconds="Seconds a member must wait between posts (moderators exempt)",
+        replies_per_page="Posts per page in /topic show",
+        auto_close_days="Close topics idle this many days (0 = off)",
+        notify_digest_minutes="At most one notification DM per topic per this many minutes",
+    )
+    @app_commands.choices(
+        default_role=DEFAULT_ROLE_CHOICES,
+        registration=[
+            app_commands.Choice(name="open", value="open"),
+            app_commands.Choice(name="closed", value="closed"),
+        ],
+    )
+    @requires(ForumRole.KEYMASTER)
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        default_role: app_commands.Choice[str] | None = None,
+        registration: app_commands.Choice[str] | None = None,
+        throttle_seconds: app_commands.Range[int, 0, 86400] | None = None,
+        replies_per_page: app_commands.Range[int, 5, 50] | None = None,
+        auto_close_days: app_commands.Range[int, 0, 3650] | None = None,
+        notify_digest_minutes: app_commands.Range[int, 0, 1440] | None = None,
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in {
+                "default_role": default_role.value if default_role else None,
+                "registration": registration.value if registration else None,
+                "throttle_seconds": throttle_seconds,
+                "replies_per_page": replies_per_page,
+                "auto_close_days": auto_close_days,
+                "notify_digest_minutes": notify_digest_minutes,
+            }.items()
+            if value is not None
+        }
+        if not changes:
+            current = await self.db.run(guilds.settings, guild.id)
+            await interaction.response.send_message(settings_text(current), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        before = await self.db.run(guilds.settings, guild.id)
+        updated = await self.db.transaction(guilds.update_settings, guild.id, changes)
+        await log_action(self.db, interaction, "settings.update", details=changes)
+        warning = ""
+        if updated.default_role != before.default_role:
+            warning = await self._sync_overwrites(guild, f"Threadkeeper: default role set by {interaction.user}")
+        await interaction.followup.send("Saved.\n" + settings_text(updated) + warning, ephemeral=True)
+
+    @app_commands.command(name="rolemap", description="Map a Discord role to a forum role")
+    @app_commands.describe(
+        forum_role="The forum role members with the Discord role get", discord_role="The Discord role"
+    )
+    @app_commands.choices(forum_role=ROLE_CHOICES)
+    @requires(ForumRole.KEYMASTER)
+    async def rolemap(
+        self,
+        interaction: discord.Interaction,
+        forum_role: app_commands.Choice[str],
+        discord_role: discord.Role,
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        if discord_role.is_default():
+            raise UserFacingError("Use `/forumadmin settings default_role` for @everyone.")
+        role = ForumRole.parse(forum_role.value)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(members.map_role, guild.id, discord_role.id, role)
+        await log_action(
+            self.db,
+            interaction,
+            "rolemap.set",
+            details={"discord_role": str(discord_role.id), "forum_role": role.key},
+        )
+        warning = await self._sync_overwrites(guild, f"Threadkeeper: role map changed by {interaction.user}")
+        note = "\n" + INTEGRATIONS_NOTE if role >= ForumRole.MODERATOR else ""
+        await interaction.followup.send(
+            f"Members with {discord_role.mention} are now **{role.display}s** in the forum "
+            "(explicit assignments and server admins come first)." + note + warning,
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="rolemap-remove", description="Remove a Discord role from the role map")
+    @app_commands.describe(discord_role="The mapped Discord role")
+    @requires(ForumRole.KEYMASTER)
+    async def rolemap_remove(self, interaction: discord.Interaction, discord_role: discord.Role) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        removed = await self.db.transaction(members.unmap_role, guild.id, discord_role.id)
+        if not removed:
+            raise UserFacingError(f"{discord_role.mention} is not in the role map.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await log_action(self.db, interaction, "rolemap.remove", details={"discord_role": str(discord_role.id)})
+        warning = await self._sync_overwrites(guild, f"Threadkeeper: role map changed by {interaction.user}")
+        await interaction.followup.send(
+            f"{discord_role.mention} no longer maps to a forum role.{warning}", ephemeral=True
+        )
+
+    @app_commands.command(name="sync", description="Re-sync commands, permission overwrites and a full catch-up")
+    @requires(ForumRole.KEYMASTER)
+    async def sync(self, interaction: discord.Interaction) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        synced = await self.bot.sync_tree_if_needed(force=True)
+        warning = await self._sync_overwrites(guild, f"Threadkeeper: sync by {interaction.user}")
+        ids = [f.id for f in await self.db.run(forums.registered_in, guild.id)]
+        report = await self.bot.recorder.catch_up(ids)
+        await log_action(self.db, interaction, "forum.sync")
+        await interaction.followup.send(
+            f"Commands {'synced' if synced else 'unchanged'}; permissions checked; catch-up read "
+            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{warning}",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,91 @@
+"""/forum: joining as a participant, leaving, and the forum index."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import overwrites, timeutil
+from bot.access import member_role
+from bot.client import ForumBot
+from bot.errors import UserFacingError
+from bot.render.topics import forum_list_embed
+from bot.roles import ForumRole
+from bot.storage import forums, guilds, members
+
+
+class Forums(commands.GroupCog, group_name="forum", group_description="Join the forum and see its forums"):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+
+    def _member(self, interaction: discord.Interaction) -> discord.Member:
+        if not isinstance(interaction.user, discord.Member):
+            raise app_commands.NoPrivateMessage()
+        return interaction.user
+
+    @app_commands.command(name="join", description="Become a participant: start topics and reply")
+    async def join(self, interaction: discord.Interaction) -> None:
+        member = self._member(interaction)
+        role = await member_role(self.db, member, interaction.created_at)
+        if role.can_post:
+            await interaction.response.send_message(
+                f"You can already start topics and reply (your forum role is {role.display}).", ephemeral=True
+            )
+            return
+        if role is ForumRole.BLOCKED:
+            raise UserFacingError("You are blocked from posting in this forum; a moderator can lift it.")
+        stored = await self.db.run(members.assignment, member.guild.id, member.id)
+        if stored is not None and stored.source != "join":
+            raise UserFacingError(
+                f"A moderator set your forum role to {stored.role.display}; ask a moderator to change it."
+            )
+        settings = await self.db.run(guilds.settings, member.guild.id)
+        if not settings.registration_open:
+            raise UserFacingError("Registration is closed: ask a moderator to make you a participant.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(
+            members.assign,
+            guild_id=member.guild.id,
+            user_id=member.id,
+            role=ForumRole.PARTICIPANT,
+            source="join",
+            assigned_by=member.id,
+            now=timeutil.iso(interaction.created_at),
+        )
+        await overwrites.sync_guild(self.db, member.guild, reason=f"Threadkeeper: {member} joined the forum")
+        await interaction.followup.send(
+            "Welcome! You are now a **Participant**: you can start topics and reply. `/forum leave` undoes it.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="leave", description="Remove your forum registration")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        member = self._member(interaction)
+        stored = await self.db.run(members.assignment, member.guild.id, member.id)
+        if stored is None or stored.source != "join":
+            raise UserFacingError("You have no forum registration to remove (`/forum join` makes one).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(members.clear, member.guild.id, member.id)
+        await overwrites.sync_guild(self.db, member.guild, reason=f"Threadkeeper: {member} left the forum")
+        role = await member_role(self.db, member, interaction.created_at)
+        await interaction.followup.send(
+            f"Your registration is removed; your forum role is now {role.display}.", ephemeral=True
+        )
+
+    @app_commands.command(name="list", description="The registered forums: topics, posts, freshness")
+    async def list(self, interaction: discord.Interaction) -> None:
+        member = self._member(interaction)
+        registered = await self.db.run(forums.registered_in, member.guild.id)
+        visible = [
+            f
+            for f in registered
+            if (channel := member.guild.get_channel(f.channel_id)) is None
+            or channel.permissions_for(member).view_channel
+        ]
+        await interaction.response.send_message(embed=forum_list_embed(visible, member.guild.id), ephemeral=True)
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Forums(bot))

@@ -1,0 +1,55 @@
+"""Listeners that feed the recording path (bot/recording.py) and start the catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.client import ForumBot
+
+log = logging.getLogger(__name__)
+
+
+class Recording(commands.Cog):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.recorder = bot.recorder
+        self._catchup: asyncio.Task[object] | None = None
+
+    async def cog_load(self) -> None:
+        await self.recorder.load()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # on_ready fires for every fresh READY (not for a resumed session): catch up.
+        if self._catchup is None or self._catchup.done():
+            self._catchup = asyncio.create_task(self.recorder.catch_up(), name="threadkeeper-catch-up")
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        await self.recorder.on_message(message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.recorder.on_raw_edit(payload)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is not None:
+            await self.recorder.on_raw_delete([payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if payload.guild_id is not None:
+            await self.recorder.on_raw_delete(sorted(payload.message_ids))
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.recorder.on_thread_delete(payload.thread_id)
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Recording(bot))

@@ -1,0 +1,306 @@
+"""/topic new|show|list and /reply: starting, reading and answering topics."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import timeutil
+from bot.access import role_and_inputs
+from bot.client import ForumBot
+from bot.errors import UserFacingError
+from bot.lookup import resolve_topic
+from bot.policy import check_post, clean_body, clean_title, parse_tags
+from bot.render.pager import Page, view_for
+from bot.render.text import post_header, split_text
+from bot.render.topics import jump_url, topic_embed, topic_list_embed
+from bot.roles import ForumRole
+from bot.storage import forums, guilds, posts, topics
+from bot.storage.models import Forum, NewPost, NewTopic, Topic
+from bot.tree import describe_http_error
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+SORT_CHOICES = [app_commands.Choice(name=s, value=s) for s in topics.SORTS]
+STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("open", "closed", "solved", "all")]
+
+
+def _member(interaction: discord.Interaction) -> discord.Member:
+    if not isinstance(interaction.user, discord.Member):
+        raise app_commands.NoPrivateMessage()
+    return interaction.user
+
+
+async def give_back(interaction: discord.Interaction, reason: str, text: str) -> None:
+    """Tell the member what failed and hand their text back, ephemerally, so nothing is lost."""
+    await interaction.followup.send(f"{reason}\nHere is your text, so nothing is lost:", ephemeral=True)
+    for chunk in split_text(text, 1990):
+        await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class Topics(commands.Cog):
+    topic = app_commands.Group(name="topic", description="Start, read and list topics")
+
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+        bot.pagers["show"] = self._show_page
+        bot.pagers["list"] = self._list_page
+
+    # ---------------------------------------------------------------- helpers
+    async def _registered(self, guild: discord.Guild, channel_id: int) -> Forum:
+        forum = await self.db.run(forums.by_channel, channel_id)
+        if forum is None or not forum.registered or forum.guild_id != guild.id:
+            raise UserFacingError(f"<#{channel_id}> is not a registered forum. `/forum list` shows the forums.")
+        return forum
+
+    def _visible(self, member: discord.Member, channel_id: int) -> bool:
+        channel = member.guild.get_channel(channel_id)
+        return channel is None or channel.permissions_for(member).view_channel
+
+    async def _thread(self, guild: discord.Guild, thread_id: int) -> discord.Thread:
+        thread = guild.get_thread(thread_id)
+        if thread is None:
+            try:
+                fetched = await guild.fetch_channel(thread_id)
+            except discord.NotFound:
+                raise UserFacingError("That topic's thread no longer exists in Discord.") from None
+            if not isinstance(fetched, discord.Thread):
+                raise UserFacingError("That topic's thread no longer exists in Discord.")
+            thread = fetched
+        return thread
+
+    async def _check_may_post(
+        self, member: discord.Member, when: discord.Interaction, *, topic: Topic | None
+    ) -> ForumRole:
+        role, inputs = await role_and_inputs(self.db, member, when.created_at)
+        refusal = check_post(
+            role=role,
+            starting_topic=topic is None,
+            topic_status=topic.status if topic else None,
+            registration_open=inputs.registration_open,
+            throttle_seconds=inputs.throttle_seconds,
+            last_post_at=timeutil.parse(inputs.last_post_at),
+            now=when.created_at,
+        )
+        if refusal is not None:
+            raise UserFacingError(refusal.reason)
+        return role
+
+    # ------------------------------------------------------------------- new
+    @topic.command(name="new", description="Start a topic in a forum")
+    @app_commands.describe(
+        forum="The registered forum channel",
+        title="The topic's title (1–100 characters)",
+        body="Your question or post (1–4000 characters)",
+        tags="Comma-separated tags of the forum (at most 5)",
+    )
+    async def new(
+        self,
+        interaction: discord.Interaction,
+        forum: discord.ForumChannel,
+        title: str,
+        body: str,
+        tags: str | None = None,
+    ) -> None:
+        member = _member(interaction)
+        record = await self._registered(member.guild, forum.id)
+        try:
+            clean = clean_title(title)
+            text = clean_body(body)
+            moderated = {t.name for t in forum.available_tags if t.moderated}
+            tag_names = parse_tags(tags, [t.name for t in forum.available_tags])
+        except ValueError as error:
+            raise UserFacingError(str(error)) from None
+        role = await self._check_may_post(member, interaction, topic=None)
+        if moderated.intersection(tag_names) and not role.can_moderate:
+            raise UserFacingError("Only moderators may apply " + ", ".join(sorted(moderated & set(tag_names))) + ".")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
+        applied = [t for t in forum.available_tags if t.name in tag_names]
+        try:
+            created = await forum.create_thread(
+                name=clean, content=chunks[0], applied_tags=applied, allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as error:
+            log.warning("creating a topic in %s failed", forum.id, exc_info=True)
+            await give_back(interaction, describe_http_error(error) + " Your topic was not created.", text)
+            return
+        thread, starter = created.thread, created.message
+        new = NewPost(
+            guild_id=member.guild.id,
+            message_id=starter.id,
+            channel_id=thread.id,
+            author_id=member.id,
+            author_name=member.display_name,
+            author_role=role.key,
+            content=text,
+            created_at=timeutil.iso(starter.created_at),
+        )
+        try:
+            recorded = await self.db.transaction(
+                posts.record_topic,
+                NewTopic(
+                    guild_id=member.guild.id,
+                    forum_id=record.id,
+                    thread_id=thread.id,
+                    title=clean,
+                    tags=tuple(tag_names),
+                    opening=new,
+                ),
+            )
+        except Exception:
+            log.exception("recording topic thread %s failed; removing the thread", thread.id)
+            try:
+                await thread.delete(reason="Threadkeeper: the topic could not be recorded")
+            except discord.HTTPException:
+                log.error("orphan thread %s could not be removed", thread.id)
+            await give_back(interaction, "The topic could not be saved, so it was not posted.", text)
+            return
+        missing = await self._send_rest(thread, chunks[1:])
+        await interaction.followup.send(
+            f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"
+            + missing,
+            ephemeral=True,
+        )
+
+    async def _send_rest(self, thread: discord.Thread, chunks: list[str]) -> str:
+        for chunk in chunks:
+            try:
+                await thread.send(chunk, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException:
+                log.warning("continuation of a long post in %s failed", thread.id, exc_info=True)
+                return "\n⚠️ Discord refused the rest of your long text; it is recorded in full (see `/topic show`)."
+        return ""
+
+    # ------------------------------------------------------------------ reply
+    @app_commands.command(name="reply", description="Reply to a topic")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id", body="Your reply (1–4000 characters)")
+    async def reply(self, interaction: discord.Interaction, topic: str, body: str) -> None:
+        member = _member(interaction)
+        found = await resolve_topic(self.db, member.guild.id, topic)
+        forum = await self.db.run(forums.get, found.forum_id)
+        if forum is None or not forum.registered:
+            raise UserFacingError("That topic's forum is no longer registered, so it takes no replies.")
+        if not self._visible(member, forum.channel_id):
+            raise UserFacingError(f"No topic `{topic[:40]}` in this server's forums.")
+        try:
+            text = clean_body(body)
+        except ValueError as error:
+            raise UserFacingError(str(error)) from None
+        role = await self._check_may_post(member, interaction, topic=found)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
+        try:
+            thread = await self._thread(member.guild, found.thread_id)
+            message = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
+        except UserFacingError as error:
+            await give_back(interaction, error.message, text)
+            return
+        except discord.HTTPException as error:
+            await give_back(interaction, describe_http_error(error) + " Your reply was not posted.", text)
+            return
+        recorded = await self.db.write(
+            posts.record_reply,
+            found.id,
+            NewPost(
+                guild_id=member.guild.id,
+                message_id=message.id,
+                channel_id=thread.id,
+                author_id=member.id,
+                author_name=member.display_name,
+                author_role=role.key,
+                content=text,
+                created_at=timeutil.iso(message.created_at),
+            ),
+        )
+        missing = await self._send_rest(thread, chunks[1:])
+        await interaction.followup.send(
+            f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}" + missing,
+            ephemeral=True,
+        )
+
+    # ------------------------------------------------------------------- show
+    @topic.command(name="show", description="Read a topic: every post with its number, author and role")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id", page="Page number (15 posts a page)")
+    async def show(
+        self, interaction: discord.Interaction, topic: str, page: app_commands.Range[int, 1, 10000] = 1
+    ) -> None:
+        member = _member(interaction)
+        found = await resolve_topic(self.db, member.guild.id, topic)
+        rendered = await self._render_show(member, found.id, page - 1)
+        await interaction.response.send_message(
+            embed=rendered.embed, view=view_for("show", str(found.id), rendered), ephemeral=True
+        )
+
+    async def _render_show(self, member: discord.Member, topic_id: int, page: int) -> Page:
+        view = await self.db.run(topics.show, topic_id)
+        if view.topic.guild_id != member.guild.id or not self._visible(member, view.forum.channel_id):
+            raise UserFacingError("That topic is not in this server's forums.")
+        settings = await self.db.run(guilds.settings, member.guild.id)
+        per_page = settings.replies_per_page
+        pages = max(1, -(-len(view.posts) // per_page))
+        page = min(max(0, page), pages - 1)
+        embed = topic_embed(view, guild_name=member.guild.name, page=page, per_page=per_page)
+        return Page(embed=embed, page=page, pages=pages)
+
+    async def _show_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
+        return await self._render_show(_member(interaction), int(args), page)
+
+    # ------------------------------------------------------------------- list
+    @topic.command(name="list", description="List topics: Topic, Voices, Posts, Freshness")
+    @app_commands.describe(forum="Only this forum", sort="Order (default latest)", status="Which topics (default all)")
+    @app_commands.choices(sort=SORT_CHOICES, status=STATUS_CHOICES)
+    async def list(
+        self,
+        interaction: discord.Interaction,
+        forum: discord.ForumChannel | None = None,
+        sort: app_commands.Choice[str] | None = None,
+        status: app_commands.Choice[str] | None = None,
+    ) -> None:
+        member = _member(interaction)
+        forum_id = (await self._registered(member.guild, forum.id)).id if forum else 0
+        args = f"{forum_id}.{sort.value if sort else 'latest'}.{status.value if status else 'all'}"
+        rendered = await self._render_list(member, args, 0)
+        await interaction.response.send_message(
+            embed=rendered.embed, view=view_for("list", args, rendered), ephemeral=True
+        )
+
+    async def _render_list(self, member: discord.Member, args: str, page: int) -> Page:
+        forum_text, sort, status = args.split(".")
+        visible = [
+            f for f in await self.db.run(forums.registered_in, member.guild.id) if self._visible(member, f.channel_id)
+        ]
+        names = {f.id: f.name for f in visible}
+        wanted = [int(forum_text)] if forum_text != "0" else list(names)
+        if any(forum_id not in names for forum_id in wanted):
+            raise UserFacingError("That forum is not available.")
+        per_page = 15
+        found, total = await self.db.run(
+            lambda conn: topics.list_page(
+                conn,
+                forum_ids=wanted,
+                super_forum_ids=list(names),
+                sort=sort,
+                status=status,
+                offset=page * per_page,
+                limit=per_page,
+            )
+        )
+        pages = max(1, -(-total // per_page))
+        if page >= pages and page > 0:
+            return await self._render_list(member, args, pages - 1)
+        title = ("Topics in " + names[wanted[0]]) if forum_text != "0" else "Topics"
+        title += f" · {sort}" + (f" · {status}" if status != "all" else "")
+        embed = topic_list_embed(found, title=title, page=page, pages=pages, total=total, forum_names=names)
+        return Page(embed=embed, page=page, pages=pages)
+
+    async def _list_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
+        return await self._render_list(_member(interaction), args, page)
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Topics(bot))

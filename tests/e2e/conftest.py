@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.app import create_bot
+from bot.client import ForumBot
+from bot.config import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_path=tmp_path / "forum.db")
+
+
+@pytest.fixture
+def built_bots() -> list[ForumBot]:
+    """Every bot a test builds; their databases are closed at teardown (simcord does not close bots)."""
+    return []
+
+
+@pytest_asyncio.fixture
+async def simcord_bot(settings: Settings, built_bots: list[ForumBot]) -> AsyncIterator[ForumBot]:
+    bot = create_bot(settings, sync_commands=True)
+    assert isinstance(bot, ForumBot)
+    built_bots.append(bot)
+    yield bot
+    for built in built_bots:
+        if built.db.is_open:
+            await built.db.close()
+
+
+@pytest_asyncio.fixture
+async def world(simcord_env, simcord_bot: ForumBot, built_bots: list[ForumBot]):  # type: ignore[no-untyped-def]
+    """A guild "Activity" with #general and a registered forum "Discussion", its owner as admin."""
+    from tests.e2e.helpers import make_world
+
+    return await make_world(simcord_env, simcord_bot, built_bots)

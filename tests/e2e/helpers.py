@@ -1,0 +1,117 @@
+"""Scenario helpers for the e2e tests. simcord internals (env.backend) stay in this file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from simcord import Env
+from simcord.actors import MemberActor
+from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
+
+from bot.client import ForumBot
+from bot.storage import posts, topics
+from bot.storage.models import Post, Topic
+
+
+@dataclass
+class World:
+    env: Env
+    bot: ForumBot
+    built_bots: list[ForumBot]
+    guild: GuildHandle
+    general: ChannelHandle
+    forum: ChannelHandle
+    admin: MemberActor
+
+    def member(self, name: str, *, roles: tuple[RoleHandle, ...] = ()) -> MemberActor:
+        return self.guild.add_member(
+            self.env.create_user(name.lower().replace(" ", "_"), global_name=name), roles=list(roles)
+        )
+
+    def thread(self, name: str) -> ChannelHandle:
+        for thread in self.forum.threads:
+            if thread.name == name:
+                return thread
+        raise AssertionError(f"no thread {name!r} in {[t.name for t in self.forum.threads]}")
+
+    async def topic(self, thread: ChannelHandle) -> Topic | None:
+        return await self.bot.db.run(topics.by_thread, thread.id)
+
+    async def posts_of(self, thread: ChannelHandle, *, include_hidden: bool = False) -> list[Post]:
+        topic = await self.topic(thread)
+        assert topic is not None
+        return await self.bot.db.run(posts.of_topic, topic.id, include_hidden=include_hidden)
+
+    async def restart(self) -> ForumBot:
+        """Stop the bot and start a fresh process on the same database (a new READY)."""
+        from bot.app import create_bot
+
+        old = self.bot
+        await old.db.flush()
+        fresh = create_bot(old.settings, sync_commands=True)
+        assert isinstance(fresh, ForumBot)
+        self.built_bots.append(fresh)
+        await self.env.restart_bot(fresh)
+        await old.db.close()
+        self.bot = fresh
+        await self.env.settle()
+        return fresh
+
+    # ---------------------------------------------------------------- simcord backend
+    async def native_post(self, member: MemberActor, title: str, content: str, **message: Any) -> ChannelHandle:
+        """A member starts a post with the forum's own New Post button."""
+        backend = self.env.backend
+        thread = backend.create_thread(self.forum.id, title, member.id, type=discord.ChannelType.public_thread.value)
+        backend.create_message(thread.id, member.id, content, **message)
+        await self.env.settle()
+        return self.thread(title)
+
+    def offline_message(self, thread: ChannelHandle, member: MemberActor, content: str) -> int:
+        """A message written while the bot was not listening (downtime)."""
+        return self.env.backend.create_message(thread.id, member.id, content, broadcast=False).id
+
+    async def unchecked_message(self, thread: ChannelHandle, member: MemberActor, content: str) -> int:
+        """A message Discord let through although the overwrites should have stopped it."""
+        message = self.env.backend.create_message(thread.id, member.id, content)
+        await self.env.settle()
+        return message.id
+
+    def dm_texts(self, member: MemberActor) -> list[str]:
+        return [m.content for m in member.user.dm_channel.history()]
+
+    def close_dms(self, member: MemberActor) -> None:
+        """The member does not accept DMs from server members: Discord answers 50007."""
+        channel = member.user.dm_channel
+        self.env.inject_error(
+            "POST",
+            f"/channels/{channel.id}/messages",
+            status=403,
+            code=50007,
+            message="Cannot send messages to this user",
+            times=None,
+        )
+
+
+async def make_world(env: Env, bot: Any, built_bots: list[ForumBot]) -> World:
+    owner = env.create_user("owner", global_name="Owner")
+    guild = env.create_guild("Activity", owner=owner)
+    admin = guild.add_member(owner)
+    general = guild.create_text_channel("general")
+    forum = guild.create_forum_channel("Discussion")
+    result = await admin.slash(general, "forumadmin add", channel=forum)
+    assert "Registered" in text_of(result), text_of(result)
+    return World(env=env, bot=bot, built_bots=built_bots, guild=guild, general=general, forum=forum, admin=admin)
+
+
+def text_of(result: Any) -> str:
+    """Everything a member read in answer to an interaction (response, followups, embeds)."""
+    parts: list[str] = []
+    for message in [result.response, *result.followups]:
+        if message is None:
+            continue
+        parts.append(message.content or "")
+        for embed in message.embeds:
+            parts += [embed.title or "", embed.description or ""]
+    return "\n".join(parts)
