@@ -78,6 +78,14 @@ class World:
         await self.env.settle()
         return message.id
 
+    async def show_to_everyone(self, root: str) -> None:
+        """The server's Integrations settings let @everyone see a command (e.g. /forumadmin)."""
+        for command in await self.bot.tree.fetch_commands():
+            if command.name == root:
+                self.guild.set_command_permissions(command, {self.guild.default_role: True})
+                return
+        raise AssertionError(f"no command {root}")
+
     def dm_texts(self, member: MemberActor) -> list[str]:
         return [m.content for m in member.user.dm_channel.history()]
 
@@ -113,5 +121,5 @@ def text_of(result: Any) -> str:
             continue
         parts.append(message.content or "")
         for embed in message.embeds:
-            parts += [embed.title or "", embed.description or ""]
+            parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
     return "\n".join(parts)

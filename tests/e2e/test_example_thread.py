@@ -23,7 +23,7 @@ async def test_marzana_asks_two_doctors_answer_a_spectator_is_refused(world):
     assert asked.ephemeral
     assert "#1" in text_of(asked)
     thread = world.thread(TITLE)
-    opening = thread.history()[-1]
+    opening = thread.history()[0]
     assert "Marzana M" in opening.content and "Participant" in opening.content and QUESTION in opening.content
 
     await kumar.send(thread, KUMAR)

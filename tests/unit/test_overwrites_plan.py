@@ -1,0 +1,28 @@
+from bot.overwrites import plan
+from bot.roles import ForumRole
+
+EVERYONE, BOT = 1, 99
+
+
+def test_default_participant_leaves_everyone_neutral_and_denies_blocked():
+    wanted = plan(
+        everyone_id=EVERYONE,
+        bot_id=BOT,
+        default_role=ForumRole.PARTICIPANT,
+        rolemap={10: ForumRole.BLOCKED, 11: ForumRole.MODERATOR},
+        assignments={5: ForumRole.BLOCKED, 6: ForumRole.PARTICIPANT},
+    )
+    assert wanted.roles == {EVERYONE: None, 10: False, 11: True}
+    assert wanted.members == {5: False, BOT: True}  # 6 needs no overwrite: everyone may post
+
+
+def test_default_spectator_denies_everyone_and_allows_who_may_post():
+    wanted = plan(
+        everyone_id=EVERYONE,
+        bot_id=BOT,
+        default_role=ForumRole.SPECTATOR,
+        rolemap={10: ForumRole.PARTICIPANT, 12: ForumRole.SPECTATOR},
+        assignments={6: ForumRole.PARTICIPANT, 7: ForumRole.SPECTATOR},
+    )
+    assert wanted.roles == {EVERYONE: False, 10: True, 12: False}
+    assert wanted.members == {6: True, 7: False, BOT: True}

@@ -1,0 +1,76 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.policy import check_post, clean_body, clean_title, parse_tags
+from bot.roles import ForumRole
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def check(role, *, starting=False, status="open", last=None, throttle=10, registration=True):
+    return check_post(
+        role=role,
+        starting_topic=starting,
+        topic_status=None if starting else status,
+        registration_open=registration,
+        throttle_seconds=throttle,
+        last_post_at=last,
+        now=NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "kwargs", "kind"),
+    [
+        (ForumRole.PARTICIPANT, {}, None),
+        (ForumRole.SPECTATOR, {}, "role"),
+        (ForumRole.SPECTATOR, {"starting": True}, "role"),
+        (ForumRole.BLOCKED, {}, "role"),
+        (ForumRole.PARTICIPANT, {"status": "closed"}, "closed"),
+        (ForumRole.MODERATOR, {"status": "closed"}, None),
+        (ForumRole.PARTICIPANT, {"last": NOW - timedelta(seconds=3)}, "throttle"),
+        (ForumRole.PARTICIPANT, {"last": NOW - timedelta(seconds=10)}, None),
+        (ForumRole.PARTICIPANT, {"last": NOW - timedelta(seconds=3), "throttle": 0}, None),
+        (ForumRole.MODERATOR, {"last": NOW - timedelta(seconds=1)}, None),  # moderators are exempt
+    ],
+)
+def test_check_post(role, kwargs, kind):
+    refusal = check(role, **kwargs)
+    assert (refusal.kind if refusal else None) == kind
+
+
+def test_throttle_says_how_long_to_wait():
+    refusal = check(ForumRole.PARTICIPANT, last=NOW - timedelta(seconds=3.5))
+    assert refusal is not None and "7 seconds" in refusal.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("  Hello   world ", "Hello world"), ("x" * 100, "x" * 100), ("a\nb", "a b")]
+)
+def test_clean_title_accepts(raw, clean):
+    assert clean_title(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["", "   \n\t", "x" * 101])
+def test_clean_title_rejects(raw):
+    with pytest.raises(ValueError):
+        clean_title(raw)
+
+
+def test_clean_body_bounds():
+    assert clean_body(" hi ") == "hi"
+    assert len(clean_body("y" * 4000)) == 4000
+    for raw in ("", "  \n ", "y" * 4001):
+        with pytest.raises(ValueError):
+            clean_body(raw)
+
+
+def test_parse_tags():
+    available = ["Solved", "Question", "Bug"]
+    assert parse_tags(None, available) == []
+    assert parse_tags(" question, BUG ,question,", available) == ["Question", "Bug"]
+    with pytest.raises(ValueError, match="no tag `nope`"):
+        parse_tags("nope", available)
+    with pytest.raises(ValueError, match="At most 5"):
+        parse_tags("a,b,c,d,e,f", ["a", "b", "c", "d", "e", "f"])
