@@ -110,7 +110,7 @@ def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
             for problem in problems[:50]:
                 print("  " + problem, file=sys.stderr)
             return 1
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # readable: checks passed
         print(f"{settings.database_path}: ok (schema version {version})")
         return 0
     assert path is not None

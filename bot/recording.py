@@ -29,6 +29,7 @@ from bot.storage.models import NewPost, NewTopic, Recorded, Topic
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
+    from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -80,7 +81,7 @@ class Recorder:
         self.last_catchup: CatchUpReport | None = None
 
     @property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> Database:
         return self.bot.db
 
     async def load(self) -> None:
@@ -105,40 +106,30 @@ class Recorder:
         )
 
     async def _thread_of(self, message: discord.Message) -> discord.Thread | None:
+        """The thread a message is in; None for messages outside threads."""
         channel = message.channel
         if isinstance(channel, discord.Thread):
             return channel
-        guild = message.guild
-        if guild is None:
+        if isinstance(channel, discord.abc.GuildChannel) or message.guild is None:
             return None
         # Messages in archived threads may arrive on a bare channel object.
-        found = guild.get_thread(channel.id)
+        found = message.guild.get_channel_or_thread(channel.id)
         if found is not None:
-            return found
+            return found if isinstance(found, discord.Thread) else None
         try:
-            fetched = await guild.fetch_channel(channel.id)
+            fetched = await message.guild.fetch_channel(channel.id)
         except discord.HTTPException:
             return None
         return fetched if isinstance(fetched, discord.Thread) else None
 
     # ------------------------------------------------------------------ live
     async def on_message(self, message: discord.Message) -> None:
-        if not self._recordable(message):
+        if not self._recordable(message) or not self.forum_ids:
             return
-        channel = message.channel
-        parent_id = getattr(channel, "parent_id", None)
-        if parent_id is None and not isinstance(channel, discord.Thread):
-            thread = await self._thread_of(message) if self.forum_ids else None
-            parent_id = thread.parent_id if thread else None
-        else:
-            thread = channel if isinstance(channel, discord.Thread) else None
-        forum_id = self.forum_ids.get(parent_id or 0)
-        if forum_id is None:
+        thread = await self._thread_of(message)
+        forum_id = self.forum_ids.get(thread.parent_id) if thread is not None else None
+        if thread is None or forum_id is None:
             return
-        if thread is None:
-            thread = await self._thread_of(message)
-            if thread is None:
-                return
         async with self.lock(thread.id):
             topic = await self.db.run(topics.by_thread, thread.id)
             if topic is None:

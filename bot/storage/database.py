@@ -200,10 +200,14 @@ def _run_batch(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, An
 
 
 def integrity_check(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute("PRAGMA integrity_check").fetchall()
-    problems = [row[0] for row in rows if row[0] != "ok"]
-    problems += [
-        f"foreign key violation in {row[0]} rowid {row[1]}"
-        for row in conn.execute("PRAGMA foreign_key_check").fetchall()
-    ]
+    """Problems found by SQLite's integrity and foreign-key checks (empty when healthy)."""
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        problems = [row[0] for row in rows if row[0] != "ok"]
+        problems += [
+            f"foreign key violation in {row[0]} rowid {row[1]}"
+            for row in conn.execute("PRAGMA foreign_key_check").fetchall()
+        ]
+    except sqlite3.DatabaseError as error:  # too damaged to even run the checks
+        return [str(error)]
     return problems

@@ -1,0 +1,130 @@
+"""python -m bot: export and db commands on a database the real bot wrote."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.__main__ import main
+
+
+def run_cli(args: list[str], database: Path, capsys, monkeypatch) -> tuple[int, str, str]:
+    monkeypatch.setenv("DATABASE_PATH", str(database))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_export_json_is_the_documented_format(world, settings, capsys, monkeypatch):
+    asker, helper = world.member("Marzana M"), world.member("Dr. Kumar")
+    await asker.slash(world.general, "topic new", forum=world.forum, title="Q", body="Is there a difference?")
+    thread = world.thread("Q")
+    answer = await helper.send(thread, "Often used interchangeably")
+    await helper.edit(answer, "Often used interchangeably ...")
+    await world.env.advance_time(11)
+    gone = await helper.send(thread, "oops")
+    await helper.delete(gone)
+    await world.bot.db.flush()
+    code, out, _ = run_cli(
+        ["export", "--format", "json", "--guild", str(world.guild.id)], settings.database_path, capsys, monkeypatch
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert (document["format"], document["version"]) == ("threadkeeper", 1)
+    assert document["guild"] == {"id": str(world.guild.id), "name": "Activity"}
+    [forum] = document["forums"]
+    assert set(forum) == {"id", "channel_id", "name", "description", "topics"} and forum["name"] == "Discussion"
+    [topic] = forum["topics"]
+    assert set(topic) == {
+        "number",
+        "thread_id",
+        "title",
+        "status",
+        "sticky",
+        "tags",
+        "accepted_answers",
+        "author",
+        "created_at",
+        "posts",
+    }
+    assert (topic["number"], topic["status"], topic["sticky"], topic["thread_id"]) == (
+        1,
+        "open",
+        "none",
+        str(thread.id),
+    )
+    assert topic["author"] == {"id": str(asker.id), "name": "Marzana M", "role": "participant"}
+    opening, reply, deleted = topic["posts"]
+    assert set(opening) == {
+        "number",
+        "message_id",
+        "parent",
+        "status",
+        "author",
+        "content",
+        "attachments",
+        "created_at",
+        "edited_at",
+        "revisions",
+    }
+    assert (opening["number"], opening["parent"], opening["status"]) == (1, None, "publish")
+    assert reply["content"] == "Often used interchangeably ..." and reply["edited_at"]
+    assert [r["content"] for r in reply["revisions"]] == ["Often used interchangeably"]
+    assert deleted["status"] == "deleted"  # CLI exports are a keymaster's: deleted posts included
+    assert "+00:00" in document["exported_at"] and "+00:00" in opening["created_at"]
+
+
+async def test_export_of_an_unknown_guild_and_a_missing_database(world, settings, capsys, monkeypatch, tmp_path):
+    await world.bot.db.flush()
+    code, _, err = run_cli(["export", "--guild", "42"], settings.database_path, capsys, monkeypatch)
+    assert code == 2 and "No guild 42" in err
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "missing.db"))
+    try:
+        main(["export"])
+    except SystemExit as exit_:
+        assert "No database" in str(exit_)
+    else:
+        raise AssertionError("exported from a missing database")
+
+
+def test_db_migrate_check_backup(tmp_path, capsys, monkeypatch):
+    database = tmp_path / "data" / "forum.db"
+    assert run_cli(["db", "migrate"], database, capsys, monkeypatch)[1].startswith("applied: 0001")
+    assert "up to date" in run_cli(["db", "migrate"], database, capsys, monkeypatch)[1]
+    code, out, _ = run_cli(["db", "check"], database, capsys, monkeypatch)
+    assert code == 0 and "ok" in out
+    backup = tmp_path / "backup.db"
+    assert run_cli(["db", "backup", str(backup)], database, capsys, monkeypatch)[0] == 0
+    assert sqlite3.connect(backup).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_db_check_reports_corruption(tmp_path, capsys, monkeypatch):
+    database = tmp_path / "forum.db"
+    run_cli(["db", "migrate"], database, capsys, monkeypatch)
+    conn = sqlite3.connect(database)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.executemany("INSERT INTO kv(key, value) VALUES (?, ?)", [(f"k{i}", "v" * 500) for i in range(400)])
+    conn.commit()
+    conn.close()
+    raw = bytearray(database.read_bytes())
+    for offset in range(4096 * 3, len(raw), 4096):  # scribble over every page after the third
+        raw[offset + 8 : offset + 40] = b"\xff" * 32
+    database.write_bytes(bytes(raw))
+    code, _, err = run_cli(["db", "check"], database, capsys, monkeypatch)
+    assert code == 1 and "CORRUPT" in err
+
+
+def test_run_without_a_token_explains_and_exits_cleanly(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(tmp_path / "x.db")},
+    )
+    assert result.returncode == 0 and "No DISCORD_TOKEN" in result.stdout and "demo" in result.stdout
