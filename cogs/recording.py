@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.client import ForumBot
+from bot.storage import forums, guilds
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,22 @@ class Recording(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         await self.recorder.on_thread_delete(payload.thread_id)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
+        if isinstance(after, discord.ForumChannel) and after.id in self.recorder.forum_ids:
+            public = after.permissions_for(after.guild.default_role).view_channel
+            await self.bot.db.write(forums.update_channel, after.id, name=after.name, public=public)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if self.recorder.forum_ids.pop(channel.id, None) is not None:
+            await self.bot.db.write(forums.channel_deleted, channel.id)
+
+    @commands.Cog.listener()
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        if before.name != after.name:
+            await self.bot.db.write(guilds.ensure, after.id, after.name)
 
 
 async def setup(bot: ForumBot) -> None:

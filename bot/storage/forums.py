@@ -68,3 +68,18 @@ def set_public(conn: sqlite3.Connection, forum_id: int, public: bool) -> None:
 
 def set_solved_tag(conn: sqlite3.Connection, forum_id: int, tag_id: int | None) -> None:
     conn.execute("UPDATE forums SET solved_tag_id = ? WHERE id = ?", (tag_id, forum_id))
+
+
+def update_channel(conn: sqlite3.Connection, channel_id: int, *, name: str, public: bool) -> bool:
+    """The channel was renamed or its @everyone visibility changed."""
+    cursor = conn.execute(
+        "UPDATE forums SET name = ?, public = ? WHERE channel_id = ? AND (name != ? OR public != ?)",
+        (name, int(public), channel_id, name, int(public)),
+    )
+    return cursor.rowcount > 0
+
+
+def channel_deleted(conn: sqlite3.Connection, channel_id: int) -> bool:
+    """The Discord channel is gone: unregister the forum, keep its records."""
+    cursor = conn.execute("UPDATE forums SET registered = 0 WHERE channel_id = ? AND registered = 1", (channel_id,))
+    return cursor.rowcount > 0

@@ -171,3 +171,19 @@ async def test_forumadmin_remove_keeps_records_and_stops_recording(world):
     assert [p.content for p in await world.posts_of(thread)] == ["?"]
     again = await world.admin.slash(world.general, "forumadmin add", channel=world.forum)
     assert "Registered" in text_of(again) and "Adopted 1 post" in text_of(again)
+
+
+async def test_the_forum_record_follows_the_channel(world):
+    from bot.storage import forums
+
+    world.env.backend.edit_channel(world.forum.id, {"name": "Questions"})
+    await world.env.settle()
+    forum = await world.bot.db.run(forums.by_channel, world.forum.id)
+    assert forum.name == "Questions" and forum.public
+    channel = world.bot.get_channel(world.forum.id)
+    await channel.set_permissions(channel.guild.default_role, view_channel=False)
+    await world.env.settle()
+    assert not (await world.bot.db.run(forums.by_channel, world.forum.id)).public
+    await channel.delete()
+    await world.env.settle()
+    assert not (await world.bot.db.run(forums.by_channel, world.forum.id)).registered
