@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.storage import forums
 from bot.storage.database import Database
+from tests.storage.helpers import register_forum
 
 
 @pytest_asyncio.fixture
@@ -19,15 +19,4 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest_asyncio.fixture
 async def forum_id(db: Database) -> int:
-    forum = await db.transaction(
-        forums.register,
-        guild_id=1,
-        guild_name="G",
-        channel_id=100,
-        name="Discussion",
-        description="",
-        public=True,
-        solved_tag_id=None,
-        now="2026-01-01T00:00:00.000000+00:00",
-    )
-    return forum.id
+    return await register_forum(db)

@@ -1,4 +1,21 @@
+from bot.storage import forums
+from bot.storage.database import Database
 from bot.storage.models import NewPost, NewTopic
+
+
+async def register_forum(db: Database, *, guild_id: int = 1, channel_id: int = 100, name: str = "Discussion") -> int:
+    forum = await db.transaction(
+        forums.register,
+        guild_id=guild_id,
+        guild_name=f"G{guild_id}",
+        channel_id=channel_id,
+        name=name,
+        description="",
+        public=True,
+        solved_tag_id=None,
+        now="2026-01-01T00:00:00.000000+00:00",
+    )
+    return forum.id
 
 
 def new_post(
