@@ -68,18 +68,23 @@ def requires(minimum: ForumRole) -> Callable[[T], T]:
             )
         return True
 
+    # Recorded on the check itself: it travels with the command whatever the decorator order
+    # (``extras`` set on a plain function never reaches app_commands.Command).
+    predicate.forum_role = minimum.key  # type: ignore[attr-defined]
+
     def decorator(func: Any) -> Any:
         checked = app_commands.check(predicate)(func)
-        extras = getattr(checked, "__discord_app_commands_extras__", None)
-        target = checked
-        # Record the minimum role so the meta-test can prove every guarded command has it.
-        if isinstance(target, app_commands.Command):
-            target.extras["forum_role"] = minimum.key
-        else:
-            if extras is None:
-                extras = {}
-            extras["forum_role"] = minimum.key
-            target.__discord_app_commands_extras__ = extras  # type: ignore[attr-defined]
+        if isinstance(checked, app_commands.Command):
+            checked.extras["forum_role"] = minimum.key
         return checked
 
     return decorator
+
+
+def required_role(command: app_commands.Command[Any, ..., Any]) -> str | None:
+    """The minimum forum role a command's runtime check demands (None when unchecked)."""
+    for check in command.checks:
+        found = getattr(check, "forum_role", None)
+        if found is not None:
+            return str(found)
+    return None

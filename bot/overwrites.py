@@ -114,12 +114,12 @@ async def sync_guild(
 
     Returns the names of forums Discord would not let the bot change.
     """
-    from bot import timeutil
     from bot.storage import forums, guilds, members
 
     settings = await db.run(guilds.settings, guild.id)
     mapping = await db.run(members.rolemap, guild.id)
-    stored = await db.run(members.assignments_in, guild.id, timeutil.utcnow())
+    # discord.utils.utcnow(): the clock discord.py (and a simulated Discord) keeps.
+    stored = await db.run(members.assignments_in, guild.id, discord.utils.utcnow())
     wanted = plan(
         everyone_id=guild.default_role.id,
         bot_id=guild.me.id,

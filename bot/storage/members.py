@@ -119,3 +119,22 @@ def role_inputs(conn: sqlite3.Connection, guild_id: int, user_id: int, discord_r
         throttle_seconds=settings.throttle_seconds,
         last_post_at=last,
     )
+
+
+def due_expiries(conn: sqlite3.Connection, now: datetime) -> list[tuple[int, int]]:
+    """(guild id, user id) of every timed assignment that has run out at ``now``."""
+    rows = conn.execute(
+        "SELECT guild_id, user_id FROM assignments WHERE expires_at IS NOT NULL AND expires_at <= ? "
+        "ORDER BY expires_at",
+        (timeutil.iso(now),),
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def lift_expired(conn: sqlite3.Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
+    """Remove one assignment if it has run out at ``now``; the removed one, or None."""
+    found = assignment(conn, guild_id, user_id)
+    if found is None or found.expires_at is None or found.expires_at > timeutil.iso(now):
+        return None
+    conn.execute("DELETE FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    return found

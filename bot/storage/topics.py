@@ -140,3 +140,42 @@ def mark_thread_deleted(conn: sqlite3.Connection, thread_id: int) -> Topic | Non
             (topic.reply_count + 1, topic.forum_id),
         )
     return topic
+
+
+def set_status(conn: sqlite3.Connection, topic_id: int, status: str, *, close_reason: str | None = None) -> Topic:
+    """Change a topic's status (moderation) and keep the forum's counters true.
+
+    ``close_reason`` is kept for closed topics and cleared otherwise.
+    """
+    before = by_id(conn, topic_id)
+    assert before is not None
+    conn.execute(
+        "UPDATE topics SET status = ?, close_reason = ? WHERE id = ?",
+        (status, close_reason if status == "closed" else None, topic_id),
+    )
+    was, now = before.status in ("open", "closed"), status in ("open", "closed")
+    if was != now:
+        sign = 1 if now else -1
+        conn.execute(
+            "UPDATE forums SET topic_count = MAX(0, topic_count + ?), post_count = MAX(0, post_count + ?) WHERE id = ?",
+            (sign, sign * (before.reply_count + 1), before.forum_id),
+        )
+    after = by_id(conn, topic_id)
+    assert after is not None
+    return after
+
+
+def set_sticky(conn: sqlite3.Connection, topic_id: int, sticky: str) -> None:
+    if sticky not in ("none", "sticky", "super"):
+        raise ValueError("unknown sticky")
+    conn.execute("UPDATE topics SET sticky = ? WHERE id = ?", (sticky, topic_id))
+
+
+def idle_open(conn: sqlite3.Connection, guild_id: int, before: str, limit: int = 50) -> list[Topic]:
+    """Open, non-sticky topics of registered forums with no post since ``before``."""
+    rows = conn.execute(
+        "SELECT t.* FROM topics t JOIN forums f ON f.id = t.forum_id WHERE t.guild_id = ? AND f.registered = 1 "
+        "AND t.status = 'open' AND t.sticky = 'none' AND t.last_post_at < ? ORDER BY t.last_post_at LIMIT ?",
+        (guild_id, before, limit),
+    ).fetchall()
+    return [Topic.from_row(row) for row in rows]

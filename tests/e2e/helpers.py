@@ -123,3 +123,43 @@ def text_of(result: Any) -> str:
         for embed in message.embeds:
             parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
     return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- moderation (simcord backend)
+SEND_MESSAGES = 1 << 11
+SEND_MESSAGES_IN_THREADS = 1 << 38
+
+
+def thread_state(thread: ChannelHandle) -> tuple[bool, bool]:
+    """(locked, archived) of a thread as Discord holds it."""
+    meta = thread._channel.thread_metadata
+    assert meta is not None
+    return bool(meta.locked), bool(meta.archived)
+
+
+def member_overwrite(channel: ChannelHandle, user_id: int) -> tuple[int, int] | None:
+    """(allow, deny) bits of the channel's overwrite for one member, None when there is none."""
+    for overwrite in channel._channel.overwrites:
+        if overwrite.target_id == user_id:
+            return int(overwrite.allow), int(overwrite.deny)
+    return None
+
+
+def errors_text(world: World) -> str:
+    """The expected errors that reached the bot's handlers (reading them marks them seen)."""
+    return "\n".join(str(e) for e in world.env.errors)
+
+
+def show_command_to_everyone(world: World, name: str) -> None:
+    """Server Settings › Integrations: the server lets @everyone see a command."""
+    command = world.env.backend.find_command(name, world.guild.id)
+    assert command is not None, name
+    world.guild.set_command_permissions(int(command["id"]), {world.guild.default_role: True})
+
+
+def moderator_discord_role(world: World) -> RoleHandle:
+    """A Discord role with Manage Threads, so Discord shows /mod to its members."""
+    for role in world.guild.roles.values():
+        if role.name == "Mods":
+            return role
+    return world.guild.create_role("Mods", permissions=discord.Permissions(manage_threads=True))

@@ -1,0 +1,154 @@
+"""Moderation services: closing/reopening topics (Discord first, then the record) and the
+words moderators read (closing notes, audit lines, revisions). Renderers are pure."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot import timeutil
+from bot.errors import UserFacingError
+from bot.render.text import escape_inline, excerpt
+from bot.storage import topics
+from bot.storage.audit import AuditEntry
+from bot.storage.database import Database
+from bot.storage.models import Topic
+from bot.tree import describe_http_error
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+CLOSE_REASONS = ("solved", "duplicate", "off-topic", "stale", "other")
+
+
+# ------------------------------------------------------------------ pure renderers
+def closing_note(actor_name: str, reason: str, note: str | None) -> str:
+    text = f"🔒 **Topic closed** by **{escape_inline(actor_name)}** · reason: *{reason}*"
+    if note:
+        text += "\n" + "\n".join("> " + line for line in note.strip().splitlines())
+    return text + "\nOnly moderators can reply now."
+
+
+def reopen_note(actor_name: str) -> str:
+    return f"🔓 **Topic reopened** by **{escape_inline(actor_name)}**. Replies are welcome again."
+
+
+def stamp(iso_text: str | None) -> str:
+    moment = timeutil.parse(iso_text)
+    return f"<t:{int(moment.timestamp())}:f>" if moment else "?"
+
+
+def audit_line(entry: AuditEntry, topic_number: int | None = None, post_number: int | None = None) -> str:
+    """`<time> **Actor** `action` #12 → @member — reason`"""
+    parts = [stamp(entry.created_at), f"**{escape_inline(entry.actor_name)}**", f"`{entry.action}`"]
+    if topic_number is not None:
+        parts.append(f"topic #{topic_number}")
+    if post_number is not None and post_number != topic_number:
+        parts.append(f"post #{post_number}")
+    if entry.target_user is not None:
+        parts.append(f"→ <@{entry.target_user}>")
+    details = {k: v for k, v in entry.details.items() if v not in (None, "")}
+    if details:
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
+        parts.append(f"({escape_inline(excerpt(shown, 120))})")
+    line = " ".join(parts)
+    if entry.reason:
+        line += f" — {escape_inline(excerpt(entry.reason, 200))}"
+    return line
+
+
+def history_lines(number: int, created_at: str, current: str, revisions: Sequence[tuple[str, str]]) -> list[str]:
+    """Every version of a post, oldest first: a revision holds the text an edit replaced."""
+    lines: list[str] = []
+    since = created_at
+    for index, (content, revised_at) in enumerate(revisions, start=1):
+        lines.append(f"**Version {index}** · from {stamp(since)} to {stamp(revised_at)}\n{quote(content)}")
+        since = revised_at
+    label = "Current" if revisions else "Current (never edited)"
+    lines.append(f"**{label}** · since {stamp(since)}\n{quote(current)}")
+    return lines
+
+
+def quote(text: str, limit: int = 600) -> str:
+    return "\n".join("> " + line for line in (excerpt(text, limit) or "(no text)").splitlines())
+
+
+def fit(lines: Sequence[str], limit: int = 4000) -> tuple[str, int]:
+    """Join as many lines as fit in an embed description; also how many were left out."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 2 > limit:
+            break
+        out.append(line)
+        size += len(line) + 2
+    return "\n\n".join(out), len(lines) - len(out)
+
+
+# ------------------------------------------------------------------ Discord + record
+async def fetch_thread(guild: discord.Guild, thread_id: int) -> discord.Thread:
+    thread = guild.get_thread(thread_id)
+    if thread is not None:
+        return thread
+    try:
+        fetched = await guild.fetch_channel(thread_id)
+    except discord.NotFound:
+        raise UserFacingError("That topic's thread no longer exists in Discord.") from None
+    except discord.HTTPException as error:
+        raise UserFacingError(describe_http_error(error)) from None
+    if not isinstance(fetched, discord.Thread):
+        raise UserFacingError("That topic's thread no longer exists in Discord.")
+    return fetched
+
+
+async def close_topic(
+    db: Database, guild: discord.Guild, topic: Topic, *, actor_name: str, reason: str, note: str | None
+) -> Topic:
+    """Post the closing note, lock and archive the thread, then record the topic closed.
+
+    Discord goes first: when it refuses, nothing is recorded (the note is taken back) and
+    the moderator reads why.
+    """
+    thread = await fetch_thread(guild, topic.thread_id)
+    try:
+        posted = await thread.send(closing_note(actor_name, reason, note), allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as error:
+        raise UserFacingError(describe_http_error(error) + f" Topic #{topic.number} stays open.") from None
+    try:
+        await thread.edit(locked=True, archived=True, reason=f"Threadkeeper: closed by {actor_name} ({reason})")
+    except discord.HTTPException as error:
+        try:
+            await posted.delete()
+        except discord.HTTPException:
+            log.warning("could not take back the closing note in %s", thread.id, exc_info=True)
+        raise UserFacingError(
+            "Discord would not lock the thread: " + describe_http_error(error) + f" Topic #{topic.number} stays open."
+        ) from None
+    return await db.transaction(topics.set_status, topic.id, "closed", close_reason=reason)
+
+
+async def reopen_topic(db: Database, guild: discord.Guild, topic: Topic, *, actor_name: str) -> Topic:
+    thread = await fetch_thread(guild, topic.thread_id)
+    try:
+        await thread.edit(archived=False, locked=False, reason=f"Threadkeeper: reopened by {actor_name}")
+    except discord.HTTPException as error:
+        raise UserFacingError(
+            "Discord would not unlock the thread: "
+            + describe_http_error(error)
+            + f" Topic #{topic.number} stays closed."
+        ) from None
+    reopened = await db.transaction(topics.set_status, topic.id, "open")
+    try:
+        await thread.send(reopen_note(actor_name), allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.warning("could not post the reopen note in %s", thread.id, exc_info=True)
+    return reopened
+
+
+def expires_text(expires_at: datetime | None) -> str:
+    if expires_at is None:
+        return "until a moderator unblocks them"
+    epoch = int(expires_at.timestamp())
+    return f"until <t:{epoch}:f> (<t:{epoch}:R>)"

@@ -1,0 +1,347 @@
+"""/mod: the moderators' toolbox (close/open, roles and blocks, the audit log, revisions)."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import moderation, overwrites, timeutil
+from bot.access import member_role, requires
+from bot.auditing import log_action
+from bot.client import ForumBot
+from bot.durations import describe, parse_duration
+from bot.errors import UserFacingError
+from bot.lookup import resolve_post, resolve_topic
+from bot.roles import ForumRole, may_assign
+from bot.storage import audit, members, posts, topics
+from cogs.admin import INTEGRATIONS_NOTE
+
+log = logging.getLogger(__name__)
+REASON_CHOICES = [app_commands.Choice(name=r, value=r) for r in moderation.CLOSE_REASONS]
+ASSIGN_CHOICES = [
+    app_commands.Choice(name=r.display, value=r.key)
+    for r in (
+        ForumRole.PARTICIPANT,
+        ForumRole.SPECTATOR,
+        ForumRole.BLOCKED,
+        ForumRole.MODERATOR,
+        ForumRole.KEYMASTER,
+    )
+] + [app_commands.Choice(name="Default (clear the explicit role)", value="default")]
+HOUSEKEEPING_SECONDS = 60
+
+
+def _member(interaction: discord.Interaction) -> discord.Member:
+    if not isinstance(interaction.user, discord.Member):
+        raise app_commands.NoPrivateMessage()
+    return interaction.user
+
+
+@app_commands.default_permissions(manage_threads=True)
+class Moderation(commands.GroupCog, group_name="mod", group_description="Moderators: close, block and review"):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+
+    async def cog_load(self) -> None:
+        self.housekeeping.start()
+
+    async def cog_unload(self) -> None:
+        self.housekeeping.cancel()
+
+    async def _sync(self, guild: discord.Guild, reason: str) -> str:
+        failed = await overwrites.sync_guild(self.db, guild, reason=reason)
+        if failed:
+            return (
+                "\n⚠️ Discord would not let me update the posting permissions on: "
+                + ", ".join(failed)
+                + ". My own check still enforces the role."
+            )
+        return ""
+
+    # ------------------------------------------------------------ close / open
+    @app_commands.command(name="close", description="Close a topic: lock and archive its thread with a note")
+    @app_commands.describe(
+        topic="The topic: #12, 12, a link or an id",
+        reason="Why it is closed (default other)",
+        note="A closing note posted in the thread",
+    )
+    @app_commands.choices(reason=REASON_CHOICES)
+    @requires(ForumRole.MODERATOR)
+    async def close(
+        self,
+        interaction: discord.Interaction,
+        topic: str,
+        reason: app_commands.Choice[str] | None = None,
+        note: app_commands.Range[str, 1, 1500] | None = None,
+    ) -> None:
+        actor = _member(interaction)
+        found = await resolve_topic(self.db, actor.guild.id, topic)
+        if found.status == "closed":
+            raise UserFacingError(f"Topic #{found.number} is already closed; `/mod open` reopens it.")
+        why = reason.value if reason else "other"
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        closed = await moderation.close_topic(
+            self.db, actor.guild, found, actor_name=actor.display_name, reason=why, note=note
+        )
+        await log_action(self.db, interaction, "topic.close", topic_id=closed.id, reason=why, details={"note": note})
+        await interaction.followup.send(
+            f"Closed topic **#{closed.number}** ({why}): its thread is locked and archived; "
+            "only moderators can reply. `/mod open` reopens it.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="open", description="Reopen a closed topic")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id")
+    @requires(ForumRole.MODERATOR)
+    async def open(self, interaction: discord.Interaction, topic: str) -> None:
+        actor = _member(interaction)
+        found = await resolve_topic(self.db, actor.guild.id, topic)
+        if found.status != "closed":
+            raise UserFacingError(f"Topic #{found.number} is not closed.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        opened = await moderation.reopen_topic(self.db, actor.guild, found, actor_name=actor.display_name)
+        await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
+        await interaction.followup.send(f"Reopened topic **#{opened.number}**.", ephemeral=True)
+
+    # ------------------------------------------------------------ roles and blocks
+    async def _roles(
+        self, interaction: discord.Interaction, member: discord.Member
+    ) -> tuple[discord.Member, ForumRole, ForumRole]:
+        actor = _member(interaction)
+        if member.bot:
+            raise UserFacingError("Bots have no forum role.")
+        if member.guild.id != actor.guild.id:
+            raise UserFacingError("That member is not in this server.")
+        actor_role = await member_role(self.db, actor, interaction.created_at)
+        target_role = await member_role(self.db, member, interaction.created_at)
+        return actor, actor_role, target_role
+
+    @app_commands.command(name="role", description="Give a member an explicit forum role, or clear it")
+    @app_commands.describe(member="The member", role="The forum role; Default clears the explicit role")
+    @app_commands.choices(role=ASSIGN_CHOICES)
+    @requires(ForumRole.MODERATOR)
+    async def role(
+        self, interaction: discord.Interaction, member: discord.Member, role: app_commands.Choice[str]
+    ) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        new = None if role.value == "default" else ForumRole.parse(role.value)
+        refusal = may_assign(actor_role, target_role, new)
+        if refusal is not None:
+            raise UserFacingError(refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if new is None:
+            await self.db.transaction(members.clear, actor.guild.id, member.id)
+        else:
+            await self.db.transaction(
+                members.assign,
+                guild_id=actor.guild.id,
+                user_id=member.id,
+                role=new,
+                source="role",
+                assigned_by=actor.id,
+                now=timeutil.iso(interaction.created_at),
+            )
+        warning = await self._sync(actor.guild, f"Threadkeeper: forum role of {member} set by {actor}")
+        await log_action(
+            self.db,
+            interaction,
+            "member.role",
+            target_user=member.id,
+            details={"role": role.value, "before": target_role.key},
+        )
+        after = await member_role(self.db, member, interaction.created_at)
+        text = f"{member.mention}'s forum role is now **{after.display}**" + (
+            " (the explicit role is cleared)." if new is None else "."
+        )
+        if new is not None and new >= ForumRole.MODERATOR:
+            text += "\n" + INTEGRATIONS_NOTE
+        await interaction.followup.send(text + warning, ephemeral=True)
+
+    @app_commands.command(name="block", description="Block a member from posting, for a while or until unblocked")
+    @app_commands.describe(
+        member="The member to block",
+        duration="How long: 30m, 12h, 7d (leave out for no end)",
+        reason="Why (kept in the audit log)",
+    )
+    @requires(ForumRole.MODERATOR)
+    async def block(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        duration: str | None = None,
+        reason: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        try:
+            delta = parse_duration(duration) if duration is not None else None
+        except ValueError as error:
+            raise UserFacingError(str(error)) from None
+        refusal = may_assign(actor_role, target_role, ForumRole.BLOCKED)
+        if refusal is not None:
+            raise UserFacingError(refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        expires = interaction.created_at + delta if delta is not None else None
+        await self.db.transaction(
+            members.assign,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            role=ForumRole.BLOCKED,
+            source="block",
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+            expires_at=timeutil.iso(expires) if expires is not None else None,
+            reason=reason,
+        )
+        warning = await self._sync(actor.guild, f"Threadkeeper: {member} blocked by {actor}")
+        await log_action(
+            self.db,
+            interaction,
+            "member.block",
+            target_user=member.id,
+            reason=reason,
+            details={"duration": describe(delta) if delta else "no end", "before": target_role.key},
+        )
+        await interaction.followup.send(
+            f"{member.mention} is blocked from posting {moderation.expires_text(expires)}." + warning, ephemeral=True
+        )
+
+    @app_commands.command(name="unblock", description="Lift a member's block")
+    @app_commands.describe(member="The blocked member")
+    @requires(ForumRole.MODERATOR)
+    async def unblock(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        stored = await self.db.run(members.assignment, actor.guild.id, member.id)
+        if stored is None or stored.role is not ForumRole.BLOCKED:
+            raise UserFacingError(
+                f"{member.mention} has no block from `/mod block`"
+                + (
+                    " (their Discord role maps to Blocked: see `/forumadmin rolemap`)."
+                    if target_role is ForumRole.BLOCKED
+                    else "."
+                )
+            )
+        refusal = may_assign(actor_role, target_role, None)
+        if refusal is not None:
+            raise UserFacingError(refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(members.clear, actor.guild.id, member.id)
+        warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")
+        await log_action(self.db, interaction, "member.unblock", target_user=member.id)
+        after = await member_role(self.db, member, interaction.created_at)
+        await interaction.followup.send(
+            f"{member.mention} is unblocked; their forum role is now **{after.display}**." + warning, ephemeral=True
+        )
+
+    # ------------------------------------------------------------ log / history
+    @app_commands.command(name="log", description="The audit log: who did what to what, when, why")
+    @app_commands.describe(member="Only actions by or on this member", topic="Only actions on this topic")
+    @requires(ForumRole.MODERATOR)
+    async def log(
+        self, interaction: discord.Interaction, member: discord.Member | None = None, topic: str | None = None
+    ) -> None:
+        actor = _member(interaction)
+        topic_id = None
+        if topic is not None:
+            topic_id = (await resolve_topic(self.db, actor.guild.id, topic, include_hidden=True)).id
+        found = await self.db.run(
+            lambda conn: audit.entries(
+                conn, actor.guild.id, member_id=member.id if member else None, topic_id=topic_id, limit=25
+            )
+        )
+        if not found:
+            await interaction.response.send_message("No audit entries match.", ephemeral=True)
+            return
+        numbers: dict[int, int] = {}
+        post_numbers: dict[int, int] = {}
+        for entry in found:
+            if entry.topic_id is not None and entry.topic_id not in numbers:
+                row = await self.db.run(topics.by_id, entry.topic_id)
+                if row is not None:
+                    numbers[entry.topic_id] = row.number
+            if entry.post_id is not None and entry.post_id not in post_numbers:
+                post = await self.db.run(posts.by_id, entry.post_id)
+                if post is not None:
+                    post_numbers[entry.post_id] = post.number
+        lines = [
+            moderation.audit_line(
+                entry,
+                numbers.get(entry.topic_id) if entry.topic_id is not None else None,
+                post_numbers.get(entry.post_id) if entry.post_id is not None else None,
+            )
+            for entry in found
+        ]
+        description, left = moderation.fit(lines)
+        embed = discord.Embed(title="Audit log (newest first)", description=description)
+        if left:
+            embed.set_footer(text=f"{left} more entries not shown; filter by member or topic.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="history", description="A post's revisions")
+    @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @requires(ForumRole.MODERATOR)
+    async def history(self, interaction: discord.Interaction, post: str) -> None:
+        actor = _member(interaction)
+        found = await resolve_post(self.db, actor.guild.id, post)
+        revisions = await self.db.run(posts.revisions, found.id)
+        lines = moderation.history_lines(found.number, found.created_at, found.content, revisions)
+        description, left = moderation.fit(lines)
+        embed = discord.Embed(
+            title=f"Post #{found.number} by {found.author_name} · {len(revisions)} edit(s)", description=description
+        )
+        if found.status != "publish":
+            embed.add_field(name="Status", value=found.status)
+        if left:
+            embed.set_footer(text=f"{left} newer version(s) not shown.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # ------------------------------------------------------------ housekeeping
+    @tasks.loop(seconds=HOUSEKEEPING_SECONDS)
+    async def housekeeping(self) -> None:
+        """Lifts blocks that ran out. Stored expiries make it survive restarts."""
+        if not self.db.is_open:
+            self.housekeeping.stop()  # this bot was shut down (or replaced by a restart)
+            return
+        if not self.bot.is_ready():
+            return
+        try:
+            await self.lift_expired()
+        except Exception:
+            log.exception("housekeeping failed")
+
+    async def lift_expired(self) -> int:
+        now = discord.utils.utcnow()
+        lifted = 0
+        touched: set[int] = set()
+        for guild_id, user_id in await self.db.run(members.due_expiries, now):
+            guild = self.bot.get_guild(guild_id)
+            if guild is None:
+                continue  # lifted when the guild is back, so its overwrites follow
+            removed = await self.db.transaction(members.lift_expired, guild_id, user_id, now)
+            if removed is None:
+                continue
+            lifted += 1
+            touched.add(guild_id)
+            me = self.bot.user
+            await self.db.write(
+                audit.record,
+                guild_id=guild_id,
+                actor_id=me.id if me else 0,
+                actor_name=me.display_name if me else "Threadkeeper",
+                action="member.unblock" if removed.role is ForumRole.BLOCKED else "member.role",
+                now=timeutil.iso(now),
+                target_user=user_id,
+                reason="expired",
+            )
+        for guild_id in touched:
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None:
+                await overwrites.sync_guild(self.db, guild, reason="Threadkeeper: a timed block expired")
+        return lifted
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Moderation(bot))

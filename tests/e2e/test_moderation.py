@@ -1,0 +1,228 @@
+"""/mod close|open|role|block|unblock|log|history, as moderators and members use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage import audit, members, topics
+from tests.e2e.helpers import (
+    SEND_MESSAGES_IN_THREADS,
+    World,
+    errors_text,
+    member_overwrite,
+    moderator_discord_role,
+    show_command_to_everyone,
+    text_of,
+    thread_state,
+)
+
+
+async def start_topic(world: World, author, title: str = "A question", body: str = "What is it?"):  # type: ignore[no-untyped-def]
+    result = await author.slash(world.general, "topic new", forum=world.forum, title=title, body=body)
+    assert "Started topic" in text_of(result), text_of(result)
+    return world.thread(title)
+
+
+async def make_moderator(world: World, name: str = "Mo"):  # type: ignore[no-untyped-def]
+    mod = world.member(name, roles=(moderator_discord_role(world),))
+    result = await world.admin.slash(world.general, "mod role", member=mod, role="moderator")
+    assert "**Moderator**" in text_of(result), text_of(result)
+    return mod
+
+
+async def test_close_locks_archives_notes_and_refuses_replies_then_open(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    mod = await make_moderator(world)
+    thread = await start_topic(world, asker)
+
+    result = await mod.slash(world.general, "mod close", topic="#1", reason="duplicate", note="See #7 instead.")
+    assert result.ephemeral and "Closed topic **#1**" in text_of(result)
+    assert thread_state(thread) == (True, True)
+    note = thread.history()[-1].content
+    assert "Topic closed" in note and "duplicate" in note and "See #7 instead." in note and "Mo" in note
+    topic = await world.topic(thread)
+    assert topic is not None and topic.status == "closed" and topic.close_reason == "duplicate"
+
+    # A participant's reply is refused by the bot's own check; a moderator may still reply.
+    await world.unchecked_message(thread, helper, "Let me add something")
+    assert all(m.content != "Let me add something" for m in thread.history())
+    assert any("closed" in text for text in world.dm_texts(helper))
+    await world.unchecked_message(thread, mod, "Moderator footnote")
+    assert [p.content for p in await world.posts_of(thread)][-1] == "Moderator footnote"
+
+    again = await mod.slash(world.general, "mod close", topic="#1")
+    assert "already closed" in errors_text(world) and "already closed" in text_of(again) and again.ephemeral
+
+    opened = await mod.slash(world.general, "mod open", topic="#1")
+    assert "Reopened topic **#1**" in text_of(opened)
+    assert thread_state(thread) == (False, False)
+    topic = await world.topic(thread)
+    assert topic is not None and topic.status == "open" and topic.close_reason is None
+    await world.env.advance_time(20)
+    await world.unchecked_message(thread, helper, "Now I can reply")
+    assert [p.content for p in await world.posts_of(thread)][-1] == "Now I can reply"
+
+    entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=topic.id))
+    assert [e.action for e in entries] == ["topic.open", "topic.close"]
+    assert entries[1].reason == "duplicate" and entries[1].actor_id == mod.id
+
+
+async def test_close_when_discord_refuses_the_lock_keeps_the_topic_open(world: World) -> None:
+    asker = world.member("Asker")
+    thread = await start_topic(world, asker)
+    world.env.inject_error("PATCH", f"/channels/{thread.id}", status=403, code=50013, message="Missing Permissions")
+    await world.admin.slash(world.general, "mod close", topic="#1", reason="stale")
+    told = errors_text(world)
+    assert "would not lock the thread" in told and "stays open" in told
+    topic = await world.topic(thread)
+    assert topic is not None and topic.status == "open"
+    assert thread_state(thread) == (False, False)
+    assert not any("Topic closed" in m.content for m in thread.history())  # the note was taken back
+    assert await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=topic.id)) == []
+
+
+COMMANDS = [
+    ("mod close", {"topic": "#1"}),
+    ("mod open", {"topic": "#1"}),
+    ("mod role", {"role": "spectator"}),
+    ("mod block", {}),
+    ("mod unblock", {}),
+    ("mod log", {}),
+    ("mod history", {"post": "#1"}),
+]
+
+
+@pytest.mark.parametrize(("command", "options"), COMMANDS, ids=[c for c, _ in COMMANDS])
+async def test_a_participant_is_refused_every_mod_command(world: World, command: str, options: dict) -> None:  # type: ignore[type-arg]
+    asker = world.member("Asker")
+    other = world.member("Other")
+    await start_topic(world, asker)
+    assert "mod" not in asker.available_commands(world.general)
+    show_command_to_everyone(world, "mod")  # the server shows /mod to everyone: the bot still checks
+    if command in ("mod role", "mod block", "mod unblock"):
+        options = {**options, "member": other}
+    result = await asker.slash(world.general, command, **options)
+    assert result.response is None or result.ephemeral
+    assert "This command is for Moderators and Keymasters; your forum role is Participant." in errors_text(world)
+    assert [e.action for e in await world.bot.db.run(lambda c: audit.entries(c, world.guild.id))] == ["forum.add"]
+    assert await world.bot.db.run(members.assignment, world.guild.id, other.id) is None
+    topic = await world.bot.db.run(topics.containing_post_number, world.guild.id, 1)
+    assert topic is not None and topic.status == "open"
+
+
+async def test_role_limits_for_moderators_and_the_integrations_note(world: World) -> None:
+    mod = await make_moderator(world)
+    member = world.member("Member")
+    other_mod = world.member("Other Mod")
+
+    given = await mod.slash(world.general, "mod role", member=member, role="spectator")
+    assert "**Spectator**" in text_of(given)
+    stored = await world.bot.db.run(members.assignment, world.guild.id, member.id)
+    assert stored is not None and stored.role.key == "spectator"
+    # Spectators may not reply: Discord's overwrite follows the explicit role.
+    overwrite = member_overwrite(world.forum, member.id)
+    assert overwrite is not None and overwrite[1] & SEND_MESSAGES_IN_THREADS
+
+    await mod.slash(world.general, "mod role", member=other_mod, role="moderator")
+    await mod.slash(world.general, "mod role", member=world.admin, role="participant")
+    told = errors_text(world)
+    assert "Only a keymaster may make someone a Moderator." in told
+    assert "Nobody changes a keymaster's role" in told
+    assert await world.bot.db.run(members.assignment, world.guild.id, other_mod.id) is None
+
+    promoted = await world.admin.slash(world.general, "mod role", member=other_mod, role="moderator")
+    assert "**Moderator**" in text_of(promoted) and "Integrations" in text_of(promoted)
+
+    cleared = await mod.slash(world.general, "mod role", member=member, role="default")
+    assert "**Participant**" in text_of(cleared) and "cleared" in text_of(cleared)
+    assert await world.bot.db.run(members.assignment, world.guild.id, member.id) is None
+    assert member_overwrite(world.forum, member.id) is None
+
+    entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, member_id=member.id))
+    assert [(e.action, e.details["role"]) for e in entries] == [
+        ("member.role", "default"),
+        ("member.role", "spectator"),
+    ]
+
+
+async def test_a_timed_block_refuses_posts_and_lifts_itself(world: World) -> None:
+    mod = await make_moderator(world)
+    asker = world.member("Asker")
+    troll = world.member("Troll")
+    thread = await start_topic(world, asker)
+
+    bad = await mod.slash(world.general, "mod block", member=troll, duration="soon")
+    assert ("not a duration" in errors_text(world) and bad.response is None) or bad.ephemeral
+    result = await mod.slash(world.general, "mod block", member=troll, duration="30m", reason="flooding")
+    assert "is blocked from posting until" in text_of(result)
+    overwrite = member_overwrite(world.forum, troll.id)
+    assert overwrite is not None and overwrite[1] & SEND_MESSAGES_IN_THREADS
+
+    await world.unchecked_message(thread, troll, "spam spam")
+    assert any("You are blocked" in text for text in world.dm_texts(troll))
+    assert all(m.content != "spam spam" for m in thread.history())
+
+    await world.env.advance_time(29 * 60)
+    assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is not None
+    await world.env.advance_time(2 * 60 + 5)
+    assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is None
+    assert member_overwrite(world.forum, troll.id) is None
+    await troll.send(thread, "I behave now")
+    assert [p.content for p in await world.posts_of(thread)][-1] == "I behave now"
+
+    entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, member_id=troll.id))
+    assert [(e.action, e.reason) for e in entries] == [("member.unblock", "expired"), ("member.block", "flooding")]
+
+
+async def test_a_timed_block_survives_a_restart(world: World) -> None:
+    troll = world.member("Troll")
+    await world.admin.slash(world.general, "mod block", member=troll, duration="2h")
+    await world.restart()
+    assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is not None
+    for _ in range(4):
+        await world.env.advance_time(1800)
+    await world.env.advance_time(61)
+    assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is None
+    assert member_overwrite(world.forum, troll.id) is None
+
+
+async def test_unblock_and_a_moderator_cannot_block_a_moderator(world: World) -> None:
+    mod = await make_moderator(world)
+    other_mod = await make_moderator(world, "Other Mod")
+    troll = world.member("Troll")
+
+    await mod.slash(world.general, "mod block", member=other_mod)
+    assert "Only a keymaster may change a moderator's role." in errors_text(world)
+    await mod.slash(world.general, "mod unblock", member=troll)
+    assert "has no block" in errors_text(world)
+
+    await mod.slash(world.general, "mod block", member=troll, reason="rude")
+    assert member_overwrite(world.forum, troll.id) is not None
+    result = await mod.slash(world.general, "mod unblock", member=troll)
+    assert "is unblocked" in text_of(result) and "**Participant**" in text_of(result)
+    assert member_overwrite(world.forum, troll.id) is None
+
+
+async def test_log_filters_and_history_shows_revisions(world: World) -> None:
+    asker = world.member("Asker")
+    troll = world.member("Troll")
+    thread = await start_topic(world, asker)
+    await world.env.advance_time(20)
+    reply = await asker.send(thread, "first words")
+    await asker.edit(reply, "second words")
+    await asker.edit(reply, "third words")
+    await world.admin.slash(world.general, "mod close", topic="#1", reason="solved")
+    await world.admin.slash(world.general, "mod block", member=troll, reason="rude")
+
+    shown = text_of(await world.admin.slash(world.general, "mod log"))
+    assert "`member.block`" in shown and "`topic.close`" in shown and "rude" in shown
+    by_member = text_of(await world.admin.slash(world.general, "mod log", member=troll))
+    assert "`member.block`" in by_member and "`topic.close`" not in by_member
+    by_topic = text_of(await world.admin.slash(world.general, "mod log", topic="#1"))
+    assert "`topic.close`" in by_topic and "topic #1" in by_topic and "`member.block`" not in by_topic
+
+    history = text_of(await world.admin.slash(world.general, "mod history", post="#2"))
+    assert "2 edit(s)" in history
+    assert history.index("first words") < history.index("second words") < history.index("third words")
+    assert "Current" in history
