@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import moderation, overwrites, timeutil
+from bot import moderation, overwrites, restructure, timeutil
 from bot.access import member_role, requires
 from bot.auditing import log_action
 from bot.client import ForumBot
@@ -16,7 +16,9 @@ from bot.durations import describe, parse_duration
 from bot.errors import UserFacingError
 from bot.lookup import resolve_post, resolve_topic
 from bot.roles import ForumRole, may_assign
-from bot.storage import audit, members, posts, topics
+from bot.storage import audit, forums, members, posts, topics
+from bot.storage.models import Post, Topic
+from bot.tree import describe_http_error
 from cogs.admin import INTEGRATIONS_NOTE
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,165 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         opened = await moderation.reopen_topic(self.db, actor.guild, found, actor_name=actor.display_name)
         await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
         await interaction.followup.send(f"Reopened topic **#{opened.number}**.", ephemeral=True)
+
+    # ------------------------------------------------------------ spam / trash / restore
+    @app_commands.command(name="spam", description="Mark a post as spam (its opening post: the whole topic)")
+    @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @requires(ForumRole.MODERATOR)
+    async def spam(self, interaction: discord.Interaction, post: str) -> None:
+        await self._hide(interaction, post, "spam")
+
+    @app_commands.command(name="trash", description="Move a post to the trash (its opening post: the whole topic)")
+    @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @requires(ForumRole.MODERATOR)
+    async def trash(self, interaction: discord.Interaction, post: str) -> None:
+        await self._hide(interaction, post, "trash")
+
+    async def _post_and_topic(self, interaction: discord.Interaction, text: str) -> tuple[Post, Topic]:
+        actor = _member(interaction)
+        found = await resolve_post(self.db, actor.guild.id, text)
+        topic = await self.db.run(topics.by_id, found.topic_id)
+        assert topic is not None
+        return found, topic
+
+    async def _hide(self, interaction: discord.Interaction, text: str, status: str) -> None:
+        """Record the status first, then remove the Discord message (or thread): the delete
+        listener only marks published posts deleted, so the status set here stays."""
+        actor = _member(interaction)
+        found, topic = await self._post_and_topic(interaction, text)
+        reason = f"Threadkeeper: marked {status} by {actor}"
+        if found.is_opening:
+            if topic.status == status:
+                raise UserFacingError(f"Topic #{topic.number} is already {status}.")
+            if topic.status not in ("open", "closed", "spam", "trash"):
+                raise UserFacingError(f"Topic #{topic.number} is {topic.status}; it cannot be marked {status}.")
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await self.db.transaction(topics.set_status, topic.id, status)
+            if topic.status in ("open", "closed"):
+                try:
+                    thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
+                    await thread.delete(reason=reason)
+                except UserFacingError:
+                    pass  # the thread is already gone
+                except discord.HTTPException as error:
+                    await self.db.transaction(
+                        topics.set_status, topic.id, topic.status, close_reason=topic.close_reason
+                    )
+                    raise UserFacingError(
+                        "Discord would not delete the thread: "
+                        + describe_http_error(error)
+                        + f" Topic #{topic.number} stays {topic.status}."
+                    ) from None
+            await log_action(
+                self.db,
+                interaction,
+                f"topic.{status}",
+                topic_id=topic.id,
+                post_id=found.id,
+                target_user=found.author_id,
+            )
+            await interaction.followup.send(
+                f"Topic **#{topic.number}** is now **{status}**: its thread is removed from Discord, its posts stay "
+                f"recorded. `/mod restore #{topic.number}` brings it back.",
+                ephemeral=True,
+            )
+            return
+        if found.status == status:
+            raise UserFacingError(f"Post #{found.number} is already {status}.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(posts.set_status, found.id, status)
+        if found.status == "publish":
+            try:
+                channel = actor.guild.get_channel_or_thread(found.channel_id) or await moderation.fetch_thread(
+                    actor.guild, found.channel_id
+                )
+                assert isinstance(channel, discord.Thread)
+                await channel.get_partial_message(found.message_id).delete()
+            except (UserFacingError, discord.NotFound):
+                pass  # already gone from Discord
+            except discord.HTTPException as error:
+                await self.db.transaction(posts.set_status, found.id, found.status)
+                raise UserFacingError(
+                    "Discord would not delete the message: "
+                    + describe_http_error(error)
+                    + f" Post #{found.number} stays published."
+                ) from None
+        await log_action(
+            self.db, interaction, f"post.{status}", topic_id=topic.id, post_id=found.id, target_user=found.author_id
+        )
+        await interaction.followup.send(
+            f"Post **#{found.number}** is now **{status}**: removed from Discord, kept in the records. "
+            f"`/mod restore #{found.number}` brings it back.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="restore", description="Bring back a spammed or trashed post or topic, attributed")
+    @app_commands.describe(post="The post: #12, 12, a link or an id (a topic's opening post restores the topic)")
+    @requires(ForumRole.MODERATOR)
+    async def restore(self, interaction: discord.Interaction, post: str) -> None:
+        actor = _member(interaction)
+        found, topic = await self._post_and_topic(interaction, post)
+        if found.is_opening:
+            await self._restore_topic(interaction, actor, found, topic)
+            return
+        if found.status not in ("spam", "trash"):
+            raise UserFacingError(f"Post #{found.number} is {found.status}; only spam and trash can be restored.")
+        if topic.status not in ("open", "closed"):
+            raise UserFacingError(f"Its topic #{topic.number} is {topic.status}: restore the topic first.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
+        try:
+            message = await restructure.repost(thread, found)
+        except discord.HTTPException as error:
+            raise UserFacingError(describe_http_error(error) + f" Post #{found.number} stays {found.status}.") from None
+        await self.db.transaction(posts.restore, found.id, thread.id, message.id)
+        await log_action(
+            self.db,
+            interaction,
+            "post.restore",
+            topic_id=topic.id,
+            post_id=found.id,
+            target_user=found.author_id,
+            details={"from": found.status},
+        )
+        await interaction.followup.send(
+            f"Restored post **#{found.number}**, attributed to {found.author_name}: {message.jump_url}", ephemeral=True
+        )
+
+    async def _restore_topic(
+        self, interaction: discord.Interaction, actor: discord.Member, opening: Post, topic: Topic
+    ) -> None:
+        if topic.status not in ("spam", "trash"):
+            raise UserFacingError(f"Topic #{topic.number} is {topic.status}; only spam and trash can be restored.")
+        forum = await self.db.run(forums.get, topic.forum_id)
+        channel = actor.guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
+        if not isinstance(channel, discord.ForumChannel):
+            raise UserFacingError("That topic's forum is no longer registered; register it again first.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, topic.id)
+        if not everything or not everything[0].is_opening:
+            everything = [opening, *[p for p in everything if p.id != opening.id]]
+
+        async def progress(done: int, total: int) -> None:
+            await interaction.edit_original_response(content=f"Reposting… {done}/{total} replies")
+
+        thread, moves = await restructure.rebuild(
+            channel, topic, everything, reason=f"Threadkeeper: restored by {actor}", progress=progress
+        )
+        await self.db.transaction(topics.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
+        await log_action(
+            self.db,
+            interaction,
+            "topic.restore",
+            topic_id=topic.id,
+            post_id=opening.id,
+            target_user=opening.author_id,
+            details={"from": topic.status, "posts": len(moves)},
+        )
+        await interaction.followup.send(
+            f"Restored topic **#{topic.number}** in {thread.mention} with {len(moves)} post(s), numbers kept.",
+            ephemeral=True,
+        )
 
     # ------------------------------------------------------------ roles and blocks
     async def _roles(

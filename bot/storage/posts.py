@@ -218,3 +218,20 @@ def refresh_counters(conn: sqlite3.Connection, topic_id: int) -> None:
             "UPDATE forums SET post_count = MAX(0, post_count + ?) WHERE id = ?",
             (new_posts - old_posts, before.forum_id),
         )
+
+
+def relocate(conn: sqlite3.Connection, moves: list[tuple[int, int, int]]) -> None:
+    """The posts now live in other Discord messages: (post id, channel id, message id)."""
+    conn.executemany(
+        "UPDATE posts SET channel_id = ?, message_id = ? WHERE id = ?",
+        [(channel_id, message_id, post_id) for post_id, channel_id, message_id in moves],
+    )
+
+
+def restore(conn: sqlite3.Connection, post_id: int, channel_id: int, message_id: int) -> Post:
+    """A moderator brought a spammed/trashed post back in a new message; its number stays."""
+    relocate(conn, [(post_id, channel_id, message_id)])
+    set_status(conn, post_id, PUBLISHED)
+    found = by_id(conn, post_id)
+    assert found is not None
+    return found

@@ -131,7 +131,8 @@ def show(conn: sqlite3.Connection, topic_id: int) -> TopicPage:
 def mark_thread_deleted(conn: sqlite3.Connection, thread_id: int) -> Topic | None:
     """The thread is gone from Discord: the topic is kept, hidden, with its posts."""
     topic = by_thread(conn, thread_id)
-    if topic is None or topic.status == "deleted":
+    # Spam and trash keep their status: a moderator removed the thread on purpose.
+    if topic is None or topic.status not in ("open", "closed"):
         return None
     conn.execute("UPDATE topics SET status = 'deleted' WHERE id = ?", (topic.id,))
     if topic.status in ("open", "closed"):
@@ -179,3 +180,41 @@ def idle_open(conn: sqlite3.Connection, guild_id: int, before: str, limit: int =
         (guild_id, before, limit),
     ).fetchall()
     return [Topic.from_row(row) for row in rows]
+
+
+def rehome(
+    conn: sqlite3.Connection,
+    topic_id: int,
+    *,
+    thread_id: int,
+    moves: list[tuple[int, int, int]],
+    status: str | None = None,
+    forum_id: int | None = None,
+) -> Topic:
+    """The topic lives in a new thread now (restore, move): its posts follow, numbers kept.
+
+    ``moves`` are (post id, channel id, message id); a new ``forum_id`` moves the counters.
+    """
+    before = by_id(conn, topic_id)
+    assert before is not None
+    if forum_id is not None and forum_id != before.forum_id and before.status in ("open", "closed"):
+        posts_count = before.reply_count + 1
+        conn.execute(
+            "UPDATE forums SET topic_count = MAX(0, topic_count - 1), post_count = MAX(0, post_count - ?) WHERE id = ?",
+            (posts_count, before.forum_id),
+        )
+        conn.execute(
+            "UPDATE forums SET topic_count = topic_count + 1, post_count = post_count + ?, "
+            "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+            (posts_count, before.last_post_at, forum_id),
+        )
+    conn.execute(
+        "UPDATE topics SET thread_id = ?, forum_id = ? WHERE id = ?",
+        (thread_id, forum_id if forum_id is not None else before.forum_id, topic_id),
+    )
+    posts_repo.relocate(conn, moves)
+    if status is not None and status != before.status:
+        set_status(conn, topic_id, status)
+    after = by_id(conn, topic_id)
+    assert after is not None
+    return after

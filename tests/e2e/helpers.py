@@ -150,13 +150,6 @@ def errors_text(world: World) -> str:
     return "\n".join(str(e) for e in world.env.errors)
 
 
-def show_command_to_everyone(world: World, name: str) -> None:
-    """Server Settings › Integrations: the server lets @everyone see a command."""
-    command = world.env.backend.find_command(name, world.guild.id)
-    assert command is not None, name
-    world.guild.set_command_permissions(int(command["id"]), {world.guild.default_role: True})
-
-
 def moderator_discord_role(world: World) -> RoleHandle:
     """A Discord role with Manage Threads, so Discord shows /mod to its members."""
     for role in world.guild.roles.values():

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import audit, members, topics
+from bot.storage import audit, members, posts, topics
 from tests.e2e.helpers import (
     SEND_MESSAGES_IN_THREADS,
     World,
     errors_text,
     member_overwrite,
     moderator_discord_role,
-    show_command_to_everyone,
     text_of,
     thread_state,
 )
@@ -90,6 +89,9 @@ COMMANDS = [
     ("mod unblock", {}),
     ("mod log", {}),
     ("mod history", {"post": "#1"}),
+    ("mod spam", {"post": "#1"}),
+    ("mod trash", {"post": "#1"}),
+    ("mod restore", {"post": "#1"}),
 ]
 
 
@@ -99,7 +101,7 @@ async def test_a_participant_is_refused_every_mod_command(world: World, command:
     other = world.member("Other")
     await start_topic(world, asker)
     assert "mod" not in asker.available_commands(world.general)
-    show_command_to_everyone(world, "mod")  # the server shows /mod to everyone: the bot still checks
+    await world.show_to_everyone("mod")  # the server shows /mod to everyone: the bot still checks
     if command in ("mod role", "mod block", "mod unblock"):
         options = {**options, "member": other}
     result = await asker.slash(world.general, command, **options)
@@ -226,3 +228,101 @@ async def test_log_filters_and_history_shows_revisions(world: World) -> None:
     assert "2 edit(s)" in history
     assert history.index("first words") < history.index("second words") < history.index("third words")
     assert "Current" in history
+
+
+async def test_trash_a_reply_then_restore_it_attributed_with_its_number(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    thread = await start_topic(world, asker)
+    reply = await helper.send(thread, "Buy cheap watches")
+    await world.env.advance_time(20)
+    await asker.send(thread, "Thanks")
+
+    result = await world.admin.slash(world.general, "mod trash", post="#2")
+    assert "Post **#2** is now **trash**" in text_of(result)
+    assert all(m.id != reply.id for m in thread.history())
+    trashed = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert trashed is not None and trashed.status == "trash"  # not 'deleted' by the delete listener
+    assert [p.number for p in await world.posts_of(thread)] == [1, 3]
+    topic = await world.topic(thread)
+    assert topic is not None and topic.reply_count == 1
+
+    restored = await world.admin.slash(world.general, "mod restore", post="#2")
+    assert "Restored post **#2**" in text_of(restored)
+    last = thread.history()[-1]
+    assert "**Helper** · *Participant*" in last.content and "Buy cheap watches" in last.content
+    back = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert back is not None and back.status == "publish" and back.message_id == last.id and back.number == 2
+    topic = await world.topic(thread)
+    assert topic is not None and topic.reply_count == 2
+    actions = [e.action for e in await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=topic.id))]
+    assert actions == ["post.restore", "post.trash"]
+
+    await world.admin.slash(world.general, "mod restore", post="#3")
+    assert "only spam and trash can be restored" in errors_text(world)
+
+
+async def test_spam_a_topic_removes_its_thread_and_restore_rebuilds_it(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    thread = await start_topic(world, asker, title="Spammy", body="Visit my site")
+    await helper.send(thread, "Looks like spam")
+    await world.env.advance_time(20)
+    await asker.send(thread, "No it is not")
+
+    result = await world.admin.slash(world.general, "mod spam", post="#1")
+    assert "Topic **#1** is now **spam**" in text_of(result)
+    assert all(t.id != thread.id for t in world.forum.threads)
+    topic = await world.bot.db.run(topics.containing_post_number, world.guild.id, 1)
+    assert topic is not None and topic.status == "spam"  # the thread-delete listener keeps it spam
+    shown = await helper.slash(world.general, "topic show", topic="#1")
+    assert "not available" in text_of(shown) and "not available" in errors_text(world)
+
+    restored = await world.admin.slash(world.general, "mod restore", post="#1")
+    assert "Restored topic **#1**" in text_of(restored) and "3 post(s)" in text_of(restored)
+    rebuilt = world.thread("Spammy")
+    assert rebuilt.id != thread.id
+    contents = [m.content for m in rebuilt.history()]
+    assert len(contents) == 3
+    assert "`#1` **Asker** · *Participant*" in contents[0] and "Visit my site" in contents[0]
+    assert "`#2` **Helper**" in contents[1] and "`#3` **Asker**" in contents[2]
+    topic = await world.topic(rebuilt)
+    assert topic is not None and topic.status == "open" and topic.number == 1
+    kept = await world.posts_of(rebuilt)
+    assert [p.number for p in kept] == [1, 2, 3]
+    assert [p.message_id for p in kept] == [m.id for m in rebuilt.history()]
+    assert all(p.channel_id == rebuilt.id for p in kept)
+
+    await world.env.advance_time(20)
+    await helper.send(rebuilt, "Welcome back")
+    assert [p.number for p in await world.posts_of(rebuilt)] == [1, 2, 3, 4]
+
+
+async def test_when_discord_refuses_the_delete_the_post_stays_published(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    thread = await start_topic(world, asker)
+    reply = await helper.send(thread, "Borderline")
+    world.env.inject_error(
+        "DELETE", f"/channels/{thread.id}/messages/{reply.id}", status=403, code=50013, message="Missing Permissions"
+    )
+    await world.admin.slash(world.general, "mod spam", post="#2")
+    told = errors_text(world)
+    assert "would not delete the message" in told and "stays published" in told
+    post = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert post is not None and post.status == "publish"
+    assert any(m.id == reply.id for m in thread.history())
+    assert [e.action for e in await world.bot.db.run(lambda c: audit.entries(c, world.guild.id))] == ["forum.add"]
+
+
+async def test_when_discord_refuses_the_repost_the_post_stays_trashed(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    thread = await start_topic(world, asker)
+    await helper.send(thread, "Off topic")
+    await world.admin.slash(world.general, "mod trash", post="#2")
+    world.env.inject_error("POST", f"/channels/{thread.id}/messages", status=500, code=0, message="Server error")
+    await world.admin.slash(world.general, "mod restore", post="#2")
+    assert "stays trash" in errors_text(world)
+    post = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert post is not None and post.status == "trash"

@@ -1,0 +1,95 @@
+"""Recreating posts in Discord: restore, and (later) move/merge/split.
+
+Discord cannot re-parent messages, so the bot posts each post again, attributed
+("`#12` **Name** · *Role*" and the text), and the caller records where each post
+now lives. When Discord refuses half-way, what was created is removed again and
+nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.render.text import post_header, split_text
+from bot.roles import ForumRole
+from bot.storage.models import Post, Topic
+from bot.tree import describe_http_error
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+def role_display(key: str) -> str:
+    try:
+        return ForumRole.parse(key).display
+    except ValueError:
+        return key.capitalize()
+
+
+def attributed_chunks(post: Post) -> list[str]:
+    """The post as the bot reposts it: its number, author and role, then its text (split)."""
+    body = post.content
+    links = "\n".join(a.get("url", "") for a in post.attachments if a.get("url"))
+    if links:
+        body = (body + "\n" + links).strip()
+    return split_text(f"{post_header(post.author_name, role_display(post.author_role), post.number)}\n{body}")
+
+
+async def repost(thread: discord.Thread, post: Post) -> discord.Message:
+    """Send one post into a thread; the first message is the one recorded."""
+    chunks = attributed_chunks(post)
+    first = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
+    for chunk in chunks[1:]:
+        await thread.send(chunk, allowed_mentions=NO_MENTIONS)
+    return first
+
+
+async def rebuild(
+    forum: discord.ForumChannel,
+    topic: Topic,
+    posts: Sequence[Post],
+    *,
+    title: str | None = None,
+    reason: str,
+    progress: Progress | None = None,
+) -> tuple[discord.Thread, list[tuple[int, int, int]]]:
+    """A new thread in ``forum`` carrying ``posts`` (the first one opens it), in order.
+
+    Returns the thread and the (post id, channel id, message id) moves to record.
+    Raises UserFacingError (after removing the half-built thread) when Discord refuses.
+    """
+    assert posts
+    opening, rest = posts[0], posts[1:]
+    chunks = attributed_chunks(opening)
+    try:
+        created = await forum.create_thread(
+            name=(title or topic.title)[:100], content=chunks[0], allowed_mentions=NO_MENTIONS, reason=reason
+        )
+    except discord.HTTPException as error:
+        raise UserFacingError(describe_http_error(error) + " Nothing was changed.") from None
+    thread = created.thread
+    moves = [(opening.id, thread.id, created.message.id)]
+    try:
+        for chunk in chunks[1:]:
+            await thread.send(chunk, allowed_mentions=NO_MENTIONS)
+        for index, post in enumerate(rest, start=1):
+            message = await repost(thread, post)
+            moves.append((post.id, thread.id, message.id))
+            if progress is not None and index % 25 == 0:
+                await progress(index, len(rest))
+    except discord.HTTPException as error:
+        log.warning("rebuilding topic %s failed after %d posts", topic.id, len(moves), exc_info=True)
+        try:
+            await thread.delete(reason="Threadkeeper: an unfinished copy is removed")
+        except discord.HTTPException:
+            log.error("could not remove the unfinished thread %s", thread.id)
+        raise UserFacingError(
+            describe_http_error(error) + f" Discord refused after {len(moves)} of {len(posts)} posts; "
+            "the unfinished copy was removed and nothing was changed."
+        ) from None
+    return thread, moves
