@@ -109,6 +109,57 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
         await interaction.followup.send(f"Reopened topic **#{opened.number}**.", ephemeral=True)
 
+    # ------------------------------------------------------------ stick / unstick
+    @app_commands.command(name="stick", description="Stick a topic to the top of its forum (super: every forum)")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id", super="List it first in every forum")
+    @requires(ForumRole.MODERATOR)
+    async def stick(self, interaction: discord.Interaction, topic: str, super: bool = False) -> None:
+        actor = _member(interaction)
+        found = await resolve_topic(self.db, actor.guild.id, topic)
+        kind = "super" if super else "sticky"
+        if found.sticky == kind:
+            raise UserFacingError(f"Topic #{found.number} is already {'a super sticky' if super else 'sticky'}.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(topics.set_sticky, found.id, kind)
+        pin = await self._pin(actor, found, True)
+        await log_action(self.db, interaction, "topic.stick", topic_id=found.id, details={"sticky": kind})
+        where = "every forum" if super else "its forum"
+        await interaction.followup.send(f"Topic **#{found.number}** now lists first in {where}.{pin}", ephemeral=True)
+
+    @app_commands.command(name="unstick", description="Stop a topic listing first")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id")
+    @requires(ForumRole.MODERATOR)
+    async def unstick(self, interaction: discord.Interaction, topic: str) -> None:
+        actor = _member(interaction)
+        found = await resolve_topic(self.db, actor.guild.id, topic)
+        if found.sticky == "none":
+            raise UserFacingError(f"Topic #{found.number} is not sticky.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(topics.set_sticky, found.id, "none")
+        pin = await self._pin(actor, found, False)
+        await log_action(self.db, interaction, "topic.unstick", topic_id=found.id, details={"sticky": found.sticky})
+        await interaction.followup.send(f"Topic **#{found.number}** is no longer sticky.{pin}", ephemeral=True)
+
+    async def _pin(self, actor: discord.Member, topic: Topic, pinned: bool) -> str:
+        """Discord pins one post per forum: use it when it is free (best effort)."""
+        try:
+            thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
+        except UserFacingError:
+            return ""
+        if thread.flags.pinned == pinned:
+            return ""
+        parent = thread.parent
+        if pinned and isinstance(parent, discord.ForumChannel):
+            other = next((t for t in parent.threads if t.flags.pinned and t.id != thread.id), None)
+            if other is not None:
+                return f" (Discord pins one post per forum and {other.mention} holds it, so this one is not pinned.)"
+        try:
+            await thread.edit(pinned=pinned, reason=f"Threadkeeper: {'stuck' if pinned else 'unstuck'} by {actor}")
+        except Exception:  # best effort: any refusal (or a simulator without thread flags) leaves the list order
+            log.warning("could not (un)pin thread %s", thread.id, exc_info=True)
+            return " (Discord would not change the thread's pin; the forum's own list still shows it first.)"
+        return " It is pinned in Discord too." if pinned else ""
+
     # ------------------------------------------------------------ spam / trash / restore
     @app_commands.command(name="spam", description="Mark a post as spam (its opening post: the whole topic)")
     @app_commands.describe(post="The post: #12, 12, a link or an id")

@@ -92,6 +92,8 @@ COMMANDS = [
     ("mod spam", {"post": "#1"}),
     ("mod trash", {"post": "#1"}),
     ("mod restore", {"post": "#1"}),
+    ("mod stick", {"topic": "#1"}),
+    ("mod unstick", {"topic": "#1"}),
 ]
 
 
@@ -326,3 +328,30 @@ async def test_when_discord_refuses_the_repost_the_post_stays_trashed(world: Wor
     assert "stays trash" in errors_text(world)
     post = await world.bot.db.run(posts.by_number, world.guild.id, 2)
     assert post is not None and post.status == "trash"
+
+
+async def test_stick_super_and_unstick_order_the_topic_list(world: World) -> None:
+    asker = world.member("Asker")
+    await start_topic(world, asker, title="Old rules")
+    await world.env.advance_time(20)
+    await start_topic(world, asker, title="Newest question")
+
+    listed = text_of(await asker.slash(world.general, "topic list"))
+    assert listed.index("Newest question") < listed.index("Old rules")
+    result = await world.admin.slash(world.general, "mod stick", topic="#1")
+    assert "now lists first in its forum" in text_of(result)
+    listed = text_of(await asker.slash(world.general, "topic list"))
+    assert listed.index("Old rules") < listed.index("Newest question")
+
+    await world.admin.slash(world.general, "mod stick", topic="#1", super=True)
+    topic = await world.bot.db.run(topics.containing_post_number, world.guild.id, 1)
+    assert topic is not None and topic.sticky == "super"
+    await world.admin.slash(world.general, "mod unstick", topic="#1")
+    topic = await world.bot.db.run(topics.containing_post_number, world.guild.id, 1)
+    assert topic is not None and topic.sticky == "none"
+    listed = text_of(await asker.slash(world.general, "topic list"))
+    assert listed.index("Newest question") < listed.index("Old rules")
+    await world.admin.slash(world.general, "mod unstick", topic="#1")
+    assert "is not sticky" in errors_text(world)
+    actions = [e.action for e in await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=topic.id))]
+    assert actions == ["topic.unstick", "topic.stick", "topic.stick"]
