@@ -12,10 +12,10 @@ import discord
 from bot import timeutil
 from bot.errors import UserFacingError
 from bot.render.text import escape_inline, excerpt
-from bot.storage import topics
+from bot.storage import posts, topics
 from bot.storage.audit import AuditEntry
 from bot.storage.database import Database
-from bot.storage.models import Topic
+from bot.storage.models import Post, Topic
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
@@ -152,3 +152,48 @@ def expires_text(expires_at: datetime | None) -> str:
         return "until a moderator unblocks them"
     epoch = int(expires_at.timestamp())
     return f"until <t:{epoch}:f> (<t:{epoch}:R>)"
+
+
+async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, status: str, *, actor_name: str) -> None:
+    """Mark a post (its opening post: the topic) spam or trash, then remove it from Discord.
+
+    The status is recorded first, so the delete listener (which only marks published posts
+    deleted) leaves it; when Discord refuses, the earlier status comes back and the
+    moderator reads why.
+    """
+    reason = f"Threadkeeper: marked {status} by {actor_name}"
+    if post.is_opening:
+        if topic.status not in ("open", "closed", "spam", "trash"):
+            raise UserFacingError(f"Topic #{topic.number} is {topic.status}; it cannot be marked {status}.")
+        await db.transaction(topics.set_status, topic.id, status)
+        if topic.status not in ("open", "closed"):
+            return  # spam <-> trash: the thread is already gone
+        try:
+            thread = await fetch_thread(guild, topic.thread_id)
+            await thread.delete(reason=reason)
+        except UserFacingError:
+            pass  # the thread is already gone
+        except discord.HTTPException as error:
+            await db.transaction(topics.set_status, topic.id, topic.status, close_reason=topic.close_reason)
+            raise UserFacingError(
+                "Discord would not delete the thread: "
+                + describe_http_error(error)
+                + f" Topic #{topic.number} stays {topic.status}."
+            ) from None
+        return
+    await db.transaction(posts.set_status, post.id, status)
+    if post.status != "publish":
+        return  # its message is already gone
+    try:
+        channel = guild.get_channel_or_thread(post.channel_id) or await fetch_thread(guild, post.channel_id)
+        if isinstance(channel, discord.Thread):
+            await channel.get_partial_message(post.message_id).delete()
+    except (UserFacingError, discord.NotFound):
+        pass  # already gone from Discord
+    except discord.HTTPException as error:
+        await db.transaction(posts.set_status, post.id, post.status)
+        raise UserFacingError(
+            "Discord would not delete the message: "
+            + describe_http_error(error)
+            + f" Post #{post.number} stays published."
+        ) from None

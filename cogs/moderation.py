@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import moderation, overwrites, restructure, timeutil
+from bot import queue as mod_queue
 from bot.access import member_role, requires
 from bot.auditing import log_action
 from bot.client import ForumBot
@@ -49,9 +50,11 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         self.db = bot.db
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(mod_queue.QueueButton)  # queue buttons work after restarts
         self.housekeeping.start()
 
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(mod_queue.QueueButton)
         self.housekeeping.cancel()
 
     async def _sync(self, guild: discord.Guild, reason: str) -> str:
@@ -185,71 +188,32 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         listener only marks published posts deleted, so the status set here stays."""
         actor = _member(interaction)
         found, topic = await self._post_and_topic(interaction, text)
-        reason = f"Threadkeeper: marked {status} by {actor}"
         if found.is_opening:
             if topic.status == status:
                 raise UserFacingError(f"Topic #{topic.number} is already {status}.")
-            if topic.status not in ("open", "closed", "spam", "trash"):
-                raise UserFacingError(f"Topic #{topic.number} is {topic.status}; it cannot be marked {status}.")
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await self.db.transaction(topics.set_status, topic.id, status)
-            if topic.status in ("open", "closed"):
-                try:
-                    thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
-                    await thread.delete(reason=reason)
-                except UserFacingError:
-                    pass  # the thread is already gone
-                except discord.HTTPException as error:
-                    await self.db.transaction(
-                        topics.set_status, topic.id, topic.status, close_reason=topic.close_reason
-                    )
-                    raise UserFacingError(
-                        "Discord would not delete the thread: "
-                        + describe_http_error(error)
-                        + f" Topic #{topic.number} stays {topic.status}."
-                    ) from None
-            await log_action(
-                self.db,
-                interaction,
-                f"topic.{status}",
-                topic_id=topic.id,
-                post_id=found.id,
-                target_user=found.author_id,
-            )
-            await interaction.followup.send(
-                f"Topic **#{topic.number}** is now **{status}**: its thread is removed from Discord, its posts stay "
-                f"recorded. `/mod restore #{topic.number}` brings it back.",
-                ephemeral=True,
-            )
-            return
-        if found.status == status:
+        elif found.status == status:
             raise UserFacingError(f"Post #{found.number} is already {status}.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.db.transaction(posts.set_status, found.id, status)
-        if found.status == "publish":
-            try:
-                channel = actor.guild.get_channel_or_thread(found.channel_id) or await moderation.fetch_thread(
-                    actor.guild, found.channel_id
-                )
-                assert isinstance(channel, discord.Thread)
-                await channel.get_partial_message(found.message_id).delete()
-            except (UserFacingError, discord.NotFound):
-                pass  # already gone from Discord
-            except discord.HTTPException as error:
-                await self.db.transaction(posts.set_status, found.id, found.status)
-                raise UserFacingError(
-                    "Discord would not delete the message: "
-                    + describe_http_error(error)
-                    + f" Post #{found.number} stays published."
-                ) from None
+        await moderation.hide(self.db, actor.guild, found, topic, status, actor_name=str(actor))
         await log_action(
-            self.db, interaction, f"post.{status}", topic_id=topic.id, post_id=found.id, target_user=found.author_id
+            self.db,
+            interaction,
+            f"{'topic' if found.is_opening else 'post'}.{status}",
+            topic_id=topic.id,
+            post_id=found.id,
+            target_user=found.author_id,
         )
-        await interaction.followup.send(
-            f"Post **#{found.number}** is now **{status}**: removed from Discord, kept in the records. "
-            f"`/mod restore #{found.number}` brings it back.",
-            ephemeral=True,
-        )
+        if found.is_opening:
+            text = (
+                f"Topic **#{topic.number}** is now **{status}**: its thread is removed from Discord, its posts stay "
+                f"recorded. `/mod restore #{topic.number}` brings it back."
+            )
+        else:
+            text = (
+                f"Post **#{found.number}** is now **{status}**: removed from Discord, kept in the records. "
+                f"`/mod restore #{found.number}` brings it back."
+            )
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="restore", description="Bring back a spammed or trashed post or topic, attributed")
     @app_commands.describe(post="The post: #12, 12, a link or an id (a topic's opening post restores the topic)")
@@ -447,6 +411,14 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.followup.send(
             f"{member.mention} is unblocked; their forum role is now **{after.display}**." + warning, ephemeral=True
         )
+
+    # ------------------------------------------------------------ queue
+    @app_commands.command(name="queue", description="Open reports and held posts, with Approve / Dismiss")
+    @requires(ForumRole.MODERATOR)
+    async def queue(self, interaction: discord.Interaction) -> None:
+        actor = _member(interaction)
+        embed, view = await mod_queue.render(self.db, actor.guild.id)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     # ------------------------------------------------------------ log / history
     @app_commands.command(name="log", description="The audit log: who did what to what, when, why")

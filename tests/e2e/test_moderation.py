@@ -93,6 +93,7 @@ COMMANDS = [
     ("mod trash", {"post": "#1"}),
     ("mod restore", {"post": "#1"}),
     ("mod stick", {"topic": "#1"}),
+    ("mod queue", {}),
     ("mod unstick", {"topic": "#1"}),
 ]
 
