@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -17,7 +18,7 @@ from bot.durations import describe, parse_duration
 from bot.errors import UserFacingError
 from bot.lookup import resolve_post, resolve_topic
 from bot.roles import ForumRole, may_assign
-from bot.storage import audit, forums, members, posts, topics
+from bot.storage import audit, forums, housekeeping, members, posts, topics
 from bot.storage.models import Post, Topic
 from bot.tree import describe_http_error
 from cogs.admin import INTEGRATIONS_NOTE
@@ -35,6 +36,7 @@ ASSIGN_CHOICES = [
     )
 ] + [app_commands.Choice(name="Default (clear the explicit role)", value="default")]
 HOUSEKEEPING_SECONDS = 60
+AUTO_CLOSE_EVERY = timedelta(minutes=10)
 
 
 def _member(interaction: discord.Interaction) -> discord.Member:
@@ -48,6 +50,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
         self.db = bot.db
+        self._next_auto_close: datetime | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(mod_queue.QueueButton)  # queue buttons work after restarts
@@ -485,7 +488,8 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     # ------------------------------------------------------------ housekeeping
     @tasks.loop(seconds=HOUSEKEEPING_SECONDS)
     async def housekeeping(self) -> None:
-        """Lifts blocks that ran out. Stored expiries make it survive restarts."""
+        """Lifts blocks that ran out and closes idle topics. All state is stored, so it
+        survives restarts: the first run after a start catches up."""
         if not self.db.is_open:
             self.housekeeping.stop()  # this bot was shut down (or replaced by a restart)
             return
@@ -493,6 +497,10 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             return
         try:
             await self.lift_expired()
+            now = discord.utils.utcnow()
+            if self._next_auto_close is None or now >= self._next_auto_close:
+                self._next_auto_close = now + AUTO_CLOSE_EVERY
+                await self.auto_close()
         except Exception:
             log.exception("housekeeping failed")
 
@@ -525,6 +533,36 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             if guild is not None:
                 await overwrites.sync_guild(self.db, guild, reason="Threadkeeper: a timed block expired")
         return lifted
+
+    async def auto_close(self) -> int:
+        """Close topics idle for the guild's auto_close_days (stickies exempt), reason stale."""
+        now = discord.utils.utcnow()
+        closed = 0
+        me = self.bot.user
+        name = me.display_name if me else "Threadkeeper"
+        for topic, days in await self.db.run(housekeeping.auto_close_due, now):
+            guild = self.bot.get_guild(topic.guild_id)
+            if guild is None:
+                continue
+            note = f"Closed automatically: no new post for {days} day{'s' if days != 1 else ''}."
+            try:
+                await moderation.close_topic(self.db, guild, topic, actor_name=name, reason="stale", note=note)
+            except UserFacingError as error:
+                log.warning("auto-close of topic %s failed: %s", topic.id, error.message)
+                continue
+            closed += 1
+            await self.db.write(
+                audit.record,
+                guild_id=topic.guild_id,
+                actor_id=me.id if me else 0,
+                actor_name=name,
+                action="topic.close",
+                now=timeutil.iso(now),
+                topic_id=topic.id,
+                reason="stale",
+                details={"auto_close_days": days},
+            )
+        return closed
 
 
 async def setup(bot: ForumBot) -> None:

@@ -356,3 +356,36 @@ async def test_stick_super_and_unstick_order_the_topic_list(world: World) -> Non
     assert "is not sticky" in errors_text(world)
     actions = [e.action for e in await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=topic.id))]
     assert actions == ["topic.unstick", "topic.stick", "topic.stick"]
+
+
+async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> None:
+    asker = world.member("Asker")
+    await world.admin.slash(world.general, "forumadmin settings", auto_close_days=2)
+    idle = await start_topic(world, asker, title="Idle one")
+    await world.env.advance_time(20)
+    pinned = await start_topic(world, asker, title="House rules")
+    await world.env.advance_time(20)
+    busy = await start_topic(world, asker, title="Busy one")
+    await world.admin.slash(world.general, "mod stick", topic="#2")
+    cog = world.bot.get_cog("Moderation")
+    assert cog is not None
+    # Fewer simulated ticks (the logic is the same): stop the loop, slow it down, start it again.
+    cog.housekeeping.cancel()
+    await world.env.settle()
+    cog.housekeeping.change_interval(hours=1)
+    cog.housekeeping.start()
+    await world.env.settle()
+
+    for hour in range(49):
+        await world.env.advance_time(3600)
+        if hour == 36:
+            await asker.send(busy, "Still going")
+
+    idle_topic, pinned_topic, busy_topic = [await world.topic(t) for t in (idle, pinned, busy)]
+    assert idle_topic is not None and idle_topic.status == "closed" and idle_topic.close_reason == "stale"
+    assert thread_state(idle) == (True, True)
+    assert "Closed automatically" in idle.history()[-1].content
+    assert pinned_topic is not None and pinned_topic.status == "open"
+    assert busy_topic is not None and busy_topic.status == "open"
+    entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=idle_topic.id))
+    assert [(e.action, e.reason, e.actor_id) for e in entries] == [("topic.close", "stale", world.bot.user.id)]
