@@ -133,6 +133,8 @@ class Recorder:
         async with self.lock(thread.id):
             topic = await self.db.run(topics.by_thread, thread.id)
             if topic is None:
+                if await self.db.run(topics.is_retired, thread.id):
+                    return  # the old thread of a moved or merged topic
                 # A thread we have not seen yet: adopt what came before this message.
                 await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
                 topic = await self.db.run(topics.by_thread, thread.id)
@@ -348,6 +350,8 @@ class Recorder:
     async def _catch_up_thread(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, before: int | None = None
     ) -> None:
+        if await self.db.run(topics.is_retired, thread.id):
+            return  # the old thread of a moved or merged topic: its posts live elsewhere now
         cursor = await self.db.run(posts.last_message_id, thread.id) or 0
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)

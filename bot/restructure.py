@@ -93,3 +93,54 @@ async def rebuild(
             "the unfinished copy was removed and nothing was changed."
         ) from None
     return thread, moves
+
+
+async def retire(old: discord.Thread, new: discord.Thread, pointer: str, *, reason: str) -> None:
+    """Leave a pointer in the old thread and lock it. When Discord refuses, the new
+    thread is removed again and the moderator reads why (nothing is recorded)."""
+    posted: discord.Message | None = None
+    try:
+        posted = await old.send(pointer, allowed_mentions=NO_MENTIONS)
+        await old.edit(locked=True, archived=True, reason=reason)
+    except discord.HTTPException as error:
+        for cleanup in (posted.delete() if posted else None, new.delete(reason="Threadkeeper: move undone")):
+            if cleanup is None:
+                continue
+            try:
+                await cleanup
+            except discord.HTTPException:
+                log.warning("cleanup after a refused lock failed", exc_info=True)
+        raise UserFacingError(
+            "Discord would not lock the old thread: " + describe_http_error(error) + " Nothing was changed."
+        ) from None
+
+
+async def lock_quietly(thread: discord.Thread, reason: str) -> None:
+    try:
+        await thread.edit(locked=True, archived=True, reason=reason)
+    except discord.HTTPException:
+        log.warning("could not lock thread %s", thread.id, exc_info=True)
+
+
+async def delete_messages(guild: discord.Guild, where: Sequence[tuple[int, int]]) -> int:
+    """Delete (channel id, message id) messages; how many Discord would not remove."""
+    failed = 0
+    for channel_id, message_id in where:
+        channel = guild.get_channel_or_thread(channel_id)
+        if not isinstance(channel, discord.Thread):
+            try:
+                fetched = await guild.fetch_channel(channel_id)
+            except discord.HTTPException:
+                failed += 1
+                continue
+            if not isinstance(fetched, discord.Thread):
+                failed += 1
+                continue
+            channel = fetched
+        try:
+            await channel.get_partial_message(message_id).delete()
+        except discord.NotFound:
+            pass
+        except discord.HTTPException:
+            failed += 1
+    return failed

@@ -286,6 +286,112 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             ephemeral=True,
         )
 
+    # ------------------------------------------------------------ move / split
+    def _progress(self, interaction: discord.Interaction, what: str) -> restructure.Progress:
+        async def show(done: int, total: int) -> None:
+            try:
+                await interaction.edit_original_response(content=f"{what}… {done}/{total} posts")
+            except discord.HTTPException:
+                log.debug("could not show progress", exc_info=True)
+
+        return show
+
+    async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel:
+        forum = await self.db.run(forums.get, forum_id)
+        channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
+        if not isinstance(channel, discord.ForumChannel):
+            raise UserFacingError("That topic's forum is no longer registered.")
+        return channel
+
+    @app_commands.command(name="move", description="Move a topic and all its posts to another forum")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id", forum="The registered forum to move it to")
+    @requires(ForumRole.MODERATOR)
+    async def move(self, interaction: discord.Interaction, topic: str, forum: discord.ForumChannel) -> None:
+        actor = _member(interaction)
+        found = await resolve_topic(self.db, actor.guild.id, topic)
+        target = await self.db.run(forums.by_channel, forum.id)
+        if target is None or not target.registered or target.guild_id != actor.guild.id:
+            raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+        if target.id == found.forum_id:
+            raise UserFacingError(f"Topic #{found.number} is already in {forum.mention}.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, found.id)
+        old = await moderation.fetch_thread(actor.guild, found.thread_id)
+        reason = f"Threadkeeper: moved by {actor}"
+        thread, moves = await restructure.rebuild(
+            forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
+        )
+        await restructure.retire(
+            old, thread, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason
+        )
+        moved = await self.db.transaction(
+            topics.move,
+            found.id,
+            forum_id=target.id,
+            thread_id=thread.id,
+            old_thread_id=old.id,
+            moves=moves,
+            now=timeutil.iso(interaction.created_at),
+        )
+        if moved.status == "closed":
+            await restructure.lock_quietly(thread, reason)
+        await log_action(
+            self.db,
+            interaction,
+            "topic.move",
+            topic_id=moved.id,
+            details={"from_forum": found.forum_id, "to_forum": target.id, "posts": len(moves)},
+        )
+        await interaction.followup.send(
+            f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
+            "the old thread is locked with a pointer.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="split", description="Make a new topic from a reply on")
+    @app_commands.describe(post="The first reply of the new topic: #12, 12, a link or an id", title="The new title")
+    @requires(ForumRole.MODERATOR)
+    async def split(
+        self, interaction: discord.Interaction, post: str, title: app_commands.Range[str, 1, 100] | None = None
+    ) -> None:
+        actor = _member(interaction)
+        found, topic = await self._post_and_topic(interaction, post)
+        if found.is_opening:
+            raise UserFacingError("That is the topic's opening post: split from a reply.")
+        if found.status != "publish" or topic.status not in ("open", "closed"):
+            raise UserFacingError(f"Post #{found.number} is not published in an open or closed topic.")
+        new_title = " ".join((title or f"Split from #{topic.number}: {topic.title}").split())[:100]
+        channel = await self._forum_channel(actor.guild, topic.forum_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, topic.id)
+        leaving = [p for p in everything if not p.is_opening and (p.created_at, p.id) >= (found.created_at, found.id)]
+        reason = f"Threadkeeper: split by {actor}"
+        thread, moves = await restructure.rebuild(
+            channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
+        )
+        created = await self.db.transaction(topics.split, topic.id, thread_id=thread.id, title=new_title, moves=moves)
+        # The originals leave the old thread (after the record moved, so the delete listener
+        # finds no post for them).
+        left = await restructure.delete_messages(actor.guild, [(p.channel_id, p.message_id) for p in leaving])
+        await log_action(
+            self.db,
+            interaction,
+            "topic.split",
+            topic_id=topic.id,
+            post_id=found.id,
+            details={"new_topic": created.number, "posts": len(moves)},
+        )
+        warning = (
+            f"\n⚠️ Discord would not remove {left} original message(s) from the old thread; delete them by hand."
+            if left
+            else ""
+        )
+        await interaction.followup.send(
+            f"Split {len(moves)} post(s) from topic **#{topic.number}** into the new topic **#{created.number}** "
+            f"{thread.mention}, numbers kept.{warning}",
+            ephemeral=True,
+        )
+
     # ------------------------------------------------------------ roles and blocks
     async def _roles(
         self, interaction: discord.Interaction, member: discord.Member

@@ -218,3 +218,84 @@ def rehome(
     after = by_id(conn, topic_id)
     assert after is not None
     return after
+
+
+def retire_thread(conn: sqlite3.Connection, thread_id: int, topic_id: int, reason: str, now: str) -> None:
+    """A thread the topic left (moved, merged): never adopted again as a topic."""
+    conn.execute(
+        "INSERT OR REPLACE INTO retired_threads(thread_id, topic_id, reason, retired_at) VALUES (?, ?, ?, ?)",
+        (thread_id, topic_id, reason, now),
+    )
+
+
+def is_retired(conn: sqlite3.Connection, thread_id: int) -> bool:
+    row = conn.execute("SELECT 1 FROM retired_threads WHERE thread_id = ?", (thread_id,)).fetchone()
+    return row is not None
+
+
+def move(
+    conn: sqlite3.Connection,
+    topic_id: int,
+    *,
+    forum_id: int,
+    thread_id: int,
+    old_thread_id: int,
+    moves: list[tuple[int, int, int]],
+    now: str,
+) -> Topic:
+    """/mod move: the topic and its posts now live in a thread of another forum."""
+    moved = rehome(conn, topic_id, thread_id=thread_id, moves=moves, forum_id=forum_id)
+    retire_thread(conn, old_thread_id, topic_id, "moved", now)
+    return moved
+
+
+def split(
+    conn: sqlite3.Connection,
+    topic_id: int,
+    *,
+    thread_id: int,
+    title: str,
+    moves: list[tuple[int, int, int]],
+) -> Topic:
+    """/mod split: the moved posts (the first opens it) become a new topic; numbers kept."""
+    old = by_id(conn, topic_id)
+    assert old is not None and moves
+    first = posts_repo.by_id(conn, moves[0][0])
+    assert first is not None
+    new_id = conn.execute(
+        "INSERT INTO topics(guild_id, forum_id, number, thread_id, title, status, tags, author_id, author_name, "
+        "author_role, created_at, last_post_at, last_post_number) "
+        "VALUES (?, ?, ?, ?, ?, 'open', '[]', ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            old.guild_id,
+            old.forum_id,
+            first.number,
+            thread_id,
+            title,
+            first.author_id,
+            first.author_name,
+            first.author_role,
+            first.created_at,
+            first.created_at,
+            first.number,
+        ),
+    ).fetchone()[0]
+    conn.execute(
+        "UPDATE forums SET topic_count = topic_count + 1, post_count = post_count + 1 WHERE id = ?", (old.forum_id,)
+    )
+    moved_ids = [post_id for post_id, _, _ in moves]
+    conn.executemany("UPDATE posts SET topic_id = ? WHERE id = ?", [(new_id, post_id) for post_id in moved_ids])
+    posts_repo.relocate(conn, moves)
+    conn.execute("UPDATE posts SET is_opening = 1, parent_id = NULL WHERE id = ?", (first.id,))
+    marks = ",".join("?" * len(moved_ids))
+    # A moved reply that answered a post left behind is a plain reply now.
+    conn.execute(
+        "UPDATE posts SET parent_id = NULL WHERE topic_id = ? AND parent_id IS NOT NULL "
+        f"AND parent_id NOT IN ({marks})",
+        [new_id, *moved_ids],
+    )
+    posts_repo.refresh_counters(conn, topic_id)
+    posts_repo.refresh_counters(conn, new_id)
+    created = by_id(conn, new_id)
+    assert created is not None
+    return created

@@ -94,6 +94,7 @@ COMMANDS = [
     ("mod restore", {"post": "#1"}),
     ("mod stick", {"topic": "#1"}),
     ("mod queue", {}),
+    ("mod split", {"post": "#1"}),
     ("mod unstick", {"topic": "#1"}),
 ]
 

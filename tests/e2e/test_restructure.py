@@ -1,0 +1,123 @@
+"""/mod move and /mod split: posts recreated in order, attributed, numbers kept."""
+
+from __future__ import annotations
+
+from bot.storage import forums, posts, topics
+from tests.e2e.helpers import World, errors_text, text_of, thread_state
+
+
+async def start_topic(world: World, author, title: str = "A question"):  # type: ignore[no-untyped-def]
+    result = await author.slash(world.general, "topic new", forum=world.forum, title=title, body="What is it?")
+    assert "Started topic" in text_of(result), text_of(result)
+    return world.thread(title)
+
+
+async def second_forum(world: World):  # type: ignore[no-untyped-def]
+    channel = world.guild.create_forum_channel("Questions")
+    result = await world.admin.slash(world.general, "forumadmin add", channel=channel)
+    assert "Registered" in text_of(result)
+    return channel
+
+
+async def test_move_recreates_the_topic_in_order_and_locks_the_old_thread(world: World) -> None:
+    questions = await second_forum(world)
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    old = await start_topic(world, asker, title="Wrong place")
+    await helper.send(old, "First answer")
+    await world.env.advance_time(20)
+    await asker.send(old, "Thanks")
+
+    result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    assert "Moved topic **#1** with 3 post(s)" in text_of(result)
+    new = next(t for t in questions.threads if t.name == "Wrong place")
+    contents = [m.content for m in new.history()]
+    assert len(contents) == 3
+    assert "`#1` **Asker** · *Participant*" in contents[0] and "What is it?" in contents[0]
+    assert "`#2` **Helper**" in contents[1] and "First answer" in contents[1]
+    assert "`#3` **Asker**" in contents[2] and "Thanks" in contents[2]
+    assert thread_state(old) == (True, True)
+    assert f"<#{new.id}>" in old.history()[-1].content
+
+    topic = await world.topic(new)
+    target = await world.bot.db.run(forums.by_channel, questions.id)
+    source = await world.bot.db.run(forums.by_channel, world.forum.id)
+    assert topic is not None and target is not None and source is not None
+    assert topic.forum_id == target.id and topic.number == 1
+    kept = await world.posts_of(new)
+    assert [p.number for p in kept] == [1, 2, 3]
+    assert [p.message_id for p in kept] == [m.id for m in new.history()]
+    assert (source.topic_count, source.post_count, target.topic_count, target.post_count) == (0, 0, 1, 3)
+
+    # Replies go on in the new thread; the old one is never adopted as a topic, not even by a catch-up.
+    await world.env.advance_time(20)
+    await helper.send(new, "Found it here")
+    assert [p.number for p in await world.posts_of(new)] == [1, 2, 3, 4]
+    await world.unchecked_message(old, world.admin, "Late note in the old thread")
+    await world.restart()
+    assert await world.bot.db.run(topics.by_thread, old.id) is None
+    assert await world.bot.db.run(posts.by_number, world.guild.id, 5) is None
+
+
+async def test_move_when_discord_refuses_the_lock_changes_nothing(world: World) -> None:
+    questions = await second_forum(world)
+    asker = world.member("Asker")
+    old = await start_topic(world, asker)
+    world.env.inject_error("PATCH", f"/channels/{old.id}", status=403, code=50013, message="Missing Permissions")
+    await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    told = errors_text(world)
+    assert "would not lock the old thread" in told and "Nothing was changed" in told
+    assert questions.threads == []
+    topic = await world.topic(old)
+    assert topic is not None and topic.thread_id == old.id
+    assert [p.channel_id for p in await world.posts_of(old)] == [old.id]
+
+
+async def test_moving_a_300_post_topic_works(world: World) -> None:
+    questions = await second_forum(world)
+    asker = world.member("Asker")
+    old = await start_topic(world, asker, title="Long one")
+    for index in range(299):
+        world.offline_message(old, asker, f"reply {index}")
+    await world.restart()
+    assert len(await world.posts_of(old)) == 300
+
+    result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    assert "with 300 post(s)" in text_of(result)
+    new = next(t for t in questions.threads if t.name == "Long one")
+    moved = await world.posts_of(new)
+    assert [p.number for p in moved] == list(range(1, 301))
+    assert all(p.channel_id == new.id for p in moved)
+    history = new.history()
+    assert len(history) == 300 and "reply 298" in history[-1].content
+
+
+async def test_split_makes_a_new_topic_from_a_reply_on(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    old = await start_topic(world, asker, title="Mixed topic")
+    await helper.send(old, "On topic")
+    await world.env.advance_time(20)
+    side = await helper.send(old, "A side question")
+    await world.env.advance_time(20)
+    await asker.send(old, "Answer to the side question")
+
+    result = await world.admin.slash(world.general, "mod split", post="#3", title="The side question")
+    assert "into the new topic **#3**" in text_of(result)
+    new = world.thread("The side question")
+    assert [p.number for p in await world.posts_of(new)] == [3, 4]
+    assert [p.number for p in await world.posts_of(old)] == [1, 2]
+    assert all(m.id != side.id for m in old.history())
+    contents = [m.content for m in new.history()]
+    assert "`#3` **Helper**" in contents[0] and "`#4` **Asker**" in contents[1]
+    created = await world.topic(new)
+    before = await world.topic(old)
+    assert created is not None and created.number == 3 and created.reply_count == 1
+    assert before is not None and before.reply_count == 1
+    forum = await world.bot.db.run(forums.by_channel, world.forum.id)
+    assert forum is not None and (forum.topic_count, forum.post_count) == (2, 4)
+    moved = await world.bot.db.run(posts.by_number, world.guild.id, 3)
+    assert moved is not None and moved.is_opening and moved.status == "publish"
+
+    await world.admin.slash(world.general, "mod split", post="#1")
+    assert "opening post" in errors_text(world)
