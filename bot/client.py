@@ -25,6 +25,7 @@ COGS = (
     "cogs.admin",
     "cogs.forums",
     "cogs.topics",
+    "cogs.search",
 )
 
 
