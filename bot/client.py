@@ -26,6 +26,7 @@ COGS = (
     "cogs.forums",
     "cogs.topics",
     "cogs.search",
+    "cogs.answers",
 )
 
 
