@@ -27,6 +27,7 @@ COGS = (
     "cogs.topics",
     "cogs.search",
     "cogs.answers",
+    "cogs.profiles",
 )
 
 
