@@ -28,6 +28,7 @@ COGS = (
     "cogs.search",
     "cogs.answers",
     "cogs.profiles",
+    "cogs.subscriptions",
 )
 
 
