@@ -27,6 +27,10 @@ COGS = (
     "cogs.topics",
     "cogs.moderation",
     "cogs.reports",
+    "cogs.search",
+    "cogs.answers",
+    "cogs.profiles",
+    "cogs.subscriptions",
 )
 
 

@@ -26,6 +26,7 @@ from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reports, topics
 from bot.storage.members import RoleInputs
 from bot.storage.models import NewPost, NewTopic, Recorded, Topic
+from bot.subscribing import topic_recorded
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -194,6 +195,7 @@ class Recorder:
                     opening=new,
                 ),
             )
+            await topic_recorded(self.db, recorded)
         else:
             recorded = await self.db.write(posts.record_reply, topic.id, new)
         if flag is not None and recorded.created:

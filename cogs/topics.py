@@ -20,6 +20,7 @@ from bot.render.topics import jump_url, topic_embed, topic_list_embed
 from bot.roles import ForumRole
 from bot.storage import forums, guilds, posts, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
+from bot.subscribing import topic_recorded
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ class Topics(commands.Cog):
                 log.error("orphan thread %s could not be removed", thread.id)
             await give_back(interaction, "The topic could not be saved, so it was not posted.", text)
             return
+        await topic_recorded(self.db, recorded)
         missing = await self._send_rest(thread, chunks[1:])
         await interaction.followup.send(
             f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"

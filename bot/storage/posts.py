@@ -208,7 +208,8 @@ def refresh_counters(conn: sqlite3.Connection, topic_id: int) -> None:
     )
     conn.execute(
         "UPDATE topics SET reply_count = ?, voice_count = ?, last_post_at = COALESCE(?, created_at), "
-        "last_post_number = COALESCE(?, number) WHERE id = ?",
+        "last_post_number = COALESCE(?, number), solved = EXISTS(SELECT 1 FROM posts WHERE topic_id = topics.id "
+        "AND accepted = 1 AND status = 'publish') WHERE id = ?",
         (stats["replies"], max(1, stats["voices"]), stats["last_at"], last[0] if last else None, topic_id),
     )
     old_posts = before.reply_count + 1

@@ -1,0 +1,303 @@
+"""Full-text search over published posts (SQLite FTS5, ranked by bm25).
+
+``search()`` takes what a member typed: ``bot.searchquery`` turns it into a safe FTS5
+expression, so no input reaches FTS5 as syntax. It never raises on any input except
+``SearchQueryError`` (a ``ValueError`` with a ``message`` for the member) for a query
+that can find nothing, such as only emoji or only excluded words.
+
+Ranking: bm25, lifted for accepted answers and for posts of solved topics. When the
+terms match a huge share of all posts, ranking would read every match, so the search
+falls back to the newest matching posts first (``SearchResults.newest_first``) and
+counts matches only up to ``TOTAL_CAP``.
+
+Never found: posts that are not published (deleted, spam, trash, pending) and posts of
+topics that are not open or closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.searchquery import SearchQuery, SearchQueryError, parse
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "HL_END",
+    "HL_START",
+    "SearchHit",
+    "SearchQueryError",
+    "SearchResults",
+    "highlight_segments",
+    "search",
+]
+
+# Highlight markers around matched words in snippets: private-use characters, so they
+# never collide with what members wrote; renderers split on them (highlight_segments).
+HL_START = "\ue000"
+HL_END = "\ue001"
+ELLIPSIS = "…"
+SNIPPET_TOKENS = 24
+
+# Lift in ranking (bm25 is negative: lower is better, so a factor > 1 lifts).
+ACCEPTED_LIFT = 0.5
+SOLVED_LIFT = 0.25
+# Newest-first fallback: the terms match at least this many posts AND this share of all.
+FALLBACK_MIN_MATCHES = 2000
+FALLBACK_SHARE = 0.2
+# In newest-first mode the total is counted up to this many matches.
+TOTAL_CAP = 1000
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    post_id: int
+    number: int  # the post's number (#N)
+    topic_id: int
+    topic_number: int
+    topic_title: str
+    forum_id: int
+    thread_id: int
+    message_id: int
+    channel_id: int  # the thread the message lives in now (for the jump link)
+    author_id: int
+    author_name: str
+    snippet: str  # matched words between HL_START and HL_END
+    accepted: bool
+    solved: bool  # the topic is solved
+    is_opening: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    newest_first: bool = False  # terms too common to rank: newest matching posts first
+    total_capped: bool = False  # total is a lower bound (TOTAL_CAP)
+    understood: str = ""  # how the query was read, for the member
+
+    @property
+    def empty(self) -> bool:
+        return not self.hits
+
+
+def highlight_segments(snippet: str) -> list[tuple[str, bool]]:
+    """Split a snippet into (text, highlighted) segments, in order."""
+    segments: list[tuple[str, bool]] = []
+    rest = snippet
+    while rest:
+        start = rest.find(HL_START)
+        if start < 0:
+            segments.append((rest.replace(HL_END, ""), False))
+            break
+        if start:
+            segments.append((rest[:start].replace(HL_END, ""), False))
+        end = rest.find(HL_END, start + 1)
+        if end < 0:
+            end = len(rest)
+        marked = rest[start + 1 : end]
+        if marked:
+            segments.append((marked, True))
+        rest = rest[end + 1 :]
+    return [s for s in segments if s[0]]
+
+
+def search(
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    query: str,
+    forum_ids: Sequence[int] | None = None,
+    author_id: int | None = None,
+    solved_only: bool = False,
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchResults:
+    """Published posts of this guild matching ``query``, best first (see the module doc)."""
+    parsed = parse(query)  # SearchQueryError for a query that can find nothing
+    if forum_ids is not None and not forum_ids:
+        return SearchResults(understood=parsed.describe())
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    try:
+        return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
+    except sqlite3.OperationalError:
+        # The expression is built from quoted strings only, so this should not happen;
+        # a member's search must still never crash the command.
+        log.warning("search failed for %r (%s)", query, parsed.expression, exc_info=True)
+        return SearchResults(understood=parsed.describe())
+
+
+def _filters(
+    guild_id: int, forum_ids: Sequence[int] | None, author_id: int | None, solved_only: bool
+) -> tuple[str, list[object]]:
+    clauses = ["p.guild_id = ?", "p.status = 'publish'", "t.status IN ('open', 'closed')"]
+    params: list[object] = [guild_id]
+    if forum_ids is not None:
+        ids = sorted({int(i) for i in forum_ids})
+        clauses.append(f"t.forum_id IN ({','.join('?' * len(ids))})")
+        params += ids
+    if author_id is not None:
+        clauses.append("p.author_id = ?")
+        params.append(author_id)
+    if solved_only:
+        clauses.append("t.solved = 1")
+    return " AND ".join(clauses), params
+
+
+# CROSS JOIN keeps the FTS index the outer loop (SQLite never reorders a CROSS JOIN): left
+# to itself the planner walks every post of the guild and probes the index per post.
+_FROM = "FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid CROSS JOIN topics t ON t.id = p.topic_id"
+
+
+def too_common(conn: sqlite3.Connection, expression: str) -> bool:
+    """True when the expression matches a huge share of all posts (of every guild)."""
+    size = conn.execute("SELECT IFNULL(MAX(id), 0) FROM posts").fetchone()[0]
+    threshold = max(FALLBACK_MIN_MATCHES, int(size * FALLBACK_SHARE))
+    if size <= threshold:
+        return False
+    matches = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)",
+        (expression, threshold + 1),
+    ).fetchone()[0]
+    return bool(matches > threshold)
+
+
+def _search(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    guild_id: int,
+    forum_ids: Sequence[int] | None,
+    author_id: int | None,
+    solved_only: bool,
+    limit: int,
+    offset: int,
+) -> SearchResults:
+    where, params = _filters(guild_id, forum_ids, author_id, solved_only)
+    expression = parsed.expression
+    newest_first = too_common(conn, expression)
+    capped = False
+    if newest_first:
+        rows = conn.execute(
+            f"SELECT p.id {_FROM} WHERE posts_fts MATCH ? AND {where} ORDER BY posts_fts.rowid DESC LIMIT ? OFFSET ?",
+            [expression, *params, limit, offset],
+        ).fetchall()
+        ids = [row[0] for row in rows]
+        total = conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 {_FROM} WHERE posts_fts MATCH ? AND {where} LIMIT ?)",
+            [expression, *params, TOTAL_CAP + 1],
+        ).fetchone()[0]
+        if total > TOTAL_CAP:
+            total, capped = TOTAL_CAP, True
+    else:
+        rows = conn.execute(
+            "SELECT id, COUNT(*) OVER () AS total FROM ("
+            f"SELECT p.id AS id, bm25(posts_fts) * (1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved) "
+            f"AS score {_FROM} WHERE posts_fts MATCH ? AND {where}) ORDER BY score, id DESC LIMIT ? OFFSET ?",
+            [expression, *params, limit, offset],
+        ).fetchall()
+        ids = [row[0] for row in rows]
+        if rows:
+            total = rows[0][1]
+        else:
+            total = conn.execute(
+                f"SELECT COUNT(*) {_FROM} WHERE posts_fts MATCH ? AND {where}", [expression, *params]
+            ).fetchone()[0]
+    return SearchResults(
+        hits=_hits(conn, expression, ids),
+        total=total,
+        newest_first=newest_first,
+        total_capped=capped,
+        understood=parsed.describe(),
+    )
+
+
+def _hits(conn: sqlite3.Connection, expression: str, ids: list[int]) -> list[SearchHit]:
+    """The hits for these post ids, in this order, with snippets (computed only for them)."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        "SELECT p.id, p.number, p.topic_id, t.number AS topic_number, t.title, t.forum_id, t.thread_id, "
+        "p.message_id, p.channel_id, p.author_id, p.author_name, p.accepted, t.solved, p.is_opening, p.created_at, "
+        f"snippet(posts_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}) AS snip {_FROM} "
+        # The range goes to FTS5 (it seeks); the list is checked by SQLite (``+rowid`` is not
+        # offered to FTS5), so the query is evaluated once and snippets only for these rows.
+        f"WHERE posts_fts MATCH ? AND posts_fts.rowid BETWEEN ? AND ? "
+        f"AND +posts_fts.rowid IN ({','.join('?' * len(ids))})",
+        [HL_START, HL_END, ELLIPSIS, expression, min(ids), max(ids), *ids],
+    ).fetchall()
+    by_id = {
+        row[0]: SearchHit(
+            post_id=row[0],
+            number=row[1],
+            topic_id=row[2],
+            topic_number=row[3],
+            topic_title=row[4],
+            forum_id=row[5],
+            thread_id=row[6],
+            message_id=row[7],
+            channel_id=row[8],
+            author_id=row[9],
+            author_name=row[10],
+            accepted=bool(row[11]),
+            solved=bool(row[12]),
+            is_opening=bool(row[13]),
+            created_at=row[14],
+            snippet=row[15] or "",
+        )
+        for row in rows
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# ------------------------------------------------------------ saved searches (buttons)
+@dataclass(frozen=True)
+class SavedSearch:
+    key: str
+    guild_id: int
+    query: str
+    forum_id: int | None
+    author_id: int | None
+    solved_only: bool
+
+
+def save(
+    conn: sqlite3.Connection,
+    *,
+    key: str,
+    guild_id: int,
+    query: str,
+    forum_id: int | None,
+    author_id: int | None,
+    solved_only: bool,
+    now: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO search_pages(key, guild_id, query, forum_id, author_id, solved_only, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET created_at = excluded.created_at",
+        (key, guild_id, query, forum_id, author_id, int(solved_only), now),
+    )
+
+
+def saved(conn: sqlite3.Connection, key: str) -> SavedSearch | None:
+    row = conn.execute("SELECT * FROM search_pages WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    return SavedSearch(
+        key=row["key"],
+        guild_id=row["guild_id"],
+        query=row["query"],
+        forum_id=row["forum_id"],
+        author_id=row["author_id"],
+        solved_only=bool(row["solved_only"]),
+    )
+
+
+def prune_saved(conn: sqlite3.Connection, before: str) -> int:
+    """Forget saved searches not used since ``before`` (their buttons then say so)."""
+    return conn.execute("DELETE FROM search_pages WHERE created_at < ?", (before,)).rowcount

@@ -1,0 +1,74 @@
+"""/profile: a member's forum role, counts, first and last post, latest topics."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.access import member_role
+from bot.client import ForumBot
+from bot.render.text import escape_inline, excerpt
+from bot.render.topics import COLOR, jump_url, stamp
+from bot.storage import forums, profiles
+from bot.storage.profiles import PostRef, Profile
+from cogs.search import visible_forum_ids
+
+
+def _post_line(ref: PostRef | None, guild_id: int) -> str:
+    if ref is None:
+        return "none yet"
+    link = jump_url(guild_id, ref.channel_id, ref.message_id)
+    return f"[#{ref.number}]({link}) in **{escape_inline(excerpt(ref.topic_title, 60))}** · {stamp(ref.created_at)}"
+
+
+def profile_embed(member: discord.Member, role_display: str, found: Profile) -> discord.Embed:
+    guild_id = member.guild.id
+    lines = [
+        f"Forum role: **{role_display}**",
+        f"Topics started: **{found.topics_started}**",
+        f"Replies created: **{found.replies_created}**",
+        f"Accepted answers: **{found.accepted_answers}**",
+        f"First post: {_post_line(found.first_post, guild_id)}",
+        f"Last post: {_post_line(found.last_post, guild_id)}",
+    ]
+    if found.latest_topics:
+        lines.append("\n**Latest topics**")
+        for topic in found.latest_topics:
+            solved = " ✅" if topic.solved else ""
+            closed = " 🔒" if topic.status == "closed" else ""
+            lines.append(
+                f"[**{escape_inline(excerpt(topic.title, 80))}**]({jump_url(guild_id, topic.thread_id)}) "
+                f"`#{topic.number}`{solved}{closed} · Posts {topic.reply_count + 1} · {stamp(topic.last_post_at)}"
+            )
+    embed = discord.Embed(title=excerpt(member.display_name, 256), description="\n".join(lines), colour=COLOR)
+    embed.set_thumbnail(url=member.display_avatar.url)
+    return embed
+
+
+class Profiles(commands.Cog):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+
+    @app_commands.command(name="profile", description="A member's forum profile: role, topics, replies, answers")
+    @app_commands.describe(member="Whose profile (default: yours)")
+    @app_commands.guild_only()
+    async def profile(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        viewer = interaction.user
+        if not isinstance(viewer, discord.Member) or interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        target = member or viewer
+        role = await member_role(self.db, target, interaction.created_at)
+        registered = await self.db.run(forums.registered_in, interaction.guild.id)
+        allowed = visible_forum_ids(viewer, registered)
+        found = await self.db.run(
+            lambda conn: profiles.profile(
+                conn, guild_id=interaction.guild_id or 0, user_id=target.id, forum_ids=allowed
+            )
+        )
+        await interaction.response.send_message(embed=profile_embed(target, role.display, found), ephemeral=True)
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Profiles(bot))

@@ -1,0 +1,144 @@
+"""/search: full-text search over the forum's published posts, 10 a page with buttons."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import timeutil
+from bot.client import ForumBot
+from bot.errors import UserFacingError
+from bot.render.pager import Page, view_for
+from bot.render.search import PER_PAGE, search_embed
+from bot.searchquery import MAX_QUERY_CHARS, SearchQueryError
+from bot.storage import forums
+from bot.storage import search as search_repo
+from bot.storage.models import Forum
+
+
+def visible_forum_ids(member: discord.Member, registered: list[Forum]) -> list[int]:
+    """Registered forums whose channel the member can see (the bot never shows more)."""
+    shown = []
+    for forum in registered:
+        channel = member.guild.get_channel(forum.channel_id)
+        if channel is None or channel.permissions_for(member).view_channel:
+            shown.append(forum.id)
+    return shown
+
+
+def search_key(guild_id: int, query: str, forum_id: int | None, author_id: int | None, solved_only: bool) -> str:
+    blob = json.dumps([guild_id, query, forum_id, author_id, solved_only], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+class Search(commands.Cog):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+        bot.pagers["search"] = self._page
+
+    @app_commands.command(name="search", description="Search the forum's posts (best match first)")
+    @app_commands.describe(
+        query='Words to find; "exact phrase", word* for beginnings, -word to leave out, OR for either',
+        forum="Only this forum",
+        author="Only posts by this member",
+        solved_only="Only topics with an accepted answer",
+    )
+    @app_commands.guild_only()
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, MAX_QUERY_CHARS],
+        forum: discord.ForumChannel | None = None,
+        author: discord.Member | None = None,
+        solved_only: bool = False,
+    ) -> None:
+        member = interaction.user
+        if not isinstance(member, discord.Member) or interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        forum_id = None
+        if forum is not None:
+            found = await self.db.run(forums.by_channel, forum.id)
+            if found is None or not found.registered or found.guild_id != interaction.guild.id:
+                raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+            forum_id = found.id
+        author_id = author.id if author is not None else None
+        key = search_key(interaction.guild.id, query, forum_id, author_id, solved_only)
+        page = await self._render(
+            member, key, 0, query=query, forum_id=forum_id, author_id=author_id, solved=solved_only
+        )
+        await self.db.write(
+            search_repo.save,
+            key=key,
+            guild_id=interaction.guild.id,
+            query=query,
+            forum_id=forum_id,
+            author_id=author_id,
+            solved_only=solved_only,
+            now=timeutil.iso(interaction.created_at),
+        )
+        await interaction.response.send_message(embed=page.embed, view=view_for("search", key, page), ephemeral=True)
+
+    async def _render(
+        self,
+        member: discord.Member,
+        key: str,
+        page: int,
+        *,
+        query: str,
+        forum_id: int | None,
+        author_id: int | None,
+        solved: bool,
+    ) -> Page:
+        registered = await self.db.run(forums.registered_in, member.guild.id)
+        allowed = visible_forum_ids(member, registered)
+        wanted = [forum_id] if forum_id is not None else allowed
+        if forum_id is not None and forum_id not in allowed:
+            raise UserFacingError("That forum is not available to you.")
+        try:
+            results = await self.db.run(
+                lambda conn: search_repo.search(
+                    conn,
+                    guild_id=member.guild.id,
+                    query=query,
+                    forum_ids=wanted,
+                    author_id=author_id,
+                    solved_only=solved,
+                    limit=PER_PAGE,
+                    offset=page * PER_PAGE,
+                )
+            )
+        except SearchQueryError as error:
+            raise UserFacingError(error.message) from None
+        pages = max(1, -(-results.total // PER_PAGE))
+        if page >= pages and page > 0:
+            return await self._render(
+                member, key, pages - 1, query=query, forum_id=forum_id, author_id=author_id, solved=solved
+            )
+        embed = search_embed(results, query=query, guild_id=member.guild.id, page=page, pages=pages)
+        return Page(embed=embed, page=page, pages=pages)
+
+    async def _page(self, interaction: discord.Interaction, key: str, page: int) -> Page:
+        member = interaction.user
+        if not isinstance(member, discord.Member):
+            raise UserFacingError("Search works inside a server.")
+        saved = await self.db.run(search_repo.saved, key)
+        if saved is None or saved.guild_id != member.guild.id:
+            raise UserFacingError("This search has expired; run `/search` again.")
+        return await self._render(
+            member,
+            key,
+            page,
+            query=saved.query,
+            forum_id=saved.forum_id,
+            author_id=saved.author_id,
+            solved=saved.solved_only,
+        )
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Search(bot))

@@ -1,0 +1,214 @@
+"""/subscribe, /unsubscribe, /subscriptions and the digest task that sends the DMs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import timeutil
+from bot.client import ForumBot
+from bot.errors import UserFacingError
+from bot.lookup import resolve_topic
+from bot.render.text import escape_inline, excerpt
+from bot.render.topics import COLOR, jump_url
+from bot.storage import forums, guilds, subscriptions
+from bot.storage.models import Forum, Topic
+from bot.storage.subscriptions import Digest
+from bot.subscribing import digest_text
+
+log = logging.getLogger(__name__)
+DIGEST_EVERY_SECONDS = 60
+
+
+def _member(interaction: discord.Interaction) -> discord.Member:
+    if not isinstance(interaction.user, discord.Member) or interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.user
+
+
+def _can_see(member: discord.Member, channel_id: int) -> bool:
+    channel = member.guild.get_channel(channel_id)
+    return channel is not None and channel.permissions_for(member).view_channel
+
+
+class Subscriptions(commands.Cog):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.db = bot.db
+
+    async def cog_load(self) -> None:
+        self.digest.start()
+
+    async def cog_unload(self) -> None:
+        self.digest.cancel()
+
+    # --------------------------------------------------------------- commands
+    async def _targets(
+        self, member: discord.Member, topic: str | None, forum: discord.ForumChannel | None
+    ) -> tuple[Topic | None, Forum | None]:
+        if topic is None and forum is None:
+            raise UserFacingError("Give a `topic` (#12, a link or an id), a `forum`, or both.")
+        found_topic = found_forum = None
+        if topic is not None:
+            found_topic = await resolve_topic(self.db, member.guild.id, topic)
+            home = await self.db.run(forums.get, found_topic.forum_id)
+            if home is None or not _can_see(member, home.channel_id):
+                raise UserFacingError(f"No topic `{topic[:40]}` in this server's forums.")
+        if forum is not None:
+            found_forum = await self.db.run(forums.by_channel, forum.id)
+            if found_forum is None or not found_forum.registered or found_forum.guild_id != member.guild.id:
+                raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+        return found_topic, found_forum
+
+    @app_commands.command(name="subscribe", description="Get DMs about new replies in a topic or new topics in a forum")
+    @app_commands.describe(topic="A topic: #12, 12, a link or an id", forum="A registered forum")
+    @app_commands.guild_only()
+    async def subscribe(
+        self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
+    ) -> None:
+        member = _member(interaction)
+        found_topic, found_forum = await self._targets(member, topic, forum)
+        now = timeutil.iso(interaction.created_at)
+        lines = []
+        await self.db.write(subscriptions.dm_ok, member.guild.id, member.id)  # a fresh start for closed DMs
+        if found_topic is not None:
+            new = await self.db.write(
+                subscriptions.subscribe, guild_id=member.guild.id, user_id=member.id, now=now, topic_id=found_topic.id
+            )
+            title = escape_inline(found_topic.title)
+            lines.append(
+                f"Subscribed to **{title}** (#{found_topic.number}): I will DM you about new replies."
+                if new
+                else f"You are already subscribed to **{title}** (#{found_topic.number})."
+            )
+        if found_forum is not None:
+            new = await self.db.write(
+                subscriptions.subscribe, guild_id=member.guild.id, user_id=member.id, now=now, forum_id=found_forum.id
+            )
+            name = escape_inline(found_forum.name)
+            lines.append(
+                f"Subscribed to the forum **{name}**: I will DM you about new topics."
+                if new
+                else f"You are already subscribed to the forum **{name}**."
+            )
+        settings = await self.db.run(guilds.settings, member.guild.id)
+        lines.append(
+            f"At most one DM per topic every {settings.notify_digest_minutes} minutes; never about your own posts. "
+            "Your DMs must be open to members of this server."
+        )
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="unsubscribe", description="Stop DMs about a topic or a forum")
+    @app_commands.describe(topic="A topic: #12, 12, a link or an id", forum="A registered forum")
+    @app_commands.guild_only()
+    async def unsubscribe(
+        self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
+    ) -> None:
+        member = _member(interaction)
+        found_topic, found_forum = await self._targets(member, topic, forum)
+        lines = []
+        if found_topic is not None:
+            done = await self.db.write(subscriptions.unsubscribe, user_id=member.id, topic_id=found_topic.id)
+            title = escape_inline(found_topic.title)
+            lines.append(
+                f"Unsubscribed from **{title}** (#{found_topic.number})."
+                if done
+                else f"You were not subscribed to **{title}** (#{found_topic.number})."
+            )
+        if found_forum is not None:
+            done = await self.db.write(subscriptions.unsubscribe, user_id=member.id, forum_id=found_forum.id)
+            name = escape_inline(found_forum.name)
+            lines.append(
+                f"Unsubscribed from the forum **{name}**." if done else f"You were not subscribed to **{name}**."
+            )
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="subscriptions", description="Your topic and forum subscriptions")
+    @app_commands.guild_only()
+    async def list_subscriptions(self, interaction: discord.Interaction) -> None:
+        member = _member(interaction)
+        found = await self.db.run(subscriptions.of_member, member.guild.id, member.id)
+        state = await self.db.run(subscriptions.dm_state, member.guild.id, member.id)
+        if state is not None:
+            await self.db.write(subscriptions.dm_ok, member.guild.id, member.id)
+        lines = []
+        for sub in found:
+            if sub.channel_id is not None and not _can_see(member, sub.channel_id):
+                continue
+            if sub.topic_id is not None and sub.thread_id is not None:
+                link = jump_url(member.guild.id, sub.thread_id)
+                lines.append(f"Topic [**{escape_inline(excerpt(sub.label, 80))}**]({link}) `#{sub.number}`")
+            else:
+                lines.append(f"Forum **{escape_inline(sub.label)}** (new topics)")
+        if not lines:
+            description = "No subscriptions. `/subscribe` follows a topic or a forum; your own topics are followed."
+        else:
+            description = "\n".join(lines[:40]) + (f"\n… and {len(lines) - 40} more." if len(lines) > 40 else "")
+        if state is not None:
+            description += (
+                "\n\n⚠️ My last DMs to you failed (are your DMs closed to this server?). "
+                "I will try again now that you asked."
+            )
+        embed = discord.Embed(title="Your subscriptions", description=description, colour=COLOR)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # ----------------------------------------------------------------- digest
+    @tasks.loop(seconds=DIGEST_EVERY_SECONDS)
+    async def digest(self) -> None:
+        if not self.bot.is_ready() or not self.db.is_open:
+            return
+        try:
+            await self.send_due()
+        except Exception:
+            log.exception("the subscription digest failed; trying again next round")
+
+    async def send_due(self) -> int:
+        """Send every digest that is due now; returns how many DMs went out."""
+        now = discord.utils.utcnow()
+        sent = 0
+        for digest in await self.db.run(subscriptions.due, timeutil.iso(now)):
+            sent += await self._send(digest, now)
+        return sent
+
+    async def _send(self, digest: Digest, now: datetime) -> int:
+        guild = self.bot.get_guild(digest.guild_id)
+        if guild is None:
+            return 0  # not connected to that guild now: try later
+        member = guild.get_member(digest.user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(digest.user_id)
+            except discord.HTTPException:
+                member = None
+        if member is None:
+            await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, None)
+            await self.db.write(subscriptions.dm_failed, digest.guild_id, digest.user_id, now, "not a member")
+            return 0
+        if not _can_see(member, digest.forum_channel_id):
+            # never tell anyone about posts they cannot see; skip them for good
+            await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, None)
+            return 0
+        settings = await self.db.run(guilds.settings, guild.id)
+        next_at = timeutil.iso(now + timedelta(minutes=settings.notify_digest_minutes))
+        try:
+            await member.send(
+                digest_text(digest, guild_name=guild.name), allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as error:
+            failures = await self.db.write(
+                subscriptions.dm_failed, guild.id, member.id, now, f"{error.status} {error.code}"
+            )
+            log.info("digest DM to %s failed (%s), failure %d", member.id, error.code, failures)
+            await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, next_at)
+            return 0
+        await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, next_at)
+        await self.db.write(subscriptions.dm_ok, guild.id, member.id)
+        return 1
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(Subscriptions(bot))

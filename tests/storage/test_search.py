@@ -1,0 +1,199 @@
+"""bot/storage/search.py on a real SQLite file: what is found, in which order, and what never is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.storage import answers, posts, search
+from bot.storage.search import HL_END, HL_START, SearchQueryError, highlight_segments
+from tests.storage.seed import Seeder, connect
+
+
+@pytest.fixture
+def seeder(tmp_path: Path) -> Seeder:
+    return Seeder(connect(tmp_path / "forum.db"))
+
+
+def numbers(results: search.SearchResults) -> list[int]:
+    return [hit.number for hit in results.hits]
+
+
+def find(seeder: Seeder, query: str, **kw: object) -> search.SearchResults:
+    return search.search(seeder.conn, guild_id=seeder.guild_id, query=query, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def forum(seeder: Seeder):  # type: ignore[no-untyped-def]
+    forum = seeder.forum()
+    topic = seeder.topic(forum, "Medicine", "Is precision medicine the same as personalized medicine?")
+    seeder.reply(topic, 'The terms "precision medicine" and "personalized medicine" overlap (mostly).')
+    seeder.reply(topic, "C++ templates and naïve café owners 日本語 🎉 AND OR NOT NEAR")
+    seeder.reply(topic, "Cats and dogs, near each other.")
+    return forum
+
+
+AWKWARD = [
+    # (query, expected post numbers as a set, or an error fragment)
+    ("medicine", {1, 2}, None),
+    ("MEDICINE", {1, 2}, None),
+    ('"precision medicine"', {1, 2}, None),
+    ('"medicine precision"', set(), None),
+    ('"precision medicine', {1, 2}, None),  # an unclosed quote runs to the end
+    ('"', None, "at least one word"),
+    ('""', None, "at least one word"),
+    ("medicine -personalized", set(), None),
+    ("cats -dogs", set(), None),
+    ("cats NOT dogs", set(), None),
+    ("NOT cats", None, "not only words to leave out"),
+    ("-cats", None, "not only words to leave out"),
+    ("cats OR templates", {3, 4}, None),
+    ("cats AND dogs", {4}, None),
+    ("cats NEAR dogs", {4}, None),
+    ("NEAR(cats dogs)", {4}, None),
+    ("(cats", {4}, None),
+    ("cats)", {4}, None),
+    ("((()))", None, "at least one word"),
+    ("templ*", {3}, None),
+    ("t*", set(), None),  # too short for a prefix: the word "t"
+    ("*", None, "at least one word"),
+    ("**cats**", {4}, None),
+    ("c++", {3}, None),
+    ("cafe", {3}, None),  # diacritics removed
+    ("naive", {3}, None),
+    ("café", {3}, None),
+    ("日本語", {3}, None),
+    ("🎉", None, "emoji alone"),
+    ("🎉 cats", {4}, None),
+    ("OR", {3}, None),  # only operator words: searched as words
+    ("AND", {2, 3, 4}, None),
+    ("NOT", {3}, None),
+    ("near", {3, 4}, None),
+    ("", None, "at least one word"),
+    ("   ", None, "at least one word"),
+    ("cats:dogs", set(), None),  # a column filter in FTS5 syntax: here just two words in a row
+    ("^cats", {4}, None),
+    ("cats\x00dogs", set(), None),
+    ("'; DROP TABLE posts; --", set(), None),
+    ('"a""b"', set(), None),
+    ("x" * 201, None, "keep it under 200"),
+    (" ".join(f"w{i}" for i in range(13)), None, "at most 12"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected", "error"), AWKWARD)
+def test_awkward_queries_find_posts_or_explain(seeder: Seeder, forum, query, expected, error) -> None:  # type: ignore[no-untyped-def]
+    if error is not None:
+        with pytest.raises(SearchQueryError) as raised:
+            find(seeder, query)
+        assert error in raised.value.message
+        assert isinstance(raised.value, ValueError)
+        return
+    results = find(seeder, query)
+    assert set(numbers(results)) == expected
+    assert results.total == len(expected)
+
+
+def test_snippets_mark_the_matched_words(seeder: Seeder, forum) -> None:  # type: ignore[no-untyped-def]
+    hit = find(seeder, "templates").hits[0]
+    assert f"{HL_START}templates{HL_END}" in hit.snippet
+    assert ("templates", True) in highlight_segments(hit.snippet)
+    assert "".join(text for text, _ in highlight_segments(hit.snippet)) == hit.snippet.replace(HL_START, "").replace(
+        HL_END, ""
+    )
+
+
+def test_never_finds_hidden_posts_or_topics(seeder: Seeder) -> None:
+    forum = seeder.forum()
+    topic = seeder.topic(forum, "Visible", "zebra opening")
+    kept = seeder.reply(topic, "zebra kept")
+    for status in ("deleted", "spam", "trash", "pending"):
+        gone = seeder.reply(topic, f"zebra {status}")
+        posts.set_status(seeder.conn, gone.id, status)
+    hidden = seeder.topic(forum, "Hidden", "zebra in a trashed topic")
+    seeder.reply(hidden, "zebra reply in a trashed topic")
+    seeder.conn.execute("UPDATE topics SET status = 'trash' WHERE id = ?", (hidden.id,))
+    closed = seeder.topic(forum, "Closed", "zebra in a closed topic")
+    seeder.conn.execute("UPDATE topics SET status = 'closed' WHERE id = ?", (closed.id,))
+    assert set(numbers(find(seeder, "zebra"))) == {topic.number, kept.number, closed.number}
+
+
+def test_edits_are_searchable_and_old_text_is_not(seeder: Seeder) -> None:
+    topic = seeder.topic(seeder.forum(), "Edits", "original wording")
+    posts.record_edit(seeder.conn, seeder.conn.execute("SELECT message_id FROM posts").fetchone()[0], "new text", "x")
+    assert find(seeder, "original").hits == []
+    assert numbers(find(seeder, "wording OR text")) == [topic.number]
+
+
+def test_scoped_to_guild_forums_author_and_solved(seeder: Seeder) -> None:
+    one, two = seeder.forum("One"), seeder.forum("Two")
+    elsewhere = seeder.forum("Elsewhere", guild_id=2)
+    a = seeder.topic(one, "A", "kiwi one", author=1)
+    b = seeder.topic(two, "B", "kiwi two", author=2)
+    seeder.topic(elsewhere, "C", "kiwi other guild", author=1)
+    answer = seeder.reply(b, "kiwi answer", author=3)
+    answers.toggle(seeder.conn, answer.id)
+    assert set(numbers(find(seeder, "kiwi"))) == {a.number, b.number, answer.number}
+    assert numbers(find(seeder, "kiwi", forum_ids=[one.id])) == [a.number]
+    assert find(seeder, "kiwi", forum_ids=[]).hits == []
+    assert numbers(find(seeder, "kiwi", author_id=2)) == [b.number]
+    assert set(numbers(find(seeder, "kiwi", solved_only=True))) == {b.number, answer.number}
+    other = search.search(seeder.conn, guild_id=2, query="kiwi")
+    assert [h.topic_title for h in other.hits] == ["C"]
+
+
+def test_accepted_answers_and_solved_topics_are_lifted(seeder: Seeder) -> None:
+    forum = seeder.forum()
+    plain = seeder.topic(forum, "Plain", "mango")
+    plain_reply = seeder.reply(plain, "mango")
+    asked = seeder.topic(forum, "Asked", "mango")
+    answer = seeder.reply(asked, "mango")
+    before = numbers(find(seeder, "mango"))
+    assert before[0] == answer.number  # ties: newest first
+    answers.toggle(seeder.conn, plain_reply.id)
+    after = find(seeder, "mango")
+    assert after.hits[0].number == plain_reply.number and after.hits[0].accepted
+    assert after.hits[1].number == plain.number and after.hits[1].solved  # the solved topic's question
+    # relevance still matters more than the lift: a much better match beats an accepted answer
+    better = seeder.reply(asked, "mango with papaya")
+    assert find(seeder, "mango OR papaya").hits[0].number == better.number
+
+
+def test_pages_and_totals(seeder: Seeder) -> None:
+    topic = seeder.topic(seeder.forum(), "Many", "pear 0")
+    for i in range(1, 25):
+        seeder.reply(topic, f"pear {i}")
+    first = find(seeder, "pear", limit=10)
+    third = find(seeder, "pear", limit=10, offset=20)
+    assert first.total == third.total == 25
+    assert len(first.hits) == 10 and len(third.hits) == 5
+    beyond = find(seeder, "pear", limit=10, offset=50)
+    assert beyond.hits == [] and beyond.total == 25
+    everything = {n for off in (0, 10, 20) for n in numbers(find(seeder, "pear", limit=10, offset=off))}
+    assert len(everything) == 25
+
+
+def test_very_common_terms_fall_back_to_newest_first(seeder: Seeder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "FALLBACK_MIN_MATCHES", 5)
+    monkeypatch.setattr(search, "TOTAL_CAP", 12)
+    topic = seeder.topic(seeder.forum(), "Common", "the start")
+    made = [seeder.reply(topic, "the " * (i % 4 + 1) + f"reply {i}") for i in range(15)]
+    seeder.reply(topic, "rare word only here")
+    results = find(seeder, "the", limit=5)
+    assert results.newest_first
+    assert numbers(results) == [p.number for p in reversed(made)][:5]
+    assert results.total == 12 and results.total_capped
+    assert f"{HL_START}the{HL_END}" in results.hits[0].snippet
+    rare = find(seeder, "rare")
+    assert not rare.newest_first and rare.total == 1
+    assert not find(seeder, "the", author_id=999).hits
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    ["plain", f"{HL_START}all{HL_END}", f"a {HL_START}b{HL_END} c {HL_START}d", f"x{HL_END}y", ""],
+)
+def test_highlight_segments_never_lose_text(snippet: str) -> None:
+    joined = "".join(text for text, _ in highlight_segments(snippet))
+    assert joined == snippet.replace(HL_START, "").replace(HL_END, "")
