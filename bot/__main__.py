@@ -135,9 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_export(settings, args.format, args.guild, args.out)
     if command == "db":
         return cmd_db(settings, args.db_command, getattr(args, "path", None))
-    if command in ("demo", "web"):
-        print(f"`{command}` is not available in this version yet.", file=sys.stderr)
-        return 2
+    if command == "web":
+        from bot.web.app import serve
+
+        serve(settings.database_path, args.host or settings.web_host, args.port or settings.web_port)
+        return 0
+    if command == "demo":
+        from bot.demo import main as demo_main
+
+        return demo_main(settings)
     return 2
 
 
