@@ -50,7 +50,10 @@ def parser() -> argparse.ArgumentParser:
 def cmd_run(settings: Settings, sync: bool) -> int:
     if not settings.discord_token:
         print(NO_TOKEN)
-        return 0
+        print("Starting the offline demo now (Ctrl+C stops it).\n")
+        from bot.demo import main as demo_main
+
+        return demo_main(settings)
     from bot.app import create_bot
 
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
