@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -70,28 +69,28 @@ def _connect(settings: Settings) -> sqlite3.Connection:
 
 
 def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None) -> int:
-    from bot.porting import export_json
+    from bot.porting import exports
     from bot.storage import export as rows
 
-    if fmt != "json":
-        print(f"--format {fmt} is not available yet; use --format json.", file=sys.stderr)
-        return 2
     conn = _connect(settings)
     guilds = [guild] if guild is not None else rows.guild_ids(conn)
     if guild is not None and guild not in rows.guild_ids(conn):
         print(f"No guild {guild} in {settings.database_path}.", file=sys.stderr)
         return 2
+    if not guilds:
+        print(f"{settings.database_path} holds no forum yet.", file=sys.stderr)
+        return 2
     for guild_id in guilds:
-        document = export_json.build(conn, guild_id, include_deleted=True)
-        text = json.dumps(document, ensure_ascii=False, indent=2)
+        text = exports.render(conn, fmt, guild_id)
         if out is None and len(guilds) == 1:
-            print(text)
+            sys.stdout.write(text)
             continue
         target = out or Path(".")
         if len(guilds) > 1 or target.is_dir():
             target.mkdir(parents=True, exist_ok=True)
-            target = target / f"threadkeeper-{guild_id}.json"
-        target.write_text(text + "\n", encoding="utf-8")
+            target = target / exports.filename(fmt, guild_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
         print(f"wrote {target}", file=sys.stderr)
     return 0
 

@@ -177,3 +177,25 @@ def search(conn: sqlite3.Connection, text: str, *, guild_id: int | None = None, 
         )
         for row in conn.execute(sql, params).fetchall()
     ]
+
+
+# ---------------------------------------------------------------- readable exports (a keymaster's)
+def export_forums(conn: sqlite3.Connection, guild_id: int) -> list[Forum]:
+    """Every forum of the guild that holds a visible topic or is registered (private ones too)."""
+    rows = conn.execute(
+        "SELECT f.* FROM forums f WHERE f.guild_id = ? AND (f.registered = 1 OR EXISTS "
+        f"(SELECT 1 FROM topics t WHERE t.forum_id = f.id AND {VISIBLE_TOPIC_SQL})) "
+        "ORDER BY f.name COLLATE NOCASE, f.id",
+        (guild_id,),
+    ).fetchall()
+    return [Forum.from_row(row) for row in rows]
+
+
+def export_topics(conn: sqlite3.Connection, forum_id: int) -> list[Topic]:
+    """A forum's open and closed topics, stickies first, then by freshness."""
+    rows = conn.execute(
+        f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} "
+        "ORDER BY t.sticky = 'super' DESC, t.sticky = 'sticky' DESC, t.last_post_at DESC, t.id DESC",
+        (forum_id,),
+    ).fetchall()
+    return [Topic.from_row(row) for row in rows]
