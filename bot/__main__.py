@@ -37,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "html", "markdown"), default="json")
     export.add_argument("--guild", type=int, help="guild id (default: every guild, one file each)")
     export.add_argument("--out", type=Path, help="output file or directory (default: stdout for one guild)")
+    imp = sub.add_parser("import", help="import a Threadkeeper JSON or bbPress WXR file without Discord")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--guild", type=int, help="guild id (default: the JSON export's own; required for WXR)")
+    imp.add_argument("--public", action="store_true", help="show forums the import creates in the web archive")
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("migrate", help="apply schema migrations")
@@ -95,6 +99,40 @@ def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None
     return 0
 
 
+def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) -> int:
+    import json
+
+    from bot.porting.apply import import_offline
+    from bot.porting.model import ImportRefused, detect_and_parse
+    from bot.storage.database import migrate
+
+    try:
+        data = file.read_bytes()
+        doc = detect_and_parse(data)
+    except OSError as error:
+        print(f"Cannot read {file}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ImportRefused as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    if guild is None and doc.kind == "threadkeeper":
+        guild = int(json.loads(data.decode("utf-8-sig"))["guild"]["id"])
+    if guild is None:
+        print("A WXR file needs --guild ID (the Discord server the forum belongs to).", file=sys.stderr)
+        return 2
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(settings.database_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    summary = import_offline(conn, guild, doc, public=public)
+    print(
+        f"imported {summary.topics} topic(s) and {summary.posts} post(s) into {summary.forums} forum(s) of guild "
+        f"{guild}; {summary.numbers_kept} number(s) kept, {summary.numbers_changed} renumbered"
+    )
+    return 0
+
+
 def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
     from bot.storage.database import integrity_check, migrate
 
@@ -135,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_run(settings, getattr(args, "sync", False))
     if command == "export":
         return cmd_export(settings, args.format, args.guild, args.out)
+    if command == "import":
+        return cmd_import(settings, args.file, args.guild, args.public)
     if command == "db":
         return cmd_db(settings, args.db_command, getattr(args, "path", None))
     if command == "web":

@@ -65,3 +65,27 @@ def forum_named(conn: sqlite3.Connection, guild_id: int, name: str) -> Forum | N
         (guild_id, name),
     ).fetchone()
     return Forum.from_row(row) if row else None
+
+
+def synthetic_id(conn: sqlite3.Connection) -> int:
+    """A unique negative id for something that has no Discord object (a spam reply recorded, not posted)."""
+    row = conn.execute(
+        "SELECT MIN(0, IFNULL((SELECT MIN(message_id) FROM posts), 0), IFNULL((SELECT MIN(thread_id) FROM topics), 0))"
+    ).fetchone()
+    return int(row[0]) - 1
+
+
+def message_id_free(conn: sqlite3.Connection, message_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM posts WHERE message_id = ?", (message_id,)).fetchone() is None
+
+
+def thread_id_free(conn: sqlite3.Connection, thread_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM topics WHERE thread_id = ?", (thread_id,)).fetchone() is None
+
+
+def channel_id_free(conn: sqlite3.Connection, channel_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM forums WHERE channel_id = ?", (channel_id,)).fetchone() is None
+
+
+def guild_is_empty(conn: sqlite3.Connection, guild_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM posts WHERE guild_id = ? LIMIT 1", (guild_id,)).fetchone() is None
