@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 # bench/ may not exist on every branch: lint only the folders that do.
 LINT_DIRS := $(wildcard bot cogs tests bench)
 
+# The browser test drives Debian's chromium through Playwright (never `playwright install`,
+# which downloads a browser build): installed with apt-get only when it is absent.
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: run test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
@@ -24,7 +28,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy bot cogs
 
-test: lint typecheck
+$(CHROMIUM):
+	apt-get update
+	apt-get install -y --no-install-recommends chromium
+
+test: lint typecheck $(CHROMIUM)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -198,6 +198,11 @@ async def stylesheet(request: web.Request) -> web.Response:
     return response
 
 
+async def no_icon(_request: web.Request) -> web.Response:
+    """Browsers ask for it; the archive has none (204 keeps their consoles quiet)."""
+    return web.Response(status=204)
+
+
 @web.middleware
 async def errors(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
     try:
@@ -223,6 +228,7 @@ def create_app(db: Database, *, search_fn: SearchFn | None = None) -> web.Applic
     app.router.add_get(r"/topics/{number:\d{1,18}}", topic)
     app.router.add_get("/search", search)
     app.router.add_get("/static/style.css", stylesheet)
+    app.router.add_get("/favicon.ico", no_icon)
     return app
 
 
