@@ -86,15 +86,17 @@ def topics_numbered(conn: sqlite3.Connection, number: int, guild_id: int | None 
     return [Topic.from_row(row) for row in conn.execute(sql + " ORDER BY t.guild_id", params).fetchall()]
 
 
-def topic_holding_post(conn: sqlite3.Connection, guild_id: int, number: int) -> Topic | None:
-    """The visible topic holding the published post ``#number`` (for links to a reply's number)."""
-    row = conn.execute(
+def topics_holding_post(conn: sqlite3.Connection, number: int, guild_id: int | None = None) -> list[Topic]:
+    """Visible topics holding a published post ``#number`` (for links to a reply's number), per guild."""
+    sql = (
         "SELECT t.* FROM posts p JOIN topics t ON t.id = p.topic_id JOIN forums f ON f.id = t.forum_id "
-        f"WHERE p.guild_id = ? AND p.number = ? AND p.status = 'publish' AND {VISIBLE_TOPIC_SQL} "
-        f"AND {PUBLIC_FORUM_SQL}",
-        (guild_id, number),
-    ).fetchone()
-    return Topic.from_row(row) if row else None
+        f"WHERE p.number = ? AND p.status = 'publish' AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}"
+    )
+    params: list[object] = [number]
+    if guild_id is not None:
+        sql += " AND p.guild_id = ?"
+        params.append(guild_id)
+    return [Topic.from_row(row) for row in conn.execute(sql + " ORDER BY t.guild_id", params).fetchall()]
 
 
 def topic_page(conn: sqlite3.Connection, topic_id: int) -> TopicPage:

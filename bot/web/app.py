@@ -136,20 +136,22 @@ async def topic(request: web.Request) -> web.Response:
     number = int(request.match_info["number"])
     guild_id = _guild(request)
     found = await db.run(archive.topics_numbered, number, guild_id)
-    if not found and guild_id is not None:
-        # #N may be a reply's number: send the reader to the topic holding it.
-        holder = await db.run(archive.topic_holding_post, guild_id, number)
-        if holder is not None:
+    if not found:
+        # #N may be a reply's number: send the reader to the topic holding it (when only one does).
+        holders = await db.run(archive.topics_holding_post, number, guild_id)
+        if len(holders) == 1:
+            holder = holders[0]
             view = await db.run(archive.topic_page, holder.id)
-            per_page = await db.run(archive.replies_per_page, guild_id)
+            per_page = await db.run(archive.replies_per_page, holder.guild_id)
             order = [post.number for post, _ in reading_order(view.posts)]
             page = order.index(number) // per_page + 1 if number in order else 1
-            raise web.HTTPFound(topic_url(guild_id, holder.number, page) + f"#post-{number}")
+            raise web.HTTPFound(topic_url(holder.guild_id, holder.number, page) + f"#post-{number}")
+        found = holders
     if not found:
         return _not_found(request, f"No topic #{number} in the archive.")
     if len(found) > 1:
         names = {t.guild_id: await db.run(archive.guild_name, t.guild_id) for t in found}
-        return _render(request, "choose.html", title=f"Topic #{number}", topics=found, names=names)
+        return _render(request, "choose.html", title=f"#{number}", topics=found, names=names, number=number)
     chosen = found[0]
     view = await db.run(archive.topic_page, chosen.id)
     per_page = await db.run(archive.replies_per_page, chosen.guild_id)

@@ -115,6 +115,11 @@ async def test_a_reply_number_leads_to_its_topic_page(client: TestClient) -> Non
     response = await client.get(f"/topics/3153?guild={GUILD}", allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"] == f"/topics/3146?guild={GUILD}#post-3153"
+    # Without ?guild= too, while only one server has that number.
+    response = await client.get("/topics/3154", allow_redirects=False)
+    assert response.headers["Location"] == f"/topics/3146?guild={GUILD}#post-3154"
+    # Hidden posts lead nowhere.
+    assert (await client.get(f"/topics/3156?guild={GUILD}", allow_redirects=False)).status == 404
 
 
 async def test_unknown_and_bad_urls(client: TestClient) -> None:
@@ -178,3 +183,38 @@ async def test_the_same_number_in_two_guilds_asks_which(tmp_path: Path) -> None:
 )
 def test_fts_query_quotes_every_word(typed: str, expected: str | None) -> None:
     assert archive.fts_query(typed) == expected
+
+
+async def test_topic_pages_hold_fifteen_posts(tmp_path: Path) -> None:
+    from bot.storage import posts
+    from bot.storage.models import NewPost
+    from tests.web.seed import connect
+
+    seeded = seed(tmp_path / "long.db")
+    conn = connect(seeded.path)
+    for index in range(20):
+        posts.record_reply(
+            conn,
+            seeded.topic_id,
+            NewPost(
+                guild_id=GUILD, message_id=990000 + index, channel_id=700000, author_id=5, author_name="Chatty",
+                author_role="participant", content=f"chatter {index}",
+                created_at=f"2026-11-28T12:{index:02d}:00.000000+00:00", number=5000 + index,
+            ),
+        )  # fmt: skip
+    conn.close()
+    db = Database(seeded.path, readonly=True)
+    await db.open(migrate_schema=False)
+    try:
+        async with TestClient(TestServer(create_app(db))) as client:
+            first = await page(client, f"/topics/3146?guild={GUILD}")
+            assert first.count('<article class="post') == 15 and "Page 1 of 2" in text(first)
+            second = await page(client, f"/topics/3146?guild={GUILD}&page=2")
+            assert second.count('<article class="post') == 25 - 15 and "chatter 19" in second
+            assert "Viewing 23 reply threads" in text(second)
+            response = await client.get(f"/topics/5019?guild={GUILD}", allow_redirects=False)
+            assert response.headers["Location"] == f"/topics/3146?guild={GUILD}&page=2#post-5019"
+            last = await client.get(f"/topics/3146?guild={GUILD}&page=9", allow_redirects=False)
+            assert last.status == 302 and last.headers["Location"].endswith("page=2")
+    finally:
+        await db.close()
