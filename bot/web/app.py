@@ -75,7 +75,7 @@ def _guild(request: web.Request) -> int | None:
     text = request.query.get("guild", "")
     if not text:
         return None
-    if not text.isdigit() or len(text) > 20:
+    if not text.isdigit() or len(text) > 19 or int(text) >= 2**63:
         raise web.HTTPBadRequest(text="guild must be a numeric id")
     return int(text)
 

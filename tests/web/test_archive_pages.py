@@ -126,6 +126,9 @@ async def test_unknown_and_bad_urls(client: TestClient) -> None:
     assert "No topic #999" in await page(client, "/topics/999", status=404)
     await page(client, "/nowhere", status=404)
     await page(client, "/topics/3146?guild=abc", status=400)
+    await page(client, "/topics/3146?guild=99999999999999999999", status=400)
+    await page(client, "/search?q=x&guild=9223372036854775808", status=400)
+    await page(client, "/topics/999999999999999999", status=404)
     await page(client, f"/topics/3146?guild={GUILD}&page=zzz")  # a bad page number is page 1
 
 
