@@ -133,7 +133,11 @@ class DiscordImporter:
             message_id: int | None = None
             if posted:
                 chunks = body(opening, attribution(opening, with_name=True))
-                created = await channel.create_thread(name=topic.title, content=chunks[0], allowed_mentions=NO_MENTIONS)
+                wanted = {tag.lower() for tag in topic.tags}
+                tags = [t for t in channel.available_tags if t.name.lower() in wanted][:5]
+                created = await channel.create_thread(
+                    name=topic.title, content=chunks[0], applied_tags=tags, allowed_mentions=NO_MENTIONS
+                )
                 thread, message_id = created.thread, created.message.id
                 for chunk in chunks[1:]:
                     await thread.send(chunk, allowed_mentions=NO_MENTIONS)

@@ -178,3 +178,19 @@ async def test_import_needs_a_forum_of_the_same_name(world) -> None:
     result = await world.admin.slash(world.general, "forumadmin import", file=("t.json", data), forum=world.forum)
     assert "Import finished: 1 topic(s)" in text_of(result)
     assert world.thread("Hello")
+
+
+async def test_import_refuses_an_oversized_file_before_reading_it(world, monkeypatch) -> None:
+    monkeypatch.setattr("cogs.admin_porting.MAX_IMPORT_BYTES", 1000)
+    result = await world.admin.slash(world.general, "forumadmin import", file=("big.xml", b"<" * 5000))
+    assert any("imports take at most" in str(e) for e in world.env.errors)
+    assert not result.deferred and not world.forum.threads
+
+
+async def test_imported_topics_get_the_forum_tags_they_had(world) -> None:
+    channel = world.bot.get_channel(world.forum.id)
+    await channel.create_tag(name="Medicine")
+    await world.env.settle()
+    await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", FIXTURE.read_bytes()))
+    thread = world.bot.get_channel(world.thread(TITLE).id)
+    assert [t.name for t in thread.applied_tags] == ["Medicine"]
