@@ -106,6 +106,26 @@ class PortingCommands(_MixinBase):
             )
         if guild.id in _RUNNING:
             raise UserFacingError("An import is already running in this server; wait for its summary.")
+        _RUNNING.add(guild.id)
+        try:
+            doc, summary = await self._import(interaction, guild, file, forum)
+        finally:
+            _RUNNING.discard(guild.id)
+        await log_action(
+            self.db,
+            interaction,
+            "forum.import",
+            details={"file": file.filename[:100], "kind": doc.kind, "topics": doc.topic_count},
+        )
+        await interaction.edit_original_response(content=summary_text(summary, doc.topic_count))
+
+    async def _import(
+        self,
+        interaction: discord.Interaction,
+        guild: discord.Guild,
+        file: discord.Attachment,
+        forum: discord.ForumChannel | None,
+    ) -> tuple[ImportDoc, ImportSummary]:
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         try:
@@ -127,27 +147,17 @@ class PortingCommands(_MixinBase):
             except discord.HTTPException:
                 log.info("could not show import progress", exc_info=True)
 
-        _RUNNING.add(guild.id)
+        await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {file.filename}…")
+        importer = DiscordImporter(self.db, guild, targets, progress, report)
         try:
-            await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {file.filename}…")
-            importer = DiscordImporter(self.db, guild, targets, progress, report)
-            try:
-                summary = await importer.run(doc)
-            except discord.HTTPException as error:
-                log.warning("import into %s stopped", guild.id, exc_info=True)
-                raise UserFacingError(
-                    f"Discord refused a step of the import ({error.status}: {error.text[:120]}). Everything posted "
-                    "so far is recorded; run the same import again to resume where it stopped."
-                ) from None
-        finally:
-            _RUNNING.discard(guild.id)
-        await log_action(
-            self.db,
-            interaction,
-            "forum.import",
-            details={"file": file.filename[:100], "kind": doc.kind, "topics": doc.topic_count},
-        )
-        await interaction.edit_original_response(content=summary_text(summary, doc.topic_count))
+            summary = await importer.run(doc)
+        except discord.HTTPException as error:
+            log.warning("import into %s stopped", guild.id, exc_info=True)
+            raise UserFacingError(
+                f"Discord refused a step of the import ({error.status}: {error.text[:120]}). Everything posted "
+                "so far is recorded; run the same import again to resume where it stopped."
+            ) from None
+        return doc, summary
 
 
 def summary_text(summary: ImportSummary, total_topics: int) -> str:
