@@ -194,3 +194,66 @@ async def test_imported_topics_get_the_forum_tags_they_had(world) -> None:
     await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", FIXTURE.read_bytes()))
     thread = world.bot.get_channel(world.thread(TITLE).id)
     assert [t.name for t in thread.applied_tags] == ["Medicine"]
+
+
+async def test_export_then_import_into_another_server_round_trips(world) -> None:
+    """Everything but the Discord ids survives: numbers, parents, statuses, edits, answers, authors."""
+    from bot.storage import importing, posts
+
+    marzana = world.member("Marzana M")
+    kumar = world.member("Dr. Kumar")
+    drm = world.member("Dr. M")
+    spammer = world.member("Spammer")
+    await marzana.slash(world.general, "topic new", forum=world.forum, title=TITLE, body=QUESTION)
+    thread = world.thread(TITLE)
+    kumar_says = await kumar.send(thread, KUMAR)
+    answer = await drm.send(thread, "An **answer**")
+    await world.env.advance_time(30)
+    await marzana.send(thread, "Thanks!", reply_to=kumar_says)
+    await kumar.edit(kumar_says, KUMAR + " (edited)")
+    junk = await spammer.send(thread, "BUY PILLS")
+    gone = await drm.send(thread, "never mind")
+    await drm.delete(gone)
+    await world.env.settle()
+    await world.bot.db.flush()
+    accepted = await world.bot.db.run(posts.by_message, answer.id)
+    spam = await world.bot.db.run(posts.by_message, junk.id)
+    await world.bot.db.transaction(importing.set_accepted, accepted.id)
+    await world.bot.db.transaction(posts.set_status, spam.id, "spam")
+
+    result = await world.admin.slash(world.general, "forumadmin export")
+    (attachment,) = (result.followups[-1] if result.followups else result.response).attachments
+    data = await attachment.read()
+    before = json.loads(data)
+
+    other = world.env.create_guild("Activity", owner=world.admin.user)
+    admin = other.add_member(world.admin.user)
+    general = other.create_text_channel("general")
+    forum = other.create_forum_channel("Discussion")
+    await admin.slash(general, "forumadmin add", channel=forum)
+    imported = await admin.slash(general, "forumadmin import", file=("export.json", data))
+    assert "renumbered because the number was taken: 0" in text_of(imported)
+    result = await admin.slash(general, "forumadmin export")
+    (attachment,) = (result.followups[-1] if result.followups else result.response).attachments
+    after = json.loads(await attachment.read())
+
+    def without_ids(document: dict) -> dict:
+        document = json.loads(json.dumps(document))
+        document.pop("exported_at")
+        document["guild"].pop("id")
+        for forum_doc in document["forums"]:
+            forum_doc.pop("id"), forum_doc.pop("channel_id")
+            for topic in forum_doc["topics"]:
+                topic.pop("thread_id")
+                for post in topic["posts"]:
+                    post.pop("message_id")
+        return document
+
+    assert without_ids(after) == without_ids(before)
+    posted = before["forums"][0]["topics"][0]["posts"]
+    assert [p["status"] for p in posted] == ["publish", "publish", "publish", "publish", "spam", "deleted"]
+    assert posted[3]["parent"] == posted[1]["number"] and posted[1]["revisions"][0]["content"] == KUMAR
+    assert before["forums"][0]["topics"][0]["accepted_answers"] == [posted[2]["number"]]
+    # Only what readers may see was posted in the new server.
+    new_thread = next(t for t in forum.threads if t.name == TITLE)
+    assert len(new_thread.history()) == 4
