@@ -80,6 +80,7 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
     from bot import timeutil
     from bot.app import create_bot
     from bot.client import ForumBot
+    from bot.render.topics import reading_order, reply_threads_header, role_display
     from bot.storage import importing, kv, posts, topics
 
     report = DemoReport()
@@ -146,18 +147,22 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
             else:
                 # This build has no "Mark as answer" menu yet: the flag is set as the menu would.
                 await bot.db.transaction(importing.set_accepted, accepted.id)
-                report.accepted_via = "the repository (no Mark as answer menu in this build)"
+                report.accepted_via = "a repository call: this build has no Mark as answer menu"
             report.accepted = accepted.number
             tell(f"Marzana M marks Dr. M's reply #{accepted.number} as the answer (via {report.accepted_via}).")
             del kumar_message
 
             await bot.db.flush()
             shown = await marzana.slash(general, "topic show", topic=f"#{recorded.number}")
-            page = _text(shown)
+            tell(f"Marzana M: /topic show #{recorded.number} → " + _text(shown).splitlines()[0])
+            page = await bot.db.run(topics.show, recorded.id)
             tell("")
-            tell(f"/topic show #{recorded.number} reads:")
-            for line in page.splitlines()[:14]:
-                tell("  " + line)
+            tell(f"Forums › {page.forum.name} › {page.topic.title}")
+            tell(reply_threads_header(page.reply_threads))
+            for post, _depth in reading_order(page.posts):
+                mark = "  ✓ accepted answer" if post.accepted else ""
+                text = post.content if len(post.content) <= 60 else post.content[:57] + "..."
+                tell(f"#{post.number:<4} {post.author_name:<10} {role_display(post.author_role):<12} {text}{mark}")
             report.numbers = [p.number for p in await bot.db.run(posts.of_topic, recorded.id)]
     finally:
         if bot.db.is_open:
@@ -174,7 +179,8 @@ def _text(result: object) -> str:
         for embed in message.embeds:
             parts += [embed.title or "", embed.description or ""]
     text = "\n".join(p for p in parts if p) or "(no answer)"
-    return re.sub(r"<#\d+>", "the channel", text)
+    text = re.sub(r"\s*<#\d+>:?", "", text)
+    return re.sub(r"\s*https://discord\.com/\S+", "", text).replace("**", "")
 
 
 def main(settings: Settings) -> int:

@@ -35,6 +35,8 @@ async def test_the_demo_plays_the_example_thread(tmp_path: Path) -> None:
     story = "\n".join(lines)
     assert "Discord refuses" in story and "You must be a participant to reply to this topic" in story
     assert "Viewing 2 reply threads" in story and report.accepted == 3
+    assert f"Forums › Discussion › {TITLE}" in story
+    assert "#1    Marzana M  Participant" in story and "✓ accepted answer" in story
 
     # A second run replaces its own database instead of piling up a second guild.
     prepare_database(path)
