@@ -56,6 +56,8 @@ async def test_forum_page_stickies_first_and_paginated(client: TestClient, seede
     assert "Topic Voices Posts Freshness" in first
     assert first.index("Filler topic 0") < first.index("Filler topic 19")  # the sticky leads
     assert "Sticky" in first and "Page 1 of 2" in first
+    html = await page(client, f"/forums/{seeded.forum_id}?page=2")
+    assert f'href="/topics/3155?guild={GUILD}"' in html  # freshness links the last published post
     second = text(await page(client, f"/forums/{seeded.forum_id}?page=2"))
     assert "Page 2 of 2" in second and "Filler topic 0" not in second
     titles = re.findall(r"(?:Filler topic \d+|What is the difference)", first + second)
