@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# bench/ may not exist on every branch: lint only the folders that do.
+LINT_DIRS := $(wildcard bot cogs tests bench)
+
+# The browser test drives Debian's chromium through Playwright (never `playwright install`,
+# which downloads a browser build): installed with apt-get only when it is absent.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint typecheck unit bench clean
 
@@ -16,13 +22,17 @@ run: $(STAMP)
 	$(PY) -m bot
 
 lint: $(STAMP)
-	$(PY) -m ruff check bot cogs tests bench
-	$(PY) -m ruff format --check bot cogs tests bench
+	$(PY) -m ruff check $(LINT_DIRS)
+	$(PY) -m ruff format --check $(LINT_DIRS)
 
 typecheck: $(STAMP)
 	$(PY) -m mypy bot cogs
 
-test: lint typecheck
+$(CHROMIUM):
+	apt-get update
+	apt-get install -y --no-install-recommends chromium
+
+test: lint typecheck $(CHROMIUM)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -38,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "html", "markdown"), default="json")
     export.add_argument("--guild", type=int, help="guild id (default: every guild, one file each)")
     export.add_argument("--out", type=Path, help="output file or directory (default: stdout for one guild)")
+    imp = sub.add_parser("import", help="import a Threadkeeper JSON or bbPress WXR file without Discord")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--guild", type=int, help="guild id (default: the JSON export's own; required for WXR)")
+    imp.add_argument("--public", action="store_true", help="show forums the import creates in the web archive")
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("migrate", help="apply schema migrations")
@@ -47,10 +50,16 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def cmd_run(settings: Settings, sync: bool) -> int:
+def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
+    """`run`: against Discord. Without a token, explain; bare `python -m bot` then plays the demo."""
     if not settings.discord_token:
         print(NO_TOKEN)
-        return 0
+        if not demo_without_token:
+            return 0
+        print("Starting the offline demo now (Ctrl+C stops it).\n")
+        from bot.demo import main as demo_main
+
+        return demo_main(settings)
     from bot.app import create_bot
 
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
@@ -67,29 +76,63 @@ def _connect(settings: Settings) -> sqlite3.Connection:
 
 
 def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None) -> int:
-    from bot.porting import export_json
+    from bot.porting import exports
     from bot.storage import export as rows
 
-    if fmt != "json":
-        print(f"--format {fmt} is not available yet; use --format json.", file=sys.stderr)
-        return 2
     conn = _connect(settings)
     guilds = [guild] if guild is not None else rows.guild_ids(conn)
     if guild is not None and guild not in rows.guild_ids(conn):
         print(f"No guild {guild} in {settings.database_path}.", file=sys.stderr)
         return 2
+    if not guilds:
+        print(f"{settings.database_path} holds no forum yet.", file=sys.stderr)
+        return 2
     for guild_id in guilds:
-        document = export_json.build(conn, guild_id, include_deleted=True)
-        text = json.dumps(document, ensure_ascii=False, indent=2)
+        text = exports.render(conn, fmt, guild_id)
         if out is None and len(guilds) == 1:
-            print(text)
+            sys.stdout.write(text)
             continue
         target = out or Path(".")
         if len(guilds) > 1 or target.is_dir():
             target.mkdir(parents=True, exist_ok=True)
-            target = target / f"threadkeeper-{guild_id}.json"
-        target.write_text(text + "\n", encoding="utf-8")
+            target = target / exports.filename(fmt, guild_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
         print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) -> int:
+    import json
+
+    from bot.porting.apply import import_offline
+    from bot.porting.model import ImportRefused, detect_and_parse
+    from bot.storage.database import migrate
+
+    try:
+        data = file.read_bytes()
+        doc = detect_and_parse(data)
+    except OSError as error:
+        print(f"Cannot read {file}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ImportRefused as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    if guild is None and doc.kind == "threadkeeper":
+        guild = int(json.loads(data.decode("utf-8-sig"))["guild"]["id"])
+    if guild is None:
+        print("A WXR file needs --guild ID (the Discord server the forum belongs to).", file=sys.stderr)
+        return 2
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(settings.database_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    summary = import_offline(conn, guild, doc, public=public)
+    print(
+        f"imported {summary.topics} topic(s) and {summary.posts} post(s) into {summary.forums} forum(s) of guild "
+        f"{guild}; {summary.numbers_kept} number(s) kept, {summary.numbers_changed} renumbered"
+    )
     return 0
 
 
@@ -130,14 +173,22 @@ def main(argv: list[str] | None = None) -> int:
     configure(settings.log_level)
     command = args.command or "run"
     if command == "run":
-        return cmd_run(settings, getattr(args, "sync", False))
+        return cmd_run(settings, getattr(args, "sync", False), demo_without_token=args.command is None)
     if command == "export":
         return cmd_export(settings, args.format, args.guild, args.out)
+    if command == "import":
+        return cmd_import(settings, args.file, args.guild, args.public)
     if command == "db":
         return cmd_db(settings, args.db_command, getattr(args, "path", None))
-    if command in ("demo", "web"):
-        print(f"`{command}` is not available in this version yet.", file=sys.stderr)
-        return 2
+    if command == "web":
+        from bot.web.app import serve
+
+        serve(settings.database_path, args.host or settings.web_host, args.port or settings.web_port)
+        return 0
+    if command == "demo":
+        from bot.demo import main as demo_main
+
+        return demo_main(settings)
     return 2
 
 

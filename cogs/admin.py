@@ -17,6 +17,7 @@ from bot.errors import UserFacingError
 from bot.roles import ForumRole
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
+from cogs.admin_porting import PortingCommands
 from cogs.admin_stats import StatsCommands
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,11 @@ def settings_text(settings: GuildSettings) -> str:
 
 @app_commands.default_permissions(manage_guild=True)
 class Admin(
-    StatsCommands, commands.GroupCog, group_name="forumadmin", group_description="Keymasters: set up the forum"
+    StatsCommands,
+    PortingCommands,
+    commands.GroupCog,
+    group_name="forumadmin",
+    group_description="Keymasters: set up the forum",
 ):
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot

@@ -13,6 +13,15 @@ FORMAT = "threadkeeper"
 VERSION = 1
 
 
+def exported_at() -> str:
+    """Now, as §7 writes it: ISO 8601 to the second, with offset (2026-11-28T10:00:00+00:00)."""
+    return timeutil.utcnow().replace(microsecond=0).isoformat()
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
 def _author(row: sqlite3.Row) -> dict[str, str]:
     return {"id": str(row["author_id"]), "name": row["author_name"], "role": row["author_role"]}
 
@@ -66,7 +75,7 @@ def build(conn: sqlite3.Connection, guild_id: int, *, include_deleted: bool, now
     return {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": now or timeutil.iso(timeutil.utcnow()).replace(".000000", ""),
+        "exported_at": now or exported_at(),
         "guild": {"id": str(guild_id), "name": rows.guild_name(conn, guild_id)},
         "forums": forums_out,
     }

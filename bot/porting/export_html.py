@@ -1,0 +1,26 @@
+"""A static copy of the archive: one self-contained HTML file per guild (no scripts, inline CSS)."""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+
+from bot import timeutil
+from bot.porting.readable import collect
+
+
+def build(conn: sqlite3.Connection, guild_id: int, *, now: str | None = None) -> str:
+    from bot.web.app import templates
+
+    css = resources.files("bot.web").joinpath("static/style.css").read_text(encoding="utf-8")
+    guild = collect(conn, guild_id)
+    return (
+        templates()
+        .get_template("export.html")
+        .render(
+            title=guild.name or "Forums",
+            guild=guild,
+            css=css,
+            exported_at=now or timeutil.utcnow().replace(microsecond=0).isoformat(),
+        )
+    )

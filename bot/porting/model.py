@@ -1,0 +1,105 @@
+"""What an import carries, whatever file it came from: plain data, no discord, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_IMPORT_BYTES = 25 * 1024 * 1024
+MAX_IMPORT_POSTS = 50_000
+TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
+POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
+STICKY = ("none", "sticky", "super")
+ROLES = ("keymaster", "moderator", "participant", "spectator", "blocked")
+
+
+class ImportRefused(Exception):
+    """The file is not something we import; nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Author:
+    id: int
+    name: str
+    role: str = "participant"
+
+
+@dataclass(frozen=True)
+class ImportPost:
+    key: str  # stable within the file (resuming), e.g. "p3147"
+    number: int | None
+    parent: int | None  # the number of the post it answers (threaded replies)
+    status: str
+    author: Author
+    content: str  # Discord Markdown
+    created_at: str
+    attachments: tuple[dict[str, str], ...] = ()
+    edited_at: str | None = None
+    revisions: tuple[tuple[str, str], ...] = ()  # (content, edited_at), oldest first
+    accepted: bool = False
+    message_id: int | None = None  # the original Discord id (Threadkeeper JSON), reused when free
+
+
+@dataclass(frozen=True)
+class ImportTopic:
+    key: str
+    title: str
+    status: str
+    sticky: str
+    tags: tuple[str, ...]
+    posts: tuple[ImportPost, ...]  # the opening post first, then replies in time order
+    thread_id: int | None = None
+
+    @property
+    def number(self) -> int | None:
+        return self.posts[0].number
+
+
+@dataclass(frozen=True)
+class ImportForum:
+    name: str
+    description: str
+    topics: tuple[ImportTopic, ...]
+    channel_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportDoc:
+    kind: str  # "threadkeeper" or "wxr"
+    guild_name: str
+    forums: tuple[ImportForum, ...] = field(default_factory=tuple)
+
+    @property
+    def topic_count(self) -> int:
+        return sum(len(f.topics) for f in self.forums)
+
+    @property
+    def post_count(self) -> int:
+        return sum(len(t.posts) for f in self.forums for t in f.topics)
+
+
+def detect_and_parse(data: bytes) -> ImportDoc:
+    """A Threadkeeper JSON export or a bbPress WXR file, validated whole before anything is written."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRefused(
+            f"The file is {len(data) / 1048576:.1f} MB; imports take at most {MAX_IMPORT_BYTES // 1048576} MB."
+        )
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        from bot.porting.import_json import parse as parse_json
+
+        doc = parse_json(data)
+    elif head.startswith(b"<"):
+        from bot.porting.import_wxr import parse as parse_wxr
+
+        doc = parse_wxr(data)
+    else:
+        raise ImportRefused("That is neither a Threadkeeper JSON export nor a WordPress (bbPress) WXR export.")
+    if doc.post_count > MAX_IMPORT_POSTS:
+        raise ImportRefused(f"The file holds {doc.post_count} posts; imports take at most {MAX_IMPORT_POSTS}.")
+    if doc.topic_count == 0:
+        raise ImportRefused("The file holds no topics to import.")
+    return doc

@@ -1,0 +1,41 @@
+"""What the readable exports (HTML, Markdown) hold: a guild's forums, topics and pages."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.render.topics import reading_order
+from bot.storage import archive
+from bot.storage.models import Forum, Post, TopicPage
+
+
+@dataclass(frozen=True)
+class ReadableTopic:
+    page: TopicPage
+    ordered: list[tuple[Post, int]]
+
+
+@dataclass(frozen=True)
+class ReadableForum:
+    forum: Forum
+    topics: list[ReadableTopic]
+
+
+@dataclass(frozen=True)
+class ReadableGuild:
+    guild_id: int
+    name: str
+    forums: list[ReadableForum]
+
+
+def collect(conn: sqlite3.Connection, guild_id: int) -> ReadableGuild:
+    """Open and closed topics with their published posts, in reading order (as the archive shows them)."""
+    forums = []
+    for forum in archive.export_forums(conn, guild_id):
+        topics = []
+        for topic in archive.export_topics(conn, forum.id):
+            page = archive.topic_page(conn, topic.id)
+            topics.append(ReadableTopic(page=page, ordered=reading_order(page.posts)))
+        forums.append(ReadableForum(forum=forum, topics=topics))
+    return ReadableGuild(guild_id=guild_id, name=archive.guild_name(conn, guild_id), forums=forums)

@@ -1,0 +1,203 @@
+"""Read queries for the web archive and the readable (HTML, Markdown) exports.
+
+Only what an anonymous reader may see leaves this module: forums that are registered
+and public (``@everyone`` can view the channel), topics that are open or closed, and
+published posts. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from bot.storage import topics as topics_repo
+from bot.storage.models import Forum, Post, Topic, TopicPage
+
+VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
+PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
+# Snippet markers: control characters members cannot usefully type, replaced after escaping.
+MARK_START = "\x02"
+MARK_END = "\x03"
+MAX_QUERY_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ForumRow:
+    forum: Forum
+    guild_name: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    number: int
+    guild_id: int
+    topic_number: int
+    topic_title: str
+    forum_name: str
+    author_name: str
+    author_role: str
+    created_at: str
+    snippet: str  # member text with MARK_START/MARK_END around matches (escape, then replace)
+    accepted: bool
+
+
+def public_forums(conn: sqlite3.Connection, guild_id: int | None = None) -> list[ForumRow]:
+    sql = (
+        "SELECT f.*, g.name AS guild_name FROM forums f JOIN guilds g ON g.guild_id = f.guild_id "
+        f"WHERE {PUBLIC_FORUM_SQL}"
+    )
+    params: list[object] = []
+    if guild_id is not None:
+        sql += " AND f.guild_id = ?"
+        params.append(guild_id)
+    rows = conn.execute(sql + " ORDER BY g.name COLLATE NOCASE, f.guild_id, f.name COLLATE NOCASE, f.id", params)
+    return [ForumRow(Forum.from_row(row), row["guild_name"]) for row in rows.fetchall()]
+
+
+def public_forum(conn: sqlite3.Connection, forum_id: int) -> ForumRow | None:
+    row = conn.execute(
+        "SELECT f.*, g.name AS guild_name FROM forums f JOIN guilds g ON g.guild_id = f.guild_id "
+        f"WHERE f.id = ? AND {PUBLIC_FORUM_SQL}",
+        (forum_id,),
+    ).fetchone()
+    return ForumRow(Forum.from_row(row), row["guild_name"]) if row else None
+
+
+def forum_topics(conn: sqlite3.Connection, forum: Forum, *, offset: int, limit: int) -> tuple[list[Topic], int]:
+    """Topics of a public forum, stickies first (super stickies of the guild's public forums too)."""
+    supers = [row.forum.id for row in public_forums(conn, forum.guild_id)]
+    return topics_repo.list_page(
+        conn, forum_ids=[forum.id], super_forum_ids=supers, sort="active", offset=offset, limit=limit
+    )
+
+
+def topics_numbered(conn: sqlite3.Connection, number: int, guild_id: int | None = None) -> list[Topic]:
+    """Visible topics in public forums with this number (one per guild at most)."""
+    sql = (
+        "SELECT t.* FROM topics t JOIN forums f ON f.id = t.forum_id "
+        f"WHERE t.number = ? AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}"
+    )
+    params: list[object] = [number]
+    if guild_id is not None:
+        sql += " AND t.guild_id = ?"
+        params.append(guild_id)
+    return [Topic.from_row(row) for row in conn.execute(sql + " ORDER BY t.guild_id", params).fetchall()]
+
+
+def topics_holding_post(conn: sqlite3.Connection, number: int, guild_id: int | None = None) -> list[Topic]:
+    """Visible topics holding a published post ``#number`` (for links to a reply's number), per guild."""
+    sql = (
+        "SELECT t.* FROM posts p JOIN topics t ON t.id = p.topic_id JOIN forums f ON f.id = t.forum_id "
+        f"WHERE p.number = ? AND p.status = 'publish' AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}"
+    )
+    params: list[object] = [number]
+    if guild_id is not None:
+        sql += " AND p.guild_id = ?"
+        params.append(guild_id)
+    return [Topic.from_row(row) for row in conn.execute(sql + " ORDER BY t.guild_id", params).fetchall()]
+
+
+def topic_page(conn: sqlite3.Connection, topic_id: int) -> TopicPage:
+    """The topic with its published posts (``topics.show`` already hides every other status)."""
+    return topics_repo.show(conn, topic_id)
+
+
+def replies_per_page(conn: sqlite3.Connection, guild_id: int) -> int:
+    row = conn.execute("SELECT replies_per_page FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
+    return int(row[0]) if row else 15
+
+
+def guild_name(conn: sqlite3.Connection, guild_id: int) -> str:
+    row = conn.execute("SELECT name FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def newest_topics(conn: sqlite3.Connection, forum_id: int, limit: int = 20) -> list[tuple[Topic, Post | None]]:
+    """The forum's newest visible topics with their opening posts (the RSS feed)."""
+    rows = conn.execute(
+        f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} "
+        "ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+        (forum_id, limit),
+    ).fetchall()
+    out: list[tuple[Topic, Post | None]] = []
+    for row in rows:
+        topic = Topic.from_row(row)
+        opening = conn.execute(
+            "SELECT * FROM posts WHERE topic_id = ? AND is_opening = 1 AND status = 'publish'", (topic.id,)
+        ).fetchone()
+        out.append((topic, Post.from_row(opening) if opening else None))
+    return out
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 MATCH expression: every word quoted (so no operator reaches FTS5), all required.
+
+    The last word also matches as a prefix, as a search box does while typing. None when
+    the text holds no word at all.
+    """
+    words = _WORD.findall(text)[:MAX_QUERY_TERMS]
+    if not words:
+        return None
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search(conn: sqlite3.Connection, text: str, *, guild_id: int | None = None, limit: int = 10) -> list[SearchHit]:
+    """Top published posts of public forums by bm25 relevance, with a marked snippet."""
+    match = fts_query(text)
+    if match is None:
+        return []
+    sql = (
+        "SELECT p.number, p.guild_id, p.author_name, p.author_role, p.created_at, p.accepted, "
+        "t.number AS topic_number, t.title, f.name AS forum_name, "
+        f"snippet(posts_fts, 0, '{MARK_START}', '{MARK_END}', '…', 24) AS snippet "
+        "FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN topics t ON t.id = p.topic_id "
+        "JOIN forums f ON f.id = t.forum_id "
+        f"WHERE posts_fts MATCH ? AND p.status = 'publish' AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}"
+    )
+    params: list[object] = [match]
+    if guild_id is not None:
+        sql += " AND p.guild_id = ?"
+        params.append(guild_id)
+    sql += " ORDER BY bm25(posts_fts), p.created_at DESC LIMIT ?"
+    params.append(limit)
+    return [
+        SearchHit(
+            number=row["number"],
+            guild_id=row["guild_id"],
+            topic_number=row["topic_number"],
+            topic_title=row["title"],
+            forum_name=row["forum_name"],
+            author_name=row["author_name"],
+            author_role=row["author_role"],
+            created_at=row["created_at"],
+            snippet=row["snippet"],
+            accepted=bool(row["accepted"]),
+        )
+        for row in conn.execute(sql, params).fetchall()
+    ]
+
+
+# ---------------------------------------------------------------- readable exports (a keymaster's)
+def export_forums(conn: sqlite3.Connection, guild_id: int) -> list[Forum]:
+    """Every forum of the guild that holds a visible topic or is registered (private ones too)."""
+    rows = conn.execute(
+        "SELECT f.* FROM forums f WHERE f.guild_id = ? AND (f.registered = 1 OR EXISTS "
+        f"(SELECT 1 FROM topics t WHERE t.forum_id = f.id AND {VISIBLE_TOPIC_SQL})) "
+        "ORDER BY f.name COLLATE NOCASE, f.id",
+        (guild_id,),
+    ).fetchall()
+    return [Forum.from_row(row) for row in rows]
+
+
+def export_topics(conn: sqlite3.Connection, forum_id: int) -> list[Topic]:
+    """A forum's open and closed topics, stickies first, then by freshness."""
+    rows = conn.execute(
+        f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} "
+        "ORDER BY t.sticky = 'super' DESC, t.sticky = 'sticky' DESC, t.last_post_at DESC, t.id DESC",
+        (forum_id,),
+    ).fetchall()
+    return [Topic.from_row(row) for row in rows]

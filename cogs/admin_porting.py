@@ -1,0 +1,211 @@
+"""/forumadmin export|import (keymasters): a mixin of the Admin GroupCog (cogs/admin.py).
+
+discord.py's CogMeta collects app commands from every class in the cog's MRO, so these
+commands become subcommands of `/forumadmin` like the ones written in admin.py itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.access import requires
+from bot.auditing import log_action
+from bot.errors import UserFacingError
+from bot.porting import apply, exports
+from bot.porting.discord_import import DiscordImporter, ImportSummary
+from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportRefused, detect_and_parse
+from bot.roles import ForumRole
+from bot.storage import forums, importing
+from bot.storage.models import Forum
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+    from bot.client import ForumBot
+    from bot.storage.database import Database
+
+    # For the type checker the mixin is a Cog (app_commands.command wants a Cog's method);
+    # at runtime it is a plain class, and Admin's CogMeta collects its commands.
+    _MixinBase = commands.Cog
+else:
+    _MixinBase = object
+
+log = logging.getLogger(__name__)
+FORMAT_CHOICES = [
+    app_commands.Choice(name="json (the full record, default)", value="json"),
+    app_commands.Choice(name="html (a static copy of the archive)", value="html"),
+    app_commands.Choice(name="markdown", value="markdown"),
+]
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def too_big_message(size: int, limit: int, fmt: str, guild_id: int) -> str:
+    return (
+        f"The {fmt} export is {megabytes(size)}, over Discord's upload limit of {megabytes(limit)} for this "
+        f"server, so I cannot attach it. On the bot's machine, run:\n"
+        f"`python -m bot export --format {fmt} --guild {guild_id} --out {exports.filename(fmt, guild_id)}`"
+    )
+
+
+class PortingCommands(_MixinBase):
+    """`/forumadmin export [format]` and `/forumadmin import <file> [forum]`."""
+
+    bot: ForumBot
+    db: Database
+
+    @app_commands.command(name="export", description="Export the forum as a file: json (default), html or markdown")
+    @app_commands.describe(fmt="json: the full record (default); html: a static copy of the archive; markdown")
+    @app_commands.rename(fmt="format")
+    @app_commands.choices(fmt=FORMAT_CHOICES)
+    @requires(ForumRole.KEYMASTER)
+    async def export(self, interaction: discord.Interaction, fmt: app_commands.Choice[str] | None = None) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        chosen = fmt.value if fmt else "json"
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self.db.run(exports.render, chosen, guild.id)
+        data = text.encode("utf-8")
+        await log_action(self.db, interaction, "forum.export", details={"format": chosen, "bytes": len(data)})
+        limit = guild.filesize_limit
+        if len(data) > limit:
+            raise UserFacingError(too_big_message(len(data), limit, chosen, guild.id))
+        await interaction.followup.send(
+            f"The forum's {chosen} export ({megabytes(len(data))}).",
+            file=discord.File(io.BytesIO(data), filename=exports.filename(chosen, guild.id)),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="import", description="Import a Threadkeeper JSON export or a bbPress WordPress export")
+    @app_commands.describe(
+        file="A Threadkeeper .json export or a WordPress (bbPress) WXR .xml export",
+        forum="Put every topic in this registered forum (default: the forum of the same name)",
+    )
+    @requires(ForumRole.KEYMASTER)
+    async def import_(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        forum: discord.ForumChannel | None = None,
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        if file.size > MAX_IMPORT_BYTES:
+            raise UserFacingError(
+                f"{file.filename} is {megabytes(file.size)}; imports take at most {megabytes(MAX_IMPORT_BYTES)}."
+            )
+        if guild.id in _RUNNING:
+            raise UserFacingError("An import is already running in this server; wait for its summary.")
+        _RUNNING.add(guild.id)
+        try:
+            doc, summary = await self._import(interaction, guild, file, forum)
+        finally:
+            _RUNNING.discard(guild.id)
+        await log_action(
+            self.db,
+            interaction,
+            "forum.import",
+            details={"file": file.filename[:100], "kind": doc.kind, "topics": doc.topic_count},
+        )
+        await interaction.edit_original_response(content=summary_text(summary, doc.topic_count))
+
+    async def _import(
+        self,
+        interaction: discord.Interaction,
+        guild: discord.Guild,
+        file: discord.Attachment,
+        forum: discord.ForumChannel | None,
+    ) -> tuple[ImportDoc, ImportSummary]:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        try:
+            doc = await asyncio.to_thread(detect_and_parse, data)
+        except ImportRefused as error:
+            raise UserFacingError(error.message) from None
+        targets = await resolve_targets(self.db, guild, doc, forum)
+        key = apply.progress_key(guild.id, hashlib.sha256(data).hexdigest())
+        progress = await self.db.run(apply.load_progress, key)
+        last = 0.0
+
+        async def report(text: str) -> None:
+            nonlocal last
+            if time.monotonic() - last < 2:
+                return
+            last = time.monotonic()
+            try:
+                await interaction.edit_original_response(content=text)
+            except discord.HTTPException:
+                log.info("could not show import progress", exc_info=True)
+
+        await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {file.filename}…")
+        importer = DiscordImporter(self.db, guild, targets, progress, report)
+        try:
+            summary = await importer.run(doc)
+        except discord.HTTPException as error:
+            log.warning("import into %s stopped", guild.id, exc_info=True)
+            raise UserFacingError(
+                f"Discord refused a step of the import ({error.status}: {error.text[:120]}). Everything posted "
+                "so far is recorded; run the same import again to resume where it stopped."
+            ) from None
+        return doc, summary
+
+
+def summary_text(summary: ImportSummary, total_topics: int) -> str:
+    lines = [
+        f"Import finished: {total_topics} topic(s).",
+        f"Posted into Discord: {summary.topics_posted} topic(s), {summary.posts_posted} post(s)"
+        + (" (replies under their authors' names through a webhook)" if summary.via_webhook else "")
+        + ".",
+    ]
+    if summary.topics_recorded_only or summary.posts_recorded_only:
+        lines.append(
+            f"Recorded but not posted (spam, trash, pending, deleted): {summary.topics_recorded_only} topic(s), "
+            f"{summary.posts_recorded_only} post(s)."
+        )
+    if summary.skipped_done:
+        lines.append(f"Resumed: {summary.skipped_done} topic(s) were already imported by an earlier run.")
+    lines.append(
+        f"Numbers kept: {summary.numbers_kept}; renumbered because the number was taken: {summary.numbers_changed}."
+    )
+    return "\n".join(lines)
+
+
+_RUNNING: set[int] = set()  # guilds with an import under way (one at a time per guild)
+
+
+async def resolve_targets(
+    db: Database, guild: discord.Guild, doc: ImportDoc, forum: discord.ForumChannel | None
+) -> dict[str, tuple[Forum, discord.ForumChannel]]:
+    """Each file forum → the registered forum (and channel) it goes to; an error names every gap."""
+    targets: dict[str, tuple[Forum, discord.ForumChannel]] = {}
+    missing: list[str] = []
+    for forum_doc in doc.forums:
+        if forum is not None:
+            found = await db.run(forums.by_channel, forum.id)
+            if found is None or not found.registered or found.guild_id != guild.id:
+                raise UserFacingError(f"{forum.mention} is not a registered forum. `/forumadmin add` registers it.")
+        else:
+            found = await db.run(importing.forum_named, guild.id, forum_doc.name)
+        channel = guild.get_channel(found.channel_id) if found is not None else None
+        if found is None or not isinstance(channel, discord.ForumChannel):
+            missing.append(forum_doc.name)
+            continue
+        targets[forum_doc.name] = (found, channel)
+    if missing:
+        raise UserFacingError(
+            "No registered forum named "
+            + ", ".join(f"**{name[:80]}**" for name in missing[:10])
+            + " in this server. Register a forum channel of that name with `/forumadmin add`, "
+            "or pick one with the `forum` option. Nothing was imported."
+        )
+    return targets

@@ -1,0 +1,52 @@
+"""`python -m bot demo`: the scenario (not the server loop) on a fresh database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.demo import DRM, KUMAR, QUESTION, SPECTATOR_TRY, TITLE, NotADemoDatabase, play, prepare_database
+
+
+async def test_the_demo_plays_the_example_thread(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "demo.db"
+    prepare_database(path)
+    lines: list[str] = []
+    report = await play(Settings(database_path=path), say=lines.append)
+
+    conn = sqlite3.connect(path)
+    topic = conn.execute("SELECT number, title, solved, guild_id FROM topics").fetchall()
+    assert topic == [(1, TITLE, 1, report.guild_id)]
+    assert conn.execute("SELECT name FROM guilds").fetchall() == [("Activity",)]
+    assert conn.execute("SELECT name FROM forums").fetchall() == [("Discussion",)]
+    posts = conn.execute(
+        "SELECT number, author_name, author_role, content, accepted, status FROM posts ORDER BY number"
+    ).fetchall()
+    assert posts == [
+        (1, "Marzana M", "participant", QUESTION, 0, "publish"),
+        (2, "Dr. Kumar", "participant", KUMAR, 0, "publish"),
+        (3, "Dr. M", "participant", DRM, 1, "publish"),
+    ]
+    assert all(SPECTATOR_TRY not in row[3] for row in posts)
+    conn.close()
+    story = "\n".join(lines)
+    assert "Discord refuses" in story and "You must be a participant to reply to this topic" in story
+    assert "Viewing 2 reply threads" in story and report.accepted == 3
+    assert f"Forums › Discussion › {TITLE}" in story
+    assert "#1    Marzana M  Participant" in story and "✓ accepted answer" in story
+
+    # A second run replaces its own database instead of piling up a second guild.
+    prepare_database(path)
+    assert not path.exists()
+
+
+def test_the_demo_never_overwrites_a_real_forum(tmp_path: Path) -> None:
+    from tests.web.seed import seed
+
+    seeded = seed(tmp_path / "real.db")
+    with pytest.raises(NotADemoDatabase):
+        prepare_database(seeded.path)
+    assert seeded.path.exists()

@@ -1,0 +1,102 @@
+"""The archive in a real browser (Debian's chromium through Playwright), desktop and phone width.
+
+Screenshots go to test-artifacts/ (ignored by git). `UPDATE_DOCS_SCREENSHOT=1` also
+rewrites docs/archive.png, the picture the README shows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings
+from bot.demo import TITLE, play, prepare_database
+from bot.storage.database import Database
+from bot.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (`make test` installs it)")
+
+
+@pytest_asyncio.fixture
+async def archive(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
+    path = tmp_path / "demo.db"
+    prepare_database(path)
+    report = await play(Settings(database_path=path), say=lambda _line: None)
+    db = Database(path, readonly=True)
+    await db.open(migrate_schema=False)
+    server = TestServer(create_app(db))
+    await server.start_server()
+    try:
+        yield str(server.make_url("/")).rstrip("/"), report.guild_id
+    finally:
+        await server.close()
+        await db.close()
+
+
+async def test_the_topic_page_in_chromium_on_desktop_and_phone(archive: tuple[str, int]) -> None:
+    from playwright.async_api import async_playwright
+
+    base, guild_id = archive
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            desktop = await browser.new_page(viewport={"width": 1100, "height": 900})
+            errors: list[str] = []
+            desktop.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            await desktop.goto(f"{base}/")
+            await desktop.click("text=Discussion")
+            await desktop.click(f"text={TITLE}")
+            assert f"guild={guild_id}" in desktop.url
+            crumbs = await desktop.inner_text("nav.crumbs")
+            assert crumbs == f"Forums › Discussion › {TITLE}"
+            assert await desktop.inner_text("p.viewing") == "Viewing 2 reply threads"
+            names = await desktop.locator(".post .author .name").all_inner_texts()
+            roles = await desktop.locator(".post .author .role").all_inner_texts()
+            assert names == ["Marzana M", "Dr. M", "Dr. Kumar"]  # accepted answer right after the question
+            assert roles == ["Participant"] * 3
+            accepted = desktop.locator(".post.accepted")
+            assert await accepted.count() == 1 and "Accepted answer" in await accepted.inner_text()
+            # The author column sits beside the post on a wide screen.
+            author = await desktop.locator(".post .author").first.bounding_box()
+            body = await desktop.locator(".post .body").first.bounding_box()
+            assert author and body and author["x"] + author["width"] <= body["x"] + 1
+            await desktop.screenshot(path=str(ARTIFACTS / "archive-topic-desktop.png"), full_page=True)
+            if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+                await desktop.screenshot(path=str(ROOT / "docs" / "archive.png"), full_page=True)
+            assert not errors, errors  # the strict CSP blocks nothing the page needs
+
+            phone = await browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
+            await phone.goto(desktop.url)
+            overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+            author = await phone.locator(".post .author").first.bounding_box()
+            body = await phone.locator(".post .body").first.bounding_box()
+            assert author and body and author["y"] + author["height"] <= body["y"] + 1  # stacked
+            await phone.screenshot(path=str(ARTIFACTS / "archive-topic-phone.png"), full_page=True)
+
+            await phone.fill("input[name=q]", "precision")
+            await phone.click("button[type=submit]")
+            assert await phone.locator("mark").count() >= 1
+            await phone.screenshot(path=str(ARTIFACTS / "archive-search-phone.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert (ARTIFACTS / "archive-topic-phone.png").stat().st_size > 1000
