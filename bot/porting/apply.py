@@ -16,6 +16,7 @@ from typing import Any
 from bot import timeutil
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
 from bot.storage import forums, guilds, importing, kv, posts
+from bot.storage.database import atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
 
 POSTED_TOPIC = ("open", "closed")
@@ -199,14 +200,7 @@ def import_offline(conn: sqlite3.Connection, guild_id: int, doc: ImportDoc, *, p
     file forum becomes the guild's registered forum of that name, created when missing
     (``public`` decides whether the web archive shows created forums).
     """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        summary = _import_offline(conn, guild_id, doc, public=public)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return summary
+    return atomically(conn, lambda c: _import_offline(c, guild_id, doc, public=public))
 
 
 def _forum_for(

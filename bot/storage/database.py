@@ -120,7 +120,7 @@ class Database:
 
     async def transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(conn, ...)`` atomically, now (not through the writer queue)."""
-        return await self.run(_in_transaction, _bind(fn, args, kwargs))
+        return await self.run(atomically, _bind(fn, args, kwargs))
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Queue ``fn(conn, ...)`` for the writer; returns its result after COMMIT."""
@@ -167,7 +167,8 @@ def _bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -
     return lambda conn: fn(conn, *args, **kwargs)
 
 
-def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
+def atomically(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
+    """Run ``fn(conn)`` inside BEGIN IMMEDIATE / COMMIT (ROLLBACK on any error)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn)
