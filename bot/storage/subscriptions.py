@@ -180,15 +180,21 @@ _NOT_GIVEN_UP = (
 )
 
 
-def due(conn: sqlite3.Connection, now: str, *, limit: int = 500) -> list[Digest]:
+def pending(conn: sqlite3.Connection, now: str) -> bool:
+    """True while some subscription has posts to tell about, now or after its window."""
+    return bool(due(conn, now, limit=1, ignore_window=True))
+
+
+def due(conn: sqlite3.Connection, now: str, *, limit: int = 500, ignore_window: bool = False) -> list[Digest]:
     """Subscriptions with posts to tell about whose next DM may go out now."""
     digests: list[Digest] = []
+    window = "1" if ignore_window else "(s.next_dm_at IS NULL OR s.next_dm_at <= :now)"
     topic_rows = conn.execute(
         "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, t.id AS topic_id, t.title, t.number, "
         "t.thread_id, "
         "f.channel_id FROM subscriptions s JOIN topics t ON t.id = s.topic_id JOIN forums f ON f.id = t.forum_id "
         "WHERE s.muted = 0 AND t.status IN ('open', 'closed') AND f.registered = 1 "
-        "AND (s.next_dm_at IS NULL OR s.next_dm_at <= :now) AND " + _NOT_GIVEN_UP + " AND EXISTS ("
+        f"AND {window} AND " + _NOT_GIVEN_UP + " AND EXISTS ("
         "SELECT 1 FROM posts p WHERE p.topic_id = s.topic_id AND p.id > s.cursor_post_id AND p.status = 'publish' "
         "AND p.author_id != s.user_id AND p.created_at >= s.created_at) ORDER BY s.id LIMIT :limit",
         {"now": now, "limit": limit},
@@ -200,7 +206,7 @@ def due(conn: sqlite3.Connection, now: str, *, limit: int = 500) -> list[Digest]
     forum_rows = conn.execute(
         "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, s.forum_id, f.name, f.channel_id "
         "FROM subscriptions s JOIN forums f ON f.id = s.forum_id "
-        "WHERE s.muted = 0 AND f.registered = 1 AND (s.next_dm_at IS NULL OR s.next_dm_at <= :now) AND "
+        f"WHERE s.muted = 0 AND f.registered = 1 AND {window} AND "
         + _NOT_GIVEN_UP
         + " AND EXISTS (SELECT 1 FROM posts p JOIN topics t ON t.id = p.topic_id WHERE t.forum_id = s.forum_id "
         "AND p.is_opening = 1 AND p.id > s.cursor_post_id AND p.status = 'publish' AND t.status IN ('open', 'closed') "
