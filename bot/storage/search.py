@@ -196,17 +196,15 @@ def _search(
     newest_first = too_common(conn, expression)
     capped = False
     if newest_first:
+        # One pass, newest first, stopping after TOTAL_CAP + 1 matches: the page and the total.
         rows = conn.execute(
-            f"SELECT p.id {_FROM} WHERE posts_fts MATCH ? AND {where} ORDER BY posts_fts.rowid DESC LIMIT ? OFFSET ?",
-            [expression, *params, limit, offset],
-        ).fetchall()
-        ids = [row[0] for row in rows]
-        total = conn.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 {_FROM} WHERE posts_fts MATCH ? AND {where} LIMIT ?)",
+            f"SELECT p.id {_FROM} WHERE posts_fts MATCH ? AND {where} ORDER BY posts_fts.rowid DESC LIMIT ?",
             [expression, *params, TOTAL_CAP + 1],
-        ).fetchone()[0]
+        ).fetchall()
+        total = len(rows)
         if total > TOTAL_CAP:
             total, capped = TOTAL_CAP, True
+        ids = [row[0] for row in rows[offset : offset + limit]]
     else:
         lift = f"(1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved)"
         # A post's score: its text's bm25, plus (opening posts) its topic title's, weighted.
