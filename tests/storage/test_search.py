@@ -201,6 +201,13 @@ def test_highlight_segments_never_lose_text(snippet: str) -> None:
 
 def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> None:
     forum = seeder.forum()
+    without = seeder.topic(forum, "Papaya care", "How often?")
+    assert not search.has_title_index(seeder.conn)
+    assert numbers(find(seeder, "papaya")) == []  # no title index yet: texts only
+    seeder.conn.executescript("BEGIN;" + search.TITLE_INDEX_SQL + "COMMIT;")
+    assert numbers(find(seeder, "papaya")) == [without.number]  # existing titles are indexed
+    for i in range(8):  # other topics, so that "kiwi" is a rare (meaningful) word for bm25
+        seeder.topic(forum, f"Filler {i}", f"nothing to see {i}")
     titled = seeder.topic(forum, "Kiwi care", "How often should I water it?")
     both = seeder.topic(forum, "Kiwi vines", "My kiwi vines are yellow")
     body_only = seeder.topic(forum, "Plants", "a kiwi question")
