@@ -197,3 +197,30 @@ def test_very_common_terms_fall_back_to_newest_first(seeder: Seeder, monkeypatch
 def test_highlight_segments_never_lose_text(snippet: str) -> None:
     joined = "".join(text for text, _ in highlight_segments(snippet))
     assert joined == snippet.replace(HL_START, "").replace(HL_END, "")
+
+
+def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> None:
+    forum = seeder.forum()
+    without = seeder.topic(forum, "Papaya care", "How often?")
+    assert not search.has_title_index(seeder.conn)
+    assert numbers(find(seeder, "papaya")) == []  # no title index yet: texts only
+    seeder.conn.executescript("BEGIN;" + search.TITLE_INDEX_SQL + "COMMIT;")
+    assert numbers(find(seeder, "papaya")) == [without.number]  # existing titles are indexed
+    for i in range(8):  # other topics, so that "kiwi" is a rare (meaningful) word for bm25
+        seeder.topic(forum, f"Filler {i}", f"nothing to see {i}")
+    titled = seeder.topic(forum, "Kiwi care", "How often should I water it?")
+    both = seeder.topic(forum, "Kiwi vines", "My kiwi vines are yellow")
+    body_only = seeder.topic(forum, "Plants", "a kiwi question")
+    hidden = seeder.topic(forum, "Kiwi secrets", "hidden")
+    seeder.conn.execute("UPDATE topics SET status = 'spam' WHERE id = ?", (hidden.id,))
+    results = find(seeder, "kiwi")
+    assert numbers(results)[0] == both.number  # title and text
+    assert set(numbers(results)) == {titled.number, both.number, body_only.number}
+    assert results.total == 3
+    title_hit = next(h for h in results.hits if h.number == titled.number)
+    assert title_hit.is_opening and title_hit.snippet == "How often should I water it?"
+    assert numbers(find(seeder, "kiwi", author_id=999)) == []
+    assert numbers(find(seeder, "kiwi -yellow")) == [body_only.number]  # exclusions: texts only
+    seeder.conn.execute("UPDATE topics SET title = 'Mango care' WHERE id = ?", (titled.id,))
+    assert numbers(find(seeder, "mango")) == [titled.number]
+    assert titled.number not in numbers(find(seeder, "kiwi"))
