@@ -6,7 +6,7 @@ expression, so no input reaches FTS5 as syntax. It never raises on any input exc
 that can find nothing, such as only emoji or only excluded words.
 
 Topic titles are searched too where the database has the ``topics_fts`` index
-(``TITLE_INDEX_SQL``, to become a migration): a topic whose title matches stands for its
+(``topics_fts``, migration 0004): a topic whose title matches stands for its
 opening post, and a title match weighs ``TITLE_WEIGHT`` times a
 match in a post's text. Queries that leave words out (``-word``) search texts only, so
 the opening post of a topic titled "otters" is not found by ``otters -sleep`` when its
@@ -63,22 +63,6 @@ MAX_LIMIT = 100
 # on databases at version 3, so this waits for its own migration number (the lead's):
 # copy it into NNNN_topic_titles.sql as ``BEGIN; <this> PRAGMA user_version = N; COMMIT;``.
 # Until then search() checks whether the index exists and searches post texts only.
-TITLE_INDEX_SQL = """
-CREATE VIRTUAL TABLE topics_fts USING fts5(
-    title, content='topics', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-);
-INSERT INTO topics_fts(topics_fts) VALUES ('rebuild');
-CREATE TRIGGER topics_fts_insert AFTER INSERT ON topics BEGIN
-    INSERT INTO topics_fts(rowid, title) VALUES (new.id, new.title);
-END;
-CREATE TRIGGER topics_fts_delete AFTER DELETE ON topics BEGIN
-    INSERT INTO topics_fts(topics_fts, rowid, title) VALUES ('delete', old.id, old.title);
-END;
-CREATE TRIGGER topics_fts_update AFTER UPDATE OF title ON topics BEGIN
-    INSERT INTO topics_fts(topics_fts, rowid, title) VALUES ('delete', old.id, old.title);
-    INSERT INTO topics_fts(rowid, title) VALUES (new.id, new.title);
-END;
-"""
 
 
 def has_title_index(conn: sqlite3.Connection) -> bool:

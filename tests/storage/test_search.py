@@ -201,11 +201,9 @@ def test_highlight_segments_never_lose_text(snippet: str) -> None:
 
 def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> None:
     forum = seeder.forum()
-    without = seeder.topic(forum, "Papaya care", "How often?")
-    assert not search.has_title_index(seeder.conn)
-    assert numbers(find(seeder, "papaya")) == []  # no title index yet: texts only
-    seeder.conn.executescript("BEGIN;" + search.TITLE_INDEX_SQL + "COMMIT;")
-    assert numbers(find(seeder, "papaya")) == [without.number]  # existing titles are indexed
+    papaya = seeder.topic(forum, "Papaya care", "How often?")
+    assert search.has_title_index(seeder.conn)  # migration 0004
+    assert numbers(find(seeder, "papaya")) == [papaya.number]
     for i in range(8):  # other topics, so that "kiwi" is a rare (meaningful) word for bm25
         seeder.topic(forum, f"Filler {i}", f"nothing to see {i}")
     titled = seeder.topic(forum, "Kiwi care", "How often should I water it?")
@@ -224,3 +222,14 @@ def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> Non
     seeder.conn.execute("UPDATE topics SET title = 'Mango care' WHERE id = ?", (titled.id,))
     assert numbers(find(seeder, "mango")) == [titled.number]
     assert titled.number not in numbers(find(seeder, "kiwi"))
+
+
+def test_without_the_title_index_only_texts_are_searched(seeder: Seeder) -> None:
+    forum = seeder.forum()
+    seeder.topic(forum, "Papaya care", "How often?")
+    seeder.conn.executescript(
+        "DROP TRIGGER topics_fts_insert; DROP TRIGGER topics_fts_delete; DROP TRIGGER topics_fts_update;"
+        "DROP TABLE topics_fts;"
+    )
+    assert not search.has_title_index(seeder.conn)
+    assert numbers(find(seeder, "papaya")) == []
