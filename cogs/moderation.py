@@ -369,7 +369,14 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         thread, moves = await restructure.rebuild(
             channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
         )
-        created = await self.db.transaction(topics.split, topic.id, thread_id=thread.id, title=new_title, moves=moves)
+        created = await self.db.transaction(
+            topics.split,
+            topic.id,
+            thread_id=thread.id,
+            title=new_title,
+            moves=moves,
+            now=timeutil.iso(interaction.created_at),
+        )
         # The originals leave the old thread (after the record moved, so the delete listener
         # finds no post for them).
         left = await restructure.delete_messages(actor.guild, [(p.channel_id, p.message_id) for p in leaving])

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import timeutil
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
-from bot.storage import forums, guilds, importing, kv, posts
+from bot.storage import forums, guilds, importing, kv, posts, subscriptions
 from bot.storage.database import atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
 
@@ -126,6 +126,8 @@ def record_opening(
         ),
     )
     _finish_post(conn, recorded, opening)
+    # Authors follow their topics by default: about replies written after the import.
+    subscriptions.subscribe_author(conn, recorded.topic.id, timeutil.iso(timeutil.utcnow()))
     progress.threads[topic.key] = thread
     progress.messages[opening.key] = message
     _count(progress, opening.number, recorded.post.number)

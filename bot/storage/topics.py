@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from bot.storage import posts as posts_repo
+from bot.storage import subscriptions
 from bot.storage.models import Forum, Post, Topic, TopicPage
 
 SORTS = ("latest", "active", "unanswered", "popular")
@@ -256,8 +257,12 @@ def split(
     thread_id: int,
     title: str,
     moves: list[tuple[int, int, int]],
+    now: str | None = None,
 ) -> Topic:
-    """/mod split: the moved posts (the first opens it) become a new topic; numbers kept."""
+    """/mod split: the moved posts (the first opens it) become a new topic; numbers kept.
+
+    Its author (the first moved post's) follows it by default, for posts after ``now``.
+    """
     old = by_id(conn, topic_id)
     assert old is not None and moves
     first = posts_repo.by_id(conn, moves[0][0])
@@ -296,6 +301,7 @@ def split(
     )
     posts_repo.refresh_counters(conn, topic_id)
     posts_repo.refresh_counters(conn, new_id)
+    subscriptions.subscribe_author(conn, new_id, now)
     created = by_id(conn, new_id)
     assert created is not None
     return created
