@@ -49,6 +49,37 @@ async def repost(thread: discord.Thread, post: Post) -> discord.Message:
     return first
 
 
+async def append(
+    thread: discord.Thread, posts: Sequence[Post], *, progress: Progress | None = None
+) -> list[tuple[int, int, int]]:
+    """Repost ``posts`` at the end of an existing thread, in order; the moves to record.
+    When Discord refuses half-way, the copies already sent are deleted again."""
+    moves: list[tuple[int, int, int]] = []
+    sent: list[discord.Message] = []
+    try:
+        for index, post in enumerate(posts, start=1):
+            message = await repost(thread, post)
+            sent.append(message)
+            moves.append((post.id, thread.id, message.id))
+            if progress is not None and index % 25 == 0:
+                await progress(index, len(posts))
+    except discord.HTTPException as error:
+        await undo_messages(sent)
+        raise UserFacingError(
+            describe_http_error(error) + f" Discord refused after {len(moves)} of {len(posts)} posts; "
+            "the copies were removed and nothing was changed."
+        ) from None
+    return moves
+
+
+async def undo_messages(sent: Sequence[discord.Message | discord.PartialMessage]) -> None:
+    for message in sent:
+        try:
+            await message.delete()
+        except discord.HTTPException:
+            log.warning("could not remove copy %s", message.id, exc_info=True)
+
+
 async def rebuild(
     forum: discord.ForumChannel,
     topic: Topic,
@@ -95,21 +126,20 @@ async def rebuild(
     return thread, moves
 
 
-async def retire(old: discord.Thread, new: discord.Thread, pointer: str, *, reason: str) -> None:
-    """Leave a pointer in the old thread and lock it. When Discord refuses, the new
-    thread is removed again and the moderator reads why (nothing is recorded)."""
+async def retire(old: discord.Thread, pointer: str, *, reason: str, undo: Callable[[], Awaitable[None]]) -> None:
+    """Leave a pointer in the old thread and lock it. When Discord refuses, ``undo`` takes
+    back what was created, the pointer goes, and the moderator reads why."""
     posted: discord.Message | None = None
     try:
         posted = await old.send(pointer, allowed_mentions=NO_MENTIONS)
         await old.edit(locked=True, archived=True, reason=reason)
     except discord.HTTPException as error:
-        for cleanup in (posted.delete() if posted else None, new.delete(reason="Threadkeeper: move undone")):
-            if cleanup is None:
-                continue
-            try:
-                await cleanup
-            except discord.HTTPException:
-                log.warning("cleanup after a refused lock failed", exc_info=True)
+        try:
+            if posted is not None:
+                await posted.delete()
+            await undo()
+        except discord.HTTPException:
+            log.warning("cleanup after a refused lock failed", exc_info=True)
         raise UserFacingError(
             "Discord would not lock the old thread: " + describe_http_error(error) + " Nothing was changed."
         ) from None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import moderation, overwrites, restructure, timeutil
 from bot import queue as mod_queue
@@ -51,14 +52,23 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         self.bot = bot
         self.db = bot.db
         self._next_auto_close: datetime | None = None
+        self.interval: float = HOUSEKEEPING_SECONDS
+        self._housekeeping: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(mod_queue.QueueButton)  # queue buttons work after restarts
-        self.housekeeping.start()
+        self._housekeeping = asyncio.create_task(self._housekeeping_loop(), name="threadkeeper-housekeeping")
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(mod_queue.QueueButton)
-        self.housekeeping.cancel()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+
+    async def _housekeeping_loop(self) -> None:
+        # A plain sleep loop: it ends with this bot's database (shutdown, or a restart's new bot).
+        while self.db.is_open:
+            await asyncio.sleep(self.interval)
+            await self.housekeeping()
 
     async def _sync(self, guild: discord.Guild, reason: str) -> str:
         failed = await overwrites.sync_guild(self.db, guild, reason=reason)
@@ -321,8 +331,12 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         thread, moves = await restructure.rebuild(
             forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
         )
+
+        async def undo() -> None:
+            await thread.delete(reason="Threadkeeper: move undone")
+
         await restructure.retire(
-            old, thread, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason
+            old, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason, undo=undo
         )
         moved = await self.db.transaction(
             topics.move,
@@ -345,6 +359,59 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.followup.send(
             f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
             "the old thread is locked with a pointer.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
+    @app_commands.describe(source="The topic whose posts move: #12, 12, a link or an id", target="The topic they join")
+    @requires(ForumRole.MODERATOR)
+    async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
+        actor = _member(interaction)
+        origin = await resolve_topic(self.db, actor.guild.id, source)
+        into = await resolve_topic(self.db, actor.guild.id, target)
+        if origin.id == into.id:
+            raise UserFacingError("Source and target are the same topic.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, origin.id)
+        everything.sort(key=lambda p: (p.created_at, p.id))
+        old = await moderation.fetch_thread(actor.guild, origin.thread_id)
+        thread = await moderation.fetch_thread(actor.guild, into.thread_id)
+        reason = f"Threadkeeper: merged by {actor}"
+        moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
+        sent = [thread.get_partial_message(message_id) for _, _, message_id in moves]
+
+        async def undo() -> None:
+            await restructure.undo_messages(sent)
+
+        await restructure.retire(
+            old,
+            f"🔀 This topic was merged into **#{into.number}** {thread.mention} (by {actor.display_name}).",
+            reason=reason,
+            undo=undo,
+        )
+        merged = await self.db.transaction(
+            topics.merge,
+            origin.id,
+            into.id,
+            moves=moves,
+            old_thread_id=old.id,
+            now=timeutil.iso(interaction.created_at),
+        )
+        if merged.status == "closed":
+            await restructure.lock_quietly(thread, reason)
+        await log_action(
+            self.db,
+            interaction,
+            "topic.merge",
+            topic_id=merged.id,
+            details={"source": origin.number, "posts": len(moves)},
+        )
+        await log_action(
+            self.db, interaction, "topic.close", topic_id=origin.id, reason="merged", details={"into": into.number}
+        )
+        await interaction.followup.send(
+            f"Merged {len(moves)} post(s) of topic **#{origin.number}** into **#{merged.number}** {thread.mention}, "
+            "numbers kept; the source thread is locked with a pointer.",
             ephemeral=True,
         )
 
@@ -599,14 +666,10 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # ------------------------------------------------------------ housekeeping
-    @tasks.loop(seconds=HOUSEKEEPING_SECONDS)
     async def housekeeping(self) -> None:
         """Lifts blocks that ran out and closes idle topics. All state is stored, so it
         survives restarts: the first run after a start catches up."""
-        if not self.db.is_open:
-            self.housekeeping.stop()  # this bot was shut down (or replaced by a restart)
-            return
-        if not self.bot.is_ready():
+        if not self.db.is_open or not self.bot.is_ready():
             return
         try:
             await self.lift_expired()

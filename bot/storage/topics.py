@@ -305,3 +305,30 @@ def split(
     created = by_id(conn, new_id)
     assert created is not None
     return created
+
+
+def merge(
+    conn: sqlite3.Connection,
+    source_id: int,
+    target_id: int,
+    *,
+    moves: list[tuple[int, int, int]],
+    old_thread_id: int,
+    now: str,
+) -> Topic:
+    """/mod merge: the source's posts join the target (numbers kept, read in time order);
+    the source stays as a closed topic (reason ``merged``) and its thread is retired."""
+    source = by_id(conn, source_id)
+    assert source is not None
+    moved_ids = [post_id for post_id, _, _ in moves]
+    conn.executemany("UPDATE posts SET topic_id = ?, is_opening = 0 WHERE id = ?", [(target_id, i) for i in moved_ids])
+    posts_repo.relocate(conn, moves)
+    conn.execute("UPDATE topics SET status = 'closed', close_reason = 'merged' WHERE id = ?", (source_id,))
+    posts_repo.refresh_counters(conn, source_id)  # takes its replies off the forum's count ...
+    if source.status in ("open", "closed"):  # ... and its opening post, which left too
+        conn.execute("UPDATE forums SET post_count = MAX(0, post_count - 1) WHERE id = ?", (source.forum_id,))
+    posts_repo.refresh_counters(conn, target_id)
+    retire_thread(conn, old_thread_id, source_id, "merged", now)
+    target = by_id(conn, target_id)
+    assert target is not None
+    return target

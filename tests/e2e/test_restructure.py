@@ -121,3 +121,55 @@ async def test_split_makes_a_new_topic_from_a_reply_on(world: World) -> None:
 
     await world.admin.slash(world.general, "mod split", post="#1")
     assert "opening post" in errors_text(world)
+
+
+async def test_merge_joins_the_source_posts_to_the_target_and_closes_the_source(world: World) -> None:
+    asker = world.member("Asker")
+    other = world.member("Other")
+    target = await start_topic(world, asker, title="Original question")
+    await other.send(target, "An answer")
+    await world.env.advance_time(20)
+    result = await other.slash(world.general, "topic new", forum=world.forum, title="Same question", body="Dup?")
+    assert "#3" in text_of(result)
+    source = world.thread("Same question")
+    await world.env.advance_time(20)
+    await asker.send(source, "Answer in the duplicate")
+
+    merged = await world.admin.slash(world.general, "mod merge", source="#3", target="#1")
+    assert "Merged 2 post(s) of topic **#3** into **#1**" in text_of(merged)
+    contents = [m.content for m in target.history()]
+    assert len(contents) == 4
+    assert "`#3` **Other**" in contents[2] and "Dup?" in contents[2]
+    assert "`#4` **Asker**" in contents[3]
+    assert thread_state(source) == (True, True)
+    assert "merged into **#1**" in source.history()[-1].content
+
+    kept = await world.posts_of(target)
+    assert [p.number for p in kept] == [1, 2, 3, 4] and [p.is_opening for p in kept] == [True, False, False, False]
+    assert all(p.channel_id == target.id for p in kept)
+    closed = await world.bot.db.run(topics.by_thread, source.id)
+    assert closed is not None and closed.status == "closed" and closed.close_reason == "merged"
+    joined = await world.topic(target)
+    assert joined is not None and joined.reply_count == 3 and joined.voice_count == 2
+    forum = await world.bot.db.run(forums.by_channel, world.forum.id)
+    assert forum is not None and forum.post_count == 4
+    shown = text_of(await asker.slash(world.general, "topic show", topic="#3"))
+    assert "Original question" in shown and "Dup?" in shown
+
+    await world.restart()
+    assert len(await world.posts_of(target)) == 4
+
+
+async def test_merge_when_discord_refuses_a_copy_changes_nothing(world: World) -> None:
+    asker = world.member("Asker")
+    target = await start_topic(world, asker, title="Target")
+    await world.env.advance_time(20)
+    source = await start_topic(world, asker, title="Source")
+    world.env.inject_error(
+        "POST", f"/channels/{target.id}/messages", status=403, code=50013, message="Missing Permissions"
+    )
+    await world.admin.slash(world.general, "mod merge", source="#2", target="#1")
+    assert "nothing was changed" in errors_text(world)
+    assert [p.number for p in await world.posts_of(source)] == [2]
+    assert thread_state(source) == (False, False)
+    assert len(target.history()) == 1
