@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import discord
 
 from bot.errors import UserFacingError
-from bot.render.text import post_header, split_text
+from bot.render.text import MESSAGE_LIMIT, post_header, split_text
 from bot.roles import ForumRole
 from bot.storage.models import Post, Topic
 from bot.tree import describe_http_error
@@ -37,7 +37,10 @@ def attributed_chunks(post: Post) -> list[str]:
     links = "\n".join(a.get("url", "") for a in post.attachments if a.get("url"))
     if links:
         body = (body + "\n" + links).strip()
-    return split_text(f"{post_header(post.author_name, role_display(post.author_role), post.number)}\n{body}")
+    header = post_header(post.author_name, role_display(post.author_role), post.number)
+    # The header rides with the first chunk (split_text alone would cut right after it).
+    chunks = split_text(body or "(no text)", MESSAGE_LIMIT - len(header) - 1)
+    return [f"{header}\n{chunks[0]}", *chunks[1:]]
 
 
 async def repost(thread: discord.Thread, post: Post) -> discord.Message:
