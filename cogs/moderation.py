@@ -18,6 +18,7 @@ from bot.client import ForumBot
 from bot.durations import describe, parse_duration
 from bot.errors import UserFacingError
 from bot.lookup import resolve_post, resolve_topic
+from bot.render.pager import Page, view_for
 from bot.roles import ForumRole, may_assign
 from bot.storage import audit, forums, housekeeping, members, posts, topics
 from bot.storage.models import Post, Topic
@@ -38,6 +39,7 @@ ASSIGN_CHOICES = [
 ] + [app_commands.Choice(name="Default (clear the explicit role)", value="default")]
 HOUSEKEEPING_SECONDS = 60
 AUTO_CLOSE_EVERY = timedelta(minutes=10)
+LOG_PAGE = 15
 
 
 def _member(interaction: discord.Interaction) -> discord.Member:
@@ -54,6 +56,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         self._next_auto_close: datetime | None = None
         self.interval: float = HOUSEKEEPING_SECONDS
         self._housekeeping: asyncio.Task[None] | None = None
+        bot.pagers["modlog"] = self._log_page
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(mod_queue.QueueButton)  # queue buttons work after restarts
@@ -611,17 +614,34 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         self, interaction: discord.Interaction, member: discord.Member | None = None, topic: str | None = None
     ) -> None:
         actor = _member(interaction)
-        topic_id = None
+        topic_id = 0
         if topic is not None:
             topic_id = (await resolve_topic(self.db, actor.guild.id, topic, include_hidden=True)).id
+        args = f"{member.id if member else 0}.{topic_id}"
+        rendered = await self._render_log(actor, args, 0)
+        await interaction.response.send_message(
+            embed=rendered.embed, view=view_for("modlog", args, rendered), ephemeral=True
+        )
+
+    async def _log_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
+        return await self._render_log(_member(interaction), args, page)
+
+    async def _render_log(self, actor: discord.Member, args: str, page: int) -> Page:
+        # Pager buttons outlive the command: check the forum role again on every page.
+        if await member_role(self.db, actor, discord.utils.utcnow()) < ForumRole.MODERATOR:
+            raise UserFacingError("The audit log is for Moderators and Keymasters.")
+        member_text, topic_text = args.split(".")
+        member_id, topic_id = int(member_text) or None, int(topic_text) or None
+        total = await self.db.run(lambda c: audit.count(c, actor.guild.id, member_id=member_id, topic_id=topic_id))
+        pages = max(1, -(-total // LOG_PAGE))
+        page = min(max(0, page), pages - 1)
         found = await self.db.run(
             lambda conn: audit.entries(
-                conn, actor.guild.id, member_id=member.id if member else None, topic_id=topic_id, limit=25
+                conn, actor.guild.id, member_id=member_id, topic_id=topic_id, limit=LOG_PAGE, offset=page * LOG_PAGE
             )
         )
         if not found:
-            await interaction.response.send_message("No audit entries match.", ephemeral=True)
-            return
+            return Page(embed=discord.Embed(title="Audit log", description="No audit entries match."), page=0, pages=1)
         numbers: dict[int, int] = {}
         post_numbers: dict[int, int] = {}
         for entry in found:
@@ -641,11 +661,10 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             )
             for entry in found
         ]
-        description, left = moderation.fit(lines)
+        description, _ = moderation.fit(lines)
         embed = discord.Embed(title="Audit log (newest first)", description=description)
-        if left:
-            embed.set_footer(text=f"{left} more entries not shown; filter by member or topic.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        embed.set_footer(text=f"Page {page + 1} of {pages} · {total} entries")
+        return Page(embed=embed, page=page, pages=pages)
 
     @app_commands.command(name="history", description="A post's revisions")
     @app_commands.describe(post="The post: #12, 12, a link or an id")

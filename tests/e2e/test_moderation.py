@@ -388,3 +388,17 @@ async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> 
     assert busy_topic is not None and busy_topic.status == "open"
     entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=idle_topic.id))
     assert [(e.action, e.reason, e.actor_id) for e in entries] == [("topic.close", "stale", world.bot.user.id)]
+
+
+async def test_the_log_pages_with_buttons(world: World) -> None:
+    troll = world.member("Troll")
+    for _ in range(8):
+        await world.admin.slash(world.general, "mod block", member=troll)
+        await world.admin.slash(world.general, "mod unblock", member=troll)
+    first = await world.admin.slash(world.general, "mod log")
+    assert "Page 1 of 2 · 17 entries" in text_of(first)
+    assert text_of(first).count("`member.") == 15
+    second = await world.admin.click(first.response, label="Next")
+    assert "Page 2 of 2" in text_of(second) and "`forum.add`" in text_of(second)
+    by_member = await world.admin.slash(world.general, "mod log", member=troll)
+    assert "Page 1 of 2 · 16 entries" in text_of(by_member)
