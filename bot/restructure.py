@@ -107,6 +107,12 @@ async def rebuild(
     except discord.HTTPException as error:
         raise UserFacingError(describe_http_error(error) + " Nothing was changed.") from None
     thread = created.thread
+    # Locked while it fills, so members cannot post between the copies (a moved topic takes
+    # minutes); ``finish`` opens it. Best effort: without Manage Threads it stays open.
+    try:
+        thread = await thread.edit(locked=True, reason=reason)
+    except discord.HTTPException:
+        log.info("could not lock the new thread %s while it fills", thread.id)
     moves = [(opening.id, thread.id, created.message.id)]
     try:
         for chunk in chunks[1:]:
@@ -146,6 +152,18 @@ async def retire(old: discord.Thread, pointer: str, *, reason: str, undo: Callab
         raise UserFacingError(
             "Discord would not lock the old thread: " + describe_http_error(error) + " Nothing was changed."
         ) from None
+
+
+async def finish(thread: discord.Thread, *, closed: bool, reason: str) -> None:
+    """The rebuilt thread is complete: open it for replies, or lock and archive a closed topic's."""
+    if closed:
+        await lock_quietly(thread, reason)
+        return
+    if thread.locked:
+        try:
+            await thread.edit(locked=False, reason=reason)
+        except discord.HTTPException:
+            log.warning("could not unlock the rebuilt thread %s", thread.id, exc_info=True)
 
 
 async def lock_quietly(thread: discord.Thread, reason: str) -> None:

@@ -251,6 +251,8 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         except discord.HTTPException as error:
             raise UserFacingError(describe_http_error(error) + f" Post #{found.number} stays {found.status}.") from None
         await self.db.transaction(posts.restore, found.id, thread.id, message.id)
+        if topic.status == "closed":
+            await restructure.lock_quietly(thread, f"Threadkeeper: restored in a closed topic by {actor}")
         await log_action(
             self.db,
             interaction,
@@ -285,6 +287,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             channel, topic, everything, reason=f"Threadkeeper: restored by {actor}", progress=progress
         )
         await self.db.transaction(topics.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
+        await restructure.finish(thread, closed=False, reason=f"Threadkeeper: restored by {actor}")
         await log_action(
             self.db,
             interaction,
@@ -350,8 +353,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             moves=moves,
             now=timeutil.iso(interaction.created_at),
         )
-        if moved.status == "closed":
-            await restructure.lock_quietly(thread, reason)
+        await restructure.finish(thread, closed=moved.status == "closed", reason=reason)
         await log_action(
             self.db,
             interaction,
@@ -447,6 +449,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             moves=moves,
             now=timeutil.iso(interaction.created_at),
         )
+        await restructure.finish(thread, closed=False, reason=reason)
         # The originals leave the old thread (after the record moved, so the delete listener
         # finds no post for them).
         left = await restructure.delete_messages(actor.guild, [(p.channel_id, p.message_id) for p in leaving])

@@ -289,7 +289,7 @@ async def test_spam_a_topic_removes_its_thread_and_restore_rebuilds_it(world: Wo
     restored = await world.admin.slash(world.general, "mod restore", post="#1")
     assert "Restored topic **#1**" in text_of(restored) and "3 post(s)" in text_of(restored)
     rebuilt = world.thread("Spammy")
-    assert rebuilt.id != thread.id
+    assert rebuilt.id != thread.id and thread_state(rebuilt) == (False, False)
     contents = [m.content for m in rebuilt.history()]
     assert len(contents) == 3
     assert "`#1` **Asker** · *Participant*" in contents[0] and "Visit my site" in contents[0]

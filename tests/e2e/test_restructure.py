@@ -37,6 +37,7 @@ async def test_move_recreates_the_topic_in_order_and_locks_the_old_thread(world:
     assert "`#2` **Helper**" in contents[1] and "First answer" in contents[1]
     assert "`#3` **Asker**" in contents[2] and "Thanks" in contents[2]
     assert thread_state(old) == (True, True)
+    assert thread_state(new) == (False, False)  # locked while it filled, open again now
     assert f"<#{new.id}>" in old.history()[-1].content
 
     topic = await world.topic(new)
@@ -105,6 +106,7 @@ async def test_split_makes_a_new_topic_from_a_reply_on(world: World) -> None:
     result = await world.admin.slash(world.general, "mod split", post="#3", title="The side question")
     assert "into the new topic **#3**" in text_of(result)
     new = world.thread("The side question")
+    assert thread_state(new) == (False, False)
     assert [p.number for p in await world.posts_of(new)] == [3, 4]
     assert [p.number for p in await world.posts_of(old)] == [1, 2]
     assert all(m.id != side.id for m in old.history())
@@ -173,3 +175,15 @@ async def test_merge_when_discord_refuses_a_copy_changes_nothing(world: World) -
     assert [p.number for p in await world.posts_of(source)] == [2]
     assert thread_state(source) == (False, False)
     assert len(target.history()) == 1
+
+
+async def test_a_closed_topic_moves_closed(world: World) -> None:
+    questions = await second_forum(world)
+    asker = world.member("Asker")
+    await start_topic(world, asker, title="Closed one")
+    await world.admin.slash(world.general, "mod close", topic="#1", reason="solved")
+    await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    new = next(t for t in questions.threads if t.name == "Closed one")
+    assert thread_state(new) == (True, True)
+    topic = await world.topic(new)
+    assert topic is not None and topic.status == "closed" and topic.close_reason == "solved"
