@@ -498,18 +498,14 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         if refusal is not None:
             raise UserFacingError(refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if new is None:
-            await self.db.transaction(members.clear, actor.guild.id, member.id)
-        else:
-            await self.db.transaction(
-                members.assign,
-                guild_id=actor.guild.id,
-                user_id=member.id,
-                role=new,
-                source="role",
-                assigned_by=actor.id,
-                now=timeutil.iso(interaction.created_at),
-            )
+        await self.db.transaction(
+            members.set_role,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            role=new,
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+        )
         warning = await self._sync(actor.guild, f"Threadkeeper: forum role of {member} set by {actor}")
         await log_action(
             self.db,
@@ -551,11 +547,9 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.defer(ephemeral=True, thinking=True)
         expires = interaction.created_at + delta if delta is not None else None
         await self.db.transaction(
-            members.assign,
+            members.block,
             guild_id=actor.guild.id,
             user_id=member.id,
-            role=ForumRole.BLOCKED,
-            source="block",
             assigned_by=actor.id,
             now=timeutil.iso(interaction.created_at),
             expires_at=timeutil.iso(expires) if expires is not None else None,
@@ -593,7 +587,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         if refusal is not None:
             raise UserFacingError(refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.db.transaction(members.clear, actor.guild.id, member.id)
+        await self.db.transaction(members.end_block, actor.guild.id, member.id, interaction.created_at)
         warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")
         await log_action(self.db, interaction, "member.unblock", target_user=member.id)
         after = await member_role(self.db, member, interaction.created_at)

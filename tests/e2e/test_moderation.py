@@ -402,3 +402,18 @@ async def test_the_log_pages_with_buttons(world: World) -> None:
     assert "Page 2 of 2" in text_of(second) and "`forum.add`" in text_of(second)
     by_member = await world.admin.slash(world.general, "mod log", member=troll)
     assert "Page 1 of 2 · 16 entries" in text_of(by_member)
+
+
+async def test_a_registration_comes_back_when_the_block_ends(world: World) -> None:
+    await world.admin.slash(world.general, "forumadmin settings", default_role="spectator")
+    member = world.member("Joiner")
+    joined = await member.slash(world.general, "forum join")
+    assert "Participant" in text_of(joined)
+    await world.admin.slash(world.general, "mod block", member=member, duration="30m")
+    overwrite = member_overwrite(world.forum, member.id)
+    assert overwrite is not None and overwrite[1] & SEND_MESSAGES_IN_THREADS
+    await world.env.advance_time(31 * 60)
+    stored = await world.bot.db.run(members.assignment, world.guild.id, member.id)
+    assert stored is not None and stored.source == "join" and stored.role.key == "participant"
+    overwrite = member_overwrite(world.forum, member.id)
+    assert overwrite is not None and overwrite[0] & SEND_MESSAGES_IN_THREADS

@@ -124,3 +124,23 @@ async def test_reports_dedupe_list_and_resolve_once(db: Database, forum_id: int)
     assert not await db.transaction(reports.resolve, first, status="approved", by=1, now="t")
     assert await db.transaction(reports.resolve_post, post.id, status="approved", by=1, now="t") == 1
     assert await db.run(reports.open_count, 1) == 0
+
+
+async def test_a_block_gives_back_the_role_it_replaced(db: Database) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    await db.transaction(
+        members.assign, guild_id=1, user_id=5, role=ForumRole.PARTICIPANT, source="join", assigned_by=5, now="t"
+    )
+    ends = (start + timedelta(hours=1)).isoformat(timespec="microseconds")
+    await db.transaction(members.block, guild_id=1, user_id=5, assigned_by=2, now="t", expires_at=ends, reason="x")
+    blocked = await db.run(members.assignment, 1, 5)
+    assert blocked is not None and blocked.role is ForumRole.BLOCKED and blocked.source == "block"
+    await db.transaction(members.lift_expired, 1, 5, start + timedelta(hours=2))
+    back = await db.run(members.assignment, 1, 5)
+    assert back is not None and back.role is ForumRole.PARTICIPANT and back.source == "join"
+
+    # Blocked again, then a moderator sets the role outright: the old role is not brought back.
+    await db.transaction(members.block, guild_id=1, user_id=5, assigned_by=2, now="t", expires_at=None, reason=None)
+    await db.transaction(members.set_role, guild_id=1, user_id=5, role=ForumRole.BLOCKED, assigned_by=2, now="t")
+    await db.transaction(members.end_block, 1, 5, start)
+    assert await db.run(members.assignment, 1, 5) is None
