@@ -101,8 +101,14 @@ async def rebuild(
     opening, rest = posts[0], posts[1:]
     chunks = attributed_chunks(opening)
     try:
+        # The topic's tags follow where the forum has tags of the same names (not for a split).
+        tags = [t for t in forum.available_tags if t.name in topic.tags] if title is None else []
         created = await forum.create_thread(
-            name=(title or topic.title)[:100], content=chunks[0], allowed_mentions=NO_MENTIONS, reason=reason
+            name=(title or topic.title)[:100],
+            content=chunks[0],
+            applied_tags=tags[:5],
+            allowed_mentions=NO_MENTIONS,
+            reason=reason,
         )
     except discord.HTTPException as error:
         raise UserFacingError(describe_http_error(error) + " Nothing was changed.") from None

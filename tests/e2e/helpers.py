@@ -156,3 +156,8 @@ def moderator_discord_role(world: World) -> RoleHandle:
         if role.name == "Mods":
             return role
     return world.guild.create_role("Mods", permissions=discord.Permissions(manage_threads=True))
+
+
+def applied_tag_ids(thread: ChannelHandle) -> list[int]:
+    """The forum tags Discord shows on a thread."""
+    return [int(tag) for tag in thread._channel.applied_tags]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.storage import forums, posts, topics
-from tests.e2e.helpers import World, errors_text, text_of, thread_state
+from tests.e2e.helpers import World, applied_tag_ids, errors_text, text_of, thread_state
 
 
 async def start_topic(world: World, author, title: str = "A question"):  # type: ignore[no-untyped-def]
@@ -177,13 +177,21 @@ async def test_merge_when_discord_refuses_a_copy_changes_nothing(world: World) -
     assert len(target.history()) == 1
 
 
-async def test_a_closed_topic_moves_closed(world: World) -> None:
+async def test_a_closed_topic_moves_closed_with_its_tags(world: World) -> None:
     questions = await second_forum(world)
     asker = world.member("Asker")
-    await start_topic(world, asker, title="Closed one")
+    result = await asker.slash(
+        world.general, "topic new", forum=world.forum, title="Closed one", body="Body", tags="Solved"
+    )
+    assert "Only moderators" in text_of(result) and "Only moderators" in errors_text(world)
+    await world.admin.slash(
+        world.general, "topic new", forum=world.forum, title="Closed one", body="Body", tags="Solved"
+    )
     await world.admin.slash(world.general, "mod close", topic="#1", reason="solved")
     await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
     new = next(t for t in questions.threads if t.name == "Closed one")
     assert thread_state(new) == (True, True)
     topic = await world.topic(new)
     assert topic is not None and topic.status == "closed" and topic.close_reason == "solved"
+    solved = next(t.id for t in world.bot.get_channel(questions.id).available_tags if t.name == "Solved")
+    assert applied_tag_ids(new) == [solved]
