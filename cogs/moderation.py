@@ -123,6 +123,8 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         found = await resolve_topic(self.db, actor.guild.id, topic)
         if found.status != "closed":
             raise UserFacingError(f"Topic #{found.number} is not closed.")
+        if found.close_reason == "merged":
+            raise UserFacingError(f"Topic #{found.number} was merged into another topic; its posts live there now.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         opened = await moderation.reopen_topic(self.db, actor.guild, found, actor_name=actor.display_name)
         await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
@@ -279,12 +281,12 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         everything = await self.db.run(posts.of_topic, topic.id)
         if not everything or not everything[0].is_opening:
             everything = [opening, *[p for p in everything if p.id != opening.id]]
-
-        async def progress(done: int, total: int) -> None:
-            await interaction.edit_original_response(content=f"Reposting… {done}/{total} replies")
-
         thread, moves = await restructure.rebuild(
-            channel, topic, everything, reason=f"Threadkeeper: restored by {actor}", progress=progress
+            channel,
+            topic,
+            everything,
+            reason=f"Threadkeeper: restored by {actor}",
+            progress=self._progress(interaction, "Restoring"),
         )
         await self.db.transaction(topics.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
         await restructure.finish(thread, closed=False, reason=f"Threadkeeper: restored by {actor}")

@@ -158,6 +158,9 @@ async def test_merge_joins_the_source_posts_to_the_target_and_closes_the_source(
     shown = text_of(await asker.slash(world.general, "topic show", topic="#3"))
     assert "Original question" in shown and "Dup?" in shown
 
+    await world.admin.slash(world.general, "mod open", topic=str(source.id))
+    assert "was merged into another topic" in errors_text(world)
+
     await world.restart()
     assert len(await world.posts_of(target)) == 4
 
