@@ -417,3 +417,15 @@ async def test_a_registration_comes_back_when_the_block_ends(world: World) -> No
     assert stored is not None and stored.source == "join" and stored.role.key == "participant"
     overwrite = member_overwrite(world.forum, member.id)
     assert overwrite is not None and overwrite[0] & SEND_MESSAGES_IN_THREADS
+
+
+async def test_reply_command_is_refused_in_a_closed_topic_but_not_for_moderators(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    mod = await make_moderator(world)
+    await start_topic(world, asker)
+    await world.admin.slash(world.general, "mod close", topic="#1", reason="solved", note="Answered @everyone")
+    refused = await helper.slash(world.general, "reply", topic="#1", body="One more thing")
+    assert refused.ephemeral and "This topic is closed" in errors_text(world)
+    allowed = await mod.slash(world.general, "reply", topic="#1", body="Moderator addendum")
+    assert "Replied as **#2**" in text_of(allowed)
