@@ -249,7 +249,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.defer(ephemeral=True, thinking=True)
         thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
         try:
-            message = await restructure.repost(thread, found)
+            message = await restructure.poster_for(thread).send(thread, found)
         except discord.HTTPException as error:
             raise UserFacingError(describe_http_error(error) + f" Post #{found.number} stays {found.status}.") from None
         await self.db.transaction(posts.restore, found.id, thread.id, message.id)

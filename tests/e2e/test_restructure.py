@@ -38,6 +38,8 @@ async def test_move_recreates_the_topic_in_order_and_locks_the_old_thread(world:
     assert "`#3` **Asker**" in contents[2] and "Thanks" in contents[2]
     assert thread_state(old) == (True, True)
     assert thread_state(new) == (False, False)  # locked while it filled, open again now
+    # simcord posts a webhook's message outside the thread: the bot takes it back, then attributes.
+    assert questions.history() == []
     assert f"<#{new.id}>" in old.history()[-1].content
 
     topic = await world.topic(new)
@@ -198,3 +200,19 @@ async def test_a_closed_topic_moves_closed_with_its_tags(world: World) -> None:
     assert topic is not None and topic.status == "closed" and topic.close_reason == "solved"
     solved = next(t.id for t in world.bot.get_channel(questions.id).available_tags if t.name == "Solved")
     assert applied_tag_ids(new) == [solved]
+
+
+async def test_move_without_webhooks_falls_back_to_attribution_lines(world: World) -> None:
+    questions = await second_forum(world)
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    old = await start_topic(world, asker, title="No hooks")
+    await helper.send(old, "Reply one")
+    world.env.inject_error("GET", f"/channels/{questions.id}/webhooks", status=403, code=50013, times=None)
+    world.env.inject_error("POST", f"/channels/{questions.id}/webhooks", status=403, code=50013, times=None)
+    result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    assert "with 2 post(s)" in text_of(result)
+    new = next(t for t in questions.threads if t.name == "No hooks")
+    assert [m.webhook_id for m in new.history()] == [None, None]
+    assert "`#2` **Helper** · *Participant*" in new.history()[-1].content
+    assert [p.message_id for p in await world.posts_of(new)] == [m.id for m in new.history()]
