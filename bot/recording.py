@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 HISTORY_PAGE = 100
 NOTICE_SECONDS = 15
+# A thread whose history Discord would not give (429, 5xx, ...) is tried again in the same
+# catch-up after a back-off, then on the next one. Its cursor before the failure is kept
+# in kv under GAP_KEY, so a live message recorded meanwhile cannot hide the gap.
+CATCHUP_RETRIES = 3
+RETRY_SECONDS = 30.0
+GAP_KEY = "catchup_gap:{}"
+CatchUpError = (discord.HTTPException, discord.RateLimited)
 
 
 @dataclass
@@ -42,6 +49,8 @@ class CatchUpReport:
     recorded: int = 0
     edits: int = 0
     history_calls: int = 0
+    retries: int = 0
+    failed_threads: int = 0  # threads still unread after every retry (tried again next time)
 
 
 def message_to_post(message: discord.Message, *, role: ForumRole, flag: str | None = None) -> NewPost:
@@ -78,6 +87,11 @@ class Recorder:
         self._locks: dict[int, asyncio.Lock] = {}
         self.catchup_lock = asyncio.Lock()
         self.last_catchup: CatchUpReport | None = None
+        # Threads whose history is known complete since this connection's READY: a live
+        # message elsewhere first catches its thread up, so it cannot jump the cursor.
+        self._synced: set[int] = set()
+        self._retry_after: float | None = None
+        self.last_error: str | None = None
 
     @property
     def db(self):  # type: ignore[no-untyped-def]
@@ -141,8 +155,9 @@ class Recorder:
                 return
         async with self.lock(thread.id):
             topic = await self.db.run(topics.by_thread, thread.id)
-            if topic is None:
-                # A thread we have not seen yet: adopt what came before this message.
+            if topic is None or thread.id not in self._synced:
+                # A thread we have not seen yet (adopt what came before this message), or
+                # one not yet reconciled since the bot came back (fill the downtime first).
                 await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
                 topic = await self.db.run(topics.by_thread, thread.id)
             await self._record_live(message, thread, forum_id, topic)
@@ -300,6 +315,9 @@ class Recorder:
         report = CatchUpReport()
         async with self.catchup_lock:
             wanted = set(forum_ids) if forum_ids is not None else None
+            if wanted is None:
+                self._synced.clear()  # a fresh READY: nothing is known complete any more
+            failed: list[tuple[discord.Thread, int]] = []
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
                     continue
@@ -308,17 +326,56 @@ class Recorder:
                     continue
                 for thread in await self._threads_of(channel, report):
                     async with self.lock(thread.id):
-                        await self._catch_up_thread(thread, forum.id, report)
+                        if not await self._catch_up_thread(thread, forum.id, report):
+                            failed.append((thread, forum.id))
+            for attempt in range(1, CATCHUP_RETRIES + 1):
+                if not failed:
+                    break
+                await asyncio.sleep(self._backoff(attempt))
+                report.retries += 1
+                still: list[tuple[discord.Thread, int]] = []
+                for thread, forum_id in failed:
+                    async with self.lock(thread.id):
+                        if not await self._catch_up_thread(thread, forum_id, report):
+                            still.append((thread, forum_id))
+                failed = still
+            report.failed_threads = len(failed)
             self.last_catchup = report
             await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
         log.info(
-            "catch-up: %d threads, %d posts recorded, %d edits, %d history calls",
+            "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
             report.threads,
             report.recorded,
             report.edits,
             report.history_calls,
+            report.retries,
+            report.failed_threads,
         )
         return report
+
+    def _backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt``: Discord's Retry-After when it gave one."""
+        wait = RETRY_SECONDS * 2 ** (attempt - 1)
+        if self._retry_after is not None:
+            wait = max(wait, self._retry_after)
+            self._retry_after = None
+        return min(wait, 300.0)
+
+    def _note_failure(self, thread: discord.Thread, error: Exception) -> None:
+        retry_after: float | None = None
+        if isinstance(error, discord.RateLimited):
+            retry_after = error.retry_after
+        elif isinstance(error, discord.HTTPException) and error.status == 429:
+            header = getattr(error.response, "headers", {}).get("Retry-After")
+            try:
+                retry_after = float(header) if header is not None else None
+            except ValueError:
+                retry_after = None
+        if retry_after is not None:
+            self._retry_after = max(self._retry_after or 0.0, retry_after)
+        status = getattr(error, "status", 429)
+        self.last_error = f"catch-up: reading thread {thread.id} failed (HTTP {status})"
+        log.warning("could not read history of thread %s (HTTP %s)", thread.id, status, exc_info=True)
 
     async def _threads_of(self, channel: discord.ForumChannel, report: CatchUpReport) -> list[discord.Thread]:
         found: dict[int, discord.Thread] = {t.id: t for t in channel.threads}
@@ -356,13 +413,20 @@ class Recorder:
 
     async def _catch_up_thread(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, before: int | None = None
-    ) -> None:
+    ) -> bool:
+        """Record what the thread holds after its cursor; False when Discord would not say."""
         cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        gap_key = GAP_KEY.format(thread.id)
+        gap = await self.db.run(kv.get, gap_key)
+        if gap is not None:
+            cursor = min(cursor, int(gap))
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
-        except discord.HTTPException:
-            log.warning("could not read history of thread %s", thread.id, exc_info=True)
-            return
+        except CatchUpError as error:
+            self._note_failure(thread, error)
+            if gap is None:
+                await self.db.write(kv.put, gap_key, str(cursor))
+            return False
         for message in seen_old:
             if message.edited_at is not None and self._recordable(message):
                 changed = await self.db.write(
@@ -392,6 +456,10 @@ class Recorder:
                 pending.clear()
         if pending:
             report.recorded += sum(r.created for r in await asyncio.gather(*pending))
+        if gap is not None:
+            await self.db.write(kv.delete, gap_key)
+        self._synced.add(thread.id)
+        return True
 
     async def _role_at(
         self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool

@@ -15,3 +15,7 @@ def put(conn: sqlite3.Connection, key: str, value: str) -> None:
         "INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def delete(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("DELETE FROM kv WHERE key = ?", (key,))
