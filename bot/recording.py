@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,6 +92,9 @@ class Recorder:
         # message elsewhere first catches its thread up, so it cannot jump the cursor.
         self._synced: set[int] = set()
         self._retry_after: float | None = None
+        # Cursor of a thread whose live message could not be recorded (storage full or
+        # read-only, so not even kv can hold it): the next catch-up of it starts there.
+        self._gaps: dict[int, int] = {}
         self.last_error: str | None = None
 
     @property
@@ -154,13 +158,34 @@ class Recorder:
             if thread is None:
                 return
         async with self.lock(thread.id):
-            topic = await self.db.run(topics.by_thread, thread.id)
-            if topic is None or thread.id not in self._synced:
-                # A thread we have not seen yet (adopt what came before this message), or
-                # one not yet reconciled since the bot came back (fill the downtime first).
-                await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
+            try:
                 topic = await self.db.run(topics.by_thread, thread.id)
-            await self._record_live(message, thread, forum_id, topic)
+                if topic is None or thread.id not in self._synced:
+                    # A thread we have not seen yet (adopt what came before this message), or
+                    # one not yet reconciled since the bot came back (fill the downtime first).
+                    await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
+                    topic = await self.db.run(topics.by_thread, thread.id)
+                await self._record_live(message, thread, forum_id, topic)
+            except sqlite3.Error as error:
+                await self._unrecorded(message, thread, error)
+
+    async def _unrecorded(self, message: discord.Message, thread: discord.Thread, error: sqlite3.Error) -> None:
+        """Storage full or read-only: the message stays in Discord, unrecorded, and the next
+        message in this thread (or the next catch-up) records it from the cursor kept here."""
+        try:
+            cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        except sqlite3.Error:
+            cursor = message.id - 1
+        self._synced.discard(thread.id)
+        self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
+        self.last_error = f"recording message {message.id} failed: {type(error).__name__}: {error}"
+        log.error(
+            "could not record message %s in thread %s; it stays in Discord for the next catch-up",
+            message.id,
+            thread.id,
+            exc_info=True,
+            extra={"guild_id": message.guild.id if message.guild else None, "error_code": "storage"},
+        )
 
     async def _member(self, guild: discord.Guild, user: discord.abc.User) -> discord.Member | None:
         if isinstance(user, discord.Member):
@@ -420,6 +445,8 @@ class Recorder:
         gap = await self.db.run(kv.get, gap_key)
         if gap is not None:
             cursor = min(cursor, int(gap))
+        if thread.id in self._gaps:
+            cursor = min(cursor, self._gaps[thread.id])
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
         except CatchUpError as error:
@@ -458,6 +485,7 @@ class Recorder:
             report.recorded += sum(r.created for r in await asyncio.gather(*pending))
         if gap is not None:
             await self.db.write(kv.delete, gap_key)
+        self._gaps.pop(thread.id, None)
         self._synced.add(thread.id)
         return True
 

@@ -199,6 +199,22 @@ def _run_batch(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, An
     return outcomes
 
 
+_UNWRITABLE = ("disk is full", "readonly database", "read-only", "disk i/o error", "unable to open database")
+
+
+def is_unwritable(error: BaseException) -> bool:
+    """True for SQLite errors meaning "nothing can be written now" (disk full, read-only, I/O)."""
+    return isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and any(
+        marker in str(error).lower() for marker in _UNWRITABLE
+    )
+
+
+STORAGE_UNAVAILABLE = (
+    "The forum cannot save anything right now: its storage is full or read-only. "
+    "Nothing was posted or changed; please try again later. The keymasters can see this in `/forumadmin health`."
+)
+
+
 def integrity_check(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute("PRAGMA integrity_check").fetchall()
     problems = [row[0] for row in rows if row[0] != "ok"]
