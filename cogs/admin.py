@@ -17,6 +17,7 @@ from bot.errors import UserFacingError
 from bot.roles import ForumRole
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
+from cogs.admin_health import HealthCommands
 
 log = logging.getLogger(__name__)
 SOLVED_TAG = "Solved"
@@ -48,7 +49,9 @@ def settings_text(settings: GuildSettings) -> str:
 
 
 @app_commands.default_permissions(manage_guild=True)
-class Admin(commands.GroupCog, group_name="forumadmin", group_description="Keymasters: set up the forum"):
+class Admin(
+    HealthCommands, commands.GroupCog, group_name="forumadmin", group_description="Keymasters: set up the forum"
+):
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
         self.db = bot.db

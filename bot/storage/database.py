@@ -223,3 +223,11 @@ def integrity_check(conn: sqlite3.Connection) -> list[str]:
         for row in conn.execute("PRAGMA foreign_key_check").fetchall()
     ]
     return problems
+
+
+def size_info(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(pages in use x page size, free pages x page size) of the main database."""
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    return pages * page_size, free * page_size

@@ -19,3 +19,8 @@ def put(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 def delete(conn: sqlite3.Connection, key: str) -> None:
     conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+
+def count_prefix(conn: sqlite3.Connection, prefix: str) -> int:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return int(conn.execute("SELECT COUNT(*) FROM kv WHERE key LIKE ? ESCAPE '\\'", (escaped + "%",)).fetchone()[0])
