@@ -161,3 +161,8 @@ async def assert_numbers_gapless(world: World) -> list[tuple[int, int]]:
     assert [n for n, _ in rows] == list(range(1, len(rows) + 1)), rows
     assert len({m for _, m in rows}) == len(rows), rows
     return rows
+
+
+def burst(world: World, thread: ChannelHandle, posts: list[tuple[MemberActor, str]]) -> list[int]:
+    """Messages that reach Discord in the same instant (actors act one at a time); then settle."""
+    return [world.env.backend.create_message(thread.id, member.id, content).id for member, content in posts]
