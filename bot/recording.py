@@ -351,7 +351,7 @@ class Recorder:
                     continue
                 for thread in await self._threads_of(channel, report):
                     async with self.lock(thread.id):
-                        if not await self._catch_up_thread(thread, forum.id, report):
+                        if not await self._catch_up_thread_safely(thread, forum.id, report):
                             failed.append((thread, forum.id))
             for attempt in range(1, CATCHUP_RETRIES + 1):
                 if not failed:
@@ -361,12 +361,15 @@ class Recorder:
                 still: list[tuple[discord.Thread, int]] = []
                 for thread, forum_id in failed:
                     async with self.lock(thread.id):
-                        if not await self._catch_up_thread(thread, forum_id, report):
+                        if not await self._catch_up_thread_safely(thread, forum_id, report):
                             still.append((thread, forum_id))
                 failed = still
             report.failed_threads = len(failed)
             self.last_catchup = report
-            await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
+            try:
+                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
+            except sqlite3.Error:
+                log.error("could not store the catch-up time", exc_info=True)
         log.info(
             "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
             report.threads,
@@ -436,6 +439,19 @@ class Recorder:
         newer.sort(key=lambda m: m.id)
         return newer, seen_old
 
+    async def _catch_up_thread_safely(self, thread: discord.Thread, forum_id: int, report: CatchUpReport) -> bool:
+        """One thread of a catch-up; a storage failure fails this thread (retried), not the run.
+
+        Recording is oldest first, so whatever was committed is a prefix and the cursor
+        (the newest recorded message) stays true.
+        """
+        try:
+            return await self._catch_up_thread(thread, forum_id, report)
+        except sqlite3.Error as error:
+            self.last_error = f"catch-up: recording thread {thread.id} failed: {type(error).__name__}: {error}"
+            log.error("catch-up could not record thread %s", thread.id, exc_info=True)
+            return False
+
     async def _catch_up_thread(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, before: int | None = None
     ) -> bool:
@@ -452,7 +468,10 @@ class Recorder:
         except CatchUpError as error:
             self._note_failure(thread, error)
             if gap is None:
-                await self.db.write(kv.put, gap_key, str(cursor))
+                try:
+                    await self.db.write(kv.put, gap_key, str(cursor))
+                except sqlite3.Error:  # storage unwritable: keep the gap in memory instead
+                    self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
             return False
         for message in seen_old:
             if message.edited_at is not None and self._recordable(message):

@@ -7,9 +7,7 @@ import pytest
 from tests.e2e.helpers import assert_numbers_gapless, text_of
 
 
-@pytest.mark.parametrize(
-    ("status", "told"), [(429, "rate limiting"), (500, "HTTP 500"), (503, "HTTP 503")]
-)
+@pytest.mark.parametrize(("status", "told"), [(429, "rate limiting"), (500, "HTTP 500"), (503, "HTTP 503")])
 async def test_topic_creation_refused_by_discord_tells_the_member_and_records_nothing(world, status, told):
     ann = world.member("Ann")
     world.env.inject_error("POST", f"/channels/{world.forum.id}/threads", status=status, times=1)

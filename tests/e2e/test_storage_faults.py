@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot import recording
 from bot.storage.database import STORAGE_UNAVAILABLE
 from tests.e2e.helpers import assert_numbers_gapless, text_of
 
@@ -101,3 +102,22 @@ async def test_a_read_only_database_gives_keymasters_a_clear_answer_and_recovers
     await db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
     result = await world.admin.slash(world.general, "forumadmin settings", throttle_seconds=5)
     assert "Saved." in text_of(result)
+
+
+async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(world, monkeypatch):
+    ann = world.member("Ann")
+    made = await ann.slash(world.general, "topic new", forum=world.forum, title="Before", body="first")
+    assert "Started topic" in text_of(made)
+    thread = world.thread("Before")
+    missed = [world.offline_message(thread, ann, f"missed {i}") for i in range(3)]
+    db = world.bot.db
+    monkeypatch.setattr(recording, "CATCHUP_RETRIES", 0)  # no back-off wait inside this test
+    await db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
+    report = await world.bot.recorder.catch_up()  # does not raise
+    assert report.failed_threads == 1 and report.recorded == 0
+    assert "failed" in (world.bot.recorder.last_error or "")
+    await db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
+    report = await world.bot.recorder.catch_up()
+    assert report.failed_threads == 0 and report.recorded == 3
+    assert set(missed) <= {p.message_id for p in await world.posts_of(thread)}
+    assert len(await assert_numbers_gapless(world)) == 4
