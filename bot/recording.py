@@ -52,6 +52,7 @@ class CatchUpReport:
     history_calls: int = 0
     retries: int = 0
     failed_threads: int = 0  # threads still unread after every retry (tried again next time)
+    unlisted_forums: int = 0  # forums whose archived threads Discord would not list
 
 
 def message_to_post(message: discord.Message, *, role: ForumRole, flag: str | None = None) -> NewPost:
@@ -343,28 +344,35 @@ class Recorder:
             if wanted is None:
                 self._synced.clear()  # a fresh READY: nothing is known complete any more
             failed: list[tuple[discord.Thread, int]] = []
+            unlisted: list[tuple[discord.ForumChannel, int]] = []
+            done: set[int] = set()
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
                     continue
                 channel = self.bot.get_channel(forum.channel_id)
                 if not isinstance(channel, discord.ForumChannel):
                     continue
-                for thread in await self._threads_of(channel, report):
-                    async with self.lock(thread.id):
-                        if not await self._catch_up_thread_safely(thread, forum.id, report):
-                            failed.append((thread, forum.id))
+                if not await self._catch_up_forum(channel, forum.id, report, done, failed):
+                    unlisted.append((channel, forum.id))
             for attempt in range(1, CATCHUP_RETRIES + 1):
-                if not failed:
+                if not failed and not unlisted:
                     break
                 await asyncio.sleep(self._backoff(attempt))
                 report.retries += 1
-                still: list[tuple[discord.Thread, int]] = []
-                for thread, forum_id in failed:
+                retry, failed = failed, []
+                for thread, forum_id in retry:
                     async with self.lock(thread.id):
-                        if not await self._catch_up_thread_safely(thread, forum_id, report):
-                            still.append((thread, forum_id))
-                failed = still
+                        if await self._catch_up_thread_safely(thread, forum_id, report):
+                            done.add(thread.id)
+                        else:
+                            failed.append((thread, forum_id))
+                relist, unlisted = unlisted, []
+                for channel, forum_id in relist:
+                    if not await self._catch_up_forum(channel, forum_id, report, done, failed):
+                        unlisted.append((channel, forum_id))
+            report.threads = len(done) + len(failed)
             report.failed_threads = len(failed)
+            report.unlisted_forums = len(unlisted)
             self.last_catchup = report
             try:
                 await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
@@ -389,7 +397,7 @@ class Recorder:
             self._retry_after = None
         return min(wait, 300.0)
 
-    def _note_failure(self, thread: discord.Thread, error: Exception) -> None:
+    def _note_failure(self, what: str, error: Exception) -> None:
         retry_after: float | None = None
         if isinstance(error, discord.RateLimited):
             retry_after = error.retry_after
@@ -402,18 +410,40 @@ class Recorder:
         if retry_after is not None:
             self._retry_after = max(self._retry_after or 0.0, retry_after)
         status = getattr(error, "status", 429)
-        self.last_error = f"catch-up: reading thread {thread.id} failed (HTTP {status})"
-        log.warning("could not read history of thread %s (HTTP %s)", thread.id, status, exc_info=True)
+        self.last_error = f"catch-up: {what} failed (HTTP {status})"
+        log.warning("catch-up: %s failed (HTTP %s)", what, status, exc_info=True)
 
-    async def _threads_of(self, channel: discord.ForumChannel, report: CatchUpReport) -> list[discord.Thread]:
+    async def _catch_up_forum(
+        self,
+        channel: discord.ForumChannel,
+        forum_id: int,
+        report: CatchUpReport,
+        done: set[int],
+        failed: list[tuple[discord.Thread, int]],
+    ) -> bool:
+        """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
+        threads, listed = await self._threads_of(channel)
+        for thread in threads:
+            if thread.id in done or any(t.id == thread.id for t, _ in failed):
+                continue
+            async with self.lock(thread.id):
+                if await self._catch_up_thread_safely(thread, forum_id, report):
+                    done.add(thread.id)
+                else:
+                    failed.append((thread, forum_id))
+        return listed
+
+    async def _threads_of(self, channel: discord.ForumChannel) -> tuple[list[discord.Thread], bool]:
+        """Active and archived threads; False when Discord would not list the archived ones."""
         found: dict[int, discord.Thread] = {t.id: t for t in channel.threads}
+        listed = True
         try:
             async for thread in channel.archived_threads(limit=None):
                 found.setdefault(thread.id, thread)
-        except discord.HTTPException:
-            log.warning("could not list archived threads of %s", channel.id, exc_info=True)
-        report.threads += len(found)
-        return sorted(found.values(), key=lambda t: t.id)
+        except CatchUpError as error:
+            self._note_failure(f"listing the archived threads of {channel.id}", error)
+            listed = False
+        return sorted(found.values(), key=lambda t: t.id), listed
 
     async def _history_after(
         self, thread: discord.Thread, cursor: int, before: int | None, report: CatchUpReport
@@ -466,7 +496,7 @@ class Recorder:
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
         except CatchUpError as error:
-            self._note_failure(thread, error)
+            self._note_failure(f"reading thread {thread.id}", error)
             if gap is None:
                 try:
                     await self.db.write(kv.put, gap_key, str(cursor))

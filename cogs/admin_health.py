@@ -81,6 +81,11 @@ class HealthCommands:
                 f"Last catch-up: {at or '?'}: {report.threads} thread(s), {report.recorded} post(s) recorded, "
                 f"{report.edits} edit(s), {report.retries} retr{'y' if report.retries == 1 else 'ies'}, "
                 f"{report.failed_threads} thread(s) still unread"
+                + (
+                    f", {report.unlisted_forums} forum(s) whose archive Discord would not list"
+                    if report.unlisted_forums
+                    else ""
+                )
             )
         gaps = await db.run(kv.count_prefix, GAP_KEY.format(""))
         if gaps:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot import recording
 from bot.recording import GAP_KEY, RETRY_SECONDS
 from bot.storage import kv, posts
 from tests.e2e.helpers import (
@@ -151,8 +152,7 @@ async def test_rate_limited_exception_sets_the_back_off():
         db = None
 
     recorder = Recorder(_Bot())  # type: ignore[arg-type]
-    thread = discord.Object(42)
-    recorder._note_failure(thread, discord.RateLimited(120.0))  # type: ignore[arg-type]
+    recorder._note_failure("reading thread 42", discord.RateLimited(120.0))
     assert recorder._backoff(1) == 120.0
     assert recorder._backoff(1) == RETRY_SECONDS  # used once
     assert recorder._backoff(3) == RETRY_SECONDS * 4
@@ -173,3 +173,30 @@ async def test_a_live_reply_in_a_thread_the_catch_up_has_not_reached_first_fills
     await world.bot.recorder.catch_up()  # the catch-up reaching it later adds nothing
     assert {p.message_id for p in await world.posts_of(thread)} >= set(missed)
     assert len(await assert_numbers_gapless(world)) == 4
+
+
+async def test_archived_threads_are_listed_again_when_discord_refused_the_listing(world, monkeypatch):
+    ann = world.member("Ann")
+    thread = await _started(world, ann)
+    missed = [world.offline_message(thread, ann, f"missed {i}") for i in range(2)]
+    archive_offline(world, thread)
+    # As after a real READY: archived threads are not in the gateway's cache, only in the listing.
+    guild = world.bot.get_guild(world.guild.id)
+    cached = guild.get_thread(thread.id)
+    assert cached is not None
+    guild._remove_thread(cached)
+    listing = f"/channels/{world.forum.id}/threads/archived/public"
+    monkeypatch.setattr(recording, "RETRY_SECONDS", 0.0)  # the test awaits the catch-up itself
+
+    world.env.inject_error("GET", listing, status=429, times=1)
+    report = await world.bot.recorder.catch_up()
+    assert "listing the archived threads" in (world.bot.recorder.last_error or "")
+    assert report.retries == 1 and report.unlisted_forums == 0 and report.recorded == 2
+    assert set(missed) <= {p.message_id for p in await world.posts_of(thread)}
+
+    # Refused on every try: the report says so (and /forumadmin health shows it).
+    guild._remove_thread(guild.get_thread(thread.id) or cached)
+    world.env.inject_error("GET", listing, status=503, times=None)
+    report = await world.bot.recorder.catch_up()
+    assert report.unlisted_forums == 1 and report.retries == recording.CATCHUP_RETRIES
+    world.env.backend.faults.clear()
