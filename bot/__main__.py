@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     load_dotenv()
     args = parser().parse_args(argv)
     settings = Settings.from_env()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     command = args.command or "run"
     if command == "run":
         return cmd_run(settings, getattr(args, "sync", False))
