@@ -105,6 +105,10 @@ class Recorder:
     async def load(self) -> None:
         self.forum_ids = {f.channel_id: f.id for f in await self.db.run(forums_repo.all_registered)}
 
+    def mark_synced(self, thread_id: int) -> None:
+        """The thread's whole history is recorded (e.g. a topic the bot just created)."""
+        self._synced.add(thread_id)
+
     def lock(self, thread_id: int) -> asyncio.Lock:
         found = self._locks.get(thread_id)
         if found is None:

@@ -163,6 +163,7 @@ class Topics(commands.Cog):
             reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "The topic could not be saved."
             await give_back(interaction, reason + " Your topic was not posted.", text)
             return
+        self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
         missing = await self._send_rest(thread, chunks[1:])
         await interaction.followup.send(
             f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"

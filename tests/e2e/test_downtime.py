@@ -200,3 +200,13 @@ async def test_archived_threads_are_listed_again_when_discord_refused_the_listin
     report = await world.bot.recorder.catch_up()
     assert report.unlisted_forums == 1 and report.retries == recording.CATCHUP_RETRIES
     world.env.backend.faults.clear()
+
+
+async def test_a_reply_in_a_topic_started_this_session_needs_no_history_read(world):
+    ann = world.member("Ann")
+    thread = await _started(world, ann)
+    start = len(world.env.http_requests)
+    await ann.send(thread, "a reply")
+    reads = [r for r in world.env.http_requests[start:] if r.method == "GET" and r.path.endswith("/messages")]
+    assert reads == []
+    assert [p.content for p in await world.posts_of(thread)] == ["opening words", "a reply"]
