@@ -205,6 +205,7 @@ async def test_archived_threads_are_listed_again_when_discord_refused_the_listin
 async def test_a_reply_in_a_topic_started_this_session_needs_no_history_read(world):
     ann = world.member("Ann")
     thread = await _started(world, ann)
+    await world.env.advance_time(60)
     start = len(world.env.http_requests)
     await ann.send(thread, "a reply")
     reads = [r for r in world.env.http_requests[start:] if r.method == "GET" and r.path.endswith("/messages")]
