@@ -7,6 +7,7 @@ else, whatever Unicode, control characters, huge numbers or markdown arrive.
 
 from __future__ import annotations
 
+import os
 import string
 import unicodedata
 
@@ -19,7 +20,12 @@ from bot.refs import Ref, ReferenceError_, parse_ref
 from bot.render.text import MESSAGE_LIMIT, split_text
 
 SNOWFLAKE_MAX = 2**63 - 1  # SQLite INTEGER and Discord ids are signed 64-bit
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# HYPOTHESIS_EXAMPLES=5000 for a longer hunt than CI's.
+FAST = settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # Everything Unicode has, control characters and surrogates included.
 any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)
