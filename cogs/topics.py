@@ -19,6 +19,7 @@ from bot.render.text import post_header, split_text
 from bot.render.topics import jump_url, topic_embed, topic_list_embed
 from bot.roles import ForumRole
 from bot.storage import forums, guilds, posts, topics
+from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.subscribing import topic_recorded
 from bot.tree import describe_http_error
@@ -153,15 +154,18 @@ class Topics(commands.Cog):
                     opening=new,
                 ),
             )
-        except Exception:
+        except Exception as error:
             log.exception("recording topic thread %s failed; removing the thread", thread.id)
+            self.bot.last_error = f"/topic new: recording failed ({type(error).__name__}: {error})"
             try:
                 await thread.delete(reason="Threadkeeper: the topic could not be recorded")
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
-            await give_back(interaction, "The topic could not be saved, so it was not posted.", text)
+            reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "The topic could not be saved."
+            await give_back(interaction, reason + " Your topic was not posted.", text)
             return
         await topic_recorded(self.db, recorded)
+        self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
         missing = await self._send_rest(thread, chunks[1:])
         await interaction.followup.send(
             f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"
@@ -205,20 +209,32 @@ class Topics(commands.Cog):
         except discord.HTTPException as error:
             await give_back(interaction, describe_http_error(error) + " Your reply was not posted.", text)
             return
-        recorded = await self.db.write(
-            posts.record_reply,
-            found.id,
-            NewPost(
-                guild_id=member.guild.id,
-                message_id=message.id,
-                channel_id=thread.id,
-                author_id=member.id,
-                author_name=member.display_name,
-                author_role=role.key,
-                content=text,
-                created_at=timeutil.iso(message.created_at),
-            ),
-        )
+        try:
+            recorded = await self.db.write(
+                posts.record_reply,
+                found.id,
+                NewPost(
+                    guild_id=member.guild.id,
+                    message_id=message.id,
+                    channel_id=thread.id,
+                    author_id=member.id,
+                    author_name=member.display_name,
+                    author_role=role.key,
+                    content=text,
+                    created_at=timeutil.iso(message.created_at),
+                ),
+            )
+        except Exception as error:
+            # The bot's own message is never recorded by a catch-up: take it back down.
+            log.exception("recording a /reply in thread %s failed; removing the message", thread.id)
+            self.bot.last_error = f"/reply: recording failed ({type(error).__name__}: {error})"
+            try:
+                await message.delete()
+            except discord.HTTPException:
+                log.error("unrecorded reply %s could not be removed", message.id)
+            reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "Your reply could not be saved."
+            await give_back(interaction, reason + " Your reply was not posted.", text)
+            return
         missing = await self._send_rest(thread, chunks[1:])
         await interaction.followup.send(
             f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}" + missing,
