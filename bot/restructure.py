@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable, Sequence
 import discord
 
 from bot.errors import UserFacingError
+from bot.posting import NO_MENTIONS
 from bot.render.text import MESSAGE_LIMIT, post_header, split_text
 from bot.roles import ForumRole
 from bot.storage.models import Post, Topic
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
-NO_MENTIONS = discord.AllowedMentions.none()
 WEBHOOK_NAME = "Threadkeeper"
 Progress = Callable[[int, int], Awaitable[None]]
 

@@ -14,6 +14,7 @@ from bot.client import ForumBot
 from bot.errors import UserFacingError
 from bot.lookup import resolve_topic
 from bot.policy import check_post, clean_body, clean_title, parse_tags
+from bot.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.render.pager import Page, view_for
 from bot.render.text import post_header, split_text
 from bot.render.topics import jump_url, topic_embed, topic_list_embed
@@ -25,7 +26,6 @@ from bot.subscribing import topic_recorded
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
-NO_MENTIONS = discord.AllowedMentions.none()
 SORT_CHOICES = [app_commands.Choice(name=s, value=s) for s in topics.SORTS]
 STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("open", "closed", "solved", "all")]
 
@@ -166,21 +166,12 @@ class Topics(commands.Cog):
             return
         await topic_recorded(self.db, recorded)
         self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
-        missing = await self._send_rest(thread, chunks[1:])
+        _, complete = await send_rest(thread, chunks[1:])
         await interaction.followup.send(
             f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"
-            + missing,
+            + ("" if complete else REST_REFUSED),
             ephemeral=True,
         )
-
-    async def _send_rest(self, thread: discord.Thread, chunks: list[str]) -> str:
-        for chunk in chunks:
-            try:
-                await thread.send(chunk, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException:
-                log.warning("continuation of a long post in %s failed", thread.id, exc_info=True)
-                return "\n⚠️ Discord refused the rest of your long text; it is recorded in full (see `/topic show`)."
-        return ""
 
     # ------------------------------------------------------------------ reply
     @app_commands.command(name="reply", description="Reply to a topic")
@@ -235,9 +226,12 @@ class Topics(commands.Cog):
             reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "Your reply could not be saved."
             await give_back(interaction, reason + " Your reply was not posted.", text)
             return
-        missing = await self._send_rest(thread, chunks[1:])
+        continuations, complete = await send_rest(thread, chunks[1:])
+        if continuations:
+            await self.db.write(posts.set_continuations, recorded.post.id, continuations)
         await interaction.followup.send(
-            f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}" + missing,
+            f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}"
+            + ("" if complete else REST_REFUSED),
             ephemeral=True,
         )
 
