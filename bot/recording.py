@@ -295,8 +295,13 @@ class Recorder:
         await self.db.write(topics.mark_thread_deleted, thread_id)
 
     # ------------------------------------------------------------------ catch-up
-    async def catch_up(self, forum_ids: Iterable[int] | None = None) -> CatchUpReport:
-        """Reconcile registered forums with Discord; running it twice changes nothing."""
+    async def catch_up(self, forum_ids: Iterable[int] | None = None, *, full: bool = False) -> CatchUpReport:
+        """Reconcile registered forums with Discord; running it twice changes nothing.
+
+        A thread whose ``last_message_id`` (as Discord reports it) is not newer than the
+        last recorded message costs no history call; ``full`` reads the newest page of
+        every thread anyway, to pick up edits made while the bot was away.
+        """
         report = CatchUpReport()
         async with self.catchup_lock:
             wanted = set(forum_ids) if forum_ids is not None else None
@@ -308,7 +313,7 @@ class Recorder:
                     continue
                 for thread in await self._threads_of(channel, report):
                     async with self.lock(thread.id):
-                        await self._catch_up_thread(thread, forum.id, report)
+                        await self._catch_up_thread(thread, forum.id, report, full=full)
             self.last_catchup = report
             await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
         log.info(
@@ -355,9 +360,17 @@ class Recorder:
         return newer, seen_old
 
     async def _catch_up_thread(
-        self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, before: int | None = None
+        self,
+        thread: discord.Thread,
+        forum_id: int,
+        report: CatchUpReport,
+        *,
+        before: int | None = None,
+        full: bool = True,
     ) -> None:
         cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        if not full and before is None and cursor and thread.last_message_id and thread.last_message_id <= cursor:
+            return  # nothing newer than the cursor: no history call for an idle thread
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
         except discord.HTTPException:
