@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 HISTORY_PAGE = 100
+CATCHUP_CHUNK = 25  # catch-up replies recorded per writer job (a few ms of work)
 NOTICE_SECONDS = 15
 
 
@@ -303,6 +304,7 @@ class Recorder:
         every thread anyway, to pick up edits made while the bot was away.
         """
         report = CatchUpReport()
+        committing: list[asyncio.Future[None]] = []
         async with self.catchup_lock:
             wanted = set(forum_ids) if forum_ids is not None else None
             for forum in await self.db.run(forums_repo.all_registered):
@@ -312,8 +314,19 @@ class Recorder:
                 if not isinstance(channel, discord.ForumChannel):
                     continue
                 for thread in await self._threads_of(channel, report):
-                    async with self.lock(thread.id):
-                        await self._catch_up_thread(thread, forum.id, report, full=full)
+                    # The thread stays locked until its replies are committed (so a live message
+                    # cannot overtake them), but the next thread's history is read meanwhile and
+                    # the writer commits many threads' replies per group.
+                    lock = self.lock(thread.id)
+                    await lock.acquire()
+                    deferred: list[asyncio.Future[int]] = []
+                    try:
+                        await self._catch_up_thread(thread, forum.id, report, full=full, deferred=deferred)
+                    except BaseException:
+                        lock.release()
+                        raise
+                    committing.append(asyncio.ensure_future(self._commit_then_release(lock, deferred, report)))
+            await asyncio.gather(*committing)
             self.last_catchup = report
             await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
         log.info(
@@ -334,6 +347,15 @@ class Recorder:
             log.warning("could not list archived threads of %s", channel.id, exc_info=True)
         report.threads += len(found)
         return sorted(found.values(), key=lambda t: t.id)
+
+    @staticmethod
+    async def _commit_then_release(
+        lock: asyncio.Lock, deferred: list[asyncio.Future[int]], report: CatchUpReport
+    ) -> None:
+        try:
+            report.recorded += sum(await asyncio.gather(*deferred))
+        finally:
+            lock.release()
 
     async def _history_after(
         self, thread: discord.Thread, cursor: int, before: int | None, report: CatchUpReport
@@ -367,7 +389,10 @@ class Recorder:
         *,
         before: int | None = None,
         full: bool = True,
+        deferred: list[asyncio.Future[int]] | None = None,
     ) -> None:
+        """Record what the thread holds after the last recorded message. Replies are queued
+        to the writer in chunks; with ``deferred`` their futures are left there, unawaited."""
         cursor = await self.db.run(posts.last_message_id, thread.id) or 0
         if not full and before is None and cursor and thread.last_message_id and thread.last_message_id <= cursor:
             return  # nothing newer than the cursor: no history call for an idle thread
@@ -384,7 +409,8 @@ class Recorder:
                 report.edits += changed is not None
         topic = await self.db.run(topics.by_thread, thread.id)
         roles: dict[int, tuple[ForumRole, bool]] = {}
-        pending: list[asyncio.Future[Recorded]] = []
+        page: list[NewPost] = []
+        pending: list[asyncio.Future[int]] = []
         for message in newer:
             if not self._recordable(message):
                 continue
@@ -396,15 +422,28 @@ class Recorder:
                 report.recorded += recorded.created
                 continue
             if flag is not None:
+                self._submit_page(topic.id, page, pending)
+                report.recorded += sum(await asyncio.gather(*pending))  # keep message order
+                pending.clear()
                 await self._record(message, thread, forum_id, topic, role, flag=flag)
                 report.recorded += 1
                 continue
-            pending.append(self.db.submit(posts.record_reply, topic.id, message_to_post(message, role=role)))
-            if len(pending) >= HISTORY_PAGE:
-                report.recorded += sum(r.created for r in await asyncio.gather(*pending))
-                pending.clear()
-        if pending:
-            report.recorded += sum(r.created for r in await asyncio.gather(*pending))
+            page.append(message_to_post(message, role=role))
+            if len(page) >= CATCHUP_CHUNK:
+                self._submit_page(topic.id, page, pending)
+        if topic is not None:
+            self._submit_page(topic.id, page, pending)
+        if deferred is not None:
+            deferred.extend(pending)
+        else:
+            report.recorded += sum(await asyncio.gather(*pending))
+
+    def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
+        """Queue a chunk of catch-up replies as one backlog job (see Database.submit_bulk):
+        the writer commits many chunks per group, and a command waits for one chunk at most."""
+        if page:
+            pending.append(self.db.submit_bulk(posts.record_replies, topic_id, list(page)))
+            page.clear()
 
     async def _role_at(
         self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool
