@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 HISTORY_PAGE = 100
-CATCHUP_CHUNK = 25  # catch-up replies recorded per writer job (a few ms of work)
+CATCHUP_CHUNK = 10  # catch-up replies recorded per writer job (a few ms of work)
 NOTICE_SECONDS = 15
 
 
@@ -353,7 +353,8 @@ class Recorder:
         lock: asyncio.Lock, deferred: list[asyncio.Future[int]], report: CatchUpReport
     ) -> None:
         try:
-            report.recorded += sum(await asyncio.gather(*deferred))
+            recorded = sum(await asyncio.gather(*deferred))
+            report.recorded += recorded  # after the await: these tasks run side by side
         finally:
             lock.release()
 

@@ -75,7 +75,7 @@ class Database:
         self._queue: collections.deque[tuple[Job, asyncio.Future[Any]]] = collections.deque()
         self._bulk: collections.deque[tuple[Job, asyncio.Future[Any]]] = collections.deque()
         self._waiting = 0  # callers of run() waiting for the connection thread
-        self.yield_seconds = 0.002
+        self.yield_seconds = 0.001
         self._writer: asyncio.Task[None] | None = None
         self.batch_size = 100
         self.commits = 0  # group commits done by the writer (for health and benchmarks)
