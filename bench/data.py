@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.storage.database import migrate
 
 # Bump when the generated data changes: cached fixtures are keyed by it.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 GUILD_ID = 900_000_000_000_000_001
 FORUM_CHANNEL_BASE = 910_000_000_000_000_000
 DISCORD_EPOCH_MS = 1_420_070_400_000
