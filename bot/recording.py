@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 HISTORY_PAGE = 100
+CATCHUP_CHUNK = 10  # catch-up replies recorded per writer job (a few ms of work)
 NOTICE_SECONDS = 15
 # A thread whose history Discord would not give (429, 5xx, ...) is tried again in the same
 # catch-up after a back-off, then on the next one. Its cursor before the failure is kept
@@ -335,8 +336,13 @@ class Recorder:
         await self.db.write(topics.mark_thread_deleted, thread_id)
 
     # ------------------------------------------------------------------ catch-up
-    async def catch_up(self, forum_ids: Iterable[int] | None = None) -> CatchUpReport:
-        """Reconcile registered forums with Discord; running it twice changes nothing."""
+    async def catch_up(self, forum_ids: Iterable[int] | None = None, *, full: bool = False) -> CatchUpReport:
+        """Reconcile registered forums with Discord; running it twice changes nothing.
+
+        A thread whose ``last_message_id`` (as Discord reports it) is not newer than the
+        last recorded message costs no history call; ``full`` reads the newest page of
+        every thread anyway, to pick up edits made while the bot was away.
+        """
         report = CatchUpReport()
         async with self.catchup_lock:
             wanted = set(forum_ids) if forum_ids is not None else None
@@ -351,7 +357,7 @@ class Recorder:
                 channel = self.bot.get_channel(forum.channel_id)
                 if not isinstance(channel, discord.ForumChannel):
                     continue
-                if not await self._catch_up_forum(channel, forum.id, report, done, failed):
+                if not await self._catch_up_forum(channel, forum.id, report, done, failed, full=full):
                     unlisted.append((channel, forum.id))
             for attempt in range(1, CATCHUP_RETRIES + 1):
                 if not failed and not unlisted:
@@ -361,13 +367,13 @@ class Recorder:
                 retry, failed = failed, []
                 for thread, forum_id in retry:
                     async with self.lock(thread.id):
-                        if await self._catch_up_thread_safely(thread, forum_id, report):
+                        if await self._catch_up_thread_safely(thread, forum_id, report, full=full):
                             done.add(thread.id)
                         else:
                             failed.append((thread, forum_id))
                 relist, unlisted = unlisted, []
                 for channel, forum_id in relist:
-                    if not await self._catch_up_forum(channel, forum_id, report, done, failed):
+                    if not await self._catch_up_forum(channel, forum_id, report, done, failed, full=full):
                         unlisted.append((channel, forum_id))
             report.threads = len(done) + len(failed)
             report.failed_threads = len(failed)
@@ -419,6 +425,8 @@ class Recorder:
         report: CatchUpReport,
         done: set[int],
         failed: list[tuple[discord.Thread, int]],
+        *,
+        full: bool,
     ) -> bool:
         """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
         threads, listed = await self._threads_of(channel)
@@ -426,7 +434,7 @@ class Recorder:
             if thread.id in done or any(t.id == thread.id for t, _ in failed):
                 continue
             async with self.lock(thread.id):
-                if await self._catch_up_thread_safely(thread, forum_id, report):
+                if await self._catch_up_thread_safely(thread, forum_id, report, full=full):
                     done.add(thread.id)
                 else:
                     failed.append((thread, forum_id))
@@ -468,23 +476,36 @@ class Recorder:
         newer.sort(key=lambda m: m.id)
         return newer, seen_old
 
-    async def _catch_up_thread_safely(self, thread: discord.Thread, forum_id: int, report: CatchUpReport) -> bool:
+    async def _catch_up_thread_safely(
+        self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, full: bool = True
+    ) -> bool:
         """One thread of a catch-up; a storage failure fails this thread (retried), not the run.
 
         Recording is oldest first, so whatever was committed is a prefix and the cursor
         (the newest recorded message) stays true.
         """
         try:
-            return await self._catch_up_thread(thread, forum_id, report)
+            return await self._catch_up_thread(thread, forum_id, report, full=full)
         except sqlite3.Error as error:
             self.last_error = f"catch-up: recording thread {thread.id} failed: {type(error).__name__}: {error}"
             log.error("catch-up could not record thread %s", thread.id, exc_info=True)
             return False
 
     async def _catch_up_thread(
-        self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, before: int | None = None
+        self,
+        thread: discord.Thread,
+        forum_id: int,
+        report: CatchUpReport,
+        *,
+        before: int | None = None,
+        full: bool = True,
     ) -> bool:
-        """Record what the thread holds after its cursor; False when Discord would not say."""
+        """Record what the thread holds after its cursor; False when Discord would not say.
+
+        Without ``full``, a thread whose ``last_message_id`` (as Discord reports it) is not
+        newer than the cursor costs no history call. Replies go to the writer in chunks of
+        ``CATCHUP_CHUNK`` as backlog jobs (Database.submit_bulk), so live writes go first.
+        """
         if await self.db.run(topics.is_retired, thread.id):
             return True  # the old thread of a moved or merged topic: its posts live elsewhere now
         cursor = await self.db.run(posts.last_message_id, thread.id) or 0
@@ -494,6 +515,10 @@ class Recorder:
             cursor = min(cursor, int(gap))
         if thread.id in self._gaps:
             cursor = min(cursor, self._gaps[thread.id])
+        idle = cursor and thread.last_message_id and thread.last_message_id <= cursor
+        if not full and before is None and idle:
+            self._synced.add(thread.id)
+            return True  # nothing newer than the cursor: no history call for an idle thread
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
         except CatchUpError as error:
@@ -512,7 +537,8 @@ class Recorder:
                 report.edits += changed is not None
         topic = await self.db.run(topics.by_thread, thread.id)
         roles: dict[int, tuple[ForumRole, bool]] = {}
-        pending: list[asyncio.Future[Recorded]] = []
+        page: list[NewPost] = []
+        pending: list[asyncio.Future[int]] = []
         for message in newer:
             if not self._recordable(message):
                 continue
@@ -524,20 +550,30 @@ class Recorder:
                 report.recorded += recorded.created
                 continue
             if flag is not None:
+                self._submit_page(topic.id, page, pending)
+                report.recorded += sum(await asyncio.gather(*pending))  # keep message order
+                pending.clear()
                 await self._record(message, thread, forum_id, topic, role, flag=flag)
                 report.recorded += 1
                 continue
-            pending.append(self.db.submit(posts.record_reply, topic.id, message_to_post(message, role=role)))
-            if len(pending) >= HISTORY_PAGE:
-                report.recorded += sum(r.created for r in await asyncio.gather(*pending))
-                pending.clear()
-        if pending:
-            report.recorded += sum(r.created for r in await asyncio.gather(*pending))
+            page.append(message_to_post(message, role=role))
+            if len(page) >= CATCHUP_CHUNK:
+                self._submit_page(topic.id, page, pending)
+        if topic is not None:
+            self._submit_page(topic.id, page, pending)
+        report.recorded += sum(await asyncio.gather(*pending))
         if gap is not None:
             await self.db.write(kv.delete, gap_key)
         self._gaps.pop(thread.id, None)
         self._synced.add(thread.id)
         return True
+
+    def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
+        """Queue a chunk of catch-up replies as one backlog job (see Database.submit_bulk):
+        the writer commits many chunks per group, and a command waits for one chunk at most."""
+        if page:
+            pending.append(self.db.submit_bulk(posts.record_replies, topic_id, list(page)))
+            page.clear()
 
     async def _role_at(
         self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool

@@ -255,7 +255,7 @@ class Admin(
         synced = await self.bot.sync_tree_if_needed(force=True)
         warning = await self._sync_overwrites(guild, f"Threadkeeper: sync by {interaction.user}")
         ids = [f.id for f in await self.db.run(forums.registered_in, guild.id)]
-        report = await self.bot.recorder.catch_up(ids)
+        report = await self.bot.recorder.catch_up(ids, full=True)
         await log_action(self.db, interaction, "forum.sync")
         await interaction.followup.send(
             f"Commands {'synced' if synced else 'unchanged'}; permissions checked; catch-up read "

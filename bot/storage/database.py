@@ -9,6 +9,10 @@ All SQL runs on aiosqlite's connection thread as plain functions that take the r
 - ``write(fn, ...)``: queued to the single writer task, which runs queued jobs in
   groups of at most ``batch_size`` inside one transaction (each job in its own
   SAVEPOINT, so one failing job fails alone) and resolves each caller after COMMIT.
+- ``submit_bulk(fn, ...)``: the same for backlog work (catch-up): live writes go first,
+  and a group of backlog work ends early (after ``yield_seconds``) as soon as anyone
+  else waits for the connection, so a command's latency stays bounded during a catch-up
+  while an idle writer still commits in full groups.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import asyncio
 import collections
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -68,6 +73,9 @@ class Database:
         self.synchronous = synchronous if synchronous in {"NORMAL", "FULL"} else "NORMAL"
         self._conn: aiosqlite.Connection | None = None
         self._queue: collections.deque[tuple[Job, asyncio.Future[Any]]] = collections.deque()
+        self._bulk: collections.deque[tuple[Job, asyncio.Future[Any]]] = collections.deque()
+        self._waiting = 0  # callers of run() waiting for the connection thread
+        self.yield_seconds = 0.001
         self._writer: asyncio.Task[None] | None = None
         self.batch_size = 100
         self.commits = 0  # group commits done by the writer (for health and benchmarks)
@@ -107,11 +115,18 @@ class Database:
 
     @property
     def queue_depth(self) -> int:
-        return len(self._queue)
+        return len(self._queue) + len(self._bulk)
 
     # ------------------------------------------------------------------ access
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(conn, *args, **kwargs)`` on the connection thread."""
+        self._waiting += 1
+        try:
+            return await self._call(fn, *args, **kwargs)
+        finally:
+            self._waiting -= 1
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self._conn is None:
             raise RuntimeError("database is not open")
         conn = self._conn
@@ -128,10 +143,23 @@ class Database:
 
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         """Queue a write now, in call order; the future resolves after its group's COMMIT."""
+        return self._enqueue(self._queue, fn, args, kwargs)
+
+    def submit_bulk(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """Queue backlog work (catch-up): after live writes, in groups that yield to waiting callers."""
+        return self._enqueue(self._bulk, fn, args, kwargs)
+
+    def _enqueue(
+        self,
+        queue: collections.deque[tuple[Job, asyncio.Future[Any]]],
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> asyncio.Future[T]:
         if self._conn is None:
             raise RuntimeError("database is not open")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((_bind(fn, args, kwargs), future))
+        queue.append((_bind(fn, args, kwargs), future))
         # The writer runs only while there is something to write: no idle task.
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="threadkeeper-db-writer")
@@ -142,18 +170,31 @@ class Database:
         if self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
 
+    def _someone_waits(self) -> bool:
+        # Read on the connection thread: plain int and deque length reads are safe under the GIL.
+        return self._waiting > 0 or bool(self._queue)
+
     async def _drain(self) -> None:
-        while self._queue:
+        while self._queue or self._bulk:
             batch: list[tuple[Job, asyncio.Future[Any]]] = []
+            live = 0
             while self._queue and len(batch) < self.batch_size:
                 batch.append(self._queue.popleft())
+                live += 1
+            # A group with live writes carries no backlog: its callers wait for its COMMIT.
+            while not live and self._bulk and len(batch) < self.batch_size:
+                batch.append(self._bulk.popleft())
+            jobs = [job for job, _ in batch]
             try:
-                outcomes = await self.run(_run_batch, [job for job, _ in batch])
+                outcomes = await self._call(_run_batch, jobs, live, self.yield_seconds, self._someone_waits)
             except Exception as error:  # the COMMIT itself failed: every job failed
                 log.exception("group commit of %d writes failed", len(batch))
                 outcomes = [(False, error)] * len(batch)
             self.commits += 1
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            # Backlog jobs the group yielded before go back to the front, in order.
+            for item in reversed(batch[len(outcomes) :]):
+                self._bulk.appendleft(item)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=False):
                 if future.done():
                     continue
                 if ok:
@@ -179,11 +220,29 @@ def atomically(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
     return result
 
 
-def _run_batch(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]]:
+def _run_batch(
+    conn: sqlite3.Connection,
+    jobs: list[Job],
+    live: int | None = None,
+    yield_seconds: float = 0.0,
+    someone_waits: Callable[[], bool] | None = None,
+) -> list[tuple[bool, Any]]:
+    """Run ``jobs`` in one transaction; backlog jobs (after the first ``live``) stop early
+    once ``yield_seconds`` have passed and ``someone_waits()``. Returns the outcomes of
+    the jobs that ran, in order."""
     outcomes: list[tuple[bool, Any]] = []
+    live = len(jobs) if live is None else live
+    started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for job in jobs:
+        for index, job in enumerate(jobs):
+            if (
+                index > live
+                and someone_waits is not None
+                and time.perf_counter() - started >= yield_seconds
+                and someone_waits()
+            ):
+                break
             conn.execute("SAVEPOINT job")
             try:
                 outcomes.append((True, job(conn)))

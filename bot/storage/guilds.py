@@ -44,6 +44,14 @@ def update_settings(conn: sqlite3.Connection, guild_id: int, changes: dict[str, 
 
 def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None = None) -> int:
     """The next number of the guild's shared sequence (or ``wanted`` when it is free)."""
+    if wanted is None:
+        # The hot path (every recorded post): one UPDATE; the guild row is made only when missing.
+        row = conn.execute(
+            "UPDATE guilds SET next_number = next_number + 1 WHERE guild_id = ? RETURNING next_number - 1",
+            (guild_id,),
+        ).fetchone()
+        if row is not None:
+            return _skip_taken(conn, guild_id, int(row[0]))
     ensure(conn, guild_id)
     if wanted is not None:
         taken = conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, wanted)).fetchone()
@@ -57,7 +65,10 @@ def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None 
         "UPDATE guilds SET next_number = next_number + 1 WHERE guild_id = ? RETURNING next_number - 1",
         (guild_id,),
     ).fetchone()
-    number = int(row[0])
+    return _skip_taken(conn, guild_id, int(row[0]))
+
+
+def _skip_taken(conn: sqlite3.Connection, guild_id: int, number: int) -> int:
     # An import may have taken numbers ahead of the sequence: skip them, never reuse.
     while conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone():
         number = int(

@@ -14,6 +14,11 @@ POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
 REGISTRATION = ("open", "closed")
 
 
+def _json_tuple(text: str) -> tuple[Any, ...]:
+    """A JSON list column as a tuple; the common empty list without the parser."""
+    return () if text == "[]" else tuple(json.loads(text))
+
+
 @dataclass(frozen=True)
 class GuildSettings:
     guild_id: int
@@ -110,7 +115,7 @@ class Topic:
             status=row["status"],
             close_reason=row["close_reason"],
             sticky=row["sticky"],
-            tags=tuple(json.loads(row["tags"])),
+            tags=_json_tuple(row["tags"]),
             author_id=row["author_id"],
             author_name=row["author_name"],
             author_role=row["author_role"],
@@ -160,7 +165,7 @@ class Post:
             author_name=row["author_name"],
             author_role=row["author_role"],
             content=row["content"],
-            attachments=tuple(json.loads(row["attachments"])),
+            attachments=_json_tuple(row["attachments"]),
             status=row["status"],
             flag=row["flag"],
             accepted=bool(row["accepted"]),

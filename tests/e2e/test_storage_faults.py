@@ -113,11 +113,11 @@ async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(
     db = world.bot.db
     monkeypatch.setattr(recording, "CATCHUP_RETRIES", 0)  # no back-off wait inside this test
     await db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
-    report = await world.bot.recorder.catch_up()  # does not raise
+    report = await world.bot.recorder.catch_up(full=True)  # does not raise (full: no reconnect, stale cache)
     assert report.failed_threads == 1 and report.recorded == 0
     assert "failed" in (world.bot.recorder.last_error or "")
     await db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
-    report = await world.bot.recorder.catch_up()
+    report = await world.bot.recorder.catch_up(full=True)
     assert report.failed_threads == 0 and report.recorded == 3
     assert set(missed) <= {p.message_id for p in await world.posts_of(thread)}
     assert len(await assert_numbers_gapless(world)) == 4

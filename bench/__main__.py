@@ -1,0 +1,209 @@
+"""``python -m bench``: every speed goal of the bot, measured in one run on this machine.
+
+Writes ``bench/results.json`` and prints a table. ``--tiny`` runs every measurement on a
+tiny forum (seconds; what the test suite does so the benchmark cannot rot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import data, measure, sim
+
+HERE = Path(__file__).resolve().parent
+
+# key: (goal, "<=" or ">=", unit)
+GOALS: dict[str, tuple[float, str, str]] = {
+    "record_ratio": (0.5, ">=", "×"),
+    "command_p99_ms_idle": (10, "<=", "ms"),
+    "command_p99_ms_catchup": (50, "<=", "ms"),
+    "search_p95_ms_1m": (50, "<=", "ms"),
+    "list_p95_ms_100k": (5, "<=", "ms"),
+    "catchup_calls_per_100_missed": (1.1, "<=", "calls"),
+    "rss_mb_1m": (150, "<=", "MB"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    forum: data.Size  # search, list, memory
+    command: data.Size  # command latency
+    record: data.Size  # record ratio
+    record_rows: int
+    replies: int
+    catchup: int
+    sim_threads: int
+    sim_busy: tuple[int, ...]
+    sim_spread: int
+    rss_threads: int
+    rss_per_thread: int
+
+
+FULL = Plan(
+    name="full",
+    forum=data.FULL,
+    command=data.Size(topics=10_000, posts=100_000, huge_topics=(2_500, 1_200)),
+    record=data.Size(topics=2_000, posts=20_000, huge_topics=(800,)),
+    record_rows=20_000,
+    replies=2_000,
+    catchup=50_000,
+    sim_threads=300,
+    sim_busy=(3_000, 2_000, 1_500, 1_000, 800, 600, 500, 300, 200, 100),
+    sim_spread=100,
+    rss_threads=20,
+    rss_per_thread=50,
+)
+TINY = Plan(
+    name="tiny",
+    forum=data.TINY,
+    command=data.TINY,
+    record=data.TINY,
+    record_rows=200,
+    replies=20,
+    catchup=300,
+    sim_threads=6,
+    sim_busy=(150, 30),
+    sim_spread=2,
+    rss_threads=2,
+    rss_per_thread=5,
+)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def verdict(key: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    goal, op, _ = GOALS[key]
+    ok = value >= goal if op == ">=" else value <= goal
+    return "ok" if ok else "MISSED"
+
+
+def table(results: dict[str, Any]) -> str:
+    info = results["machine"]
+    lines = [
+        f"Threadkeeper bench ({results['plan']}) · {info['cores']} cores · SQLite {info['sqlite']} · "
+        f"Python {info['python']} · {results['seconds']:.0f} s",
+        f"{'key':32} {'value':>12} {'goal':>10}  result",
+    ]
+    for key, (goal, op, unit) in GOALS.items():
+        value = results[key]
+        shown = "null" if value is None else f"{value:.3g}" if value < 100 else f"{value:.0f}"
+        lines.append(f"{key:32} {shown:>12} {op + ' ' + format(goal, 'g'):>10}  {verdict(key, value)} ({unit})")
+    for note in results["notes"]:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def run(plan: Plan, cache: Path, work: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    details: dict[str, Any] = {}
+    notes: list[str] = []
+
+    log(f"fixtures (cached under {cache})")
+    forum = data.cached(cache, f"forum-{plan.name}", plan.forum)
+    command = data.cached(cache, f"command-{plan.name}", plan.command)
+    record = data.cached(cache, f"record-{plan.name}", plan.record)
+
+    log("record_ratio")
+    details["record"] = await measure.record_ratio(work, record, plan.record, rows=plan.record_rows)
+
+    log("command latency, idle")
+    details["command_idle"] = await measure.command_latency(
+        work, command, plan.command, replies=plan.replies, catchup=0, name="idle"
+    )
+    log("command latency during a catch-up")
+    details["command_catchup"] = await measure.command_latency(
+        work, command, plan.command, replies=plan.replies, catchup=plan.catchup, name="catchup"
+    )
+
+    log("search")
+    details["search"] = await measure.search_latency(forum, plan.forum)
+    if details["search"]["p95_ms"] is None:
+        notes.append(details["search"]["note"])
+
+    log("/topic list")
+    details["list"] = await measure.list_latency(forum)
+
+    log("catch-up through simcord")
+    details["catchup"] = await sim.catchup_calls(
+        work, threads=plan.sim_threads, busy=list(plan.sim_busy), spread=0, seed=5
+    )
+    details["catchup_spread"] = await sim.catchup_calls(
+        work, threads=plan.sim_threads, busy=[], spread=plan.sim_spread, seed=7
+    )
+    notes.append(
+        "catch-up reads at most 100 messages per call, so a thread with n missed messages costs at least "
+        f"ceil(n/100) calls: {details['catchup_spread']['missed']} messages missed one per thread took "
+        f"{details['catchup_spread']['history_calls']} calls (minimum {details['catchup_spread']['minimum_calls']})"
+    )
+
+    log("resident memory (child process, 1M-post database copy)")
+    rss_db = data.copy_db(forum.path, work / "rss.db")
+    details["rss"] = await sim.rss_of_bot(rss_db, threads=plan.rss_threads, per_thread=plan.rss_per_thread)
+    rss_db.unlink()
+    details["rss_empty"] = await sim.rss_of_bot(
+        work / "rss-empty.db", threads=plan.rss_threads, per_thread=plan.rss_per_thread
+    )
+
+    return {
+        "plan": plan.name,
+        "machine": machine(),
+        "record_ratio": details["record"]["record_ratio"],
+        "command_p99_ms_idle": details["command_idle"]["p99_ms"],
+        "command_p99_ms_catchup": details["command_catchup"]["p99_ms"],
+        "search_p95_ms_1m": details["search"]["p95_ms"],
+        "list_p95_ms_100k": details["list"]["p95_ms"],
+        "catchup_calls_per_100_missed": details["catchup"]["calls_per_100_missed"],
+        "rss_mb_1m": details["rss"]["rss_mb"],
+        "sizes": {
+            "forum_posts": forum.posts,
+            "forum_topics": forum.topics,
+            "command_posts": command.posts,
+            "record_rows": plan.record_rows,
+        },
+        "details": details,
+        "notes": notes,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tiny", action="store_true", help="every measurement on a tiny forum (seconds)")
+    parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="where generated fixtures are kept")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+    plan = TINY if args.tiny else FULL
+    with tempfile.TemporaryDirectory(prefix="threadkeeper-bench-") as work:
+        results = asyncio.run(run(plan, args.cache, Path(work)))
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""The fast paths of issue 6 give the same records as the plain ones."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from bot.storage import posts, topics
+from bot.storage.database import Database, migrate
+from bot.storage.models import NewPost, NewTopic
+
+GUILD = 1
+
+
+def _db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    conn.execute("INSERT INTO guilds(guild_id) VALUES (?)", (GUILD,))
+    conn.execute(
+        "INSERT INTO forums(guild_id, channel_id, name, created_at) VALUES (?, 50, 'F', '2026-01-01')", (GUILD,)
+    )
+    return conn
+
+
+def _post(message_id: int, author: int, *, at: int, reply_to: int | None = None, status: str = "publish") -> NewPost:
+    return NewPost(
+        guild_id=GUILD,
+        message_id=message_id,
+        channel_id=100,
+        author_id=author,
+        author_name=f"M{author}",
+        author_role="participant",
+        content=f"text {message_id}",
+        created_at=f"2026-01-01T00:{at:02d}:00+00:00",
+        reply_to_message_id=reply_to,
+        status=status,
+    )
+
+
+def _topic(conn: sqlite3.Connection) -> int:
+    recorded = posts.record_topic(
+        conn, NewTopic(guild_id=GUILD, forum_id=1, thread_id=100, title="T", opening=_post(100, 1, at=0))
+    )
+    return recorded.topic.id
+
+
+def test_record_replies_matches_record_reply_row_for_row(tmp_path: Path) -> None:
+    replies = [
+        _post(101, 2, at=1),
+        _post(102, 3, at=2, reply_to=101),  # answers a message earlier in the same page
+        _post(103, 2, at=3, status="pending"),
+        _post(104, 4, at=4),
+    ]
+    one = _db(tmp_path / "one.db")
+    page = _db(tmp_path / "page.db")
+    one_topic, page_topic = _topic(one), _topic(page)
+    for reply in replies:
+        posts.record_reply(one, one_topic, reply)
+    assert posts.record_replies(page, page_topic, [*replies[:2], *replies]) == 4  # repeats are skipped
+    assert posts.record_replies(page, page_topic, replies) == 0
+
+    def rows(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
+        return [tuple(row) for row in conn.execute(sql)]
+
+    for sql in (
+        "SELECT number, message_id, parent_id, author_id, status, created_at FROM posts ORDER BY id",
+        "SELECT reply_count, voice_count, last_post_at, last_post_number FROM topics",
+        "SELECT topic_count, post_count, last_post_at FROM forums",
+        "SELECT * FROM topic_voices ORDER BY author_id",
+        "SELECT next_number FROM guilds",
+    ):
+        assert rows(page, sql) == rows(one, sql), sql
+    assert rows(page, "SELECT rowid FROM posts_fts WHERE posts_fts MATCH '104'") == [(5,)]
+
+
+def test_list_page_reads_stickies_first_and_counts_from_the_counters(tmp_path: Path) -> None:
+    conn = _db(tmp_path / "list.db")
+    conn.execute(
+        "INSERT INTO forums(guild_id, channel_id, name, created_at) VALUES (?, 51, 'G', '2026-01-01')", (GUILD,)
+    )
+    for i in range(40):
+        forum_id = 1 + i % 2
+        new = NewTopic(
+            guild_id=GUILD, forum_id=forum_id, thread_id=1000 + i, title=f"T{i}", opening=_post(1000 + i, i, at=i % 60)
+        )
+        recorded = posts.record_topic(conn, new)
+        for r in range(i % 4):
+            posts.record_reply(conn, recorded.topic.id, _post(5000 + i * 10 + r, 99, at=(i + r) % 60))
+    conn.execute("UPDATE topics SET sticky = 'sticky' WHERE thread_id = 1010")
+    conn.execute("UPDATE topics SET sticky = 'super' WHERE thread_id = 1021")
+    for sort in topics.SORTS:
+        for forum_ids in ([1], [1, 2]):
+            seen: list[int] = []
+            total = 0
+            for page in range(4):
+                found, total = topics.list_page(
+                    conn, forum_ids=forum_ids, super_forum_ids=[1, 2], sort=sort, offset=page * 15
+                )
+                seen += [t.id for t in found]
+            unanswered = "AND reply_count = 0" if sort == "unanswered" else ""
+            expected = conn.execute(
+                f"SELECT COUNT(*) FROM topics WHERE (forum_id IN ({','.join('?' * len(forum_ids))}) "
+                f"OR sticky = 'super') {unanswered}",
+                forum_ids,
+            ).fetchone()[0]
+            assert total == len(seen) == len(set(seen)) == expected, (sort, forum_ids)
+            first = topics.by_id(conn, seen[0])
+            assert first is not None and first.sticky == ("none" if sort == "unanswered" else "super")
+        plain, _ = topics.list_page(conn, forum_ids=[1, 2], sort=sort, limit=40)
+        keys = {
+            "latest": lambda t: (t.created_at, t.id),
+            "unanswered": lambda t: (t.created_at, t.id),
+            "active": lambda t: (t.last_post_at, t.id),
+            "popular": lambda t: (t.reply_count, t.last_post_at, t.id),
+        }
+        rest = [t for t in plain if t.sticky == "none"]
+        assert rest == sorted(rest, key=keys[sort], reverse=True), sort
+
+
+async def test_backlog_yields_to_live_writes_and_keeps_its_order(tmp_path: Path) -> None:
+    db = Database(tmp_path / "w.db")
+    await db.open()
+    await db.transaction(lambda conn: conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"))
+    order: list[str] = []
+
+    def put(conn: sqlite3.Connection, value: str) -> str:
+        conn.execute("INSERT INTO t(v) VALUES (?)", (value,))
+        order.append(value)
+        return value
+
+    backlog = [db.submit_bulk(put, f"b{i}") for i in range(300)]
+    await asyncio.sleep(0)
+    live = await db.write(put, "live")
+    assert live == "live"
+    assert await asyncio.gather(*backlog) == [f"b{i}" for i in range(300)]
+    rows = await db.run(lambda conn: [r[0] for r in conn.execute("SELECT v FROM t ORDER BY id")])
+    assert rows == order
+    assert [v for v in rows if v != "live"] == [f"b{i}" for i in range(300)]  # backlog order kept
+    assert rows.index("live") < 299  # the live write did not wait for the whole backlog
+    await db.close()
