@@ -43,6 +43,20 @@ async def give_back(interaction: discord.Interaction, reason: str, text: str) ->
         await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+def member_post(member: discord.Member, role: ForumRole, message: discord.Message, text: str) -> NewPost:
+    """The record of a post the bot sent on a member's behalf: attributed to the member."""
+    return NewPost(
+        guild_id=member.guild.id,
+        message_id=message.id,
+        channel_id=message.channel.id,
+        author_id=member.id,
+        author_name=member.display_name,
+        author_role=role.key,
+        content=text,
+        created_at=timeutil.iso(message.created_at),
+    )
+
+
 class Topics(commands.Cog):
     topic = app_commands.Group(name="topic", description="Start, read and list topics")
 
@@ -132,16 +146,7 @@ class Topics(commands.Cog):
             await give_back(interaction, describe_http_error(error) + " Your topic was not created.", text)
             return
         thread, starter = created.thread, created.message
-        new = NewPost(
-            guild_id=member.guild.id,
-            message_id=starter.id,
-            channel_id=thread.id,
-            author_id=member.id,
-            author_name=member.display_name,
-            author_role=role.key,
-            content=text,
-            created_at=timeutil.iso(starter.created_at),
-        )
+        new = member_post(member, role, starter, text)
         try:
             recorded = await self.db.transaction(
                 posts.record_topic,
@@ -204,16 +209,7 @@ class Topics(commands.Cog):
             recorded = await self.db.write(
                 posts.record_reply,
                 found.id,
-                NewPost(
-                    guild_id=member.guild.id,
-                    message_id=message.id,
-                    channel_id=thread.id,
-                    author_id=member.id,
-                    author_name=member.display_name,
-                    author_role=role.key,
-                    content=text,
-                    created_at=timeutil.iso(message.created_at),
-                ),
+                member_post(member, role, message, text),
             )
         except Exception as error:
             # The bot's own message is never recorded by a catch-up: take it back down.

@@ -64,15 +64,10 @@ def entries(
     limit: int = 25,
     offset: int = 0,
 ) -> list[AuditEntry]:
-    sql = "SELECT * FROM audit_log WHERE guild_id = ?"
-    params: list[Any] = [guild_id]
-    if member_id is not None:
-        sql += " AND (actor_id = ? OR target_user = ?)"
-        params += [member_id, member_id]
-    if topic_id is not None:
-        sql += " AND topic_id = ?"
-        params.append(topic_id)
-    rows = conn.execute(sql + " ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    where, params = _where(guild_id, member_id, topic_id)
+    rows = conn.execute(
+        f"SELECT * FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]
+    ).fetchall()
     return [
         AuditEntry(
             id=row["id"],
@@ -91,12 +86,17 @@ def entries(
 
 
 def count(conn: sqlite3.Connection, guild_id: int, *, member_id: int | None = None, topic_id: int | None = None) -> int:
-    sql = "SELECT COUNT(*) FROM audit_log WHERE guild_id = ?"
-    params: list[Any] = [guild_id]
+    where, params = _where(guild_id, member_id, topic_id)
+    return int(conn.execute(f"SELECT COUNT(*) FROM audit_log WHERE {where}", params).fetchone()[0])
+
+
+def _where(guild_id: int, member_id: int | None, topic_id: int | None) -> tuple[str, list[Any]]:
+    """The filter of /mod log: a member (as actor or target) and/or a topic."""
+    clauses, params = ["guild_id = ?"], [guild_id]
     if member_id is not None:
-        sql += " AND (actor_id = ? OR target_user = ?)"
+        clauses.append("(actor_id = ? OR target_user = ?)")
         params += [member_id, member_id]
     if topic_id is not None:
-        sql += " AND topic_id = ?"
+        clauses.append("topic_id = ?")
         params.append(topic_id)
-    return int(conn.execute(sql, params).fetchone()[0])
+    return " AND ".join(clauses), params
