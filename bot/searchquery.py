@@ -111,7 +111,11 @@ def _word(raw: str) -> tuple[str, bool]:
 
 def parse(text: str) -> SearchQuery:
     """Parse member text; raises SearchQueryError when nothing could ever match."""
-    value = unicodedata.normalize("NFC", text or "").strip()
+    # Control characters and lone surrogates are never words (a NUL would end the FTS5 string).
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in unicodedata.normalize("NFC", text or "")
+    )
+    value = cleaned.strip()
     if len(value) > MAX_QUERY_CHARS:
         raise SearchQueryError(f"That search is {len(value)} characters long; keep it under {MAX_QUERY_CHARS}.")
     try:
