@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import discord
 from discord import app_commands
@@ -11,7 +12,7 @@ from discord.ext import commands, tasks
 
 from bot import moderation, overwrites, restructure, timeutil
 from bot import queue as mod_queue
-from bot.access import member_role, requires
+from bot.access import REFUSED_ACTION, member_role, requires
 from bot.auditing import log_action
 from bot.client import ForumBot
 from bot.durations import describe, parse_duration
@@ -405,6 +406,19 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         target_role = await member_role(self.db, member, interaction.created_at)
         return actor, actor_role, target_role
 
+    async def _refuse(self, interaction: discord.Interaction, member: discord.Member, refusal: str) -> NoReturn:
+        """A role change the actor's forum role does not allow: audited (who tried what), then refused."""
+        command = interaction.command.qualified_name if interaction.command is not None else "mod"
+        await log_action(
+            self.db,
+            interaction,
+            REFUSED_ACTION,
+            target_user=member.id,
+            reason=refusal,
+            details={"command": f"/{command}"},
+        )
+        raise UserFacingError(refusal)
+
     @app_commands.command(name="role", description="Give a member an explicit forum role, or clear it")
     @app_commands.describe(member="The member", role="The forum role; Default clears the explicit role")
     @app_commands.choices(role=ASSIGN_CHOICES)
@@ -416,7 +430,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         new = None if role.value == "default" else ForumRole.parse(role.value)
         refusal = may_assign(actor_role, target_role, new)
         if refusal is not None:
-            raise UserFacingError(refusal)
+            await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if new is None:
             await self.db.transaction(members.clear, actor.guild.id, member.id)
@@ -467,7 +481,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             raise UserFacingError(str(error)) from None
         refusal = may_assign(actor_role, target_role, ForumRole.BLOCKED)
         if refusal is not None:
-            raise UserFacingError(refusal)
+            await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
         expires = interaction.created_at + delta if delta is not None else None
         await self.db.transaction(
@@ -511,7 +525,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             )
         refusal = may_assign(actor_role, target_role, None)
         if refusal is not None:
-            raise UserFacingError(refusal)
+            await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(members.clear, actor.guild.id, member.id)
         warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")
