@@ -137,7 +137,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
 
 
 def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
-    from bot.storage.database import integrity_check, migrate
+    from bot.storage.database import migrate
 
     if what == "migrate":
         settings.database_path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,22 +147,47 @@ def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
         return 0
     conn = _connect(settings)
     if what == "check":
-        problems = integrity_check(conn)
-        if problems:
-            print(f"{settings.database_path}: CORRUPT", file=sys.stderr)
-            for problem in problems[:50]:
-                print("  " + problem, file=sys.stderr)
-            return 1
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # readable: checks passed
-        print(f"{settings.database_path}: ok (schema version {version})")
-        return 0
+        return _check(conn, settings.database_path)
     assert path is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     target = sqlite3.connect(path)
-    with target:
-        conn.backup(target)  # SQLite's online backup: consistent while the bot writes
-    target.close()
+    try:
+        with target:
+            conn.backup(target)  # SQLite's online backup: consistent while the bot writes
+    except sqlite3.DatabaseError as error:
+        print(f"{settings.database_path}: backup failed: {error}. Run `python -m bot db check`.", file=sys.stderr)
+        return 1
+    finally:
+        target.close()
     print(f"backed up {settings.database_path} to {path}")
+    return 0
+
+
+CORRUPT_ADVICE = (
+    "Stop the bot, keep this file for inspection, and restore the newest good backup "
+    "(see docs/operations.md): copy it into place, run `python -m bot db check`, then start the bot; "
+    "its catch-up records what was posted in Discord since the backup."
+)
+
+
+def _check(conn: sqlite3.Connection, path: Path) -> int:
+    from bot.storage.database import integrity_check
+
+    try:
+        problems = integrity_check(conn)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as error:  # not a database at all, or too damaged to read
+        problems = [f"SQLite cannot read it: {error}"]
+    lines = [line.strip() for problem in problems for line in problem.splitlines() if line.strip()]
+    if lines:
+        print(f"{path}: CORRUPT ({len(lines)} problem(s))", file=sys.stderr)
+        for line in lines[:30]:
+            print("  " + line, file=sys.stderr)
+        if len(lines) > 30:
+            print(f"  ... and {len(lines) - 30} more", file=sys.stderr)
+        print(CORRUPT_ADVICE, file=sys.stderr)
+        return 1
+    print(f"{path}: ok (schema version {version})")
     return 0
 
 
@@ -170,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     load_dotenv()
     args = parser().parse_args(argv)
     settings = Settings.from_env()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     command = args.command or "run"
     if command == "run":
         return cmd_run(settings, getattr(args, "sync", False), demo_without_token=args.command is None)

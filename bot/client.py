@@ -57,6 +57,7 @@ class ForumBot(commands.Bot):
         self.db = Database(settings.database_path, synchronous=settings.synchronous)
         self.recorder = Recorder(self)
         self.pagers: dict[str, PageFn] = {}
+        self.last_error: str | None = None  # the newest unexpected command failure (tree.on_error)
 
     async def setup_hook(self) -> None:
         await self.db.open(batch_size=self.settings.writer_batch_size)

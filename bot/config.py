@@ -16,6 +16,7 @@ class Settings:
     database_path: Path = Path("data/threadkeeper.db")
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line with guild_id, command, error_code
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     # Group commit of the recording path: at most this many rows per commit.
@@ -32,6 +33,7 @@ class Settings:
             database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/threadkeeper.db"),
             dev_guild_id=int(guild) if guild.isdigit() else None,
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+            log_format=(env.get("LOG_FORMAT", "").strip() or "text").lower(),
             web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
             web_port=int(env.get("WEB_PORT", "").strip() or 8080),
             synchronous=(env.get("SQLITE_SYNCHRONOUS", "").strip() or "NORMAL").upper(),

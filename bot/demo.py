@@ -17,6 +17,7 @@ from pathlib import Path
 import discord
 
 from bot.config import Settings
+from bot.storage import kv
 
 TITLE = "What is the difference between personalized medicine and precision medicine?"
 QUESTION = (
@@ -58,12 +59,10 @@ def prepare_database(path: Path) -> None:
     if path.exists():
         conn = sqlite3.connect(path)
         try:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            made_by_demo = "kv" in tables and conn.execute("SELECT 1 FROM kv WHERE key = ?", (DEMO_MARK,)).fetchone()
-            has_data = "guilds" in tables and conn.execute("SELECT 1 FROM guilds LIMIT 1").fetchone()
+            foreign = kv.holds_forum_not_marked(conn, DEMO_MARK)
         finally:
             conn.close()
-        if has_data and not made_by_demo:
+        if foreign:
             raise NotADemoDatabase(
                 f"{path} holds a forum that the demo did not make; the demo will not touch it. "
                 "Run it with another path, e.g. DATABASE_PATH=data/demo.db python -m bot demo"

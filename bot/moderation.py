@@ -11,6 +11,7 @@ import discord
 
 from bot import timeutil
 from bot.errors import UserFacingError
+from bot.posting import NO_MENTIONS, delete_messages
 from bot.render.text import escape_inline, excerpt
 from bot.storage import posts, topics
 from bot.storage.audit import AuditEntry
@@ -19,7 +20,6 @@ from bot.storage.models import Post, Topic
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
-NO_MENTIONS = discord.AllowedMentions.none()
 CLOSE_REASONS = ("solved", "duplicate", "off-topic", "stale", "other")
 
 
@@ -188,6 +188,7 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
         channel = guild.get_channel_or_thread(post.channel_id) or await fetch_thread(guild, post.channel_id)
         if isinstance(channel, discord.Thread):
             await channel.get_partial_message(post.message_id).delete()
+            await delete_messages(channel, post.continuations)
     except (UserFacingError, discord.NotFound):
         pass  # already gone from Discord
     except discord.HTTPException as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,10 +48,28 @@ def check_post(
     return None
 
 
+# Characters that carry no text: control characters (Cc) and lone surrogates (Cs, which
+# JSON can smuggle in and UTF-8 cannot encode). Invisible-only input counts as empty.
+_DROPPED = frozenset({"Cc", "Cs"})
+_INVISIBLE = frozenset({"Cc", "Cs", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def _without_controls(text: str, keep: str = "") -> str:
+    return "".join(ch for ch in text if ch in keep or unicodedata.category(ch) not in _DROPPED)
+
+
+def _visible(text: str) -> bool:
+    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)
+
+
 def clean_title(title: str) -> str:
-    """The title as it will be posted, or ValueError with a message for the member."""
-    value = " ".join((title or "").split())
-    if not value:
+    """The title as it will be posted, or ValueError with a message for the member.
+
+    One line: runs of whitespace (line breaks included) become one space; control
+    characters are dropped.
+    """
+    value = " ".join(_without_controls(" ".join((title or "").split())).split())
+    if not value or not _visible(value):
         raise ValueError("The title is empty: give your topic a title of 1 to 100 characters.")
     if len(value) > TITLE_MAX:
         raise ValueError(f"The title is {len(value)} characters long; the limit is {TITLE_MAX}.")
@@ -58,8 +77,9 @@ def clean_title(title: str) -> str:
 
 
 def clean_body(body: str) -> str:
-    value = (body or "").strip()
-    if not value:
+    """The text as it will be posted: line breaks and tabs kept, other control characters dropped."""
+    value = _without_controls((body or "").replace("\r\n", "\n"), keep="\n\t").strip()
+    if not value or not _visible(value):
         raise ValueError("The text is empty: write 1 to 4000 characters.")
     if len(value) > BODY_MAX:
         raise ValueError(f"The text is {len(value)} characters long; the limit is {BODY_MAX}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,13 @@ log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 HISTORY_PAGE = 100
 NOTICE_SECONDS = 15
+# A thread whose history Discord would not give (429, 5xx, ...) is tried again in the same
+# catch-up after a back-off, then on the next one. Its cursor before the failure is kept
+# in kv under GAP_KEY, so a live message recorded meanwhile cannot hide the gap.
+CATCHUP_RETRIES = 3
+RETRY_SECONDS = 30.0
+GAP_KEY = "catchup_gap:{}"
+CatchUpError = (discord.HTTPException, discord.RateLimited)
 
 
 @dataclass
@@ -44,6 +52,9 @@ class CatchUpReport:
     recorded: int = 0
     edits: int = 0
     history_calls: int = 0
+    retries: int = 0
+    failed_threads: int = 0  # threads still unread after every retry (tried again next time)
+    unlisted_forums: int = 0  # forums whose archived threads Discord would not list
 
 
 def message_to_post(message: discord.Message, *, role: ForumRole, flag: str | None = None) -> NewPost:
@@ -80,6 +91,14 @@ class Recorder:
         self._locks: dict[int, asyncio.Lock] = {}
         self.catchup_lock = asyncio.Lock()
         self.last_catchup: CatchUpReport | None = None
+        # Threads whose history is known complete since this connection's READY: a live
+        # message elsewhere first catches its thread up, so it cannot jump the cursor.
+        self._synced: set[int] = set()
+        self._retry_after: float | None = None
+        # Cursor of a thread whose live message could not be recorded (storage full or
+        # read-only, so not even kv can hold it): the next catch-up of it starts there.
+        self._gaps: dict[int, int] = {}
+        self.last_error: str | None = None
 
     @property
     def db(self) -> Database:
@@ -87,6 +106,10 @@ class Recorder:
 
     async def load(self) -> None:
         self.forum_ids = {f.channel_id: f.id for f in await self.db.run(forums_repo.all_registered)}
+
+    def mark_synced(self, thread_id: int) -> None:
+        """The thread's whole history is recorded (e.g. a topic the bot just created)."""
+        self._synced.add(thread_id)
 
     def lock(self, thread_id: int) -> asyncio.Lock:
         found = self._locks.get(thread_id)
@@ -132,14 +155,36 @@ class Recorder:
         if thread is None or forum_id is None:
             return
         async with self.lock(thread.id):
-            topic = await self.db.run(topics.by_thread, thread.id)
-            if topic is None:
-                if await self.db.run(topics.is_retired, thread.id):
-                    return  # the old thread of a moved or merged topic
-                # A thread we have not seen yet: adopt what came before this message.
-                await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
+            try:
                 topic = await self.db.run(topics.by_thread, thread.id)
-            await self._record_live(message, thread, forum_id, topic)
+                if topic is None and await self.db.run(topics.is_retired, thread.id):
+                    return  # the old thread of a moved or merged topic
+                if topic is None or thread.id not in self._synced:
+                    # A thread we have not seen yet (adopt what came before this message), or
+                    # one not yet reconciled since the bot came back (fill the downtime first).
+                    await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
+                    topic = await self.db.run(topics.by_thread, thread.id)
+                await self._record_live(message, thread, forum_id, topic)
+            except sqlite3.Error as error:
+                await self._unrecorded(message, thread, error)
+
+    async def _unrecorded(self, message: discord.Message, thread: discord.Thread, error: sqlite3.Error) -> None:
+        """Storage full or read-only: the message stays in Discord, unrecorded, and the next
+        message in this thread (or the next catch-up) records it from the cursor kept here."""
+        try:
+            cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        except sqlite3.Error:
+            cursor = message.id - 1
+        self._synced.discard(thread.id)
+        self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
+        self.last_error = f"recording message {message.id} failed: {type(error).__name__}: {error}"
+        log.error(
+            "could not record message %s in thread %s; it stays in Discord for the next catch-up",
+            message.id,
+            thread.id,
+            exc_info=True,
+            extra={"guild_id": message.guild.id if message.guild else None, "error_code": "storage"},
+        )
 
     async def _member(self, guild: discord.Guild, user: discord.abc.User) -> discord.Member | None:
         if isinstance(user, discord.Member):
@@ -295,35 +340,109 @@ class Recorder:
         report = CatchUpReport()
         async with self.catchup_lock:
             wanted = set(forum_ids) if forum_ids is not None else None
+            if wanted is None:
+                self._synced.clear()  # a fresh READY: nothing is known complete any more
+            failed: list[tuple[discord.Thread, int]] = []
+            unlisted: list[tuple[discord.ForumChannel, int]] = []
+            done: set[int] = set()
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
                     continue
                 channel = self.bot.get_channel(forum.channel_id)
                 if not isinstance(channel, discord.ForumChannel):
                     continue
-                for thread in await self._threads_of(channel, report):
+                if not await self._catch_up_forum(channel, forum.id, report, done, failed):
+                    unlisted.append((channel, forum.id))
+            for attempt in range(1, CATCHUP_RETRIES + 1):
+                if not failed and not unlisted:
+                    break
+                await asyncio.sleep(self._backoff(attempt))
+                report.retries += 1
+                retry, failed = failed, []
+                for thread, forum_id in retry:
                     async with self.lock(thread.id):
-                        await self._catch_up_thread(thread, forum.id, report)
+                        if await self._catch_up_thread_safely(thread, forum_id, report):
+                            done.add(thread.id)
+                        else:
+                            failed.append((thread, forum_id))
+                relist, unlisted = unlisted, []
+                for channel, forum_id in relist:
+                    if not await self._catch_up_forum(channel, forum_id, report, done, failed):
+                        unlisted.append((channel, forum_id))
+            report.threads = len(done) + len(failed)
+            report.failed_threads = len(failed)
+            report.unlisted_forums = len(unlisted)
             self.last_catchup = report
-            await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
+            try:
+                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
+            except sqlite3.Error:
+                log.error("could not store the catch-up time", exc_info=True)
         log.info(
-            "catch-up: %d threads, %d posts recorded, %d edits, %d history calls",
+            "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
             report.threads,
             report.recorded,
             report.edits,
             report.history_calls,
+            report.retries,
+            report.failed_threads,
         )
         return report
 
-    async def _threads_of(self, channel: discord.ForumChannel, report: CatchUpReport) -> list[discord.Thread]:
+    def _backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt``: Discord's Retry-After when it gave one."""
+        wait = RETRY_SECONDS * 2 ** (attempt - 1)
+        if self._retry_after is not None:
+            wait = max(wait, self._retry_after)
+            self._retry_after = None
+        return min(wait, 300.0)
+
+    def _note_failure(self, what: str, error: Exception) -> None:
+        retry_after: float | None = None
+        if isinstance(error, discord.RateLimited):
+            retry_after = error.retry_after
+        elif isinstance(error, discord.HTTPException) and error.status == 429:
+            header = getattr(error.response, "headers", {}).get("Retry-After")
+            try:
+                retry_after = float(header) if header is not None else None
+            except ValueError:
+                retry_after = None
+        if retry_after is not None:
+            self._retry_after = max(self._retry_after or 0.0, retry_after)
+        status = getattr(error, "status", 429)
+        self.last_error = f"catch-up: {what} failed (HTTP {status})"
+        log.warning("catch-up: %s failed (HTTP %s)", what, status, exc_info=True)
+
+    async def _catch_up_forum(
+        self,
+        channel: discord.ForumChannel,
+        forum_id: int,
+        report: CatchUpReport,
+        done: set[int],
+        failed: list[tuple[discord.Thread, int]],
+    ) -> bool:
+        """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
+        threads, listed = await self._threads_of(channel)
+        for thread in threads:
+            if thread.id in done or any(t.id == thread.id for t, _ in failed):
+                continue
+            async with self.lock(thread.id):
+                if await self._catch_up_thread_safely(thread, forum_id, report):
+                    done.add(thread.id)
+                else:
+                    failed.append((thread, forum_id))
+        return listed
+
+    async def _threads_of(self, channel: discord.ForumChannel) -> tuple[list[discord.Thread], bool]:
+        """Active and archived threads; False when Discord would not list the archived ones."""
         found: dict[int, discord.Thread] = {t.id: t for t in channel.threads}
+        listed = True
         try:
             async for thread in channel.archived_threads(limit=None):
                 found.setdefault(thread.id, thread)
-        except discord.HTTPException:
-            log.warning("could not list archived threads of %s", channel.id, exc_info=True)
-        report.threads += len(found)
-        return sorted(found.values(), key=lambda t: t.id)
+        except CatchUpError as error:
+            self._note_failure(f"listing the archived threads of {channel.id}", error)
+            listed = False
+        return sorted(found.values(), key=lambda t: t.id), listed
 
     async def _history_after(
         self, thread: discord.Thread, cursor: int, before: int | None, report: CatchUpReport
@@ -349,17 +468,42 @@ class Recorder:
         newer.sort(key=lambda m: m.id)
         return newer, seen_old
 
+    async def _catch_up_thread_safely(self, thread: discord.Thread, forum_id: int, report: CatchUpReport) -> bool:
+        """One thread of a catch-up; a storage failure fails this thread (retried), not the run.
+
+        Recording is oldest first, so whatever was committed is a prefix and the cursor
+        (the newest recorded message) stays true.
+        """
+        try:
+            return await self._catch_up_thread(thread, forum_id, report)
+        except sqlite3.Error as error:
+            self.last_error = f"catch-up: recording thread {thread.id} failed: {type(error).__name__}: {error}"
+            log.error("catch-up could not record thread %s", thread.id, exc_info=True)
+            return False
+
     async def _catch_up_thread(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, before: int | None = None
-    ) -> None:
+    ) -> bool:
+        """Record what the thread holds after its cursor; False when Discord would not say."""
         if await self.db.run(topics.is_retired, thread.id):
-            return  # the old thread of a moved or merged topic: its posts live elsewhere now
+            return True  # the old thread of a moved or merged topic: its posts live elsewhere now
         cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        gap_key = GAP_KEY.format(thread.id)
+        gap = await self.db.run(kv.get, gap_key)
+        if gap is not None:
+            cursor = min(cursor, int(gap))
+        if thread.id in self._gaps:
+            cursor = min(cursor, self._gaps[thread.id])
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
-        except discord.HTTPException:
-            log.warning("could not read history of thread %s", thread.id, exc_info=True)
-            return
+        except CatchUpError as error:
+            self._note_failure(f"reading thread {thread.id}", error)
+            if gap is None:
+                try:
+                    await self.db.write(kv.put, gap_key, str(cursor))
+                except sqlite3.Error:  # storage unwritable: keep the gap in memory instead
+                    self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
+            return False
         for message in seen_old:
             if message.edited_at is not None and self._recordable(message):
                 changed = await self.db.write(
@@ -389,6 +533,11 @@ class Recorder:
                 pending.clear()
         if pending:
             report.recorded += sum(r.created for r in await asyncio.gather(*pending))
+        if gap is not None:
+            await self.db.write(kv.delete, gap_key)
+        self._gaps.pop(thread.id, None)
+        self._synced.add(thread.id)
+        return True
 
     async def _role_at(
         self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool

@@ -12,6 +12,9 @@ _LINK = re.compile(
     r"(?P<guild>\d+|@me)/(?P<channel>\d+)(?:/(?P<message>\d+))?/?>?$"
 )
 _NUMBER = re.compile(r"^#?\s*(?P<n>\d+)$")
+# Discord ids are signed 64-bit (as are SQLite INTEGERs): larger "ids" name nothing.
+SNOWFLAKE_MAX = 2**63 - 1
+NUMBER_MAX = 2**53
 
 
 class ReferenceError_(ValueError):
@@ -34,22 +37,30 @@ def parse_ref(text: str) -> Ref:
     value = (text or "").strip()
     if not value:
         raise ReferenceError_("Give a topic or post: `#12`, `12`, a message link or an id.")
+    shown = " ".join(value[:40].replace("`", "'").split())
     link = _LINK.match(value)
     if link:
         guild = link["guild"]
         return Ref(
-            guild_id=None if guild == "@me" else int(guild),
-            channel_id=int(link["channel"]),
-            message_id=int(link["message"]) if link["message"] else None,
+            guild_id=None if guild == "@me" else _snowflake(guild, shown),
+            channel_id=_snowflake(link["channel"], shown),
+            message_id=_snowflake(link["message"], shown) if link["message"] else None,
         )
     number = _NUMBER.match(value)
     if number:
         digits = number["n"]
         if len(digits) >= _SNOWFLAKE_MIN_DIGITS and not value.startswith("#"):
-            return Ref(raw_id=int(digits))
-        n = int(digits)
-        if n < 1 or n > 2**53:
-            raise ReferenceError_(f"`{value[:40]}` is not a post number.")
+            return Ref(raw_id=_snowflake(digits, shown))
+        # Bound the length before int(): Python refuses to convert over 4,300 digits.
+        n = int(digits) if len(digits) <= 16 else 0
+        if n < 1 or n > NUMBER_MAX:
+            raise ReferenceError_(f"`{shown}` is not a post number.")
         return Ref(number=n)
-    shown = value[:40].replace("`", "'")
     raise ReferenceError_(f"`{shown}` is not a topic or post. Use `#12`, `12`, a message or thread link, or an id.")
+
+
+def _snowflake(digits: str, shown: str) -> int:
+    value = int(digits) if len(digits) <= 20 else 0
+    if not 1 <= value <= SNOWFLAKE_MAX:
+        raise ReferenceError_(f"`{shown}` does not contain a valid Discord id.")
+    return value

@@ -1,9 +1,13 @@
-"""Recreating posts in Discord: restore, and (later) move/merge/split.
+"""Recreating posts in Discord: restore, move, merge, split.
 
-Discord cannot re-parent messages, so the bot posts each post again, attributed
-("`#12` **Name** · *Role*" and the text), and the caller records where each post
-now lives. When Discord refuses half-way, what was created is removed again and
-nothing is recorded.
+Discord cannot re-parent messages, so the bot posts each post again and the caller
+records where each post now lives. Replies go through a webhook of the forum under the
+author's name and avatar when the bot may manage webhooks (the first one is checked to
+have landed in its thread); otherwise, or when the webhook fails, the bot posts them
+with an attribution line ("`#12` **Name** · *Role*" and the text). A thread's opening
+post is always the bot's. When Discord refuses half-way, what was created is removed
+again and nothing is recorded. Webhook messages are not recorded as new posts (the
+recording path ignores them), like the bot's own.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from collections.abc import Awaitable, Callable, Sequence
 import discord
 
 from bot.errors import UserFacingError
-from bot.render.text import post_header, split_text
+from bot.posting import NO_MENTIONS
+from bot.render.text import MESSAGE_LIMIT, post_header, split_text
 from bot.roles import ForumRole
 from bot.storage.models import Post, Topic
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
-NO_MENTIONS = discord.AllowedMentions.none()
+WEBHOOK_NAME = "Threadkeeper"
 Progress = Callable[[int, int], Awaitable[None]]
 
 
@@ -31,13 +36,20 @@ def role_display(key: str) -> str:
         return key.capitalize()
 
 
-def attributed_chunks(post: Post) -> list[str]:
-    """The post as the bot reposts it: its number, author and role, then its text (split)."""
+def attributed_chunks(post: Post, *, with_name: bool = True) -> list[str]:
+    """The post as it is reposted: its number, author (unless a webhook shows the name) and
+    role, then its text (split)."""
     body = post.content
     links = "\n".join(a.get("url", "") for a in post.attachments if a.get("url"))
     if links:
         body = (body + "\n" + links).strip()
-    return split_text(f"{post_header(post.author_name, role_display(post.author_role), post.number)}\n{body}")
+    if with_name:
+        header = post_header(post.author_name, role_display(post.author_role), post.number)
+    else:
+        header = f"`#{post.number}` · *{role_display(post.author_role)}*"
+    # The header rides with the first chunk (split_text alone would cut right after it).
+    chunks = split_text(body or "(no text)", MESSAGE_LIMIT - len(header) - 1)
+    return [f"{header}\n{chunks[0]}", *chunks[1:]]
 
 
 async def repost(thread: discord.Thread, post: Post) -> discord.Message:
@@ -47,6 +59,109 @@ async def repost(thread: discord.Thread, post: Post) -> discord.Message:
     for chunk in chunks[1:]:
         await thread.send(chunk, allowed_mentions=NO_MENTIONS)
     return first
+
+
+class Poster:
+    """Sends the copies of one operation: by webhook where possible, else attributed by the bot."""
+
+    def __init__(self, forum: discord.ForumChannel | None) -> None:
+        self.forum = forum
+        self.webhook: discord.Webhook | None = None
+        self._tried = False
+        self._verified = False
+        self.via_webhook = 0
+
+    async def _hook(self) -> discord.Webhook | None:
+        if self._tried:
+            return self.webhook
+        self._tried = True
+        forum = self.forum
+        if forum is None or not forum.permissions_for(forum.guild.me).manage_webhooks:
+            return None
+        try:
+            for hook in await forum.webhooks():
+                if hook.name == WEBHOOK_NAME and hook.token:
+                    self.webhook = hook
+                    break
+            else:
+                self.webhook = await forum.create_webhook(name=WEBHOOK_NAME, reason="Threadkeeper: attributed copies")
+        except (discord.HTTPException, TypeError, ValueError):
+            log.info("no webhook in %s; copies get an attribution line", forum.id, exc_info=True)
+            self.webhook = None
+        return self.webhook
+
+    async def _by_webhook(self, hook: discord.Webhook, thread: discord.Thread, post: Post) -> discord.Message | None:
+        chunks = attributed_chunks(post, with_name=False)
+        member = thread.guild.get_member(post.author_id)
+        avatar = member.display_avatar.url if member is not None else None
+        name = post.author_name[:80] or "Anonymous"
+        try:
+            first = await hook.send(
+                chunks[0], username=name, avatar_url=avatar, thread=thread, wait=True, allowed_mentions=NO_MENTIONS
+            )
+            if not self._verified:
+                try:
+                    await thread.fetch_message(first.id)
+                except discord.NotFound:
+                    # It did not land in the thread (a simulated Discord may ignore thread_id):
+                    # take it back, and attribute copies with a line from here on.
+                    await hook.delete_message(first.id)
+                    self.webhook = None
+                    return None
+                self._verified = True
+            for chunk in chunks[1:]:
+                await hook.send(chunk, username=name, avatar_url=avatar, thread=thread, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.info("webhook copy of #%s failed; posting attributed copies from here on", post.number, exc_info=True)
+            self.webhook = None
+            return None
+        self.via_webhook += 1
+        return first
+
+    async def send(self, thread: discord.Thread, post: Post) -> discord.Message:
+        hook = await self._hook()
+        if hook is not None:
+            sent = await self._by_webhook(hook, thread, post)
+            if sent is not None:
+                return sent
+        return await repost(thread, post)
+
+
+def poster_for(thread: discord.Thread) -> Poster:
+    parent = thread.parent
+    return Poster(parent if isinstance(parent, discord.ForumChannel) else None)
+
+
+async def append(
+    thread: discord.Thread, posts: Sequence[Post], *, progress: Progress | None = None
+) -> list[tuple[int, int, int]]:
+    """Repost ``posts`` at the end of an existing thread, in order; the moves to record.
+    When Discord refuses half-way, the copies already sent are deleted again."""
+    moves: list[tuple[int, int, int]] = []
+    sent: list[discord.Message] = []
+    poster = poster_for(thread)
+    try:
+        for index, post in enumerate(posts, start=1):
+            message = await poster.send(thread, post)
+            sent.append(message)
+            moves.append((post.id, thread.id, message.id))
+            if progress is not None and index % 25 == 0:
+                await progress(index, len(posts))
+    except discord.HTTPException as error:
+        await undo_messages(sent)
+        raise UserFacingError(
+            describe_http_error(error) + f" Discord refused after {len(moves)} of {len(posts)} posts; "
+            "the copies were removed and nothing was changed."
+        ) from None
+    return moves
+
+
+async def undo_messages(sent: Sequence[discord.Message | discord.PartialMessage]) -> None:
+    for message in sent:
+        try:
+            await message.delete()
+        except discord.HTTPException:
+            log.warning("could not remove copy %s", message.id, exc_info=True)
 
 
 async def rebuild(
@@ -67,18 +182,31 @@ async def rebuild(
     opening, rest = posts[0], posts[1:]
     chunks = attributed_chunks(opening)
     try:
+        # The topic's tags follow where the forum has tags of the same names (not for a split).
+        tags = [t for t in forum.available_tags if t.name in topic.tags] if title is None else []
         created = await forum.create_thread(
-            name=(title or topic.title)[:100], content=chunks[0], allowed_mentions=NO_MENTIONS, reason=reason
+            name=(title or topic.title)[:100],
+            content=chunks[0],
+            applied_tags=tags[:5],
+            allowed_mentions=NO_MENTIONS,
+            reason=reason,
         )
     except discord.HTTPException as error:
         raise UserFacingError(describe_http_error(error) + " Nothing was changed.") from None
     thread = created.thread
+    # Locked while it fills, so members cannot post between the copies (a moved topic takes
+    # minutes); ``finish`` opens it. Best effort: without Manage Threads it stays open.
+    try:
+        thread = await thread.edit(locked=True, reason=reason)
+    except discord.HTTPException:
+        log.info("could not lock the new thread %s while it fills", thread.id)
     moves = [(opening.id, thread.id, created.message.id)]
     try:
         for chunk in chunks[1:]:
             await thread.send(chunk, allowed_mentions=NO_MENTIONS)
+        poster = Poster(forum)
         for index, post in enumerate(rest, start=1):
-            message = await repost(thread, post)
+            message = await poster.send(thread, post)
             moves.append((post.id, thread.id, message.id))
             if progress is not None and index % 25 == 0:
                 await progress(index, len(rest))
@@ -95,24 +223,35 @@ async def rebuild(
     return thread, moves
 
 
-async def retire(old: discord.Thread, new: discord.Thread, pointer: str, *, reason: str) -> None:
-    """Leave a pointer in the old thread and lock it. When Discord refuses, the new
-    thread is removed again and the moderator reads why (nothing is recorded)."""
+async def retire(old: discord.Thread, pointer: str, *, reason: str, undo: Callable[[], Awaitable[None]]) -> None:
+    """Leave a pointer in the old thread and lock it. When Discord refuses, ``undo`` takes
+    back what was created, the pointer goes, and the moderator reads why."""
     posted: discord.Message | None = None
     try:
         posted = await old.send(pointer, allowed_mentions=NO_MENTIONS)
         await old.edit(locked=True, archived=True, reason=reason)
     except discord.HTTPException as error:
-        for cleanup in (posted.delete() if posted else None, new.delete(reason="Threadkeeper: move undone")):
-            if cleanup is None:
-                continue
-            try:
-                await cleanup
-            except discord.HTTPException:
-                log.warning("cleanup after a refused lock failed", exc_info=True)
+        try:
+            if posted is not None:
+                await posted.delete()
+            await undo()
+        except discord.HTTPException:
+            log.warning("cleanup after a refused lock failed", exc_info=True)
         raise UserFacingError(
             "Discord would not lock the old thread: " + describe_http_error(error) + " Nothing was changed."
         ) from None
+
+
+async def finish(thread: discord.Thread, *, closed: bool, reason: str) -> None:
+    """The rebuilt thread is complete: open it for replies, or lock and archive a closed topic's."""
+    if closed:
+        await lock_quietly(thread, reason)
+        return
+    if thread.locked:
+        try:
+            await thread.edit(locked=False, reason=reason)
+        except discord.HTTPException:
+            log.warning("could not unlock the rebuilt thread %s", thread.id, exc_info=True)
 
 
 async def lock_quietly(thread: discord.Thread, reason: str) -> None:

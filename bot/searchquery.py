@@ -79,6 +79,11 @@ class SearchQuery:
         return " OR ".join(branches)
 
     @property
+    def excludes(self) -> bool:
+        """True when some words are to be left out (``-word``, ``NOT word``)."""
+        return any(exclude for _, exclude in self.groups)
+
+    @property
     def words(self) -> list[str]:
         return [t.text for include, _ in self.groups for t in include]
 

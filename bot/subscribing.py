@@ -7,6 +7,9 @@ subscribed to it by default.
 
 from __future__ import annotations
 
+import discord
+
+from bot import timeutil
 from bot.render.text import escape_inline, excerpt
 from bot.render.topics import jump_url
 from bot.storage import subscriptions
@@ -20,7 +23,8 @@ DM_LIMIT = 1900
 async def topic_recorded(db: Database, recorded: Recorded) -> None:
     """Hook: a topic was recorded; subscribe its author to it (once)."""
     if recorded.created:
-        await db.write(subscriptions.subscribe_author, recorded.topic.id)
+        now = timeutil.iso(discord.utils.utcnow())
+        await db.write(subscriptions.subscribe_author, recorded.topic.id, now)
 
 
 def digest_text(digest: Digest, *, guild_name: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import discord
+
 
 def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
@@ -16,4 +18,5 @@ def parse(text: str | None) -> datetime | None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, on discord.py's clock (the one a simulated Discord moves in tests and the demo)."""
+    return discord.utils.utcnow()

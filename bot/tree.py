@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import ForumRoleCheckFailure, UserFacingError
+from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 
 log = logging.getLogger("bot.commands")
 
@@ -60,6 +61,8 @@ def message_for(error: app_commands.AppCommandError) -> tuple[str, bool]:
         return "You may not use this command here.", False
     if isinstance(original, discord.HTTPException):
         return describe_http_error(original), True
+    if is_unwritable(original):
+        return STORAGE_UNAVAILABLE, True
     return "", True
 
 
@@ -74,13 +77,20 @@ class ForumTree(app_commands.CommandTree):
         command = interaction.command.qualified_name if interaction.command else "?"
         if unexpected:
             code = secrets.token_hex(3)
+            original = getattr(error, "original", error)
             log.error(
-                "command failed: guild=%s command=%s user=%s code=%s",
+                "command failed: guild=%s command=%s user=%s code=%s error=%s",
                 interaction.guild_id,
                 command,
                 interaction.user.id,
                 code,
+                type(original).__name__,
                 exc_info=error,
+                extra={"guild_id": interaction.guild_id, "command": command, "error_code": code},
+            )
+            # For /forumadmin health: the newest failure, without the member's data.
+            interaction.client.last_error = (  # type: ignore[attr-defined]
+                f"{discord.utils.utcnow():%Y-%m-%d %H:%M} UTC /{command}: {type(original).__name__} (code {code})"
             )
             if not text:
                 text = f"Something went wrong on our side (error code `{code}`). Nothing was lost; please try again."

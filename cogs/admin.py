@@ -17,6 +17,7 @@ from bot.errors import UserFacingError
 from bot.roles import ForumRole
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
+from cogs.admin_health import HealthCommands
 from cogs.admin_porting import PortingCommands
 from cogs.admin_stats import StatsCommands
 
@@ -53,6 +54,7 @@ def settings_text(settings: GuildSettings) -> str:
 class Admin(
     StatsCommands,
     PortingCommands,
+    HealthCommands,
     commands.GroupCog,
     group_name="forumadmin",
     group_description="Keymasters: set up the forum",

@@ -62,7 +62,8 @@ class Answers(commands.Cog):
         if thread is not None and forum is not None:
             notes.append(await self._sync_solved_tag(thread, forum, change.topic.solved))
         link = jump_url(guild.id, post.channel_id, post.message_id)
-        if change.accepted and thread is not None:
+        # No note in a closed (archived or locked) thread: sending would reopen it.
+        if change.accepted and thread is not None and not thread.archived and not thread.locked:
             try:
                 await thread.send(
                     f"✅ **{escape_inline(member.display_name)}** marked [#{post.number}]({link}) by "
@@ -116,11 +117,19 @@ class Answers(commands.Cog):
         if solved and len(applied) >= MAX_THREAD_TAGS:
             return f"\nThe thread already has {MAX_THREAD_TAGS} tags, so the Solved tag could not be added."
         wanted = [*applied, tag] if solved else [t for t in applied if t.id != tag.id]
+        reason = "Threadkeeper: accepted answers changed"
         try:
-            await thread.edit(applied_tags=wanted, reason="Threadkeeper: accepted answers changed")
+            try:
+                await thread.edit(applied_tags=wanted, reason=reason)
+            except discord.HTTPException:
+                if not thread.archived:
+                    raise
+                # Discord edits an archived thread only while unarchiving it: do, then archive again.
+                await thread.edit(applied_tags=wanted, archived=False, reason=reason)
+                await thread.edit(archived=True, reason=reason)
         except discord.HTTPException:
             log.warning("could not update the Solved tag on %s", thread.id, exc_info=True)
-            return "\nDiscord would not let me change the thread's Solved tag (is the thread archived or locked?)."
+            return "\nDiscord would not let me change the thread's Solved tag (missing Manage Threads?)."
         return ""
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import NoReturn
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import moderation, overwrites, restructure, timeutil
 from bot import queue as mod_queue
@@ -18,6 +19,7 @@ from bot.client import ForumBot
 from bot.durations import describe, parse_duration
 from bot.errors import UserFacingError
 from bot.lookup import resolve_post, resolve_topic
+from bot.render.pager import Page, view_for
 from bot.roles import ForumRole, may_assign
 from bot.storage import audit, forums, housekeeping, members, posts, topics
 from bot.storage.models import Post, Topic
@@ -38,6 +40,7 @@ ASSIGN_CHOICES = [
 ] + [app_commands.Choice(name="Default (clear the explicit role)", value="default")]
 HOUSEKEEPING_SECONDS = 60
 AUTO_CLOSE_EVERY = timedelta(minutes=10)
+LOG_PAGE = 15
 
 
 def _member(interaction: discord.Interaction) -> discord.Member:
@@ -52,14 +55,24 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         self.bot = bot
         self.db = bot.db
         self._next_auto_close: datetime | None = None
+        self.interval: float = HOUSEKEEPING_SECONDS
+        self._housekeeping: asyncio.Task[None] | None = None
+        bot.pagers["modlog"] = self._log_page
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(mod_queue.QueueButton)  # queue buttons work after restarts
-        self.housekeeping.start()
+        self._housekeeping = asyncio.create_task(self._housekeeping_loop(), name="threadkeeper-housekeeping")
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(mod_queue.QueueButton)
-        self.housekeeping.cancel()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+
+    async def _housekeeping_loop(self) -> None:
+        # A plain sleep loop: it ends with this bot's database (shutdown, or a restart's new bot).
+        while self.db.is_open:
+            await asyncio.sleep(self.interval)
+            await self.housekeeping()
 
     async def _sync(self, guild: discord.Guild, reason: str) -> str:
         failed = await overwrites.sync_guild(self.db, guild, reason=reason)
@@ -111,6 +124,8 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         found = await resolve_topic(self.db, actor.guild.id, topic)
         if found.status != "closed":
             raise UserFacingError(f"Topic #{found.number} is not closed.")
+        if found.close_reason == "merged":
+            raise UserFacingError(f"Topic #{found.number} was merged into another topic; its posts live there now.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         opened = await moderation.reopen_topic(self.db, actor.guild, found, actor_name=actor.display_name)
         await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
@@ -235,10 +250,12 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.defer(ephemeral=True, thinking=True)
         thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
         try:
-            message = await restructure.repost(thread, found)
+            message = await restructure.poster_for(thread).send(thread, found)
         except discord.HTTPException as error:
             raise UserFacingError(describe_http_error(error) + f" Post #{found.number} stays {found.status}.") from None
         await self.db.transaction(posts.restore, found.id, thread.id, message.id)
+        if topic.status == "closed":
+            await restructure.lock_quietly(thread, f"Threadkeeper: restored in a closed topic by {actor}")
         await log_action(
             self.db,
             interaction,
@@ -265,14 +282,15 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         everything = await self.db.run(posts.of_topic, topic.id)
         if not everything or not everything[0].is_opening:
             everything = [opening, *[p for p in everything if p.id != opening.id]]
-
-        async def progress(done: int, total: int) -> None:
-            await interaction.edit_original_response(content=f"Reposting… {done}/{total} replies")
-
         thread, moves = await restructure.rebuild(
-            channel, topic, everything, reason=f"Threadkeeper: restored by {actor}", progress=progress
+            channel,
+            topic,
+            everything,
+            reason=f"Threadkeeper: restored by {actor}",
+            progress=self._progress(interaction, "Restoring"),
         )
         await self.db.transaction(topics.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
+        await restructure.finish(thread, closed=False, reason=f"Threadkeeper: restored by {actor}")
         await log_action(
             self.db,
             interaction,
@@ -322,8 +340,12 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         thread, moves = await restructure.rebuild(
             forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
         )
+
+        async def undo() -> None:
+            await thread.delete(reason="Threadkeeper: move undone")
+
         await restructure.retire(
-            old, thread, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason
+            old, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason, undo=undo
         )
         moved = await self.db.transaction(
             topics.move,
@@ -334,8 +356,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             moves=moves,
             now=timeutil.iso(interaction.created_at),
         )
-        if moved.status == "closed":
-            await restructure.lock_quietly(thread, reason)
+        await restructure.finish(thread, closed=moved.status == "closed", reason=reason)
         await log_action(
             self.db,
             interaction,
@@ -346,6 +367,59 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.followup.send(
             f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
             "the old thread is locked with a pointer.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
+    @app_commands.describe(source="The topic whose posts move: #12, 12, a link or an id", target="The topic they join")
+    @requires(ForumRole.MODERATOR)
+    async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
+        actor = _member(interaction)
+        origin = await resolve_topic(self.db, actor.guild.id, source)
+        into = await resolve_topic(self.db, actor.guild.id, target)
+        if origin.id == into.id:
+            raise UserFacingError("Source and target are the same topic.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, origin.id)
+        everything.sort(key=lambda p: (p.created_at, p.id))
+        old = await moderation.fetch_thread(actor.guild, origin.thread_id)
+        thread = await moderation.fetch_thread(actor.guild, into.thread_id)
+        reason = f"Threadkeeper: merged by {actor}"
+        moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
+        sent = [thread.get_partial_message(message_id) for _, _, message_id in moves]
+
+        async def undo() -> None:
+            await restructure.undo_messages(sent)
+
+        await restructure.retire(
+            old,
+            f"🔀 This topic was merged into **#{into.number}** {thread.mention} (by {actor.display_name}).",
+            reason=reason,
+            undo=undo,
+        )
+        merged = await self.db.transaction(
+            topics.merge,
+            origin.id,
+            into.id,
+            moves=moves,
+            old_thread_id=old.id,
+            now=timeutil.iso(interaction.created_at),
+        )
+        if merged.status == "closed":
+            await restructure.lock_quietly(thread, reason)
+        await log_action(
+            self.db,
+            interaction,
+            "topic.merge",
+            topic_id=merged.id,
+            details={"source": origin.number, "posts": len(moves)},
+        )
+        await log_action(
+            self.db, interaction, "topic.close", topic_id=origin.id, reason="merged", details={"into": into.number}
+        )
+        await interaction.followup.send(
+            f"Merged {len(moves)} post(s) of topic **#{origin.number}** into **#{merged.number}** {thread.mention}, "
+            "numbers kept; the source thread is locked with a pointer.",
             ephemeral=True,
         )
 
@@ -370,7 +444,15 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         thread, moves = await restructure.rebuild(
             channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
         )
-        created = await self.db.transaction(topics.split, topic.id, thread_id=thread.id, title=new_title, moves=moves)
+        created = await self.db.transaction(
+            topics.split,
+            topic.id,
+            thread_id=thread.id,
+            title=new_title,
+            moves=moves,
+            now=timeutil.iso(interaction.created_at),
+        )
+        await restructure.finish(thread, closed=False, reason=reason)
         # The originals leave the old thread (after the record moved, so the delete listener
         # finds no post for them).
         left = await restructure.delete_messages(actor.guild, [(p.channel_id, p.message_id) for p in leaving])
@@ -432,18 +514,14 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         if refusal is not None:
             await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if new is None:
-            await self.db.transaction(members.clear, actor.guild.id, member.id)
-        else:
-            await self.db.transaction(
-                members.assign,
-                guild_id=actor.guild.id,
-                user_id=member.id,
-                role=new,
-                source="role",
-                assigned_by=actor.id,
-                now=timeutil.iso(interaction.created_at),
-            )
+        await self.db.transaction(
+            members.set_role,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            role=new,
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+        )
         warning = await self._sync(actor.guild, f"Threadkeeper: forum role of {member} set by {actor}")
         await log_action(
             self.db,
@@ -485,11 +563,9 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.defer(ephemeral=True, thinking=True)
         expires = interaction.created_at + delta if delta is not None else None
         await self.db.transaction(
-            members.assign,
+            members.block,
             guild_id=actor.guild.id,
             user_id=member.id,
-            role=ForumRole.BLOCKED,
-            source="block",
             assigned_by=actor.id,
             now=timeutil.iso(interaction.created_at),
             expires_at=timeutil.iso(expires) if expires is not None else None,
@@ -527,7 +603,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         if refusal is not None:
             await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.db.transaction(members.clear, actor.guild.id, member.id)
+        await self.db.transaction(members.end_block, actor.guild.id, member.id, interaction.created_at)
         warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")
         await log_action(self.db, interaction, "member.unblock", target_user=member.id)
         after = await member_role(self.db, member, interaction.created_at)
@@ -551,17 +627,34 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         self, interaction: discord.Interaction, member: discord.Member | None = None, topic: str | None = None
     ) -> None:
         actor = _member(interaction)
-        topic_id = None
+        topic_id = 0
         if topic is not None:
             topic_id = (await resolve_topic(self.db, actor.guild.id, topic, include_hidden=True)).id
+        args = f"{member.id if member else 0}.{topic_id}"
+        rendered = await self._render_log(actor, args, 0)
+        await interaction.response.send_message(
+            embed=rendered.embed, view=view_for("modlog", args, rendered), ephemeral=True
+        )
+
+    async def _log_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
+        return await self._render_log(_member(interaction), args, page)
+
+    async def _render_log(self, actor: discord.Member, args: str, page: int) -> Page:
+        # Pager buttons outlive the command: check the forum role again on every page.
+        if await member_role(self.db, actor, discord.utils.utcnow()) < ForumRole.MODERATOR:
+            raise UserFacingError("The audit log is for Moderators and Keymasters.")
+        member_text, topic_text = args.split(".")
+        member_id, topic_id = int(member_text) or None, int(topic_text) or None
+        total = await self.db.run(lambda c: audit.count(c, actor.guild.id, member_id=member_id, topic_id=topic_id))
+        pages = max(1, -(-total // LOG_PAGE))
+        page = min(max(0, page), pages - 1)
         found = await self.db.run(
             lambda conn: audit.entries(
-                conn, actor.guild.id, member_id=member.id if member else None, topic_id=topic_id, limit=25
+                conn, actor.guild.id, member_id=member_id, topic_id=topic_id, limit=LOG_PAGE, offset=page * LOG_PAGE
             )
         )
         if not found:
-            await interaction.response.send_message("No audit entries match.", ephemeral=True)
-            return
+            return Page(embed=discord.Embed(title="Audit log", description="No audit entries match."), page=0, pages=1)
         numbers: dict[int, int] = {}
         post_numbers: dict[int, int] = {}
         for entry in found:
@@ -581,11 +674,10 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             )
             for entry in found
         ]
-        description, left = moderation.fit(lines)
+        description, _ = moderation.fit(lines)
         embed = discord.Embed(title="Audit log (newest first)", description=description)
-        if left:
-            embed.set_footer(text=f"{left} more entries not shown; filter by member or topic.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        embed.set_footer(text=f"Page {page + 1} of {pages} · {total} entries")
+        return Page(embed=embed, page=page, pages=pages)
 
     @app_commands.command(name="history", description="A post's revisions")
     @app_commands.describe(post="The post: #12, 12, a link or an id")
@@ -606,14 +698,10 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # ------------------------------------------------------------ housekeeping
-    @tasks.loop(seconds=HOUSEKEEPING_SECONDS)
     async def housekeeping(self) -> None:
         """Lifts blocks that ran out and closes idle topics. All state is stored, so it
         survives restarts: the first run after a start catches up."""
-        if not self.db.is_open:
-            self.housekeeping.stop()  # this bot was shut down (or replaced by a restart)
-            return
-        if not self.bot.is_ready():
+        if not self.db.is_open or not self.bot.is_ready():
             return
         try:
             await self.lift_expired()

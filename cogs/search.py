@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 import discord
 from discord import app_commands
@@ -18,6 +19,8 @@ from bot.searchquery import MAX_QUERY_CHARS, SearchQueryError
 from bot.storage import forums
 from bot.storage import search as search_repo
 from bot.storage.models import Forum
+
+SAVED_FOR = timedelta(days=30)  # a search's buttons work this long after it was last run
 
 
 def visible_forum_ids(member: discord.Member, registered: list[Forum]) -> list[int]:
@@ -71,6 +74,7 @@ class Search(commands.Cog):
         page = await self._render(
             member, key, 0, query=query, forum_id=forum_id, author_id=author_id, solved=solved_only
         )
+        await self.db.write(search_repo.prune_saved, timeutil.iso(interaction.created_at - SAVED_FOR))
         await self.db.write(
             search_repo.save,
             key=key,

@@ -39,9 +39,10 @@ class Subscriptions(commands.Cog):
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
         self.db = bot.db
+        self._awake_until = discord.utils.utcnow()
 
     async def cog_load(self) -> None:
-        self.digest.start()
+        self.wake()
 
     async def cog_unload(self) -> None:
         self.digest.cancel()
@@ -157,14 +158,41 @@ class Subscriptions(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # ----------------------------------------------------------------- digest
+    # The loop runs only while there is something to tell (so an idle bot does no work, and
+    # simulated days in tests do not tick every minute): any new message in a thread wakes
+    # it, and it stops itself after a round that leaves nothing pending.
     @tasks.loop(seconds=DIGEST_EVERY_SECONDS)
     async def digest(self) -> None:
-        if not self.bot.is_ready() or not self.db.is_open:
+        if not self.db.is_open:
+            self.digest.stop()
+            return
+        if not self.bot.is_ready():
             return
         try:
             await self.send_due()
+            now = discord.utils.utcnow()
+            left = await self.db.run(subscriptions.pending, timeutil.iso(now))
         except Exception:
             log.exception("the subscription digest failed; trying again next round")
+            return
+        if not left and now >= self._awake_until:
+            self.digest.stop()
+
+    def wake(self) -> None:
+        """Something may be new: make sure the digest loop runs (a few rounds at least, so the
+        message that woke it is recorded before the loop may decide nothing is pending)."""
+        self._awake_until = discord.utils.utcnow() + timedelta(seconds=2 * DIGEST_EVERY_SECONDS)
+        if not self.digest.is_running():
+            self.digest.start()
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None and not isinstance(message.channel, discord.abc.PrivateChannel):
+            self.wake()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        self.wake()  # a catch-up may record posts without live messages
 
     async def send_due(self) -> int:
         """Send every digest that is due now; returns how many DMs went out."""

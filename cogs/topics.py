@@ -14,17 +14,18 @@ from bot.client import ForumBot
 from bot.errors import UserFacingError
 from bot.lookup import resolve_topic
 from bot.policy import check_post, clean_body, clean_title, parse_tags
+from bot.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.render.pager import Page, view_for
 from bot.render.text import post_header, split_text
 from bot.render.topics import jump_url, topic_embed, topic_list_embed
 from bot.roles import ForumRole
 from bot.storage import forums, guilds, posts, topics
+from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.subscribing import topic_recorded
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
-NO_MENTIONS = discord.AllowedMentions.none()
 SORT_CHOICES = [app_commands.Choice(name=s, value=s) for s in topics.SORTS]
 STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("open", "closed", "solved", "all")]
 
@@ -153,30 +154,24 @@ class Topics(commands.Cog):
                     opening=new,
                 ),
             )
-        except Exception:
+        except Exception as error:
             log.exception("recording topic thread %s failed; removing the thread", thread.id)
+            self.bot.last_error = f"/topic new: recording failed ({type(error).__name__}: {error})"
             try:
                 await thread.delete(reason="Threadkeeper: the topic could not be recorded")
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
-            await give_back(interaction, "The topic could not be saved, so it was not posted.", text)
+            reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "The topic could not be saved."
+            await give_back(interaction, reason + " Your topic was not posted.", text)
             return
         await topic_recorded(self.db, recorded)
-        missing = await self._send_rest(thread, chunks[1:])
+        self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
+        _, complete = await send_rest(thread, chunks[1:])
         await interaction.followup.send(
             f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"
-            + missing,
+            + ("" if complete else REST_REFUSED),
             ephemeral=True,
         )
-
-    async def _send_rest(self, thread: discord.Thread, chunks: list[str]) -> str:
-        for chunk in chunks:
-            try:
-                await thread.send(chunk, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException:
-                log.warning("continuation of a long post in %s failed", thread.id, exc_info=True)
-                return "\n⚠️ Discord refused the rest of your long text; it is recorded in full (see `/topic show`)."
-        return ""
 
     # ------------------------------------------------------------------ reply
     @app_commands.command(name="reply", description="Reply to a topic")
@@ -205,23 +200,38 @@ class Topics(commands.Cog):
         except discord.HTTPException as error:
             await give_back(interaction, describe_http_error(error) + " Your reply was not posted.", text)
             return
-        recorded = await self.db.write(
-            posts.record_reply,
-            found.id,
-            NewPost(
-                guild_id=member.guild.id,
-                message_id=message.id,
-                channel_id=thread.id,
-                author_id=member.id,
-                author_name=member.display_name,
-                author_role=role.key,
-                content=text,
-                created_at=timeutil.iso(message.created_at),
-            ),
-        )
-        missing = await self._send_rest(thread, chunks[1:])
+        try:
+            recorded = await self.db.write(
+                posts.record_reply,
+                found.id,
+                NewPost(
+                    guild_id=member.guild.id,
+                    message_id=message.id,
+                    channel_id=thread.id,
+                    author_id=member.id,
+                    author_name=member.display_name,
+                    author_role=role.key,
+                    content=text,
+                    created_at=timeutil.iso(message.created_at),
+                ),
+            )
+        except Exception as error:
+            # The bot's own message is never recorded by a catch-up: take it back down.
+            log.exception("recording a /reply in thread %s failed; removing the message", thread.id)
+            self.bot.last_error = f"/reply: recording failed ({type(error).__name__}: {error})"
+            try:
+                await message.delete()
+            except discord.HTTPException:
+                log.error("unrecorded reply %s could not be removed", message.id)
+            reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "Your reply could not be saved."
+            await give_back(interaction, reason + " Your reply was not posted.", text)
+            return
+        continuations, complete = await send_rest(thread, chunks[1:])
+        if continuations:
+            await self.db.write(posts.set_continuations, recorded.post.id, continuations)
         await interaction.followup.send(
-            f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}" + missing,
+            f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}"
+            + ("" if complete else REST_REFUSED),
             ephemeral=True,
         )
 

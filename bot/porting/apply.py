@@ -15,7 +15,8 @@ from typing import Any
 
 from bot import timeutil
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
-from bot.storage import forums, guilds, importing, kv, posts
+from bot.storage import forums, guilds, importing, kv, posts, subscriptions
+from bot.storage.database import atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
 
 POSTED_TOPIC = ("open", "closed")
@@ -125,6 +126,8 @@ def record_opening(
         ),
     )
     _finish_post(conn, recorded, opening)
+    # Authors follow their topics by default: about replies written after the import.
+    subscriptions.subscribe_author(conn, recorded.topic.id, timeutil.iso(timeutil.utcnow()))
     progress.threads[topic.key] = thread
     progress.messages[opening.key] = message
     _count(progress, opening.number, recorded.post.number)
@@ -199,14 +202,7 @@ def import_offline(conn: sqlite3.Connection, guild_id: int, doc: ImportDoc, *, p
     file forum becomes the guild's registered forum of that name, created when missing
     (``public`` decides whether the web archive shows created forums).
     """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        summary = _import_offline(conn, guild_id, doc, public=public)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return summary
+    return atomically(conn, lambda c: _import_offline(c, guild_id, doc, public=public))
 
 
 def _forum_for(

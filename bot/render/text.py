@@ -8,8 +8,9 @@ MESSAGE_LIMIT = 2000
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split into chunks of at most ``limit`` characters; never drops a character.
 
-    Prefers paragraph breaks, then line breaks, then spaces; a word longer than the
-    limit is cut hard. Joining the chunks gives back the text.
+    Prefers paragraph breaks, then line breaks, then spaces, each only when it leaves the
+    chunk at least half full (a short header line never goes out alone); a word longer
+    than the limit is cut hard. Joining the chunks gives back the text.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
@@ -17,14 +18,9 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     rest = text
     while len(rest) > limit:
         window = rest[:limit]
-        cut = -1
-        for separator in ("\n\n", "\n", " "):
-            position = window.rfind(separator)
-            if position > 0:
-                cut = position + len(separator)
-                break
-        if cut <= 0:
-            cut = limit
+        found = [(window.rfind(sep), len(sep)) for sep in ("\n\n", "\n", " ")]
+        usable = [p + n for p, n in found if p > 0]
+        cut = next((p + n for p, n in found if p >= limit // 2), max(usable, default=limit))
         chunks.append(rest[:cut])
         rest = rest[cut:]
     if rest or not chunks:

@@ -88,3 +88,15 @@ def entries(
         )
         for row in rows
     ]
+
+
+def count(conn: sqlite3.Connection, guild_id: int, *, member_id: int | None = None, topic_id: int | None = None) -> int:
+    sql = "SELECT COUNT(*) FROM audit_log WHERE guild_id = ?"
+    params: list[Any] = [guild_id]
+    if member_id is not None:
+        sql += " AND (actor_id = ? OR target_user = ?)"
+        params += [member_id, member_id]
+    if topic_id is not None:
+        sql += " AND topic_id = ?"
+        params.append(topic_id)
+    return int(conn.execute(sql, params).fetchone()[0])

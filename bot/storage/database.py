@@ -120,7 +120,7 @@ class Database:
 
     async def transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(conn, ...)`` atomically, now (not through the writer queue)."""
-        return await self.run(_in_transaction, _bind(fn, args, kwargs))
+        return await self.run(atomically, _bind(fn, args, kwargs))
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Queue ``fn(conn, ...)`` for the writer; returns its result after COMMIT."""
@@ -167,7 +167,8 @@ def _bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -
     return lambda conn: fn(conn, *args, **kwargs)
 
 
-def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
+def atomically(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
+    """Run ``fn(conn)`` inside BEGIN IMMEDIATE / COMMIT (ROLLBACK on any error)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn)
@@ -199,6 +200,22 @@ def _run_batch(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, An
     return outcomes
 
 
+_UNWRITABLE = ("disk is full", "readonly database", "read-only", "disk i/o error", "unable to open database")
+
+
+def is_unwritable(error: BaseException) -> bool:
+    """True for SQLite errors meaning "nothing can be written now" (disk full, read-only, I/O)."""
+    return isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and any(
+        marker in str(error).lower() for marker in _UNWRITABLE
+    )
+
+
+STORAGE_UNAVAILABLE = (
+    "The forum cannot save anything right now: its storage is full or read-only. "
+    "Nothing was posted or changed; please try again later. The keymasters can see this in `/forumadmin health`."
+)
+
+
 def integrity_check(conn: sqlite3.Connection) -> list[str]:
     """Problems found by SQLite's integrity and foreign-key checks (empty when healthy)."""
     try:
@@ -211,3 +228,11 @@ def integrity_check(conn: sqlite3.Connection) -> list[str]:
     except sqlite3.DatabaseError as error:  # too damaged to even run the checks
         return [str(error)]
     return problems
+
+
+def size_info(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(pages in use x page size, free pages x page size) of the main database."""
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    return pages * page_size, free * page_size

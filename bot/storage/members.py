@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,5 +137,88 @@ def lift_expired(conn: sqlite3.Connection, guild_id: int, user_id: int, now: dat
     found = assignment(conn, guild_id, user_id)
     if found is None or found.expires_at is None or found.expires_at > timeutil.iso(now):
         return None
-    conn.execute("DELETE FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    if found.source == "block":
+        end_block(conn, guild_id, user_id, now)
+    else:
+        clear(conn, guild_id, user_id)
     return found
+
+
+# A block replaces the member's explicit role for its time; the role it replaced (for
+# example a `/forum join` registration) comes back when the block ends.
+def _previous_key(guild_id: int, user_id: int) -> str:
+    return f"block.previous:{guild_id}:{user_id}"
+
+
+def block(
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    user_id: int,
+    assigned_by: int,
+    now: str,
+    expires_at: str | None,
+    reason: str | None,
+) -> None:
+    """Block a member, keeping the explicit role the block replaces."""
+    from bot.storage import kv
+
+    current = assignment(conn, guild_id, user_id)
+    if current is not None and current.source != "block":
+        kv.put(
+            conn,
+            _previous_key(guild_id, user_id),
+            json.dumps({"role": current.role.key, "source": current.source, "expires_at": current.expires_at}),
+        )
+    assign(
+        conn,
+        guild_id=guild_id,
+        user_id=user_id,
+        role=ForumRole.BLOCKED,
+        source="block",
+        assigned_by=assigned_by,
+        now=now,
+        expires_at=expires_at,
+        reason=reason,
+    )
+
+
+def end_block(conn: sqlite3.Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
+    """Remove a block; the explicit role it replaced comes back (unless that ran out). Returns it."""
+    clear(conn, guild_id, user_id)
+    key = _previous_key(guild_id, user_id)
+    row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+    previous = json.loads(row[0])
+    if previous["expires_at"] is not None and previous["expires_at"] <= timeutil.iso(now):
+        return None
+    role = ForumRole.parse(previous["role"])
+    assign(
+        conn,
+        guild_id=guild_id,
+        user_id=user_id,
+        role=role,
+        source=previous["source"],
+        assigned_by=None,
+        now=timeutil.iso(now),
+        expires_at=previous["expires_at"],
+    )
+    return assignment(conn, guild_id, user_id)
+
+
+def forget_previous(conn: sqlite3.Connection, guild_id: int, user_id: int) -> None:
+    """A moderator set the role outright: nothing to bring back after a block."""
+    conn.execute("DELETE FROM kv WHERE key = ?", (_previous_key(guild_id, user_id),))
+
+
+def set_role(
+    conn: sqlite3.Connection, *, guild_id: int, user_id: int, role: ForumRole | None, assigned_by: int, now: str
+) -> None:
+    """/mod role: an explicit role (None clears it); any block's kept role is forgotten."""
+    forget_previous(conn, guild_id, user_id)
+    if role is None:
+        clear(conn, guild_id, user_id)
+        return
+    assign(conn, guild_id=guild_id, user_id=user_id, role=role, source="role", assigned_by=assigned_by, now=now)

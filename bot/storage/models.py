@@ -143,6 +143,7 @@ class Post:
     accepted: bool
     created_at: str
     edited_at: str | None
+    continuations: tuple[int, ...] = ()  # further messages of a post split for Discord
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Post:
@@ -165,6 +166,7 @@ class Post:
             accepted=bool(row["accepted"]),
             created_at=row["created_at"],
             edited_at=row["edited_at"],
+            continuations=tuple(json.loads(row["continuation_ids"])),
         )
 
 

@@ -221,10 +221,15 @@ def refresh_counters(conn: sqlite3.Connection, topic_id: int) -> None:
         )
 
 
+def set_continuations(conn: sqlite3.Connection, post_id: int, message_ids: list[int]) -> None:
+    """The further messages a long post was split into (after its own message)."""
+    conn.execute("UPDATE posts SET continuation_ids = ? WHERE id = ?", (json.dumps(message_ids), post_id))
+
+
 def relocate(conn: sqlite3.Connection, moves: list[tuple[int, int, int]]) -> None:
     """The posts now live in other Discord messages: (post id, channel id, message id)."""
     conn.executemany(
-        "UPDATE posts SET channel_id = ?, message_id = ? WHERE id = ?",
+        "UPDATE posts SET channel_id = ?, message_id = ?, continuation_ids = '[]' WHERE id = ?",
         [(channel_id, message_id, post_id) for post_id, channel_id, message_id in moves],
     )
 

@@ -5,10 +5,17 @@ expression, so no input reaches FTS5 as syntax. It never raises on any input exc
 ``SearchQueryError`` (a ``ValueError`` with a ``message`` for the member) for a query
 that can find nothing, such as only emoji or only excluded words.
 
+Topic titles are searched too where the database has the ``topics_fts`` index
+(``topics_fts``, migration 0004): a topic whose title matches stands for its
+opening post, and a title match weighs ``TITLE_WEIGHT`` times a
+match in a post's text. Queries that leave words out (``-word``) search texts only, so
+the opening post of a topic titled "otters" is not found by ``otters -sleep`` when its
+text speaks of sleep.
+
 Ranking: bm25, lifted for accepted answers and for posts of solved topics. When the
 terms match a huge share of all posts, ranking would read every match, so the search
-falls back to the newest matching posts first (``SearchResults.newest_first``) and
-counts matches only up to ``TOTAL_CAP``.
+falls back to the newest matching posts first (``SearchResults.newest_first``), over
+the posts' text only, and counts matches only up to ``TOTAL_CAP``.
 
 Never found: posts that are not published (deleted, spam, trash, pending) and posts of
 topics that are not open or closed.
@@ -51,6 +58,21 @@ FALLBACK_SHARE = 0.2
 # In newest-first mode the total is counted up to this many matches.
 TOTAL_CAP = 1000
 MAX_LIMIT = 100
+
+# The title index. 0003 was already merged without it, and a changed 0003 would never run
+# on databases at version 3, so this waits for its own migration number (the lead's):
+# copy it into NNNN_topic_titles.sql as ``BEGIN; <this> PRAGMA user_version = N; COMMIT;``.
+# Until then search() checks whether the index exists and searches post texts only.
+
+
+def has_title_index(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'topics_fts'").fetchone() is not None
+    )
+
+
+# A match in a topic's title counts this much more than one in a post's text.
+TITLE_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -153,6 +175,11 @@ def _filters(
 # CROSS JOIN keeps the FTS index the outer loop (SQLite never reorders a CROSS JOIN): left
 # to itself the planner walks every post of the guild and probes the index per post.
 _FROM = "FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid CROSS JOIN topics t ON t.id = p.topic_id"
+# A topic whose title matches stands for its opening post.
+_TITLE_FROM = (
+    "FROM topics_fts CROSS JOIN topics t ON t.id = topics_fts.rowid "
+    "CROSS JOIN posts p ON p.topic_id = t.id AND p.is_opening = 1"
+)
 
 
 def too_common(conn: sqlite3.Connection, expression: str) -> bool:
@@ -183,31 +210,35 @@ def _search(
     newest_first = too_common(conn, expression)
     capped = False
     if newest_first:
+        # One pass, newest first, stopping after TOTAL_CAP + 1 matches: the page and the total.
         rows = conn.execute(
-            f"SELECT p.id {_FROM} WHERE posts_fts MATCH ? AND {where} ORDER BY posts_fts.rowid DESC LIMIT ? OFFSET ?",
-            [expression, *params, limit, offset],
-        ).fetchall()
-        ids = [row[0] for row in rows]
-        total = conn.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 {_FROM} WHERE posts_fts MATCH ? AND {where} LIMIT ?)",
+            f"SELECT p.id {_FROM} WHERE posts_fts MATCH ? AND {where} ORDER BY posts_fts.rowid DESC LIMIT ?",
             [expression, *params, TOTAL_CAP + 1],
-        ).fetchone()[0]
+        ).fetchall()
+        total = len(rows)
         if total > TOTAL_CAP:
             total, capped = TOTAL_CAP, True
+        ids = [row[0] for row in rows[offset : offset + limit]]
     else:
+        lift = f"(1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved)"
+        # A post's score: its text's bm25, plus (opening posts) its topic title's, weighted.
+        matches = f"SELECT p.id AS id, bm25(posts_fts) * {lift} AS score {_FROM} WHERE posts_fts MATCH ? AND {where}"
+        match_params = [expression, *params]
+        # words to leave out apply to a post's text: titles are not asked then
+        if not parsed.excludes and has_title_index(conn):
+            matches = (
+                f"SELECT id, SUM(score) AS score FROM ({matches} UNION ALL SELECT p.id AS id, "
+                f"bm25(topics_fts) * {TITLE_WEIGHT} * {lift} AS score {_TITLE_FROM} "
+                f"WHERE topics_fts MATCH ? AND {where}) GROUP BY id"
+            )
+            match_params += [expression, *params]
         rows = conn.execute(
-            "SELECT id, COUNT(*) OVER () AS total FROM ("
-            f"SELECT p.id AS id, bm25(posts_fts) * (1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved) "
-            f"AS score {_FROM} WHERE posts_fts MATCH ? AND {where}) ORDER BY score, id DESC LIMIT ? OFFSET ?",
-            [expression, *params, limit, offset],
+            f"SELECT id, COUNT(*) OVER () AS total FROM ({matches}) ORDER BY score, id DESC LIMIT ? OFFSET ?",
+            [*match_params, limit, offset],
         ).fetchall()
         ids = [row[0] for row in rows]
-        if rows:
-            total = rows[0][1]
-        else:
-            total = conn.execute(
-                f"SELECT COUNT(*) {_FROM} WHERE posts_fts MATCH ? AND {where}", [expression, *params]
-            ).fetchone()[0]
+        count_sql = f"SELECT COUNT(*) FROM ({matches})"
+        total = rows[0][1] if rows else conn.execute(count_sql, match_params).fetchone()[0]
     return SearchResults(
         hits=_hits(conn, expression, ids),
         total=total,
@@ -231,28 +262,40 @@ def _hits(conn: sqlite3.Connection, expression: str, ids: list[int]) -> list[Sea
         f"AND +posts_fts.rowid IN ({','.join('?' * len(ids))})",
         [HL_START, HL_END, ELLIPSIS, expression, min(ids), max(ids), *ids],
     ).fetchall()
-    by_id = {
-        row[0]: SearchHit(
-            post_id=row[0],
-            number=row[1],
-            topic_id=row[2],
-            topic_number=row[3],
-            topic_title=row[4],
-            forum_id=row[5],
-            thread_id=row[6],
-            message_id=row[7],
-            channel_id=row[8],
-            author_id=row[9],
-            author_name=row[10],
-            accepted=bool(row[11]),
-            solved=bool(row[12]),
-            is_opening=bool(row[13]),
-            created_at=row[14],
-            snippet=row[15] or "",
-        )
-        for row in rows
-    }
+    by_id = {row[0]: _hit(row) for row in rows}
+    missing = [i for i in ids if i not in by_id]
+    if missing:  # found by the topic title only: the opening post's first words
+        rows = conn.execute(
+            "SELECT p.id, p.number, p.topic_id, t.number AS topic_number, t.title, t.forum_id, t.thread_id, "
+            "p.message_id, p.channel_id, p.author_id, p.author_name, p.accepted, t.solved, p.is_opening, "
+            "p.created_at, substr(p.content, 1, 200) AS snip FROM posts p JOIN topics t ON t.id = p.topic_id "
+            f"WHERE p.id IN ({','.join('?' * len(missing))})",
+            missing,
+        ).fetchall()
+        for row in rows:
+            by_id[row[0]] = _hit(row, ELLIPSIS if len(row[15] or "") >= 200 else "")
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _hit(row: sqlite3.Row, suffix: str = "") -> SearchHit:
+    return SearchHit(
+        post_id=row[0],
+        number=row[1],
+        topic_id=row[2],
+        topic_number=row[3],
+        topic_title=row[4],
+        forum_id=row[5],
+        thread_id=row[6],
+        message_id=row[7],
+        channel_id=row[8],
+        author_id=row[9],
+        author_name=row[10],
+        accepted=bool(row[11]),
+        solved=bool(row[12]),
+        is_opening=bool(row[13]),
+        created_at=row[14],
+        snippet=(row[15] or "") + suffix,
+    )
 
 
 # ------------------------------------------------------------ saved searches (buttons)

@@ -19,6 +19,7 @@ from bot import timeutil
 DIGEST_LISTED = 8  # posts listed in one DM; the rest are counted
 MAX_DM_FAILURES = 3
 FIRST_RETRY = timedelta(hours=1)
+ADOPTED_LOOKBACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -119,17 +120,27 @@ def unsubscribe(
     return True
 
 
-def subscribe_author(conn: sqlite3.Connection, topic_id: int) -> bool:
-    """The topic's author follows it by default; replies after the opening post are sent."""
+def subscribe_author(conn: sqlite3.Connection, topic_id: int, now: str | None = None) -> bool:
+    """The topic's author follows it by default: replies after the opening post are sent.
+
+    A subscription tells only about posts written since it began (``created_at``). For a
+    topic recorded as it happens that is the topic's start; for an old thread adopted by a
+    catch-up or at registration it is at most ``ADOPTED_LOOKBACK`` before ``now``, so
+    adopting a forum does not DM every author about replies from long ago.
+    """
     topic = conn.execute("SELECT guild_id, author_id, created_at FROM topics WHERE id = ?", (topic_id,)).fetchone()
     if topic is None or _find(conn, topic["author_id"], topic_id, None) is not None:
         return False
+    since = topic["created_at"]
+    moment = timeutil.parse(now)
+    if moment is not None:
+        since = max(since, timeutil.iso(moment - ADOPTED_LOOKBACK))
     opening = conn.execute(
         "SELECT IFNULL(MIN(id), 0) FROM posts WHERE topic_id = ? AND is_opening = 1", (topic_id,)
     ).fetchone()[0]
     conn.execute(
         "INSERT INTO subscriptions(guild_id, user_id, topic_id, created_at, cursor_post_id) VALUES (?, ?, ?, ?, ?)",
-        (topic["guild_id"], topic["author_id"], topic_id, topic["created_at"], opening),
+        (topic["guild_id"], topic["author_id"], topic_id, since, opening),
     )
     return True
 
@@ -169,38 +180,45 @@ _NOT_GIVEN_UP = (
 )
 
 
-def due(conn: sqlite3.Connection, now: str, *, limit: int = 500) -> list[Digest]:
+def pending(conn: sqlite3.Connection, now: str) -> bool:
+    """True while some subscription has posts to tell about, now or after its window."""
+    return bool(due(conn, now, limit=1, ignore_window=True))
+
+
+def due(conn: sqlite3.Connection, now: str, *, limit: int = 500, ignore_window: bool = False) -> list[Digest]:
     """Subscriptions with posts to tell about whose next DM may go out now."""
     digests: list[Digest] = []
+    window = "1" if ignore_window else "(s.next_dm_at IS NULL OR s.next_dm_at <= :now)"
     topic_rows = conn.execute(
-        "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, t.id AS topic_id, t.title, t.number, t.thread_id, "
+        "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, t.id AS topic_id, t.title, t.number, "
+        "t.thread_id, "
         "f.channel_id FROM subscriptions s JOIN topics t ON t.id = s.topic_id JOIN forums f ON f.id = t.forum_id "
         "WHERE s.muted = 0 AND t.status IN ('open', 'closed') AND f.registered = 1 "
-        "AND (s.next_dm_at IS NULL OR s.next_dm_at <= :now) AND " + _NOT_GIVEN_UP + " AND EXISTS ("
+        f"AND {window} AND " + _NOT_GIVEN_UP + " AND EXISTS ("
         "SELECT 1 FROM posts p WHERE p.topic_id = s.topic_id AND p.id > s.cursor_post_id AND p.status = 'publish' "
-        "AND p.author_id != s.user_id) ORDER BY s.id LIMIT :limit",
+        "AND p.author_id != s.user_id AND p.created_at >= s.created_at) ORDER BY s.id LIMIT :limit",
         {"now": now, "limit": limit},
     ).fetchall()
     for row in topic_rows:
-        where = "p.topic_id = ? AND p.id > ? AND p.status = 'publish' AND p.author_id != ?"
-        params = (row["topic_id"], row["cursor_post_id"], row["user_id"])
+        where = "p.topic_id = ? AND p.id > ? AND p.status = 'publish' AND p.author_id != ? AND p.created_at >= ?"
+        params = (row["topic_id"], row["cursor_post_id"], row["user_id"], row["created_at"])
         digests.append(_digest(conn, row, "topic", row["title"], row["thread_id"], row["number"], where, params))
     forum_rows = conn.execute(
-        "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.forum_id, f.name, f.channel_id "
+        "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, s.forum_id, f.name, f.channel_id "
         "FROM subscriptions s JOIN forums f ON f.id = s.forum_id "
-        "WHERE s.muted = 0 AND f.registered = 1 AND (s.next_dm_at IS NULL OR s.next_dm_at <= :now) AND "
+        f"WHERE s.muted = 0 AND f.registered = 1 AND {window} AND "
         + _NOT_GIVEN_UP
         + " AND EXISTS (SELECT 1 FROM posts p JOIN topics t ON t.id = p.topic_id WHERE t.forum_id = s.forum_id "
         "AND p.is_opening = 1 AND p.id > s.cursor_post_id AND p.status = 'publish' AND t.status IN ('open', 'closed') "
-        "AND p.author_id != s.user_id) ORDER BY s.id LIMIT :limit",
+        "AND p.author_id != s.user_id AND p.created_at >= s.created_at) ORDER BY s.id LIMIT :limit",
         {"now": now, "limit": limit},
     ).fetchall()
     for row in forum_rows:
         where = (
             "t.forum_id = ? AND p.is_opening = 1 AND p.id > ? AND p.status = 'publish' "
-            "AND t.status IN ('open', 'closed') AND p.author_id != ?"
+            "AND t.status IN ('open', 'closed') AND p.author_id != ? AND p.created_at >= ?"
         )
-        params = (row["forum_id"], row["cursor_post_id"], row["user_id"])
+        params = (row["forum_id"], row["cursor_post_id"], row["user_id"], row["created_at"])
         digests.append(_digest(conn, row, "forum", row["name"], None, None, where, params))
     return digests
 
@@ -213,7 +231,7 @@ def _digest(
     thread_id: int | None,
     number: int | None,
     where: str,
-    params: tuple[int, int, int],
+    params: tuple[int, int, int, str],
 ) -> Digest:
     base = f"FROM posts p JOIN topics t ON t.id = p.topic_id WHERE {where}"
     total, newest = conn.execute(f"SELECT COUNT(*), MAX(p.id) {base}", params).fetchone()

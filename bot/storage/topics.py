@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from bot.storage import posts as posts_repo
+from bot.storage import subscriptions
 from bot.storage.models import Forum, Post, Topic, TopicPage
 
 SORTS = ("latest", "active", "unanswered", "popular")
@@ -256,8 +257,12 @@ def split(
     thread_id: int,
     title: str,
     moves: list[tuple[int, int, int]],
+    now: str | None = None,
 ) -> Topic:
-    """/mod split: the moved posts (the first opens it) become a new topic; numbers kept."""
+    """/mod split: the moved posts (the first opens it) become a new topic; numbers kept.
+
+    Its author (the first moved post's) follows it by default, for posts after ``now``.
+    """
     old = by_id(conn, topic_id)
     assert old is not None and moves
     first = posts_repo.by_id(conn, moves[0][0])
@@ -296,6 +301,34 @@ def split(
     )
     posts_repo.refresh_counters(conn, topic_id)
     posts_repo.refresh_counters(conn, new_id)
+    subscriptions.subscribe_author(conn, new_id, now)
     created = by_id(conn, new_id)
     assert created is not None
     return created
+
+
+def merge(
+    conn: sqlite3.Connection,
+    source_id: int,
+    target_id: int,
+    *,
+    moves: list[tuple[int, int, int]],
+    old_thread_id: int,
+    now: str,
+) -> Topic:
+    """/mod merge: the source's posts join the target (numbers kept, read in time order);
+    the source stays as a closed topic (reason ``merged``) and its thread is retired."""
+    source = by_id(conn, source_id)
+    assert source is not None
+    moved_ids = [post_id for post_id, _, _ in moves]
+    conn.executemany("UPDATE posts SET topic_id = ?, is_opening = 0 WHERE id = ?", [(target_id, i) for i in moved_ids])
+    posts_repo.relocate(conn, moves)
+    conn.execute("UPDATE topics SET status = 'closed', close_reason = 'merged' WHERE id = ?", (source_id,))
+    posts_repo.refresh_counters(conn, source_id)  # takes its replies off the forum's count ...
+    if source.status in ("open", "closed"):  # ... and its opening post, which left too
+        conn.execute("UPDATE forums SET post_count = MAX(0, post_count - 1) WHERE id = ?", (source.forum_id,))
+    posts_repo.refresh_counters(conn, target_id)
+    retire_thread(conn, old_thread_id, source_id, "merged", now)
+    target = by_id(conn, target_id)
+    assert target is not None
+    return target

@@ -158,6 +158,62 @@ def moderator_discord_role(world: World) -> RoleHandle:
     return world.guild.create_role("Mods", permissions=discord.Permissions(manage_threads=True))
 
 
+def applied_tag_ids(thread: ChannelHandle) -> list[int]:
+    """The forum tags Discord shows on a thread."""
+    return [int(tag) for tag in thread._channel.applied_tags]
+
+
+# ---------------------------------------------------------------- downtime (reliability)
+def offline_thread(world: World, member: MemberActor, title: str, content: str) -> tuple[ChannelHandle, int]:
+    """A forum post started (New Post) while the bot was away: no gateway event reaches it."""
+    backend = world.env.backend
+    thread = backend.create_thread(
+        world.forum.id, title, member.id, type=discord.ChannelType.public_thread.value, broadcast=False
+    )
+    message = backend.create_message(thread.id, member.id, content, broadcast=False)
+    return world.thread(title), message.id
+
+
+def archive_offline(world: World, thread: ChannelHandle) -> None:
+    """Discord auto-archived the thread while the bot was away."""
+    channel = world.env.backend.get_channel(thread.id)
+    assert channel.thread_metadata is not None
+    channel.thread_metadata.archived = True
+
+
+def edit_offline(world: World, thread: ChannelHandle, message_id: int, content: str) -> None:
+    """A member edited a message while the bot was away (no MESSAGE_UPDATE)."""
+    backend = world.env.backend
+    message = backend.get_message(thread.id, message_id)
+    message.content = content
+    message.edited_timestamp = backend.now_iso()
+
+
+async def guild_numbers(world: World) -> list[tuple[int, int]]:
+    """(number, message id) of every post recorded in the world's guild, by number."""
+
+    def fetch(conn: Any) -> list[tuple[int, int]]:
+        rows = conn.execute(
+            "SELECT number, message_id FROM posts WHERE guild_id = ? ORDER BY number", (world.guild.id,)
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    return await world.bot.db.run(fetch)
+
+
+async def assert_numbers_gapless(world: World) -> list[tuple[int, int]]:
+    """Numbers are 1..N with no gap and no repeat; no message is recorded twice."""
+    rows = await guild_numbers(world)
+    assert [n for n, _ in rows] == list(range(1, len(rows) + 1)), rows
+    assert len({m for _, m in rows}) == len(rows), rows
+    return rows
+
+
+def burst(world: World, thread: ChannelHandle, posts: list[tuple[MemberActor, str]]) -> list[int]:
+    """Messages that reach Discord in the same instant (actors act one at a time); then settle."""
+    return [world.env.backend.create_message(thread.id, member.id, content).id for member, content in posts]
+
+
 # ---------------------------------------------------------------- load (simcord internals)
 def dispatch_slash(world: World, actor: MemberActor, channel: ChannelHandle, name: str, **options: Any) -> Any:
     """Send a slash command without waiting for the bot (members acting at the same time).
@@ -194,8 +250,3 @@ def dispatch_slash(world: World, actor: MemberActor, channel: ChannelHandle, nam
     )
     env.backend.emit("INTERACTION_CREATE", payload)
     return InteractionResult(env, record)
-
-
-def simultaneous_message(world: World, thread: ChannelHandle, member: MemberActor, content: str) -> int:
-    """A message the bot hears, written in the same instant as others (settle afterwards)."""
-    return world.env.backend.create_message(thread.id, member.id, content).id

@@ -115,11 +115,13 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/mod restore", "moderate", lambda s: {"post": s.n("trash_reply")}),
     ("/mod split", "moderate", lambda s: {"post": s.n("split_reply"), "title": "The split-off part"}),
     ("/mod move", "moderate", lambda s: {"topic": s.n("move"), "forum": s.archive}),
+    ("/mod merge", "moderate", lambda s: {"source": s.n("merge_source"), "target": s.n("merge_target")}),
     ("/mod role", "moderate", lambda s: {"member": s.target, "role": "spectator"}),
     ("/mod block", "moderate", lambda s: {"member": s.blockee, "duration": "1h", "reason": "cool down"}),
     ("/mod unblock", "moderate", lambda s: {"member": s.blockee}),
     ("/forumadmin settings", "administer", lambda s: {}),
     ("/forumadmin stats", "administer", lambda s: {}),
+    ("/forumadmin health", "administer", lambda s: {}),
     ("/forumadmin export", "administer", lambda s: {"format": "json"}),
     ("/forumadmin rolemap", "administer", lambda s: {"forum_role": "participant", "discord_role": s.helpers_role}),
     ("/forumadmin rolemap-remove", "administer", lambda s: {"discord_role": s.helpers_role}),
@@ -206,6 +208,9 @@ async def build_scene(world: World, role: str) -> Scene:
     split = await topic("split", "Split me")
     await reply("split_reply", split, "A second subject starts here")
     await topic("move", "Move me")
+    await topic("merge_source", "Merge me")
+    await reply("merge_reply", world.thread("Merge me"), "A reply that moves along")
+    await topic("merge_target", "Merge into me")
 
     if role == "keymaster":
         actor = admin

@@ -94,3 +94,22 @@ async def test_messages_that_are_not_posts_are_refused(world) -> None:  # type: 
     result = await world.admin.context_menu(world.general, "Mark as answer", note)
     assert "not a post of this server's forums" in text_of(result)
     assert any("not a post" in str(e) for e in world.env.errors)
+
+
+async def test_marking_in_a_closed_archived_thread_keeps_it_closed(world) -> None:  # type: ignore[no-untyped-def]
+    thread, marzana, _kumar, _drm, first, _second = await _asked(world)
+    channel = world.bot.get_channel(thread.id)
+    assert isinstance(channel, discord.Thread)
+    await channel.edit(archived=True, locked=True)
+    await world.env.settle()
+    history_before = len(thread.history())
+    # Discord refuses edits of an archived thread that do not unarchive it
+    world.env.inject_error("PATCH", f"/channels/{thread.id}", status=400, code=50083, times=1)
+
+    marked = await marzana.context_menu(thread, "Mark as answer", first)
+    assert "Marked [#2]" in text_of(marked)
+    after = await world.bot.fetch_channel(thread.id)
+    assert isinstance(after, discord.Thread)
+    assert any(tag.name == "Solved" for tag in after.applied_tags)
+    assert after.archived and after.locked  # still closed
+    assert len(thread.history()) == history_before  # no note that would reopen it

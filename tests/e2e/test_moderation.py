@@ -95,6 +95,8 @@ COMMANDS = [
     ("mod stick", {"topic": "#1"}),
     ("mod queue", {}),
     ("mod split", {"post": "#1"}),
+    ("mod merge", {"source": "#1", "target": "#1"}),
+    ("mod move", {"topic": "#1"}),
     ("mod unstick", {"topic": "#1"}),
 ]
 
@@ -108,6 +110,8 @@ async def test_a_participant_is_refused_every_mod_command(world: World, command:
     await world.show_to_everyone("mod")  # the server shows /mod to everyone: the bot still checks
     if command in ("mod role", "mod block", "mod unblock"):
         options = {**options, "member": other}
+    if command == "mod move":
+        options = {**options, "forum": world.forum}
     result = await asker.slash(world.general, command, **options)
     assert result.response is None or result.ephemeral
     assert "This command is for Moderators and Keymasters; your forum role is Participant." in errors_text(world)
@@ -288,7 +292,7 @@ async def test_spam_a_topic_removes_its_thread_and_restore_rebuilds_it(world: Wo
     restored = await world.admin.slash(world.general, "mod restore", post="#1")
     assert "Restored topic **#1**" in text_of(restored) and "3 post(s)" in text_of(restored)
     rebuilt = world.thread("Spammy")
-    assert rebuilt.id != thread.id
+    assert rebuilt.id != thread.id and thread_state(rebuilt) == (False, False)
     contents = [m.content for m in rebuilt.history()]
     assert len(contents) == 3
     assert "`#1` **Asker** · *Participant*" in contents[0] and "Visit my site" in contents[0]
@@ -373,13 +377,7 @@ async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> 
     await world.admin.slash(world.general, "mod stick", topic="#2")
     cog = world.bot.get_cog("Moderation")
     assert cog is not None
-    # Fewer simulated ticks (the logic is the same): stop the loop, slow it down, start it again.
-    cog.housekeeping.cancel()
-    await world.env.settle()
-    cog.housekeeping.change_interval(hours=1)
-    cog.housekeeping.start()
-    await world.env.settle()
-
+    cog.interval = 3600  # fewer simulated ticks (the logic is the same); from the next tick on
     for hour in range(49):
         await world.env.advance_time(3600)
         if hour == 36:
@@ -393,3 +391,44 @@ async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> 
     assert busy_topic is not None and busy_topic.status == "open"
     entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=idle_topic.id))
     assert [(e.action, e.reason, e.actor_id) for e in entries] == [("topic.close", "stale", world.bot.user.id)]
+
+
+async def test_the_log_pages_with_buttons(world: World) -> None:
+    troll = world.member("Troll")
+    for _ in range(8):
+        await world.admin.slash(world.general, "mod block", member=troll)
+        await world.admin.slash(world.general, "mod unblock", member=troll)
+    first = await world.admin.slash(world.general, "mod log")
+    assert "Page 1 of 2 · 17 entries" in text_of(first)
+    assert text_of(first).count("`member.") == 15
+    second = await world.admin.click(first.response, label="Next")
+    assert "Page 2 of 2" in text_of(second) and "`forum.add`" in text_of(second)
+    by_member = await world.admin.slash(world.general, "mod log", member=troll)
+    assert "Page 1 of 2 · 16 entries" in text_of(by_member)
+
+
+async def test_a_registration_comes_back_when_the_block_ends(world: World) -> None:
+    await world.admin.slash(world.general, "forumadmin settings", default_role="spectator")
+    member = world.member("Joiner")
+    joined = await member.slash(world.general, "forum join")
+    assert "Participant" in text_of(joined)
+    await world.admin.slash(world.general, "mod block", member=member, duration="30m")
+    overwrite = member_overwrite(world.forum, member.id)
+    assert overwrite is not None and overwrite[1] & SEND_MESSAGES_IN_THREADS
+    await world.env.advance_time(31 * 60)
+    stored = await world.bot.db.run(members.assignment, world.guild.id, member.id)
+    assert stored is not None and stored.source == "join" and stored.role.key == "participant"
+    overwrite = member_overwrite(world.forum, member.id)
+    assert overwrite is not None and overwrite[0] & SEND_MESSAGES_IN_THREADS
+
+
+async def test_reply_command_is_refused_in_a_closed_topic_but_not_for_moderators(world: World) -> None:
+    asker = world.member("Asker")
+    helper = world.member("Helper")
+    mod = await make_moderator(world)
+    await start_topic(world, asker)
+    await world.admin.slash(world.general, "mod close", topic="#1", reason="solved", note="Answered @everyone")
+    refused = await helper.slash(world.general, "reply", topic="#1", body="One more thing")
+    assert refused.ephemeral and "This topic is closed" in errors_text(world)
+    allowed = await mod.slash(world.general, "reply", topic="#1", body="Moderator addendum")
+    assert "Replied as **#2**" in text_of(allowed)

@@ -108,3 +108,22 @@ async def test_a_queue_delete_refused_by_discord_keeps_the_report_open(world: Wo
     post = await world.bot.db.run(posts.by_number, world.guild.id, 2)
     assert post is not None and post.status == "publish"
     assert await world.bot.db.run(reports.open_count, world.guild.id) == 1
+
+
+async def test_a_refused_post_the_bot_could_not_delete_is_held_and_dismiss_trashes_it(world: World) -> None:
+    asker = world.member("Asker")
+    watcher = world.member("Watcher")
+    thread = await start_topic(world, asker)
+    await world.admin.slash(world.general, "mod role", member=watcher, role="spectator")
+    world.env.inject_error("DELETE", f"/channels/{thread.id}/messages/*", status=403, code=50013, times=1)
+    message_id = await world.unchecked_message(thread, watcher, "I slipped through")
+    held = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert held is not None and held.flag is not None and held.message_id == message_id
+
+    queue = await world.admin.slash(world.general, "mod queue")
+    assert "Held 1" in text_of(queue) and "I slipped through" in text_of(queue)
+    clicked = await world.admin.click(queue.response, custom_id="tk:mq:1:d")
+    assert "Held 1 dismissed" in text_of(clicked) and "trash" in text_of(clicked)
+    gone = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert gone is not None and gone.status == "trash"
+    assert all(m.id != message_id for m in thread.history())

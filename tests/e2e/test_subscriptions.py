@@ -122,3 +122,17 @@ async def test_no_dm_about_posts_the_member_cannot_see(world) -> None:  # type: 
     await world.env.advance_time(MINUTE)
     assert world.dm_texts(outsider) == []
     assert len(world.dm_texts(marzana)) == 1
+
+
+async def test_the_digest_loop_sleeps_when_idle_and_wakes_on_messages(world) -> None:  # type: ignore[no-untyped-def]
+    marzana, kumar = world.member("Marzana M"), world.member("Dr. Kumar")
+    thread = await _topic(world, marzana)
+    cog = world.bot.get_cog("Subscriptions")
+    await world.env.advance_time(3 * MINUTE)
+    assert not cog.digest.is_running()  # nothing to tell: no work every minute
+    await kumar.send(thread, "wake up")
+    assert cog.digest.is_running()
+    await world.env.advance_time(MINUTE)
+    assert len(world.dm_texts(marzana)) == 1
+    await world.env.advance_time(3 * MINUTE)
+    assert not cog.digest.is_running()

@@ -210,3 +210,16 @@ async def test_nested_replies_edits_deletes_and_attachments_are_recorded(world):
     assert "answering the reply" not in shown and "a better reply" in shown
     topic = await db.run(topics.by_thread, thread.id)
     assert topic.reply_count == 1
+
+
+async def test_trashing_a_long_reply_removes_every_message_it_was_split_into(world):
+    await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    thread = world.thread("Q")
+    body = ("word " * 790).strip()  # two messages with the header
+    await world.member("Helper").slash(world.general, "reply", topic="#1", body=body)
+    assert len(thread.history()) == 3
+    reply = (await world.posts_of(thread))[-1]
+    assert len(reply.continuations) == 1 and reply.content == body
+    result = await world.admin.slash(world.general, "mod trash", post="#2")
+    assert result.ephemeral
+    assert [m.id for m in thread.history()] == [thread.history()[0].id]  # only the opening post is left

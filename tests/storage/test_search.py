@@ -197,3 +197,39 @@ def test_very_common_terms_fall_back_to_newest_first(seeder: Seeder, monkeypatch
 def test_highlight_segments_never_lose_text(snippet: str) -> None:
     joined = "".join(text for text, _ in highlight_segments(snippet))
     assert joined == snippet.replace(HL_START, "").replace(HL_END, "")
+
+
+def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> None:
+    forum = seeder.forum()
+    papaya = seeder.topic(forum, "Papaya care", "How often?")
+    assert search.has_title_index(seeder.conn)  # migration 0004
+    assert numbers(find(seeder, "papaya")) == [papaya.number]
+    for i in range(8):  # other topics, so that "kiwi" is a rare (meaningful) word for bm25
+        seeder.topic(forum, f"Filler {i}", f"nothing to see {i}")
+    titled = seeder.topic(forum, "Kiwi care", "How often should I water it?")
+    both = seeder.topic(forum, "Kiwi vines", "My kiwi vines are yellow")
+    body_only = seeder.topic(forum, "Plants", "a kiwi question")
+    hidden = seeder.topic(forum, "Kiwi secrets", "hidden")
+    seeder.conn.execute("UPDATE topics SET status = 'spam' WHERE id = ?", (hidden.id,))
+    results = find(seeder, "kiwi")
+    assert numbers(results)[0] == both.number  # title and text
+    assert set(numbers(results)) == {titled.number, both.number, body_only.number}
+    assert results.total == 3
+    title_hit = next(h for h in results.hits if h.number == titled.number)
+    assert title_hit.is_opening and title_hit.snippet == "How often should I water it?"
+    assert numbers(find(seeder, "kiwi", author_id=999)) == []
+    assert numbers(find(seeder, "kiwi -yellow")) == [body_only.number]  # exclusions: texts only
+    seeder.conn.execute("UPDATE topics SET title = 'Mango care' WHERE id = ?", (titled.id,))
+    assert numbers(find(seeder, "mango")) == [titled.number]
+    assert titled.number not in numbers(find(seeder, "kiwi"))
+
+
+def test_without_the_title_index_only_texts_are_searched(seeder: Seeder) -> None:
+    forum = seeder.forum()
+    seeder.topic(forum, "Papaya care", "How often?")
+    seeder.conn.executescript(
+        "DROP TRIGGER topics_fts_insert; DROP TRIGGER topics_fts_delete; DROP TRIGGER topics_fts_update;"
+        "DROP TABLE topics_fts;"
+    )
+    assert not search.has_title_index(seeder.conn)
+    assert numbers(find(seeder, "papaya")) == []

@@ -28,6 +28,12 @@ def test_split_prefers_paragraphs():
     assert split_text(text, 2000) == ["a" * 1500 + "\n\n", "b" * 1000]
 
 
+def test_a_header_line_does_not_go_out_alone():
+    text = "**Name** · *Participant*\n" + "word " * 600
+    first = split_text(text, 2000)[0]
+    assert first.startswith("**Name**") and len(first) > 1900
+
+
 def test_escape_inline():
     assert escape_inline("**bold** _x_ `c`") == "\\*\\*bold\\*\\* \\_x\\_ \\`c\\`"
 

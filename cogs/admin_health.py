@@ -1,0 +1,95 @@
+"""/forumadmin health: what an operator needs at a glance (a mixin of the Admin GroupCog).
+
+discord.py's CogMeta collects app commands from every class in the cog's MRO, so the
+command defined here joins the /forumadmin group of ``cogs.admin.Admin``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot import timeutil
+from bot.access import requires
+from bot.recording import GAP_KEY
+from bot.roles import ForumRole
+from bot.storage import kv
+from bot.storage.database import is_unwritable, size_info
+
+if TYPE_CHECKING:
+    from bot.client import ForumBot
+
+
+def human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class HealthCommands:
+    """Mixed into Admin: ``self.bot`` is the ForumBot."""
+
+    bot: ForumBot
+
+    @app_commands.command(  # type: ignore[type-var]
+        name="health", description="Database size, last catch-up, writer queue, last error"
+    )
+    @requires(ForumRole.KEYMASTER)
+    async def health(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(await self.health_text(), ephemeral=True)
+
+    async def health_text(self) -> str:
+        bot = self.bot
+        db = bot.db
+        path = db.path
+        lines = ["**Threadkeeper health**"]
+        used, free = await db.run(size_info)
+        wal = _file_size(path.with_name(path.name + "-wal"))
+        lines.append(
+            f"Database: `{path}` {human_bytes(_file_size(path))} on disk (+ {human_bytes(wal)} WAL), "
+            f"{human_bytes(used)} in pages, {human_bytes(free)} free inside"
+        )
+        try:
+            await db.transaction(kv.put, "health_checked_at", timeutil.iso(timeutil.utcnow()))
+            lines.append("Writable: yes")
+        except Exception as error:
+            reason = "full or read-only" if is_unwritable(error) else type(error).__name__
+            lines.append(f"Writable: **NO** ({reason}: {error}). Members are told their posts cannot be saved.")
+        lines.append(f"Writer queue: {db.queue_depth} waiting, {db.commits} group commits since start")
+        at = await db.run(kv.get, "last_catchup_at")
+        report = bot.recorder.last_catchup
+        if report is None:
+            running = bot.recorder.catchup_lock.locked()
+            lines.append(
+                f"Last catch-up: {at or 'never'}" + (" (one is running now)" if running else " (none since this start)")
+            )
+        else:
+            lines.append(
+                f"Last catch-up: {at or '?'}: {report.threads} thread(s), {report.recorded} post(s) recorded, "
+                f"{report.edits} edit(s), {report.retries} retr{'y' if report.retries == 1 else 'ies'}, "
+                f"{report.failed_threads} thread(s) still unread"
+                + (
+                    f", {report.unlisted_forums} forum(s) whose archive Discord would not list"
+                    if report.unlisted_forums
+                    else ""
+                )
+            )
+        gaps = await db.run(kv.count_prefix, GAP_KEY.format(""))
+        if gaps:
+            lines.append(f"Threads waiting for the next catch-up: {gaps}")
+        errors = [e for e in (bot.last_error, bot.recorder.last_error) if e]
+        lines.append("Last error: " + (" · ".join(errors) if errors else "none since this start"))
+        return "\n".join(lines)
