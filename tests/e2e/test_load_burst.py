@@ -40,7 +40,7 @@ async def test_200_topics_in_a_burst_with_discord_rate_limiting_some(world: Worl
         )
         for i, m in enumerate(members)
     ]
-    await world.env.settle(timeout=60)
+    await world.env.settle()
 
     assert all(r.acknowledged for r in results)
     told = [text_of(r) for r in results]
@@ -103,7 +103,7 @@ async def test_topic_show_and_search_are_answered_while_a_catch_up_writes(world:
     assert "Sourdough" in text_of(show) and show.ephemeral
     assert "sourdough" in text_of(found).lower() and found.ephemeral
 
-    await world.env.settle(timeout=60)
+    await world.env.settle()
     assert "recorded 2500 new post(s)" in text_of(sync), text_of(sync)
     ids = await message_ids_recorded(world)
     assert len(ids) == len(set(ids)) == missed + 1
