@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.auditing import log_action
 from bot.errors import ForumRoleCheckFailure
 from bot.roles import ForumRole, effective_role
 from bot.storage import members
@@ -16,6 +18,8 @@ from bot.storage.database import Database
 from bot.storage.members import RoleInputs
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+REFUSED_ACTION = "access.refused"
 
 
 def is_owner_or_admin(member: discord.Member) -> bool:
@@ -61,6 +65,7 @@ def requires(minimum: ForumRole) -> Callable[[T], T]:
             raise app_commands.NoPrivateMessage()
         role = await member_role(_db(interaction), interaction.user, interaction.created_at)
         if role < minimum:
+            await audit_refusal(interaction, role, minimum)
             raise ForumRoleCheckFailure(
                 f"This command is for {minimum.display}s"
                 + (" and Keymasters" if minimum is ForumRole.MODERATOR else "")
@@ -79,6 +84,21 @@ def requires(minimum: ForumRole) -> Callable[[T], T]:
         return checked
 
     return decorator
+
+
+async def audit_refusal(interaction: discord.Interaction, role: ForumRole, minimum: ForumRole) -> None:
+    """A moderator or keymaster command refused by the forum-role check goes into the audit log
+    (`/mod log` shows who tried what). Best effort: the member is told either way."""
+    command = interaction.command.qualified_name if interaction.command is not None else "?"
+    try:
+        await log_action(
+            _db(interaction),
+            interaction,
+            REFUSED_ACTION,
+            details={"command": f"/{command}", "role": role.key, "required": minimum.key},
+        )
+    except Exception:
+        log.warning("could not audit the refusal of /%s for %s", command, interaction.user.id, exc_info=True)
 
 
 def required_role(command: app_commands.Command[Any, ..., Any]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 
 import discord
@@ -14,6 +15,16 @@ from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 log = logging.getLogger("bot.commands")
 
 
+def retry_after(error: discord.HTTPException) -> int | None:
+    """Whole seconds from a 429's Retry-After header, when Discord sent one."""
+    headers = getattr(error.response, "headers", None) or {}
+    try:
+        value = float(headers.get("Retry-After", ""))
+    except (TypeError, ValueError):
+        return None
+    return max(1, math.ceil(value)) if value > 0 else None
+
+
 def describe_http_error(error: discord.HTTPException) -> str:
     if isinstance(error, discord.Forbidden):
         return (
@@ -22,7 +33,11 @@ def describe_http_error(error: discord.HTTPException) -> str:
             "permissions on this forum, then try again."
         )
     if error.status == 429:
-        return "Discord is rate limiting the bot right now. Please try again in a minute."
+        wait = retry_after(error)
+        when = f"in {wait} second{'s' if wait != 1 else ''}" if wait is not None and wait < 120 else "in a minute"
+        if wait is not None and wait >= 120:
+            when = f"in {-(-wait // 60)} minutes"
+        return f"Discord is rate limiting the bot right now. Please try again {when}."
     return f"Discord could not complete that (HTTP {error.status}). Nothing was recorded; please try again in a moment."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import discord
 from discord import app_commands
@@ -12,7 +13,7 @@ from discord.ext import commands
 
 from bot import moderation, overwrites, restructure, timeutil
 from bot import queue as mod_queue
-from bot.access import member_role, requires
+from bot.access import REFUSED_ACTION, member_role, requires
 from bot.auditing import log_action
 from bot.client import ForumBot
 from bot.durations import describe, parse_duration
@@ -487,6 +488,19 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         target_role = await member_role(self.db, member, interaction.created_at)
         return actor, actor_role, target_role
 
+    async def _refuse(self, interaction: discord.Interaction, member: discord.Member, refusal: str) -> NoReturn:
+        """A role change the actor's forum role does not allow: audited (who tried what), then refused."""
+        command = interaction.command.qualified_name if interaction.command is not None else "mod"
+        await log_action(
+            self.db,
+            interaction,
+            REFUSED_ACTION,
+            target_user=member.id,
+            reason=refusal,
+            details={"command": f"/{command}"},
+        )
+        raise UserFacingError(refusal)
+
     @app_commands.command(name="role", description="Give a member an explicit forum role, or clear it")
     @app_commands.describe(member="The member", role="The forum role; Default clears the explicit role")
     @app_commands.choices(role=ASSIGN_CHOICES)
@@ -498,7 +512,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         new = None if role.value == "default" else ForumRole.parse(role.value)
         refusal = may_assign(actor_role, target_role, new)
         if refusal is not None:
-            raise UserFacingError(refusal)
+            await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(
             members.set_role,
@@ -545,7 +559,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             raise UserFacingError(str(error)) from None
         refusal = may_assign(actor_role, target_role, ForumRole.BLOCKED)
         if refusal is not None:
-            raise UserFacingError(refusal)
+            await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
         expires = interaction.created_at + delta if delta is not None else None
         await self.db.transaction(
@@ -587,7 +601,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             )
         refusal = may_assign(actor_role, target_role, None)
         if refusal is not None:
-            raise UserFacingError(refusal)
+            await self._refuse(interaction, member, refusal)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(members.end_block, actor.guild.id, member.id, interaction.created_at)
         warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")

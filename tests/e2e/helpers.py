@@ -212,3 +212,41 @@ async def assert_numbers_gapless(world: World) -> list[tuple[int, int]]:
 def burst(world: World, thread: ChannelHandle, posts: list[tuple[MemberActor, str]]) -> list[int]:
     """Messages that reach Discord in the same instant (actors act one at a time); then settle."""
     return [world.env.backend.create_message(thread.id, member.id, content).id for member, content in posts]
+
+
+# ---------------------------------------------------------------- load (simcord internals)
+def dispatch_slash(world: World, actor: MemberActor, channel: ChannelHandle, name: str, **options: Any) -> Any:
+    """Send a slash command without waiting for the bot (members acting at the same time).
+
+    simcord's `actor.slash` settles after each interaction, so members act one at a time;
+    this builds the same INTERACTION_CREATE (after the same visibility check) and only
+    emits it. Call `await world.env.settle()` afterwards; returns the InteractionResult.
+    """
+    from simcord import interactions as sim_interactions
+    from simcord.actors import _resolve_visible_command
+    from simcord.enums import AppCommandType, InteractionType
+    from simcord.results import InteractionResult
+
+    env = world.env
+    parts = name.split()
+    root = _resolve_visible_command(actor, channel.id, parts[0], AppCommandType.CHAT_INPUT)
+    leaf, nesting = sim_interactions.walk_to_subcommand(root, parts[1:])
+    leaf_options, resolved = sim_interactions.build_options(actor, name, leaf, options, channel_id=channel.id)
+    data: dict[str, Any] = {
+        "id": root["id"],
+        "name": root["name"],
+        "type": root.get("type", AppCommandType.CHAT_INPUT),
+        "options": sim_interactions.nest_options(root, nesting, leaf_options),
+    }
+    if resolved:
+        data["resolved"] = resolved
+    record, payload = sim_interactions.base_payload(
+        env.backend,
+        type=InteractionType.APPLICATION_COMMAND,
+        channel_id=channel.id,
+        guild_id=actor.guild.id,
+        user_id=actor.id,
+        data=data,
+    )
+    env.backend.emit("INTERACTION_CREATE", payload)
+    return InteractionResult(env, record)

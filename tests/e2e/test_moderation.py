@@ -115,7 +115,10 @@ async def test_a_participant_is_refused_every_mod_command(world: World, command:
     result = await asker.slash(world.general, command, **options)
     assert result.response is None or result.ephemeral
     assert "This command is for Moderators and Keymasters; your forum role is Participant." in errors_text(world)
-    assert [e.action for e in await world.bot.db.run(lambda c: audit.entries(c, world.guild.id))] == ["forum.add"]
+    # Nothing happened but the refusal, which the audit log keeps (who tried what).
+    entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id))
+    assert [e.action for e in entries] == ["access.refused", "forum.add"]
+    assert entries[0].actor_id == asker.id and entries[0].details["command"] == f"/{command}"
     assert await world.bot.db.run(members.assignment, world.guild.id, other.id) is None
     topic = await world.bot.db.run(topics.containing_post_number, world.guild.id, 1)
     assert topic is not None and topic.status == "open"
