@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime
 from typing import Literal
 
 import discord
@@ -58,6 +59,7 @@ class ForumBot(commands.Bot):
         self.recorder = Recorder(self)
         self.pagers: dict[str, PageFn] = {}
         self.last_error: str | None = None  # the newest unexpected command failure (tree.on_error)
+        self.storage_alerts: dict[int, datetime] = {}  # guild id -> when its owner was told (bot/alerts.py)
 
     async def setup_hook(self) -> None:
         await self.db.open(batch_size=self.settings.writer_batch_size)

@@ -20,11 +20,13 @@ import discord
 
 from bot import timeutil
 from bot.access import is_owner_or_admin, role_and_inputs
+from bot.alerts import storage_trouble
 from bot.policy import Refusal, check_post
 from bot.render.text import split_text
 from bot.roles import ForumRole
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reports, topics
+from bot.storage.database import is_unwritable
 from bot.storage.members import RoleInputs
 from bot.storage.models import NewPost, NewTopic, Recorded, Topic
 from bot.subscribing import topic_recorded
@@ -179,6 +181,8 @@ class Recorder:
         self._synced.discard(thread.id)
         self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
         self.last_error = f"recording message {message.id} failed: {type(error).__name__}: {error}"
+        if is_unwritable(error):
+            await storage_trouble(self.bot, message.guild)
         log.error(
             "could not record message %s in thread %s; it stays in Discord for the next catch-up",
             message.id,

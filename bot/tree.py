@@ -9,6 +9,7 @@ import secrets
 import discord
 from discord import app_commands
 
+from bot.alerts import storage_trouble
 from bot.errors import ForumRoleCheckFailure, UserFacingError
 from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 
@@ -97,6 +98,8 @@ class ForumTree(app_commands.CommandTree):
             else:
                 text += f" (error code `{code}`)"
         await send_ephemeral(interaction, text)
+        if is_unwritable(getattr(error, "original", error)):
+            await storage_trouble(interaction.client, interaction.guild)
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:

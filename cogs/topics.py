@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot import timeutil
 from bot.access import role_and_inputs
+from bot.alerts import storage_trouble
 from bot.client import ForumBot
 from bot.errors import UserFacingError
 from bot.lookup import resolve_topic
@@ -167,6 +168,8 @@ class Topics(commands.Cog):
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
             reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "The topic could not be saved."
+            if is_unwritable(error):
+                await storage_trouble(self.bot, member.guild)
             await give_back(interaction, reason + " Your topic was not posted.", text)
             return
         await topic_recorded(self.db, recorded)
@@ -220,6 +223,8 @@ class Topics(commands.Cog):
             except discord.HTTPException:
                 log.error("unrecorded reply %s could not be removed", message.id)
             reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "Your reply could not be saved."
+            if is_unwritable(error):
+                await storage_trouble(self.bot, member.guild)
             await give_back(interaction, reason + " Your reply was not posted.", text)
             return
         continuations, complete = await send_rest(thread, chunks[1:])

@@ -121,3 +121,22 @@ async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(
     assert report.failed_threads == 0 and report.recorded == 3
     assert set(missed) <= {p.message_id for p in await world.posts_of(thread)}
     assert len(await assert_numbers_gapless(world)) == 4
+
+
+async def test_the_owner_is_told_once_an_hour_when_the_database_cannot_be_written(world):
+    from bot.alerts import STORAGE_ALERT
+
+    ann = world.member("Ann")
+    await ann.slash(world.general, "topic new", forum=world.forum, title="Before", body="first")
+    await world.bot.db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
+    await world.env.advance_time(60)
+    await ann.slash(world.general, "reply", topic="#1", body="while read-only")
+    await world.env.advance_time(60)
+    await ann.send(world.thread("Before"), "typed while read-only")
+    alerts = [t for t in world.dm_texts(world.admin) if "cannot write its database" in t]
+    assert alerts == [STORAGE_ALERT.format(guild="Activity")]  # one DM for both failures
+    await world.env.advance_time(3600)
+    await ann.slash(world.general, "reply", topic="#1", body="an hour later")
+    assert len([t for t in world.dm_texts(world.admin) if "cannot write its database" in t]) == 2
+    await world.bot.db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
+    world.env.errors  # noqa: B018 - the refusals were expected
