@@ -22,6 +22,13 @@ log = logging.getLogger(__name__)
 REFUSED_ACTION = "access.refused"
 
 
+def guild_member(interaction: discord.Interaction) -> discord.Member:
+    """The member behind a command; commands used outside a server get the tree's clear answer."""
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        raise app_commands.NoPrivateMessage()
+    return interaction.user
+
+
 def is_owner_or_admin(member: discord.Member) -> bool:
     return member.guild.owner_id == member.id or member.guild_permissions.administrator
 

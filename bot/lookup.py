@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import discord
+
 from bot.errors import UserFacingError
 from bot.refs import ReferenceError_, parse_ref
 from bot.storage import posts, topics
 from bot.storage.database import Database
 from bot.storage.models import Post, Topic
+from bot.tree import describe_http_error
 
 HIDDEN_TOPIC = ("deleted", "spam", "trash", "pending")
 
@@ -62,3 +65,19 @@ async def resolve_post(db: Database, guild_id: int, text: str) -> Post:
     if post is None or post.guild_id != guild_id:
         raise _not_found(text)
     return post
+
+
+async def fetch_thread(guild: discord.Guild, thread_id: int) -> discord.Thread:
+    """A topic's thread, from the cache or Discord; a clear UserFacingError when it is gone."""
+    thread = guild.get_thread(thread_id)
+    if thread is not None:
+        return thread
+    try:
+        fetched = await guild.fetch_channel(thread_id)
+    except discord.NotFound:
+        raise UserFacingError("That topic's thread no longer exists in Discord.") from None
+    except discord.HTTPException as error:
+        raise UserFacingError(describe_http_error(error)) from None
+    if not isinstance(fetched, discord.Thread):
+        raise UserFacingError("That topic's thread no longer exists in Discord.")
+    return fetched

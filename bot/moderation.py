@@ -11,6 +11,7 @@ import discord
 
 from bot import timeutil
 from bot.errors import UserFacingError
+from bot.lookup import fetch_thread
 from bot.posting import NO_MENTIONS, delete_messages
 from bot.render.text import escape_inline, excerpt
 from bot.storage import posts, topics
@@ -88,21 +89,6 @@ def fit(lines: Sequence[str], limit: int = 4000) -> tuple[str, int]:
 
 
 # ------------------------------------------------------------------ Discord + record
-async def fetch_thread(guild: discord.Guild, thread_id: int) -> discord.Thread:
-    thread = guild.get_thread(thread_id)
-    if thread is not None:
-        return thread
-    try:
-        fetched = await guild.fetch_channel(thread_id)
-    except discord.NotFound:
-        raise UserFacingError("That topic's thread no longer exists in Discord.") from None
-    except discord.HTTPException as error:
-        raise UserFacingError(describe_http_error(error)) from None
-    if not isinstance(fetched, discord.Thread):
-        raise UserFacingError("That topic's thread no longer exists in Discord.")
-    return fetched
-
-
 async def close_topic(
     db: Database, guild: discord.Guild, topic: Topic, *, actor_name: str, reason: str, note: str | None
 ) -> Topic:

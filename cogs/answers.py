@@ -12,6 +12,7 @@ from bot.access import member_role
 from bot.auditing import log_action
 from bot.client import ForumBot
 from bot.errors import UserFacingError
+from bot.lookup import fetch_thread
 from bot.render.text import escape_inline
 from bot.render.topics import jump_url
 from bot.storage import answers, forums, posts, topics
@@ -93,14 +94,10 @@ class Answers(commands.Cog):
         await interaction.followup.send(text + "".join(n for n in notes if n), ephemeral=True)
 
     async def _thread(self, guild: discord.Guild, thread_id: int) -> discord.Thread | None:
-        thread = guild.get_thread(thread_id)
-        if thread is not None:
-            return thread
         try:
-            fetched = await guild.fetch_channel(thread_id)
-        except discord.HTTPException:
-            return None
-        return fetched if isinstance(fetched, discord.Thread) else None
+            return await fetch_thread(guild, thread_id)
+        except UserFacingError:
+            return None  # gone from Discord: the record still changes
 
     async def _sync_solved_tag(self, thread: discord.Thread, forum: Forum, solved: bool) -> str:
         """Apply or remove the forum's Solved tag; a note for the member when it could not be."""

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import overwrites, timeutil
-from bot.access import member_role
+from bot.access import guild_member, member_role
 from bot.client import ForumBot
 from bot.errors import UserFacingError
 from bot.render.topics import forum_list_embed
@@ -20,14 +20,9 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
         self.bot = bot
         self.db = bot.db
 
-    def _member(self, interaction: discord.Interaction) -> discord.Member:
-        if not isinstance(interaction.user, discord.Member):
-            raise app_commands.NoPrivateMessage()
-        return interaction.user
-
     @app_commands.command(name="join", description="Become a participant: start topics and reply")
     async def join(self, interaction: discord.Interaction) -> None:
-        member = self._member(interaction)
+        member = guild_member(interaction)
         role = await member_role(self.db, member, interaction.created_at)
         if role.can_post:
             await interaction.response.send_message(
@@ -62,7 +57,7 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
 
     @app_commands.command(name="leave", description="Remove your forum registration")
     async def leave(self, interaction: discord.Interaction) -> None:
-        member = self._member(interaction)
+        member = guild_member(interaction)
         stored = await self.db.run(members.assignment, member.guild.id, member.id)
         if stored is None or stored.source != "join":
             raise UserFacingError("You have no forum registration to remove (`/forum join` makes one).")
@@ -76,7 +71,7 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
 
     @app_commands.command(name="list", description="The registered forums: topics, posts, freshness")
     async def list(self, interaction: discord.Interaction) -> None:
-        member = self._member(interaction)
+        member = guild_member(interaction)
         registered = await self.db.run(forums.registered_in, member.guild.id)
         visible = [
             f

@@ -13,12 +13,12 @@ from discord.ext import commands
 
 from bot import moderation, overwrites, restructure, timeutil
 from bot import queue as mod_queue
-from bot.access import REFUSED_ACTION, member_role, requires
+from bot.access import REFUSED_ACTION, guild_member, member_role, requires
 from bot.auditing import log_action
 from bot.client import ForumBot
 from bot.durations import describe, parse_duration
 from bot.errors import UserFacingError
-from bot.lookup import resolve_post, resolve_topic
+from bot.lookup import fetch_thread, resolve_post, resolve_topic
 from bot.render.pager import Page, view_for
 from bot.roles import ForumRole, may_assign
 from bot.storage import audit, forums, housekeeping, members, posts, topics
@@ -41,12 +41,6 @@ ASSIGN_CHOICES = [
 HOUSEKEEPING_SECONDS = 60
 AUTO_CLOSE_EVERY = timedelta(minutes=10)
 LOG_PAGE = 15
-
-
-def _member(interaction: discord.Interaction) -> discord.Member:
-    if not isinstance(interaction.user, discord.Member):
-        raise app_commands.NoPrivateMessage()
-    return interaction.user
 
 
 @app_commands.default_permissions(manage_threads=True)
@@ -100,7 +94,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         reason: app_commands.Choice[str] | None = None,
         note: app_commands.Range[str, 1, 1500] | None = None,
     ) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_topic(self.db, actor.guild.id, topic)
         if found.status == "closed":
             raise UserFacingError(f"Topic #{found.number} is already closed; `/mod open` reopens it.")
@@ -120,7 +114,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(topic="The topic: #12, 12, a link or an id")
     @requires(ForumRole.MODERATOR)
     async def open(self, interaction: discord.Interaction, topic: str) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_topic(self.db, actor.guild.id, topic)
         if found.status != "closed":
             raise UserFacingError(f"Topic #{found.number} is not closed.")
@@ -136,7 +130,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(topic="The topic: #12, 12, a link or an id", super="List it first in every forum")
     @requires(ForumRole.MODERATOR)
     async def stick(self, interaction: discord.Interaction, topic: str, super: bool = False) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_topic(self.db, actor.guild.id, topic)
         kind = "super" if super else "sticky"
         if found.sticky == kind:
@@ -152,7 +146,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(topic="The topic: #12, 12, a link or an id")
     @requires(ForumRole.MODERATOR)
     async def unstick(self, interaction: discord.Interaction, topic: str) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_topic(self.db, actor.guild.id, topic)
         if found.sticky == "none":
             raise UserFacingError(f"Topic #{found.number} is not sticky.")
@@ -165,7 +159,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     async def _pin(self, actor: discord.Member, topic: Topic, pinned: bool) -> str:
         """Discord pins one post per forum: use it when it is free (best effort)."""
         try:
-            thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
+            thread = await fetch_thread(actor.guild, topic.thread_id)
         except UserFacingError:
             return ""
         if thread.flags.pinned == pinned:
@@ -196,7 +190,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await self._hide(interaction, post, "trash")
 
     async def _post_and_topic(self, interaction: discord.Interaction, text: str) -> tuple[Post, Topic]:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_post(self.db, actor.guild.id, text)
         topic = await self.db.run(topics.by_id, found.topic_id)
         assert topic is not None
@@ -205,7 +199,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     async def _hide(self, interaction: discord.Interaction, text: str, status: str) -> None:
         """Record the status first, then remove the Discord message (or thread): the delete
         listener only marks published posts deleted, so the status set here stays."""
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found, topic = await self._post_and_topic(interaction, text)
         if found.is_opening:
             if topic.status == status:
@@ -238,7 +232,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(post="The post: #12, 12, a link or an id (a topic's opening post restores the topic)")
     @requires(ForumRole.MODERATOR)
     async def restore(self, interaction: discord.Interaction, post: str) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found, topic = await self._post_and_topic(interaction, post)
         if found.is_opening:
             await self._restore_topic(interaction, actor, found, topic)
@@ -248,7 +242,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         if topic.status not in ("open", "closed"):
             raise UserFacingError(f"Its topic #{topic.number} is {topic.status}: restore the topic first.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        thread = await moderation.fetch_thread(actor.guild, topic.thread_id)
+        thread = await fetch_thread(actor.guild, topic.thread_id)
         try:
             message = await restructure.poster_for(thread).send(thread, found)
         except discord.HTTPException as error:
@@ -326,7 +320,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(topic="The topic: #12, 12, a link or an id", forum="The registered forum to move it to")
     @requires(ForumRole.MODERATOR)
     async def move(self, interaction: discord.Interaction, topic: str, forum: discord.ForumChannel) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_topic(self.db, actor.guild.id, topic)
         target = await self.db.run(forums.by_channel, forum.id)
         if target is None or not target.registered or target.guild_id != actor.guild.id:
@@ -335,7 +329,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             raise UserFacingError(f"Topic #{found.number} is already in {forum.mention}.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, found.id)
-        old = await moderation.fetch_thread(actor.guild, found.thread_id)
+        old = await fetch_thread(actor.guild, found.thread_id)
         reason = f"Threadkeeper: moved by {actor}"
         thread, moves = await restructure.rebuild(
             forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
@@ -374,7 +368,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(source="The topic whose posts move: #12, 12, a link or an id", target="The topic they join")
     @requires(ForumRole.MODERATOR)
     async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         origin = await resolve_topic(self.db, actor.guild.id, source)
         into = await resolve_topic(self.db, actor.guild.id, target)
         if origin.id == into.id:
@@ -382,8 +376,8 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, origin.id)
         everything.sort(key=lambda p: (p.created_at, p.id))
-        old = await moderation.fetch_thread(actor.guild, origin.thread_id)
-        thread = await moderation.fetch_thread(actor.guild, into.thread_id)
+        old = await fetch_thread(actor.guild, origin.thread_id)
+        thread = await fetch_thread(actor.guild, into.thread_id)
         reason = f"Threadkeeper: merged by {actor}"
         moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
         sent = [thread.get_partial_message(message_id) for _, _, message_id in moves]
@@ -429,7 +423,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     async def split(
         self, interaction: discord.Interaction, post: str, title: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found, topic = await self._post_and_topic(interaction, post)
         if found.is_opening:
             raise UserFacingError("That is the topic's opening post: split from a reply.")
@@ -479,7 +473,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     async def _roles(
         self, interaction: discord.Interaction, member: discord.Member
     ) -> tuple[discord.Member, ForumRole, ForumRole]:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         if member.bot:
             raise UserFacingError("Bots have no forum role.")
         if member.guild.id != actor.guild.id:
@@ -615,7 +609,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.command(name="queue", description="Open reports and held posts, with Approve / Dismiss")
     @requires(ForumRole.MODERATOR)
     async def queue(self, interaction: discord.Interaction) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         embed, view = await mod_queue.render(self.db, actor.guild.id)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
@@ -626,7 +620,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     async def log(
         self, interaction: discord.Interaction, member: discord.Member | None = None, topic: str | None = None
     ) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         topic_id = 0
         if topic is not None:
             topic_id = (await resolve_topic(self.db, actor.guild.id, topic, include_hidden=True)).id
@@ -637,7 +631,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         )
 
     async def _log_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
-        return await self._render_log(_member(interaction), args, page)
+        return await self._render_log(guild_member(interaction), args, page)
 
     async def _render_log(self, actor: discord.Member, args: str, page: int) -> Page:
         # Pager buttons outlive the command: check the forum role again on every page.
@@ -683,7 +677,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
     @app_commands.describe(post="The post: #12, 12, a link or an id")
     @requires(ForumRole.MODERATOR)
     async def history(self, interaction: discord.Interaction, post: str) -> None:
-        actor = _member(interaction)
+        actor = guild_member(interaction)
         found = await resolve_post(self.db, actor.guild.id, post)
         revisions = await self.db.run(posts.revisions, found.id)
         lines = moderation.history_lines(found.number, found.created_at, found.content, revisions)

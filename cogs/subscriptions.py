@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import timeutil
+from bot.access import guild_member
 from bot.client import ForumBot
 from bot.errors import UserFacingError
 from bot.lookup import resolve_topic
@@ -22,12 +23,6 @@ from bot.subscribing import digest_text
 
 log = logging.getLogger(__name__)
 DIGEST_EVERY_SECONDS = 60
-
-
-def _member(interaction: discord.Interaction) -> discord.Member:
-    if not isinstance(interaction.user, discord.Member) or interaction.guild is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.user
 
 
 def _can_see(member: discord.Member, channel_id: int) -> bool:
@@ -71,7 +66,7 @@ class Subscriptions(commands.Cog):
     async def subscribe(
         self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
     ) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         found_topic, found_forum = await self._targets(member, topic, forum)
         now = timeutil.iso(interaction.created_at)
         lines = []
@@ -109,7 +104,7 @@ class Subscriptions(commands.Cog):
     async def unsubscribe(
         self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
     ) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         found_topic, found_forum = await self._targets(member, topic, forum)
         lines = []
         if found_topic is not None:
@@ -131,7 +126,7 @@ class Subscriptions(commands.Cog):
     @app_commands.command(name="subscriptions", description="Your topic and forum subscriptions")
     @app_commands.guild_only()
     async def list_subscriptions(self, interaction: discord.Interaction) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         found = await self.db.run(subscriptions.of_member, member.guild.id, member.id)
         state = await self.db.run(subscriptions.dm_state, member.guild.id, member.id)
         if state is not None:

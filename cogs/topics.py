@@ -9,11 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import timeutil
-from bot.access import role_and_inputs
+from bot.access import guild_member, role_and_inputs
 from bot.alerts import storage_trouble
 from bot.client import ForumBot
 from bot.errors import UserFacingError
-from bot.lookup import resolve_topic
+from bot.lookup import fetch_thread, resolve_topic
 from bot.policy import check_post, clean_body, clean_title, parse_tags
 from bot.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.render.pager import Page, view_for
@@ -29,12 +29,6 @@ from bot.tree import describe_http_error
 log = logging.getLogger(__name__)
 SORT_CHOICES = [app_commands.Choice(name=s, value=s) for s in topics.SORTS]
 STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("open", "closed", "solved", "all")]
-
-
-def _member(interaction: discord.Interaction) -> discord.Member:
-    if not isinstance(interaction.user, discord.Member):
-        raise app_commands.NoPrivateMessage()
-    return interaction.user
 
 
 async def give_back(interaction: discord.Interaction, reason: str, text: str) -> None:
@@ -78,18 +72,6 @@ class Topics(commands.Cog):
         channel = member.guild.get_channel(channel_id)
         return channel is None or channel.permissions_for(member).view_channel
 
-    async def _thread(self, guild: discord.Guild, thread_id: int) -> discord.Thread:
-        thread = guild.get_thread(thread_id)
-        if thread is None:
-            try:
-                fetched = await guild.fetch_channel(thread_id)
-            except discord.NotFound:
-                raise UserFacingError("That topic's thread no longer exists in Discord.") from None
-            if not isinstance(fetched, discord.Thread):
-                raise UserFacingError("That topic's thread no longer exists in Discord.")
-            thread = fetched
-        return thread
-
     async def _check_may_post(
         self, member: discord.Member, when: discord.Interaction, *, topic: Topic | None
     ) -> ForumRole:
@@ -123,7 +105,7 @@ class Topics(commands.Cog):
         body: str,
         tags: str | None = None,
     ) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         record = await self._registered(member.guild, forum.id)
         try:
             clean = clean_title(title)
@@ -185,7 +167,7 @@ class Topics(commands.Cog):
     @app_commands.command(name="reply", description="Reply to a topic")
     @app_commands.describe(topic="The topic: #12, 12, a link or an id", body="Your reply (1–4000 characters)")
     async def reply(self, interaction: discord.Interaction, topic: str, body: str) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         found = await resolve_topic(self.db, member.guild.id, topic)
         forum = await self.db.run(forums.get, found.forum_id)
         if forum is None or not forum.registered:
@@ -200,7 +182,7 @@ class Topics(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
         try:
-            thread = await self._thread(member.guild, found.thread_id)
+            thread = await fetch_thread(member.guild, found.thread_id)
             message = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
         except UserFacingError as error:
             await give_back(interaction, error.message, text)
@@ -242,7 +224,7 @@ class Topics(commands.Cog):
     async def show(
         self, interaction: discord.Interaction, topic: str, page: app_commands.Range[int, 1, 10000] = 1
     ) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         found = await resolve_topic(self.db, member.guild.id, topic)
         rendered = await self._render_show(member, found.id, page - 1)
         await interaction.response.send_message(
@@ -261,7 +243,7 @@ class Topics(commands.Cog):
         return Page(embed=embed, page=page, pages=pages)
 
     async def _show_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
-        return await self._render_show(_member(interaction), int(args), page)
+        return await self._render_show(guild_member(interaction), int(args), page)
 
     # ------------------------------------------------------------------- list
     @topic.command(name="list", description="List topics: Topic, Voices, Posts, Freshness")
@@ -274,7 +256,7 @@ class Topics(commands.Cog):
         sort: app_commands.Choice[str] | None = None,
         status: app_commands.Choice[str] | None = None,
     ) -> None:
-        member = _member(interaction)
+        member = guild_member(interaction)
         forum_id = (await self._registered(member.guild, forum.id)).id if forum else 0
         args = f"{forum_id}.{sort.value if sort else 'latest'}.{status.value if status else 'all'}"
         rendered = await self._render_list(member, args, 0)
@@ -312,7 +294,7 @@ class Topics(commands.Cog):
         return Page(embed=embed, page=page, pages=pages)
 
     async def _list_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
-        return await self._render_list(_member(interaction), args, page)
+        return await self._render_list(guild_member(interaction), args, page)
 
 
 async def setup(bot: ForumBot) -> None:

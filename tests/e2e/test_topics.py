@@ -5,11 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.storage import posts, topics
-from tests.e2e.helpers import text_of
-
-
-def errors_text(world) -> str:
-    return "\n".join(str(e) for e in world.env.errors)
+from tests.e2e.helpers import errors_text, text_of
 
 
 async def count_posts(world) -> int:
