@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check $(LINT_DIRS)
 
 typecheck: $(STAMP)
-	$(PY) -m mypy bot cogs
+	$(PY) -m mypy bot cogs bench
 
 $(CHROMIUM):
 	apt-get update

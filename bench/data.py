@@ -11,13 +11,16 @@ import bisect
 import itertools
 import json
 import math
+import os
 import random
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.storage.database import migrate
 
@@ -193,7 +196,7 @@ def build(path: Path, size: Size, *, seed: int = 6) -> Built:
     topic_rows: list[tuple[object, ...]] = []
     post_rows: list[tuple[object, ...]] = []
     voice_rows: list[tuple[int, int]] = []
-    forum_stats = {fid: [0, 0, ""] for fid in forum_ids}
+    forum_stats: dict[int, list[Any]] = {fid: [0, 0, ""] for fid in forum_ids}
     step = SPAN_DAYS * 86400 / max(1, size.topics)
 
     def flush() -> None:
@@ -300,6 +303,18 @@ def cached(cache_dir: Path, name: str, size: Size, *, seed: int = 6) -> Built:
     shutil.move(building, path)
     meta.write_text(json.dumps({"topics": built.topics, "posts": built.posts, "forum_ids": built.forum_ids}))
     return Built(path=path, topics=built.topics, posts=built.posts, forum_ids=built.forum_ids)
+
+
+def warm(path: Path) -> float:
+    """Write out pending disk writes, then read ``path`` once: the measurements then meet the
+    database as a running bot meets its own (in the page cache) and do not share the disk with
+    the write-back of fixtures just built or copied. Returns the seconds the read took."""
+    os.sync()
+    started = time.perf_counter()
+    with path.open("rb") as f:
+        while f.read(1 << 22):
+            pass
+    return time.perf_counter() - started
 
 
 def copy_db(source: Path, target: Path) -> Path:

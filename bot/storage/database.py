@@ -13,6 +13,12 @@ All SQL runs on aiosqlite's connection thread as plain functions that take the r
   and a group of backlog work ends early (after ``yield_seconds``) as soon as anyone
   else waits for the connection, so a command's latency stays bounded during a catch-up
   while an idle writer still commits in full groups.
+
+Upkeep stays out of the commits members wait for (``bot.storage.upkeep``): when the
+writer's queues are empty and no caller waits, it checkpoints the WAL and merges the
+search index, one short step at a time, checking for waiting callers between steps.
+Under a load that never leaves it idle, a step that is overdue (``upkeep.*_EVERY``
+commits) runs anyway: a caller then waits for one short step, never for a long one.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from bot.storage import upkeep
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,10 +87,15 @@ class Database:
         self._writer: asyncio.Task[None] | None = None
         self.batch_size = 100
         self.commits = 0  # group commits done by the writer (for health and benchmarks)
+        self._uncheckpointed = 0  # group commits since the last checkpoint
+        self._unmerged = 0  # group commits since the search index last needed no merging
+        self.upkeep_steps = 0  # idle checkpoints and merge steps done (for tests and benchmarks)
+        self._closing = False  # close() waits for queued writes, not for upkeep
 
     # ------------------------------------------------------------------ lifecycle
     async def open(self, *, migrate_schema: bool = True, batch_size: int = 100) -> None:
         self.batch_size = max(1, batch_size)
+        self._closing = False
         if self.readonly:
             uri = f"file:{self.path.resolve()}?mode=ro"
             self._conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
@@ -105,8 +118,9 @@ class Database:
 
     async def close(self) -> None:
         if self._conn is not None:
+            self._closing = True
             await self.flush()
-            await self._conn.close()
+            await self._conn.close()  # the last connection to close checkpoints what is left
             self._conn = None
 
     @property
@@ -175,6 +189,35 @@ class Database:
         return self._waiting > 0 or bool(self._queue)
 
     async def _drain(self) -> None:
+        while True:
+            await self._write_queued()
+            await asyncio.sleep(0)  # callers just answered make their next call first
+            if self._queue or self._bulk:
+                continue
+            step = upkeep.next_step(
+                since_checkpoint=self._uncheckpointed, since_merge=self._unmerged, caller_waits=self._waiting > 0
+            )
+            if step is None or self._closing:
+                return  # nothing to do, or not now: the next write's drain comes back to it
+            await self._upkeep(step)
+
+    async def _upkeep(self, step: upkeep.Step) -> None:
+        """One short step of upkeep; a failure is logged and left for the next drain."""
+        self.upkeep_steps += 1
+        try:
+            if step == "checkpoint":
+                self._uncheckpointed = 0
+                await self._call(upkeep.checkpoint)
+            elif await self._call(atomically, upkeep.merge_search_index):
+                self._uncheckpointed += 1  # it wrote pages; there may be more to merge
+                self._unmerged = max(1, self._unmerged - upkeep.MERGE_EVERY)
+            else:
+                self._unmerged = 0
+        except sqlite3.Error:
+            log.warning("database upkeep (%s) failed; the next write tries again", step, exc_info=True)
+            self._unmerged = 0
+
+    async def _write_queued(self) -> None:
         while self._queue or self._bulk:
             batch: list[tuple[Job, asyncio.Future[Any]]] = []
             live = 0
@@ -191,6 +234,8 @@ class Database:
                 log.exception("group commit of %d writes failed", len(batch))
                 outcomes = [(False, error)] * len(batch)
             self.commits += 1
+            self._uncheckpointed += 1
+            self._unmerged += 1
             # Backlog jobs the group yielded before go back to the front, in order.
             for item in reversed(batch[len(outcomes) :]):
                 self._bulk.appendleft(item)

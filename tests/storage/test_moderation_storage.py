@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.roles import ForumRole
@@ -144,3 +145,31 @@ async def test_a_block_gives_back_the_role_it_replaced(db: Database) -> None:
     await db.transaction(members.set_role, guild_id=1, user_id=5, role=ForumRole.BLOCKED, assigned_by=2, now="t")
     await db.transaction(members.end_block, 1, 5, start)
     assert await db.run(members.assignment, 1, 5) is None
+
+
+async def test_idle_open_lists_open_plain_topics_of_registered_forums_oldest_first(db: Database, forum_id: int) -> None:
+    other_forum = await register_forum(db, channel_id=101, name="Other")
+    gone_forum = await register_forum(db, channel_id=102, name="Gone")
+    other_guild_forum = await register_forum(db, guild_id=2, channel_id=103, name="Elsewhere")
+    ids = {}
+    for name, forum, thread, at, guild in [
+        ("old", forum_id, 1000, 5, 1),
+        ("older", other_forum, 2000, 2, 1),
+        ("fresh", forum_id, 3000, 50, 1),
+        ("sticky", forum_id, 4000, 1, 1),
+        ("closed", other_forum, 5000, 1, 1),
+        ("unregistered", gone_forum, 6000, 1, 1),
+        ("other guild", other_guild_forum, 7000, 1, 2),
+    ]:
+        new = replace(
+            new_topic(forum, thread, guild=guild), opening=new_post(thread + 1, channel=thread, at=at, guild=guild)
+        )
+        ids[name] = (await db.transaction(posts.record_topic, new)).topic.id
+    await db.transaction(topics.set_sticky, ids["sticky"], "sticky")
+    await db.transaction(
+        lambda conn: conn.execute("UPDATE topics SET status = 'closed' WHERE id = ?", (ids["closed"],))
+    )
+    await db.transaction(forums.unregister, gone_forum)
+    idle = await db.run(topics.idle_open, 1, "2026-01-01T00:00:30")
+    assert [t.id for t in idle] == [ids["older"], ids["old"]]
+    assert [t.id for t in await db.run(topics.idle_open, 1, "2026-01-01T00:00:30", 1)] == [ids["older"]]
