@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 HISTORY_PAGE = 100
-CATCHUP_CHUNK = 10  # catch-up replies recorded per writer job (a few ms of work)
+CATCHUP_CHUNK = 25  # catch-up replies recorded per writer job (2 – 3 ms of work: what a live write may wait for)
 NOTICE_SECONDS = 15
 # A thread whose history Discord would not give (429, 5xx, ...) is tried again in the same
 # catch-up after a back-off, then on the next one. Its cursor before the failure is kept

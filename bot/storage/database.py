@@ -88,9 +88,10 @@ class Database:
         self.batch_size = 100
         self.commits = 0  # group commits done by the writer (for health and benchmarks)
         self._uncheckpointed = 0  # group commits since the last checkpoint
-        self._unmerged = 0  # group commits since the search index last needed no merging
+        self._merge_debt = 0  # rows changed since the search index last needed no merging
         self.upkeep_steps = 0  # idle checkpoints and merge steps done (for tests and benchmarks)
         self._closing = False  # close() waits for queued writes, not for upkeep
+        self._stepped = False  # an upkeep step ran since the last group commit
 
     # ------------------------------------------------------------------ lifecycle
     async def open(self, *, migrate_schema: bool = True, batch_size: int = 100) -> None:
@@ -115,6 +116,7 @@ class Database:
         if not self.readonly:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute(f"PRAGMA wal_autocheckpoint={upkeep.AUTOCHECKPOINT_PAGES}")
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -190,62 +192,71 @@ class Database:
 
     async def _drain(self) -> None:
         while True:
-            await self._write_queued()
-            await asyncio.sleep(0)  # callers just answered make their next call first
-            if self._queue or self._bulk:
+            if self._queue:
+                await self._write_group()
                 continue
+            await asyncio.sleep(0)  # callers just answered make their next call first
+            if self._queue:
+                continue
+            caller = self._waiting > 0
             step = upkeep.next_step(
-                since_checkpoint=self._uncheckpointed, since_merge=self._unmerged, caller_waits=self._waiting > 0
+                since_checkpoint=self._uncheckpointed, merge_debt=self._merge_debt, busy=caller or bool(self._bulk)
             )
-            if step is None or self._closing:
+            if step is not None and not self._closing and not (caller and self._stepped):
+                await self._upkeep(step)  # before more backlog; a caller waits for one step at most
+            elif self._bulk:
+                await self._write_group()
+            else:
                 return  # nothing to do, or not now: the next write's drain comes back to it
-            await self._upkeep(step)
 
     async def _upkeep(self, step: upkeep.Step) -> None:
         """One short step of upkeep; a failure is logged and left for the next drain."""
         self.upkeep_steps += 1
+        self._stepped = True
         try:
             if step == "checkpoint":
                 self._uncheckpointed = 0
                 await self._call(upkeep.checkpoint)
             elif await self._call(atomically, upkeep.merge_search_index):
-                self._uncheckpointed += 1  # it wrote pages; there may be more to merge
-                self._unmerged = max(1, self._unmerged - upkeep.MERGE_EVERY)
+                self._uncheckpointed += 1  # it wrote pages
+                self._merge_debt = max(1, self._merge_debt - upkeep.MERGE_STEP_PAYS)  # 1: idle, merge on
             else:
-                self._unmerged = 0
+                self._merge_debt = 0  # nothing left to merge
         except sqlite3.Error:
             log.warning("database upkeep (%s) failed; the next write tries again", step, exc_info=True)
-            self._unmerged = 0
+            self._merge_debt = 0
 
-    async def _write_queued(self) -> None:
-        while self._queue or self._bulk:
-            batch: list[tuple[Job, asyncio.Future[Any]]] = []
-            live = 0
-            while self._queue and len(batch) < self.batch_size:
-                batch.append(self._queue.popleft())
-                live += 1
-            # A group with live writes carries no backlog: its callers wait for its COMMIT.
-            while not live and self._bulk and len(batch) < self.batch_size:
-                batch.append(self._bulk.popleft())
-            jobs = [job for job, _ in batch]
-            try:
-                outcomes = await self._call(_run_batch, jobs, live, self.yield_seconds, self._someone_waits)
-            except Exception as error:  # the COMMIT itself failed: every job failed
-                log.exception("group commit of %d writes failed", len(batch))
-                outcomes = [(False, error)] * len(batch)
-            self.commits += 1
-            self._uncheckpointed += 1
-            self._unmerged += 1
-            # Backlog jobs the group yielded before go back to the front, in order.
-            for item in reversed(batch[len(outcomes) :]):
-                self._bulk.appendleft(item)
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=False):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+    async def _write_group(self) -> None:
+        """One group commit: the live writes queued (up to ``batch_size``), else backlog."""
+        batch: list[tuple[Job, asyncio.Future[Any]]] = []
+        live = 0
+        while self._queue and len(batch) < self.batch_size:
+            batch.append(self._queue.popleft())
+            live += 1
+        # A group with live writes carries no backlog: its callers wait for its COMMIT.
+        while not live and self._bulk and len(batch) < self.batch_size:
+            batch.append(self._bulk.popleft())
+        jobs = [job for job, _ in batch]
+        changes = 0
+        try:
+            outcomes, changes = await self._call(_run_group, jobs, live, self.yield_seconds, self._someone_waits)
+        except Exception as error:  # the COMMIT itself failed: every job failed
+            log.exception("group commit of %d writes failed", len(batch))
+            outcomes = [(False, error)] * len(batch)
+        self.commits += 1
+        self._stepped = False
+        self._uncheckpointed += 1
+        self._merge_debt += changes
+        # Backlog jobs the group yielded before go back to the front, in order.
+        for item in reversed(batch[len(outcomes) :]):
+            self._bulk.appendleft(item)
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=False):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
 
 def _bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[sqlite3.Connection], T]:
@@ -263,6 +274,13 @@ def atomically(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
         raise
     conn.execute("COMMIT")
     return result
+
+
+def _run_group(conn: sqlite3.Connection, jobs: list[Job], *args: Any) -> tuple[list[tuple[bool, Any]], int]:
+    """``_run_batch`` and the number of rows it changed (what the search index's merging owes)."""
+    before = conn.total_changes
+    outcomes = _run_batch(conn, jobs, *args)
+    return outcomes, conn.total_changes - before
 
 
 def _run_batch(

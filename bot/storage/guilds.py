@@ -68,6 +68,31 @@ def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None 
     return _skip_taken(conn, guild_id, int(row[0]))
 
 
+def allocate_numbers(conn: sqlite3.Connection, guild_id: int, count: int) -> list[int]:
+    """The next ``count`` numbers of the guild's sequence in two statements (a catch-up page):
+    the same numbers, in the same order, as ``count`` calls of ``allocate_number()``."""
+    if count <= 0:
+        return []
+    row = conn.execute(
+        "UPDATE guilds SET next_number = next_number + ? WHERE guild_id = ? RETURNING next_number - ?",
+        (count, guild_id, count),
+    ).fetchone()
+    if row is None:
+        return [allocate_number(conn, guild_id) for _ in range(count)]
+    first = int(row[0])
+    taken = {
+        number
+        for (number,) in conn.execute(
+            "SELECT number FROM posts WHERE guild_id = ? AND number BETWEEN ? AND ?",
+            (guild_id, first, first + count - 1),
+        )
+    }
+    numbers = [number for number in range(first, first + count) if number not in taken]
+    while len(numbers) < count:  # an import took some: skip them, as allocate_number() does
+        numbers.append(allocate_number(conn, guild_id))
+    return numbers
+
+
 def _skip_taken(conn: sqlite3.Connection, guild_id: int, number: int) -> int:
     # An import may have taken numbers ahead of the sequence: skip them, never reuse.
     while conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone():

@@ -160,8 +160,7 @@ def record_replies(conn: sqlite3.Connection, topic_id: int, news: list[NewPost])
     The same rows and counters as ``record_reply`` for each message in order, in a few
     statements per page instead of a dozen per message: messages already recorded are
     skipped, numbers come from the guild's sequence in message order, the inserts are one
-    ``executemany`` (a reply to a message earlier in the page finds its parent), and the
-    topic's and forum's counters move once.
+    statement (``_insert_page``), and the topic's and forum's counters move once.
     """
     if not news:
         return 0
@@ -179,19 +178,12 @@ def record_replies(conn: sqlite3.Connection, topic_id: int, news: list[NewPost])
             fresh.append(new)
     if not fresh:
         return 0
-    numbered = [(guilds.allocate_number(conn, new.guild_id, new.number), new) for new in fresh]
-    conn.executemany(
-        "INSERT INTO posts(guild_id, topic_id, number, message_id, channel_id, parent_id, is_opening, "
-        "author_id, author_name, author_role, content, attachments, status, flag, created_at) "
-        "VALUES (?, ?, ?, ?, ?, (SELECT id FROM posts WHERE message_id = ? AND topic_id = ?), 0, "
-        "?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (new.guild_id, topic_id, number, new.message_id, new.channel_id, new.reply_to_message_id, topic_id,
-             new.author_id, new.author_name, new.author_role, new.content, new.attachments_json(), new.status,
-             new.flag, new.created_at)
-            for number, new in numbered
-        ],
-    )  # fmt: skip
+    if any(new.number is not None for new in fresh) or len({new.guild_id for new in fresh}) > 1:
+        numbered = [(guilds.allocate_number(conn, new.guild_id, new.number), new) for new in fresh]
+    else:
+        numbered = list(zip(guilds.allocate_numbers(conn, fresh[0].guild_id, len(fresh)), fresh, strict=True))
+    for start in range(0, len(numbered), PAGE_ROWS):
+        _insert_page(conn, topic_id, numbered[start : start + PAGE_ROWS])
     published = [(number, new) for number, new in numbered if new.status == PUBLISHED]
     if published:
         before = conn.total_changes
@@ -214,6 +206,49 @@ def record_replies(conn: sqlite3.Connection, topic_id: int, news: list[NewPost])
                 (len(published), last.created_at, row["forum_id"]),
             )
     return len(fresh)
+
+
+PAGE_ROWS = 500  # rows per multi-row INSERT: 7,000 parameters, well under SQLite's limit
+
+
+def _insert_page(conn: sqlite3.Connection, topic_id: int, numbered: list[tuple[int, NewPost]]) -> None:
+    """Insert a page of replies in one multi-row INSERT. One statement, because FTS5 writes out
+    its pending index data as a new segment whenever a statement opens a statement journal:
+    an INSERT per post (even through ``executemany``) made one search-index segment per post,
+    all to be merged later; one INSERT makes one segment per page. A reply to a message
+    earlier in the page gets its parent after the insert, from the ids it returned."""
+    asked = {new.reply_to_message_id for _, new in numbered if new.reply_to_message_id is not None}
+    parents: dict[int, int] = {}
+    if asked:
+        marks = ",".join("?" * len(asked))
+        parents = dict(
+            conn.execute(
+                f"SELECT message_id, id FROM posts WHERE topic_id = ? AND message_id IN ({marks})", [topic_id, *asked]
+            ).fetchall()
+        )
+    columns = (
+        "guild_id, topic_id, number, message_id, channel_id, parent_id, is_opening, "
+        "author_id, author_name, author_role, content, attachments, status, flag, created_at"
+    )
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(numbered))
+    params: list[object] = []
+    for number, new in numbered:
+        parent = parents.get(new.reply_to_message_id) if new.reply_to_message_id is not None else None
+        params += [new.guild_id, topic_id, number, new.message_id, new.channel_id, parent, new.author_id,
+                   new.author_name, new.author_role, new.content, new.attachments_json(), new.status, new.flag,
+                   new.created_at]  # fmt: skip
+    ids = dict(
+        conn.execute(f"INSERT INTO posts({columns}) VALUES {values} RETURNING message_id, id", params).fetchall()
+    )
+    late = [  # as record_reply would have found them: a message earlier in the page
+        (ids[new.reply_to_message_id], ids[new.message_id])
+        for _, new in numbered
+        if new.reply_to_message_id in ids
+        and new.reply_to_message_id not in parents
+        and ids[new.reply_to_message_id] < ids[new.message_id]
+    ]
+    if late:
+        conn.executemany("UPDATE posts SET parent_id = ? WHERE id = ?", late)
 
 
 def record_edit(conn: sqlite3.Connection, message_id: int, content: str, edited_at: str) -> Post | None:

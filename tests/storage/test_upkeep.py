@@ -76,11 +76,11 @@ async def test_upkeep_never_delays_close(tmp_path: Path) -> None:
 
 
 E = upkeep.CHECKPOINT_EVERY
-M = upkeep.MERGE_EVERY
+M = upkeep.MERGE_DEBT
 
 
 @pytest.mark.parametrize(
-    ("since_checkpoint", "since_merge", "caller_waits", "expected"),
+    ("since_checkpoint", "merge_debt", "busy", "expected"),
     [
         (0, 0, False, None),  # nothing written
         (1, 1, False, "merge"),  # idle: merge first ...
@@ -94,6 +94,6 @@ M = upkeep.MERGE_EVERY
         (E, M, False, "checkpoint"),
     ],
 )
-def test_next_step(since_checkpoint: int, since_merge: int, caller_waits: bool, expected: str | None) -> None:
-    step = upkeep.next_step(since_checkpoint=since_checkpoint, since_merge=since_merge, caller_waits=caller_waits)
+def test_next_step(since_checkpoint: int, merge_debt: int, busy: bool, expected: str | None) -> None:
+    step = upkeep.next_step(since_checkpoint=since_checkpoint, merge_debt=merge_debt, busy=busy)
     assert step == expected
