@@ -117,6 +117,7 @@ class Database:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute(f"PRAGMA wal_autocheckpoint={upkeep.AUTOCHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit={upkeep.WAL_KEEP_BYTES}")
 
     async def close(self) -> None:
         if self._conn is not None:

@@ -76,16 +76,23 @@ def _where(
     else:
         clauses = [_in("forum_id", forum_ids), "sticky = 'none'"]
         params = [*forum_ids]
+    filters, filter_params = _filters(status, sort)
+    return " AND ".join([*clauses, *filters]), [*params, *filter_params]
+
+
+def _filters(status: str, sort: str) -> tuple[list[str], list[object]]:
+    """The status filter's and the sort's conditions on a topic."""
+    params: list[object] = []
     if status in ("open", "closed"):
-        clauses.append("status = ?")
+        clauses = ["status = ?"]
         params.append(status)
     else:
-        clauses.append("status IN ('open', 'closed')")
+        clauses = ["status IN ('open', 'closed')"]
     if status == "solved":
         clauses.append("solved = 1")
     if sort == "unanswered":
         clauses.append("reply_count = 0")
-    return " AND ".join(clauses), params
+    return clauses, params
 
 
 def list_page(
@@ -121,25 +128,29 @@ def list_page(
     return page, total
 
 
+_COUNTER = {"all": "topic_count", "open": "open_count", "closed": "closed_count", "solved": "solved_count"}
+
+
 def _count_rest(conn: sqlite3.Connection, forum_ids: Sequence[int], status: str, sort: str) -> int:
     """How many non-sticky topics the list holds.
 
-    Every published topic of every status: the forums' counters, less their stickies
-    (counting 100,000 index entries takes longer than a page should). Other filters
-    count their covering index range.
+    From the forums' counters (``topic_count``; the status counters of migration 0009),
+    less the stickies that match (counting 100,000 index entries takes longer than a page
+    should). The unanswered sort counts its small partial index.
     """
     if not forum_ids:
         return 0
-    if status == "all" and sort != "unanswered":
-        published = conn.execute(
-            f"SELECT IFNULL(SUM(topic_count), 0) FROM forums WHERE {_in('id', forum_ids)}", list(forum_ids)
+    if sort != "unanswered":
+        listed = conn.execute(
+            f"SELECT IFNULL(SUM({_COUNTER[status]}), 0) FROM forums WHERE {_in('id', forum_ids)}", list(forum_ids)
         ).fetchone()[0]
+        filters, params = _filters(status, sort)
         sticky = conn.execute(
             f"SELECT COUNT(*) FROM topics INDEXED BY topics_sticky WHERE sticky != 'none' AND "
-            f"{_in('forum_id', forum_ids)} AND status IN ('open', 'closed')",
-            list(forum_ids),
+            f"{' AND '.join([_in('forum_id', forum_ids), *filters])}",
+            [*forum_ids, *params],
         ).fetchone()[0]
-        return max(0, int(published) - int(sticky))
+        return max(0, int(listed) - int(sticky))
     where, params = _where(forum_ids, (), status, sort, stickies=False)
     return int(
         conn.execute(f"SELECT COUNT(*) FROM topics INDEXED BY {_INDEX[sort]} WHERE {where}", params).fetchone()[0]

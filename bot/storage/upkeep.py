@@ -31,6 +31,8 @@ MERGE_STEP_PAYS = 256
 CHECKPOINT_EVERY = 6  # commits (merge steps count): a checkpoint of ~200 pages, 1 – 3 ms
 # Measured at 100,000 posts: a checkpoint of SQLite's default 1,000 pages took 30 – 50 ms.
 AUTOCHECKPOINT_PAGES = 400
+# A burst (a catch-up) grows the WAL file; once checkpointed, SQLite cuts it back to this.
+WAL_KEEP_BYTES = 8 * 1024 * 1024
 
 
 def merge_search_index(conn: sqlite3.Connection) -> bool:

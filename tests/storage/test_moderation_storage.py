@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.roles import ForumRole
-from bot.storage import forums, members, posts, reports, topics
+from bot.storage import answers, forums, members, posts, reports, topics
 from bot.storage.database import Database
 from tests.storage.helpers import new_post, new_topic, register_forum
 
@@ -26,6 +26,50 @@ async def counts(db: Database, forum_id: int) -> tuple[int, int]:
     forum = await db.run(forums.get, forum_id)
     assert forum is not None
     return forum.topic_count, forum.post_count
+
+
+async def assert_status_counts_exact(db: Database) -> None:
+    """Migration 0009's counters equal what a count of the topics says, for every forum."""
+    sql = (
+        "SELECT f.id, f.open_count, f.closed_count, f.solved_count, "
+        "(SELECT COUNT(*) FROM topics t WHERE t.forum_id = f.id AND t.status = 'open'), "
+        "(SELECT COUNT(*) FROM topics t WHERE t.forum_id = f.id AND t.status = 'closed'), "
+        "(SELECT COUNT(*) FROM topics t WHERE t.forum_id = f.id AND t.solved = 1 AND t.status IN ('open', 'closed')) "
+        "FROM forums f"
+    )
+    for row in await db.run(lambda conn: conn.execute(sql).fetchall()):
+        assert tuple(row[1:4]) == tuple(row[4:7]), f"forum {row[0]}"
+
+
+async def test_status_counters_follow_every_change(db: Database, forum_id: int) -> None:
+    other = await register_forum(db, channel_id=200, name="Other")
+    first = await topic_with_replies(db, forum_id, 2, thread=1000)
+    second = await topic_with_replies(db, forum_id, 1, thread=2000)
+    await assert_status_counts_exact(db)
+    reply = next(p for p in await db.run(posts.of_topic, first) if not p.is_opening)
+    await db.transaction(answers.toggle, reply.id)  # solved
+    await db.transaction(topics.set_status, first, "closed", close_reason="resolved")
+    await assert_status_counts_exact(db)
+    assert await db.run(topics.list_page, forum_ids=[forum_id], status="solved") == (
+        [await db.run(topics.by_id, first)],
+        1,
+    )
+    await db.transaction(topics.set_status, first, "spam")
+    await db.transaction(topics.set_status, first, "open")
+    await db.transaction(topics.set_sticky, second, "sticky")
+    _, open_total = await db.run(topics.list_page, forum_ids=[forum_id], status="open")
+    assert open_total == 2
+    moves = [(p.id, 4000, 9000 + p.number) for p in await db.run(posts.of_topic, second)]
+    await db.transaction(
+        topics.move, second, forum_id=other, thread_id=4000, old_thread_id=2000, moves=moves, now="2026"
+    )
+    await assert_status_counts_exact(db)
+    await db.transaction(answers.toggle, reply.id)  # unsolved
+    await db.transaction(topics.mark_thread_deleted, 1000)
+    await assert_status_counts_exact(db)
+    for status, expected in (("all", 0), ("open", 0), ("closed", 0), ("solved", 0)):
+        assert (await db.run(topics.list_page, forum_ids=[forum_id], status=status))[1] == expected
+    assert (await db.run(topics.list_page, forum_ids=[other], status="open"))[1] == 1  # the sticky, moved
 
 
 async def test_topic_status_moves_the_forum_counters(db: Database, forum_id: int) -> None:
@@ -58,6 +102,7 @@ async def test_split_keeps_numbers_and_counters(db: Database, forum_id: int) -> 
     assert await counts(db, forum_id) == (2, 4)
     first = await db.run(posts.by_number, 1, 3)
     assert first is not None and first.is_opening and first.message_id == 5003 and first.channel_id == 2000
+    await assert_status_counts_exact(db)
 
 
 async def test_merge_joins_posts_and_keeps_counters_true(db: Database, forum_id: int) -> None:
@@ -73,6 +118,7 @@ async def test_merge_joins_posts_and_keeps_counters_true(db: Database, forum_id:
     assert left is not None and left.status == "closed" and left.close_reason == "merged"
     assert await db.run(topics.is_retired, 3000)
     assert await counts(db, forum_id) == (2, 4)
+    await assert_status_counts_exact(db)
 
 
 async def test_move_changes_forum_counters_and_retires_the_old_thread(db: Database, forum_id: int) -> None:
@@ -86,6 +132,7 @@ async def test_move_changes_forum_counters_and_retires_the_old_thread(db: Databa
     assert await counts(db, forum_id) == (0, 0) and await counts(db, other) == (1, 3)
     assert await db.run(topics.is_retired, 1000) and not await db.run(topics.is_retired, 4000)
     assert await db.run(posts.last_message_id, 1000) is None
+    await assert_status_counts_exact(db)
 
 
 async def test_timed_assignments_expire_once(db: Database) -> None:

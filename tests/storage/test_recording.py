@@ -125,3 +125,22 @@ async def test_list_page_sorts_and_stickies(db: Database, forum_id: int):
     assert total == 3 and "t0" not in [t.title for t in page]
     page, _ = await db.run(lambda c: topics.list_page(c, forum_ids=[forum_id], sort="popular"))
     assert page[1].title == "t0"
+
+
+async def test_a_page_of_numbers_skips_what_an_import_took_as_one_by_one_does(db: Database, forum_id: int):
+    await db.write(posts.record_topic, new_topic(forum_id, 1000))  # #1; the sequence is at 2
+    for message, number in ((2001, 3), (2002, 5), (2003, 9)):  # an import took 3, 5 and 9
+        await db.write(posts.record_reply, 1, new_post(message, number=number))
+    await db.run(lambda conn: conn.execute("UPDATE guilds SET next_number = 2"))
+
+    def both(conn: sqlite3.Connection) -> tuple[list[int], list[int]]:
+        conn.execute("SAVEPOINT one_by_one")
+        singly = [guilds.allocate_number(conn, 1) for _ in range(6)]
+        conn.execute("ROLLBACK TO one_by_one")
+        conn.execute("RELEASE one_by_one")
+        return singly, guilds.allocate_numbers(conn, 1, 6)
+
+    singly, paged = await db.transaction(both)
+    assert paged == singly == [2, 4, 6, 7, 8, 10]
+    assert await db.run(guilds.allocate_number, 1) == 11
+    assert await db.run(guilds.allocate_numbers, 2, 2) == [1, 2]  # a guild with no row yet

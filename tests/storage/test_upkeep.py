@@ -36,6 +36,7 @@ async def test_an_idle_writer_merges_the_search_index_and_checkpoints(db: Databa
         await db.write(posts.record_reply, topic.id, new_post(5000 + i, at=i, content=f"otters {i}"))
     await db.flush()  # the writer's task ends once its upkeep is done
     assert db.upkeep_steps > 0
+    assert await db.run(lambda conn: conn.execute("PRAGMA journal_size_limit").fetchone()[0]) == upkeep.WAL_KEEP_BYTES
     assert _file_holds_every_page(db.path)  # checkpointed: the commits are in the database file
     assert not _index_needs_merging(db.path)
     sql = "SELECT COUNT(*) FROM posts_fts WHERE posts_fts MATCH 'otters'"
