@@ -14,11 +14,11 @@ All SQL runs on aiosqlite's connection thread as plain functions that take the r
   else waits for the connection, so a command's latency stays bounded during a catch-up
   while an idle writer still commits in full groups.
 
-Upkeep stays out of the commits members wait for (``bot.storage.upkeep``): when the
-writer's queues are empty and no caller waits, it checkpoints the WAL and merges the
-search index, one short step at a time, checking for waiting callers between steps.
-Under a load that never leaves it idle, a step that is overdue (``upkeep.*_EVERY``
-commits) runs anyway: a caller then waits for one short step, never for a long one.
+Upkeep stays out of the commits members wait for (``bot.storage.upkeep``): between
+group commits the writer checkpoints the WAL and merges the search index, one short step
+at a time: whenever its queues are empty and no caller waits, and, under a load that never
+leaves it idle, when a step is overdue (``upkeep.next_step``), at most one step between two
+group commits while a caller waits. A caller waits for one short step, never a long one.
 """
 
 from __future__ import annotations
