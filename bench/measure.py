@@ -1,7 +1,7 @@
 """Each measurement of the benchmark, sized by its arguments (the test runs them tiny).
 
 The measured paths are the bot's own: ``Database`` (aiosqlite, the single writer with its
-group commit), ``posts.record_reply``, ``members.role_inputs``, ``topics.list_page``,
+group commit), ``posts.record_reply``, ``topics.posting_context``, ``topics.list_page``,
 ``search.search`` and, for catch-up and memory, the real bot on simcord.
 """
 
@@ -19,9 +19,9 @@ from typing import Any
 
 from bench import data
 from bot import timeutil
+from bot.access import decide_role
 from bot.recording import CATCHUP_CHUNK, HISTORY_PAGE
-from bot.roles import effective_role
-from bot.storage import members, posts, topics
+from bot.storage import posts, topics
 from bot.storage.database import Database
 from bot.storage.models import NewPost
 
@@ -176,19 +176,13 @@ async def record_ratio(
 
 # --------------------------------------------------------------------------- command latency
 async def _one_reply(db: Database, post: NewPost, role_ids: list[int]) -> float:
-    """The database work of one live reply (bot/recording.py): topic, role inputs, insert + counters."""
+    """The database work of one live reply (``Recorder.on_message``): the thread's topic and the
+    author's role facts in one read (``topics.posting_context``), the role decided, the write."""
     start = time.perf_counter()
-    topic = await db.run(topics.by_thread, post.channel_id)
-    assert topic is not None
-    inputs = await db.run(members.role_inputs, post.guild_id, post.author_id, role_ids)
-    effective_role(
-        is_owner_or_admin=False,
-        assignment=inputs.assignment,
-        mapped_roles=inputs.mapped,
-        default_role=inputs.default_role,
-        now=timeutil.utcnow(),
-    )
-    await db.write(posts.record_reply, topic.id, post)
+    context = await db.run(topics.posting_context, post.channel_id, post.guild_id, post.author_id, role_ids)
+    assert context.topic is not None and not context.retired
+    decide_role(None, context.inputs, timeutil.utcnow())
+    await db.write(posts.record_reply, context.topic.id, post)
     return (time.perf_counter() - start) * 1000
 
 

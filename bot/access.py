@@ -43,16 +43,23 @@ async def role_and_inputs(
     """
     if member is not None:
         guild_id, user_id = member.guild.id, member.id
-    role_ids = [r.id for r in member.roles] if member is not None else []
-    inputs = await db.run(members.role_inputs, guild_id, user_id, role_ids)
-    role = effective_role(
+    inputs = await db.run(members.role_inputs, guild_id, user_id, role_ids_of(member))
+    return decide_role(member, inputs, now), inputs
+
+
+def role_ids_of(member: discord.Member | None) -> list[int]:
+    return [r.id for r in member.roles] if member is not None else []
+
+
+def decide_role(member: discord.Member | None, inputs: members.RoleInputs, now: datetime) -> ForumRole:
+    """The effective role from the stored facts (``members.role_inputs``) and the member."""
+    return effective_role(
         is_owner_or_admin=member is not None and is_owner_or_admin(member),
         assignment=inputs.assignment,
         mapped_roles=inputs.mapped,
         default_role=inputs.default_role,
         now=now,
     )
-    return role, inputs
 
 
 async def member_role(db: Database, member: discord.Member, now: datetime) -> ForumRole:

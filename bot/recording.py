@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import timeutil
-from bot.access import is_owner_or_admin, role_and_inputs
+from bot.access import decide_role, is_owner_or_admin, role_and_inputs, role_ids_of
 from bot.alerts import storage_trouble
 from bot.policy import Refusal, check_post
 from bot.render.text import split_text
@@ -157,17 +157,21 @@ class Recorder:
         forum_id = self.forum_ids.get(thread.parent_id) if thread is not None else None
         if thread is None or forum_id is None:
             return
+        assert message.guild is not None
         async with self.lock(thread.id):
             try:
-                topic = await self.db.run(topics.by_thread, thread.id)
-                if topic is None and await self.db.run(topics.is_retired, thread.id):
+                member = await self._member(message.guild, message.author)
+                # The thread's topic and the author's stored role facts: one read (docs/performance.md).
+                read = (topics.posting_context, thread.id, message.guild.id, message.author.id, role_ids_of(member))
+                context = await self.db.run(*read)
+                if context.retired:
                     return  # the old thread of a moved or merged topic
-                if topic is None or thread.id not in self._synced:
+                if context.topic is None or thread.id not in self._synced:
                     # A thread we have not seen yet (adopt what came before this message), or
                     # one not yet reconciled since the bot came back (fill the downtime first).
                     await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
-                    topic = await self.db.run(topics.by_thread, thread.id)
-                await self._record_live(message, thread, forum_id, topic)
+                    context = await self.db.run(*read)
+                await self._record_live(message, thread, forum_id, context, member)
             except sqlite3.Error as error:
                 await self._unrecorded(message, thread, error)
 
@@ -203,11 +207,16 @@ class Recorder:
             return None
 
     async def _record_live(
-        self, message: discord.Message, thread: discord.Thread, forum_id: int, topic: Topic | None
+        self,
+        message: discord.Message,
+        thread: discord.Thread,
+        forum_id: int,
+        context: topics.PostingContext,
+        member: discord.Member | None,
     ) -> None:
-        assert message.guild is not None
         now = message.created_at
-        role, inputs = await self._role_of(message, now)
+        topic, inputs = context.topic, context.inputs
+        role = decide_role(member, inputs, now)
         refusal = check_post(
             role=role,
             starting_topic=topic is None,

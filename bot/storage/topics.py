@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from bot.storage import members, subscriptions
 from bot.storage import posts as posts_repo
-from bot.storage import subscriptions
 from bot.storage.models import Forum, Post, Topic, TopicPage
 
 SORTS = ("latest", "active", "unanswered", "popular")
@@ -36,6 +37,26 @@ _ORDER = {
 def by_thread(conn: sqlite3.Connection, thread_id: int) -> Topic | None:
     row = conn.execute("SELECT * FROM topics WHERE thread_id = ?", (thread_id,)).fetchone()
     return Topic.from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class PostingContext:
+    """What recording a message in a thread needs to know, read in one hop."""
+
+    topic: Topic | None  # None: a thread not recorded yet
+    retired: bool  # the old thread of a moved or merged topic
+    inputs: members.RoleInputs  # the author's stored role facts
+
+
+def posting_context(
+    conn: sqlite3.Connection, thread_id: int, guild_id: int, user_id: int, role_ids: list[int]
+) -> PostingContext:
+    topic = by_thread(conn, thread_id)
+    return PostingContext(
+        topic=topic,
+        retired=topic is None and is_retired(conn, thread_id),
+        inputs=members.role_inputs(conn, guild_id, user_id, role_ids),
+    )
 
 
 def by_id(conn: sqlite3.Connection, topic_id: int) -> Topic | None:

@@ -144,3 +144,15 @@ async def test_a_page_of_numbers_skips_what_an_import_took_as_one_by_one_does(db
     assert paged == singly == [2, 4, 6, 7, 8, 10]
     assert await db.run(guilds.allocate_number, 1) == 11
     assert await db.run(guilds.allocate_numbers, 2, 2) == [1, 2]  # a guild with no row yet
+
+
+async def test_posting_context_reads_topic_retirement_and_role_facts_at_once(db: Database, forum_id: int):
+    recorded = await db.write(posts.record_topic, new_topic(forum_id, 1000, author=7))
+    await db.transaction(topics.retire_thread, 3000, recorded.topic.id, "moved", "2026-01-01")
+    known = await db.run(topics.posting_context, 1000, 1, 7, [])
+    assert known.topic == recorded.topic and not known.retired
+    assert known.inputs.last_post_at == recorded.post.created_at  # the author's throttle clock
+    fresh = await db.run(topics.posting_context, 2000, 1, 8, [])
+    assert fresh.topic is None and not fresh.retired and fresh.inputs.last_post_at is None
+    retired = await db.run(topics.posting_context, 3000, 1, 8, [])
+    assert retired.topic is None and retired.retired
