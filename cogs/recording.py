@@ -40,12 +40,12 @@ class Recording(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if payload.guild_id is not None:
-            await self.recorder.on_raw_delete([payload.message_id])
+            await self.recorder.on_raw_delete(payload.guild_id, payload.channel_id, [payload.message_id])
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         if payload.guild_id is not None:
-            await self.recorder.on_raw_delete(sorted(payload.message_ids))
+            await self.recorder.on_raw_delete(payload.guild_id, payload.channel_id, sorted(payload.message_ids))
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:

@@ -208,6 +208,23 @@ async def test_nested_replies_edits_deletes_and_attachments_are_recorded(world):
     assert topic.reply_count == 1
 
 
+async def test_edits_and_deletes_outside_forum_threads_cost_no_write(world):
+    chatter = world.member("Chatter")
+    said = await chatter.send(world.general, "just chatting")
+    await world.bot.db.flush()
+    commits = world.bot.db.commits
+    await chatter.edit(said, "just chatting, edited")
+    await chatter.delete(said)
+    await world.bot.db.flush()
+    assert world.bot.db.commits == commits
+    await chatter.slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    await world.env.advance_time(11)  # past the posting throttle
+    reply = await chatter.send(world.thread("Q"), "in the forum")
+    await chatter.edit(reply, "in the forum, edited")
+    post = await world.bot.db.run(posts.by_message, reply.id)
+    assert post is not None and post.content == "in the forum, edited"
+
+
 async def test_trashing_a_long_reply_removes_every_message_it_was_split_into(world):
     await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
     thread = world.thread("Q")
