@@ -7,7 +7,9 @@ have landed in its thread); otherwise, or when the webhook fails, the bot posts 
 with an attribution line ("`#12` **Name** · *Role*" and the text). A thread's opening
 post is always the bot's. When Discord refuses half-way, what was created is removed
 again and nothing is recorded. Webhook messages are not recorded as new posts (the
-recording path ignores them), like the bot's own.
+recording path ignores them), like the bot's own. A post too long for one message goes out
+as several; every copy is a ``Move`` that names them all, so removing the post later
+removes all of them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.errors import UserFacingError
 from bot.posting import NO_MENTIONS
 from bot.render.text import MESSAGE_LIMIT, post_header, split_text
 from bot.roles import ForumRole
-from bot.storage.models import Post, Topic
+from bot.storage.models import Move, Post, Topic
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
@@ -52,13 +54,17 @@ def attributed_chunks(post: Post, *, with_name: bool = True) -> list[str]:
     return [f"{header}\n{chunks[0]}", *chunks[1:]]
 
 
-async def repost(thread: discord.Thread, post: Post) -> discord.Message:
-    """Send one post into a thread; the first message is the one recorded."""
-    chunks = attributed_chunks(post)
-    first = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
-    for chunk in chunks[1:]:
-        await thread.send(chunk, allowed_mentions=NO_MENTIONS)
-    return first
+async def repost(thread: discord.Thread, post: Post) -> Move:
+    """Send one post into a thread with an attribution line; the first message is the post's.
+    When Discord refuses half-way, the messages of this post already sent are removed."""
+    sent: list[discord.Message] = []
+    try:
+        for chunk in attributed_chunks(post):
+            sent.append(await thread.send(chunk, allowed_mentions=NO_MENTIONS))
+    except discord.HTTPException:
+        await undo_messages(sent)
+        raise
+    return Move(post.id, thread.id, sent[0].id, tuple(m.id for m in sent[1:]))
 
 
 class Poster:
@@ -90,35 +96,41 @@ class Poster:
             self.webhook = None
         return self.webhook
 
-    async def _by_webhook(self, hook: discord.Webhook, thread: discord.Thread, post: Post) -> discord.Message | None:
+    async def _by_webhook(self, hook: discord.Webhook, thread: discord.Thread, post: Post) -> Move | None:
         chunks = attributed_chunks(post, with_name=False)
         member = thread.guild.get_member(post.author_id)
         avatar = member.display_avatar.url if member is not None else None
         name = post.author_name[:80] or "Anonymous"
+        sent: list[int] = []
         try:
-            first = await hook.send(
-                chunks[0], username=name, avatar_url=avatar, thread=thread, wait=True, allowed_mentions=NO_MENTIONS
-            )
-            if not self._verified:
-                try:
-                    await thread.fetch_message(first.id)
-                except discord.NotFound:
-                    # It did not land in the thread (a simulated Discord may ignore thread_id):
-                    # take it back, and attribute copies with a line from here on.
-                    await hook.delete_message(first.id)
-                    self.webhook = None
-                    return None
-                self._verified = True
-            for chunk in chunks[1:]:
-                await hook.send(chunk, username=name, avatar_url=avatar, thread=thread, allowed_mentions=NO_MENTIONS)
+            for index, chunk in enumerate(chunks):
+                message = await hook.send(
+                    chunk, username=name, avatar_url=avatar, thread=thread, wait=True, allowed_mentions=NO_MENTIONS
+                )
+                sent.append(message.id)
+                if index == 0 and not self._verified:
+                    try:
+                        await thread.fetch_message(message.id)
+                    except discord.NotFound:
+                        # It did not land in the thread (a simulated Discord may ignore thread_id):
+                        # take it back, and attribute copies with a line from here on.
+                        await hook.delete_message(message.id)
+                        self.webhook = None
+                        return None
+                    self._verified = True
         except discord.HTTPException:
             log.info("webhook copy of #%s failed; posting attributed copies from here on", post.number, exc_info=True)
             self.webhook = None
+            for message_id in sent:  # no half copy stays before the attributed one
+                try:
+                    await hook.delete_message(message_id, thread=thread)
+                except discord.HTTPException:
+                    log.warning("could not remove webhook copy %s", message_id, exc_info=True)
             return None
         self.via_webhook += 1
-        return first
+        return Move(post.id, thread.id, sent[0], tuple(sent[1:]))
 
-    async def send(self, thread: discord.Thread, post: Post) -> discord.Message:
+    async def send(self, thread: discord.Thread, post: Post) -> Move:
         hook = await self._hook()
         if hook is not None:
             sent = await self._by_webhook(hook, thread, post)
@@ -132,28 +144,28 @@ def poster_for(thread: discord.Thread) -> Poster:
     return Poster(parent if isinstance(parent, discord.ForumChannel) else None)
 
 
-async def append(
-    thread: discord.Thread, posts: Sequence[Post], *, progress: Progress | None = None
-) -> list[tuple[int, int, int]]:
+async def append(thread: discord.Thread, posts: Sequence[Post], *, progress: Progress | None = None) -> list[Move]:
     """Repost ``posts`` at the end of an existing thread, in order; the moves to record.
     When Discord refuses half-way, the copies already sent are deleted again."""
-    moves: list[tuple[int, int, int]] = []
-    sent: list[discord.Message] = []
+    moves: list[Move] = []
     poster = poster_for(thread)
     try:
         for index, post in enumerate(posts, start=1):
-            message = await poster.send(thread, post)
-            sent.append(message)
-            moves.append((post.id, thread.id, message.id))
+            moves.append(await poster.send(thread, post))
             if progress is not None and index % 25 == 0:
                 await progress(index, len(posts))
     except discord.HTTPException as error:
-        await undo_messages(sent)
+        await undo_messages(messages_of(thread, moves))
         raise UserFacingError(
             describe_http_error(error) + f" Discord refused after {len(moves)} of {len(posts)} posts; "
             "the copies were removed and nothing was changed."
         ) from None
     return moves
+
+
+def messages_of(thread: discord.Thread, moves: Sequence[Move]) -> list[discord.PartialMessage]:
+    """Every message the moves sent: each post's own and its continuations."""
+    return [thread.get_partial_message(i) for move in moves for i in (move.message_id, *move.continuations)]
 
 
 async def undo_messages(sent: Sequence[discord.Message | discord.PartialMessage]) -> None:
@@ -172,10 +184,10 @@ async def rebuild(
     title: str | None = None,
     reason: str,
     progress: Progress | None = None,
-) -> tuple[discord.Thread, list[tuple[int, int, int]]]:
+) -> tuple[discord.Thread, list[Move]]:
     """A new thread in ``forum`` carrying ``posts`` (the first one opens it), in order.
 
-    Returns the thread and the (post id, channel id, message id) moves to record.
+    Returns the thread and the moves to record.
     Raises UserFacingError (after removing the half-built thread) when Discord refuses.
     """
     assert posts
@@ -200,14 +212,13 @@ async def rebuild(
         thread = await thread.edit(locked=True, reason=reason)
     except discord.HTTPException:
         log.info("could not lock the new thread %s while it fills", thread.id)
-    moves = [(opening.id, thread.id, created.message.id)]
+    moves: list[Move] = []
     try:
-        for chunk in chunks[1:]:
-            await thread.send(chunk, allowed_mentions=NO_MENTIONS)
+        continuations = [await thread.send(chunk, allowed_mentions=NO_MENTIONS) for chunk in chunks[1:]]
+        moves.append(Move(opening.id, thread.id, created.message.id, tuple(m.id for m in continuations)))
         poster = Poster(forum)
         for index, post in enumerate(rest, start=1):
-            message = await poster.send(thread, post)
-            moves.append((post.id, thread.id, message.id))
+            moves.append(await poster.send(thread, post))
             if progress is not None and index % 25 == 0:
                 await progress(index, len(rest))
     except discord.HTTPException as error:

@@ -244,10 +244,10 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         await interaction.response.defer(ephemeral=True, thinking=True)
         thread = await fetch_thread(actor.guild, topic.thread_id)
         try:
-            message = await restructure.poster_for(thread).send(thread, found)
+            copy = await restructure.poster_for(thread).send(thread, found)
         except discord.HTTPException as error:
             raise UserFacingError(describe_http_error(error) + f" Post #{found.number} stays {found.status}.") from None
-        await self.db.transaction(posts.restore, found.id, thread.id, message.id)
+        await self.db.transaction(posts.restore, found.id, thread.id, copy.message_id, copy.continuations)
         if topic.status == "closed":
             await restructure.lock_quietly(thread, f"Threadkeeper: restored in a closed topic by {actor}")
         await log_action(
@@ -260,7 +260,9 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
             details={"from": found.status},
         )
         await interaction.followup.send(
-            f"Restored post **#{found.number}**, attributed to {found.author_name}: {message.jump_url}", ephemeral=True
+            f"Restored post **#{found.number}**, attributed to {found.author_name}: "
+            f"{thread.get_partial_message(copy.message_id).jump_url}",
+            ephemeral=True,
         )
 
     async def _restore_topic(
@@ -380,7 +382,7 @@ class Moderation(commands.GroupCog, group_name="mod", group_description="Moderat
         thread = await fetch_thread(actor.guild, into.thread_id)
         reason = f"Threadkeeper: merged by {actor}"
         moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
-        sent = [thread.get_partial_message(message_id) for _, _, message_id in moves]
+        sent = restructure.messages_of(thread, moves)
 
         async def undo() -> None:
             await restructure.undo_messages(sent)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.roles import ForumRole
 
@@ -230,3 +231,16 @@ def as_dict(obj: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(obj)
+
+
+class Move(NamedTuple):
+    """A post re-posted by moderation (restore, move, merge, split): where it lives now.
+    A plain (post id, channel id, message id) tuple is a move without continuations."""
+
+    post_id: int
+    channel_id: int
+    message_id: int
+    continuations: tuple[int, ...] = ()  # the further messages of a post too long for one
+
+
+Moves = Sequence[Move | tuple[int, int, int]]

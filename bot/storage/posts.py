@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 
 from bot.storage import guilds
-from bot.storage.models import NewPost, NewTopic, Post, Recorded, Topic
+from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, Recorded, Topic
 
 PUBLISHED = "publish"
 VISIBLE_TOPIC = ("open", "closed")
@@ -324,17 +325,22 @@ def set_continuations(conn: sqlite3.Connection, post_id: int, message_ids: list[
     conn.execute("UPDATE posts SET continuation_ids = ? WHERE id = ?", (json.dumps(message_ids), post_id))
 
 
-def relocate(conn: sqlite3.Connection, moves: list[tuple[int, int, int]]) -> None:
-    """The posts now live in other Discord messages: (post id, channel id, message id)."""
+def relocate(conn: sqlite3.Connection, moves: Moves) -> None:
+    """The posts now live in other Discord messages (``Move``: post, channel, message, continuations)."""
     conn.executemany(
-        "UPDATE posts SET channel_id = ?, message_id = ?, continuation_ids = '[]' WHERE id = ?",
-        [(channel_id, message_id, post_id) for post_id, channel_id, message_id in moves],
+        "UPDATE posts SET channel_id = ?, message_id = ?, continuation_ids = ? WHERE id = ?",
+        [
+            (move.channel_id, move.message_id, json.dumps(list(move.continuations)), move.post_id)
+            for move in (Move(*m) for m in moves)
+        ],
     )
 
 
-def restore(conn: sqlite3.Connection, post_id: int, channel_id: int, message_id: int) -> Post:
+def restore(
+    conn: sqlite3.Connection, post_id: int, channel_id: int, message_id: int, continuations: Sequence[int] = ()
+) -> Post:
     """A moderator brought a spammed/trashed post back in a new message; its number stays."""
-    relocate(conn, [(post_id, channel_id, message_id)])
+    relocate(conn, [Move(post_id, channel_id, message_id, tuple(continuations))])
     set_status(conn, post_id, PUBLISHED)
     found = by_id(conn, post_id)
     assert found is not None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage import members, subscriptions
 from bot.storage import posts as posts_repo
-from bot.storage.models import Forum, Post, Topic, TopicPage
+from bot.storage.models import Forum, Moves, Post, Topic, TopicPage
 
 SORTS = ("latest", "active", "unanswered", "popular")
 STATUS_FILTERS = ("all", "open", "closed", "solved")
@@ -294,7 +294,7 @@ def rehome(
     topic_id: int,
     *,
     thread_id: int,
-    moves: list[tuple[int, int, int]],
+    moves: Moves,
     status: str | None = None,
     forum_id: int | None = None,
 ) -> Topic:
@@ -347,7 +347,7 @@ def move(
     forum_id: int,
     thread_id: int,
     old_thread_id: int,
-    moves: list[tuple[int, int, int]],
+    moves: Moves,
     now: str,
 ) -> Topic:
     """/mod move: the topic and its posts now live in a thread of another forum."""
@@ -362,7 +362,7 @@ def split(
     *,
     thread_id: int,
     title: str,
-    moves: list[tuple[int, int, int]],
+    moves: Moves,
     now: str | None = None,
 ) -> Topic:
     """/mod split: the moved posts (the first opens it) become a new topic; numbers kept.
@@ -394,7 +394,7 @@ def split(
     conn.execute(
         "UPDATE forums SET topic_count = topic_count + 1, post_count = post_count + 1 WHERE id = ?", (old.forum_id,)
     )
-    moved_ids = [post_id for post_id, _, _ in moves]
+    moved_ids = [move[0] for move in moves]
     conn.executemany("UPDATE posts SET topic_id = ? WHERE id = ?", [(new_id, post_id) for post_id in moved_ids])
     posts_repo.relocate(conn, moves)
     conn.execute("UPDATE posts SET is_opening = 1, parent_id = NULL WHERE id = ?", (first.id,))
@@ -418,7 +418,7 @@ def merge(
     source_id: int,
     target_id: int,
     *,
-    moves: list[tuple[int, int, int]],
+    moves: Moves,
     old_thread_id: int,
     now: str,
 ) -> Topic:
@@ -426,7 +426,7 @@ def merge(
     the source stays as a closed topic (reason ``merged``) and its thread is retired."""
     source = by_id(conn, source_id)
     assert source is not None
-    moved_ids = [post_id for post_id, _, _ in moves]
+    moved_ids = [move[0] for move in moves]
     conn.executemany("UPDATE posts SET topic_id = ?, is_opening = 0 WHERE id = ?", [(target_id, i) for i in moved_ids])
     posts_repo.relocate(conn, moves)
     conn.execute("UPDATE topics SET status = 'closed', close_reason = 'merged' WHERE id = ?", (source_id,))

@@ -216,3 +216,27 @@ async def test_move_without_webhooks_falls_back_to_attribution_lines(world: Worl
     assert [m.webhook_id for m in new.history()] == [None, None]
     assert "`#2` **Helper** · *Participant*" in new.history()[-1].content
     assert [p.message_id for p in await world.posts_of(new)] == [m.id for m in new.history()]
+
+
+async def test_a_long_post_moved_or_restored_is_removed_whole_when_trashed(world: World) -> None:
+    """Every copy of a post too long for one message names all its messages, so trashing it
+    later removes them all (a /reply, a move, a restore)."""
+    questions = await second_forum(world)
+    await start_topic(world, world.member("Asker"), title="Long one")
+    body = ("word " * 790).strip()  # more than one message
+    await world.member("Helper").slash(world.general, "reply", topic="#1", body=body)
+    await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    moved = next(t for t in questions.threads if t.name == "Long one")
+    reply = (await world.posts_of(moved))[-1]
+    assert reply.content == body and reply.continuations
+    assert [m.id for m in moved.history()][1:] == [reply.message_id, *reply.continuations]
+
+    await world.admin.slash(world.general, "mod trash", post="#2")
+    assert len(moved.history()) == 1
+    restored = await world.admin.slash(world.general, "mod restore", post="#2")
+    assert "Restored post **#2**" in text_of(restored)
+    again = (await world.posts_of(moved))[-1]
+    assert again.status == "publish" and again.continuations
+    assert [m.id for m in moved.history()][1:] == [again.message_id, *again.continuations]
+    await world.admin.slash(world.general, "mod trash", post="#2")
+    assert len(moved.history()) == 1  # only the opening post is left
