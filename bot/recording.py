@@ -29,7 +29,6 @@ from bot.storage import kv, posts, reports, topics
 from bot.storage.database import is_unwritable
 from bot.storage.members import RoleInputs
 from bot.storage.models import NewPost, NewTopic, Recorded, Topic
-from bot.subscribing import topic_recorded
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -252,9 +251,9 @@ class Recorder:
                     title=thread.name,
                     tags=tag_names(thread),
                     opening=new,
+                    recorded_at=timeutil.iso(timeutil.utcnow()),
                 ),
             )
-            await topic_recorded(self.db, recorded)
         else:
             recorded = await self.db.write(posts.record_reply, topic.id, new)
         if flag is not None and recorded.created:

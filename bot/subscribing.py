@@ -1,30 +1,16 @@
-"""The subscription hook of the recording paths, and the digest DM text. No SQL here.
+"""The digest DM text. No SQL here.
 
-``topic_recorded`` is called wherever a topic is first recorded (bot/recording.py for
-live and caught-up threads, cogs/topics.py for ``/topic new``): a topic's author is
-subscribed to it by default.
+(A topic's author is subscribed to it by default inside ``posts.record_topic``, in the
+transaction that records the topic, so no path that creates topics can forget it.)
 """
 
 from __future__ import annotations
 
-import discord
-
-from bot import timeutil
 from bot.render.text import escape_inline, excerpt
 from bot.render.topics import jump_url
-from bot.storage import subscriptions
-from bot.storage.database import Database
-from bot.storage.models import Recorded
 from bot.storage.subscriptions import Digest
 
 DM_LIMIT = 1900
-
-
-async def topic_recorded(db: Database, recorded: Recorded) -> None:
-    """Hook: a topic was recorded; subscribe its author to it (once)."""
-    if recorded.created:
-        now = timeutil.iso(discord.utils.utcnow())
-        await db.write(subscriptions.subscribe_author, recorded.topic.id, now)
 
 
 def digest_text(digest: Digest, *, guild_name: str) -> str:

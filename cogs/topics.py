@@ -23,7 +23,6 @@ from bot.roles import ForumRole
 from bot.storage import forums, guilds, posts, topics
 from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
-from bot.subscribing import topic_recorded
 from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
@@ -140,6 +139,7 @@ class Topics(commands.Cog):
                     title=clean,
                     tags=tuple(tag_names),
                     opening=new,
+                    recorded_at=timeutil.iso(timeutil.utcnow()),
                 ),
             )
         except Exception as error:
@@ -154,7 +154,6 @@ class Topics(commands.Cog):
                 await storage_trouble(self.bot, member.guild)
             await give_back(interaction, reason + " Your topic was not posted.", text)
             return
-        await topic_recorded(self.db, recorded)
         self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
         _, complete = await send_rest(thread, chunks[1:])
         await interaction.followup.send(

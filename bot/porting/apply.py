@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import timeutil
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
-from bot.storage import forums, guilds, importing, kv, posts, subscriptions
+from bot.storage import forums, guilds, importing, kv, posts
 from bot.storage.database import atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
 
@@ -123,11 +123,11 @@ def record_opening(
             title=topic.title,
             tags=topic.tags,
             opening=_new_post(guild_id, opening, message_id=message, channel_id=thread, parent_message=None),
+            # Its author follows it from the import on (replies written after the import).
+            recorded_at=timeutil.iso(timeutil.utcnow()),
         ),
     )
     _finish_post(conn, recorded, opening)
-    # Authors follow their topics by default: about replies written after the import.
-    subscriptions.subscribe_author(conn, recorded.topic.id, timeutil.iso(timeutil.utcnow()))
     progress.threads[topic.key] = thread
     progress.messages[opening.key] = message
     _count(progress, opening.number, recorded.post.number)

@@ -207,6 +207,9 @@ class NewTopic:
     opening: NewPost
     tags: tuple[str, ...] = ()
     status: str = "open"
+    # When the bot records it. Its author is subscribed to it then; for an old thread adopted
+    # late, about replies from at most ``subscriptions.ADOPTED_LOOKBACK`` before this on.
+    recorded_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from bot.storage import guilds
+from bot.storage import guilds, subscriptions
 from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, Recorded, Topic
 
 PUBLISHED = "publish"
@@ -123,6 +123,7 @@ def record_topic(conn: sqlite3.Connection, new: NewTopic) -> Recorded:
             "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
             (first.created_at, new.forum_id),
         )
+    subscriptions.subscribe_author(conn, topic_id, new.recorded_at)  # authors follow their topics
     return Recorded(post, _topic(conn, topic_id), created=True)
 
 

@@ -60,7 +60,7 @@ class Seeder:
             created_at=self.tick(**kw),  # type: ignore[arg-type]
         )
 
-    def topic(self, forum: Forum, title: str, body: str, *, author: int = 100) -> Topic:
+    def topic(self, forum: Forum, title: str, body: str, *, author: int = 100, recorded_at: str | None = None) -> Topic:
         thread_id = next(self.ids)
         recorded = posts.record_topic(
             self.conn,
@@ -70,6 +70,7 @@ class Seeder:
                 thread_id=thread_id,
                 title=title,
                 opening=self._post(author, body, thread_id, forum.guild_id),
+                recorded_at=recorded_at,
             ),
         )
         return recorded.topic

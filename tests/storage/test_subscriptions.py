@@ -16,10 +16,13 @@ def due_for(seeder: Seeder, user_id: int) -> list[subscriptions.Digest]:
 
 def test_adopting_an_old_thread_does_not_dm_its_author_about_old_replies(tmp_path: Path) -> None:
     seeder = Seeder(connect(tmp_path / "forum.db"))
-    topic = seeder.topic(seeder.forum(), "Old thread", "asked long ago", author=1)
+    # The bot adopts a month-old thread (registration or catch-up): it records the topic, and
+    # subscribes its author, a month after it was written; then its old replies.
+    adopted = timeutil.iso(seeder.clock + timedelta(days=30))
+    topic = seeder.topic(seeder.forum(), "Old thread", "asked long ago", author=1, recorded_at=adopted)
     seeder.reply(topic, "answered long ago", author=2)
-    seeder.tick(days=30)  # the bot adopts the thread a month later (registration or catch-up)
-    subscriptions.subscribe_author(seeder.conn, topic.id, timeutil.iso(seeder.clock))
+    seeder.tick(days=30)
+    assert not subscriptions.subscribe_author(seeder.conn, topic.id)  # recording the topic did
     assert due_for(seeder, 1) == []
     seeder.reply(topic, "a new reply", author=2)
     [digest] = due_for(seeder, 1)
