@@ -149,6 +149,9 @@ async def run(plan: Plan, cache: Path, work: Path) -> dict[str, Any]:
     log("/topic list")
     details["list"] = await measure.list_latency(forum)
 
+    log("/topic show on the biggest topics (details only)")
+    details["show_huge"] = await measure.show_latency(forum)
+
     log("catch-up through simcord")
     details["catchup"] = await sim.catchup_calls(
         work, threads=plan.sim_threads, busy=list(plan.sim_busy), spread=0, seed=5

@@ -314,5 +314,26 @@ async def list_latency(fixture: data.Built) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------- /topic show
+async def show_latency(fixture: data.Built, *, per_page: int = 15) -> dict[str, Any]:
+    """``topics.show_page`` on the three biggest topics (details only, not a goal): first,
+    middle and last page, three times each."""
+    conn = sqlite3.connect(fixture.path)
+    biggest = conn.execute("SELECT id, reply_count FROM topics ORDER BY reply_count DESC LIMIT 3").fetchall()
+    conn.close()
+    db = Database(fixture.path, readonly=True)
+    await db.open(migrate_schema=False)
+    times: list[float] = []
+    for topic_id, replies in biggest:
+        last = replies // per_page
+        for page in (0, last // 2, last) * 3:
+            start = time.perf_counter()
+            view = await db.run(lambda c, t=topic_id, p=page: topics.show_page(c, t, page=p, per_page=per_page))
+            times.append((time.perf_counter() - start) * 1000)
+            assert view.entries
+    await db.close()
+    return {"p95_ms": percentile(times, 95), "topics_replies": [r for _, r in biggest], "queries": len(times)}
+
+
 def summary(values: Sequence[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "max": max(values)}

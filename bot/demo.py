@@ -79,7 +79,8 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
     from bot import timeutil
     from bot.app import create_bot
     from bot.client import ForumBot
-    from bot.render.topics import reading_order, reply_threads_header, role_display
+    from bot.reading import reading_order
+    from bot.render.topics import reply_threads_header, role_display
     from bot.storage import importing, kv, posts, topics
 
     report = DemoReport()

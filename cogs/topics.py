@@ -231,15 +231,11 @@ class Topics(commands.Cog):
         )
 
     async def _render_show(self, member: discord.Member, topic_id: int, page: int) -> Page:
-        view = await self.db.run(topics.show, topic_id)
+        settings = await self.db.run(guilds.settings, member.guild.id)
+        view = await self.db.run(topics.show_page, topic_id, page=page, per_page=settings.replies_per_page)
         if view.topic.guild_id != member.guild.id or not self._visible(member, view.forum.channel_id):
             raise UserFacingError("That topic is not in this server's forums.")
-        settings = await self.db.run(guilds.settings, member.guild.id)
-        per_page = settings.replies_per_page
-        pages = max(1, -(-len(view.posts) // per_page))
-        page = min(max(0, page), pages - 1)
-        embed = topic_embed(view, guild_name=member.guild.name, page=page, per_page=per_page)
-        return Page(embed=embed, page=page, pages=pages)
+        return Page(embed=topic_embed(view, guild_name=member.guild.name), page=view.page, pages=view.pages)
 
     async def _show_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
         return await self._render_show(guild_member(interaction), int(args), page)

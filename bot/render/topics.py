@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import discord
 
 from bot.render.text import escape_inline, excerpt, plural
 from bot.roles import ForumRole
-from bot.storage.models import Forum, Post, Topic, TopicPage
+from bot.storage.models import Forum, Topic, TopicView
 
 EMBED_BUDGET = 3900
 COLOR = discord.Colour.from_rgb(61, 110, 160)
@@ -37,31 +36,6 @@ def reply_threads_header(count: int) -> str:
     return f"Viewing {count} reply thread" + ("" if count == 1 else "s")
 
 
-def reading_order(posts: list[Post]) -> list[tuple[Post, int]]:
-    """Opening post, accepted answers, then each reply followed by its nested replies."""
-    opening = [p for p in posts if p.is_opening]
-    accepted = [p for p in posts if p.accepted and not p.is_opening]
-    rest = [p for p in posts if not p.is_opening and not p.accepted]
-    ids = {p.id for p in rest}
-    children: dict[int, list[Post]] = {}
-    roots: list[Post] = []
-    for post in rest:
-        if post.parent_id in ids:
-            children.setdefault(post.parent_id, []).append(post)  # type: ignore[arg-type]
-        else:
-            roots.append(post)
-    ordered: list[tuple[Post, int]] = [(p, 0) for p in opening] + [(p, 0) for p in accepted]
-
-    def walk(post: Post, depth: int) -> None:
-        ordered.append((post, depth))
-        for child in children.get(post.id, []):
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return ordered
-
-
 def status_line(topic: Topic) -> str:
     parts = [topic.status.capitalize()]
     if topic.solved:
@@ -75,15 +49,9 @@ def status_line(topic: Topic) -> str:
     return " · ".join(parts)
 
 
-def topic_page_count(view: TopicPage, per_page: int) -> int:
-    return max(1, math.ceil(len(view.posts) / per_page))
-
-
-def topic_embed(view: TopicPage, *, guild_name: str, page: int, per_page: int) -> discord.Embed:
-    ordered = reading_order(view.posts)
-    pages = max(1, math.ceil(len(ordered) / per_page))
-    page = min(max(0, page), pages - 1)
-    chunk = ordered[page * per_page : (page + 1) * per_page]
+def topic_embed(view: TopicView, *, guild_name: str) -> discord.Embed:
+    """One page of ``/topic show`` (``topics.show_page``)."""
+    chunk = view.entries
     topic, forum = view.topic, view.forum
     header = [
         f"{escape_inline(guild_name)} › {escape_inline(forum.name)} › {escape_inline(topic.title)}",
@@ -110,7 +78,7 @@ def topic_embed(view: TopicPage, *, guild_name: str, page: int, per_page: int) -
         description="\n".join(header) + "\n\n".join(blocks),
         colour=COLOR,
     )
-    embed.set_footer(text=f"Page {page + 1} of {pages} · {plural(len(view.posts), 'post')}")
+    embed.set_footer(text=f"Page {view.page + 1} of {view.pages} · {plural(view.total_posts, 'post')}")
     return embed
 
 

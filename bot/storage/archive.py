@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.storage import topics as topics_repo
-from bot.storage.models import Forum, Post, Topic, TopicPage
+from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
 PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
@@ -100,8 +100,17 @@ def topics_holding_post(conn: sqlite3.Connection, number: int, guild_id: int | N
 
 
 def topic_page(conn: sqlite3.Connection, topic_id: int) -> TopicPage:
-    """The topic with its published posts (``topics.show`` already hides every other status)."""
+    """The topic with all its published posts (exports; ``topics.show`` hides every other status)."""
     return topics_repo.show(conn, topic_id)
+
+
+def topic_view(conn: sqlite3.Connection, topic_id: int, page: int, per_page: int) -> TopicView:
+    """One page of the topic in reading order (0-based ``page``, clamped)."""
+    return topics_repo.show_page(conn, topic_id, page=page, per_page=per_page)
+
+
+def page_of(conn: sqlite3.Connection, topic_id: int, number: int, per_page: int) -> int | None:
+    return topics_repo.page_of(conn, topic_id, number, per_page)
 
 
 def replies_per_page(conn: sqlite3.Connection, guild_id: int) -> int:

@@ -223,11 +223,38 @@ class Recorded:
 
 @dataclass(frozen=True)
 class TopicPage:
+    """A topic with all its published posts (exports, the demo)."""
+
     topic: Topic
     forum: Forum
     posts: list[Post] = field(default_factory=list)
     reply_threads: int = 0
     total_posts: int = 0
+
+
+@dataclass(frozen=True)
+class PostOutline:
+    """What the reading order needs of a post, without its text."""
+
+    id: int
+    number: int
+    parent_id: int | None
+    accepted: bool
+    is_opening: bool
+
+
+@dataclass(frozen=True)
+class TopicView:
+    """One page of a topic in reading order (``/topic show``, the archive): only the page's
+    posts are read in full, whatever the topic's size."""
+
+    topic: Topic
+    forum: Forum
+    entries: list[tuple[Post, int]]  # (post, depth) of this page
+    page: int  # 0-based, within range
+    pages: int
+    total_posts: int
+    reply_threads: int
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from bot.storage import guilds, subscriptions
-from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, Recorded, Topic
+from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Topic
 
 PUBLISHED = "publish"
 VISIBLE_TOPIC = ("open", "closed")
@@ -34,6 +34,24 @@ def of_topic(conn: sqlite3.Connection, topic_id: int, *, include_hidden: bool = 
         sql += " AND status = 'publish'"
     rows = conn.execute(sql + " ORDER BY is_opening DESC, created_at, id", (topic_id,)).fetchall()
     return [Post.from_row(row) for row in rows]
+
+
+def outline(conn: sqlite3.Connection, topic_id: int) -> list[PostOutline]:
+    """The topic's published posts in time order, without their text (one covering index
+    range: posts_topic, migration 0010)."""
+    rows = conn.execute(
+        "SELECT id, number, parent_id, accepted, is_opening FROM posts "
+        "WHERE topic_id = ? AND status = 'publish' ORDER BY created_at, id",
+        (topic_id,),
+    ).fetchall()
+    return [PostOutline(row[0], row[1], row[2], bool(row[3]), bool(row[4])) for row in rows]
+
+
+def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Post]:
+    if not ids:
+        return {}
+    rows = conn.execute(f"SELECT * FROM posts WHERE id IN ({','.join('?' * len(ids))})", list(ids)).fetchall()
+    return {row["id"]: Post.from_row(row) for row in rows}
 
 
 def last_message_id(conn: sqlite3.Connection, channel_id: int) -> int | None:

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from bot.render.topics import reading_order, status_line
+from bot.render.topics import status_line
 from bot.storage import archive
 from bot.storage.database import Database
 from bot.web import markup
@@ -141,11 +141,9 @@ async def topic(request: web.Request) -> web.Response:
         holders = await db.run(archive.topics_holding_post, number, guild_id)
         if len(holders) == 1:
             holder = holders[0]
-            view = await db.run(archive.topic_page, holder.id)
             per_page = await db.run(archive.replies_per_page, holder.guild_id)
-            order = [post.number for post, _ in reading_order(view.posts)]
-            page = order.index(number) // per_page + 1 if number in order else 1
-            raise web.HTTPFound(topic_url(holder.guild_id, holder.number, page) + f"#post-{number}")
+            page = await db.run(archive.page_of, holder.id, number, per_page)
+            raise web.HTTPFound(topic_url(holder.guild_id, holder.number, (page or 0) + 1) + f"#post-{number}")
         found = holders
     if not found:
         return _not_found(request, f"No topic #{number} in the archive.")
@@ -153,13 +151,11 @@ async def topic(request: web.Request) -> web.Response:
         names = {t.guild_id: await db.run(archive.guild_name, t.guild_id) for t in found}
         return _render(request, "choose.html", title=f"#{number}", topics=found, names=names, number=number)
     chosen = found[0]
-    view = await db.run(archive.topic_page, chosen.id)
     per_page = await db.run(archive.replies_per_page, chosen.guild_id)
-    ordered = reading_order(view.posts)
-    pages = max(1, math.ceil(len(ordered) / per_page))
     page = _page(request)
-    if page > pages:
-        raise web.HTTPFound(topic_url(chosen.guild_id, chosen.number, pages))
+    view = await db.run(archive.topic_view, chosen.id, page - 1, per_page)
+    if page > view.pages:
+        raise web.HTTPFound(topic_url(chosen.guild_id, chosen.number, view.pages))
     guild_name = await db.run(archive.guild_name, chosen.guild_id)
     return _render(
         request,
@@ -167,9 +163,9 @@ async def topic(request: web.Request) -> web.Response:
         title=view.topic.title,
         view=view,
         guild_name=guild_name,
-        posts=ordered[(page - 1) * per_page : page * per_page],
+        posts=view.entries,
         page=page,
-        pages=pages,
+        pages=view.pages,
         base=topic_url(chosen.guild_id, chosen.number),
     )
 

@@ -2,7 +2,8 @@ import sqlite3
 
 import pytest
 
-from bot.storage import forums, guilds, posts, topics
+from bot.reading import reading_order
+from bot.storage import answers, forums, guilds, posts, topics
 from bot.storage.database import Database, latest_version, migrate
 from tests.storage.helpers import new_post, new_topic
 
@@ -156,3 +157,26 @@ async def test_posting_context_reads_topic_retirement_and_role_facts_at_once(db:
     assert fresh.topic is None and not fresh.retired and fresh.inputs.last_post_at is None
     retired = await db.run(topics.posting_context, 3000, 1, 8, [])
     assert retired.topic is None and retired.retired
+
+
+async def test_a_page_of_a_topic_is_the_slice_of_its_whole_reading_order(db: Database, forum_id: int):
+    topic = (await db.write(posts.record_topic, new_topic(forum_id, 1000))).topic
+    for i in range(23):  # replies, some answering earlier ones, one hidden, one accepted
+        parent = 2000 + i // 3 if i % 3 and i > 2 else None
+        await db.write(posts.record_reply, topic.id, new_post(2000 + i, at=i + 1, reply_to=parent))
+    hidden = await db.run(posts.by_message, 2005)
+    await db.transaction(posts.set_status, hidden.id, "trash")
+    await db.transaction(answers.toggle, (await db.run(posts.by_message, 2010)).id)
+    whole = await db.run(topics.show, topic.id)
+    ordered = [(p.number, depth) for p, depth in reading_order(whole.posts)]
+    for per_page in (1, 5, 7, 50):
+        pages = -(-len(ordered) // per_page)
+        for page in range(pages + 1):  # one past the end shows the last page
+            view = await db.run(lambda c, p=page, n=per_page: topics.show_page(c, topic.id, page=p, per_page=n))
+            shown = min(page, pages - 1)
+            assert (view.page, view.pages, view.total_posts) == (shown, pages, len(ordered))
+            assert view.reply_threads == whole.reply_threads
+            assert [(p.number, d) for p, d in view.entries] == ordered[shown * per_page : (shown + 1) * per_page]
+        number, _ = ordered[-1]
+        assert await db.run(topics.page_of, topic.id, number, per_page) == (len(ordered) - 1) // per_page
+    assert await db.run(topics.page_of, topic.id, hidden.number, 5) is None

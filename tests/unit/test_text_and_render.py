@@ -1,8 +1,9 @@
 import pytest
 
+from bot.reading import reading_order
 from bot.render.text import escape_inline, split_text
-from bot.render.topics import reading_order, reply_threads_header
-from bot.storage.models import Post
+from bot.render.topics import reply_threads_header
+from bot.storage.models import Post, PostOutline
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,12 @@ def post(pid, *, parent=None, opening=False, accepted=False):
 def test_reading_order_nests_replies_and_lifts_accepted_answers():
     posts = [post(1, opening=True), post(2), post(3, parent=2), post(4), post(5, parent=3), post(6, accepted=True)]
     assert [(p.id, depth) for p, depth in reading_order(posts)] == [(1, 0), (6, 0), (2, 0), (3, 1), (5, 2), (4, 0)]
+
+
+def test_reading_order_walks_a_very_deep_chain_without_recursion() -> None:
+    chain = [PostOutline(1, 1, None, False, True)] + [
+        PostOutline(i, i, i - 1 if i > 2 else None, False, False) for i in range(2, 5002)
+    ]
+    ordered = reading_order(chain)
+    assert [(p.id, d) for p, d in ordered[:3]] == [(1, 0), (2, 0), (3, 1)]
+    assert ordered[-1][1] == 4999 and len(ordered) == 5001
