@@ -232,9 +232,9 @@ class TopicPage:
     total_posts: int = 0
 
 
-@dataclass(frozen=True)
-class PostOutline:
-    """What the reading order needs of a post, without its text."""
+class PostOutline(NamedTuple):
+    """What the reading order needs of a post, without its text (a tuple: a huge topic has
+    tens of thousands)."""
 
     id: int
     number: int
