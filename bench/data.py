@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.storage.database import migrate
+from bot.storage.sqlite.database import migrate
 
 # Bump when the generated data changes: cached fixtures are keyed by it.
 GENERATOR_VERSION = 3
@@ -285,7 +285,7 @@ def build(path: Path, size: Size, *, seed: int = 6) -> Built:
 
 def cached(cache_dir: Path, name: str, size: Size, *, seed: int = 6) -> Built:
     """The fixture ``name`` of ``size``, built once and kept under ``cache_dir`` (keyed by the generator version)."""
-    from bot.storage.database import latest_version
+    from bot.storage.sqlite.database import latest_version
 
     key = f"{name}-g{GENERATOR_VERSION}-s{latest_version()}-{size.topics}t-{size.posts}p-{seed}.db"
     path = cache_dir / key

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import data
-from bot import timeutil
-from bot.access import decide_role
-from bot.recording import CATCHUP_CHUNK, HISTORY_PAGE
+from bot import clock
+from bot.domain import timeutil
+from bot.services.access import decide_role
+from bot.services.recording import CATCHUP_CHUNK, HISTORY_PAGE
 from bot.storage import posts, topics
-from bot.storage.database import Database
 from bot.storage.models import NewPost
+from bot.storage.sqlite.database import Database
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -181,7 +182,7 @@ async def _one_reply(db: Database, post: NewPost, role_ids: list[int]) -> float:
     start = time.perf_counter()
     context = await db.run(topics.posting_context, post.channel_id, post.guild_id, post.author_id, role_ids)
     assert context.topic is not None and not context.retired
-    decide_role(None, context.inputs, timeutil.utcnow())
+    decide_role(None, context.inputs, clock.utcnow())
     await db.write(posts.record_reply, context.topic.id, post)
     return (time.perf_counter() - start) * 1000
 

@@ -106,8 +106,9 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     import json
 
     from bot.porting.apply import import_offline
-    from bot.porting.model import ImportRefused, detect_and_parse
-    from bot.storage.database import migrate
+    from bot.porting.load import detect_and_parse
+    from bot.porting.model import ImportRefused
+    from bot.storage.sqlite.database import migrate
 
     try:
         data = file.read_bytes()
@@ -137,7 +138,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
 
 
 def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
-    from bot.storage.database import migrate
+    from bot.storage.sqlite.database import migrate
 
     if what == "migrate":
         settings.database_path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +172,7 @@ CORRUPT_ADVICE = (
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> int:
-    from bot.storage.database import integrity_check
+    from bot.storage.sqlite.database import integrity_check
 
     try:
         problems = integrity_check(conn)

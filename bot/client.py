@@ -12,11 +12,11 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.recording import Recorder
-from bot.render.pager import PageButton, PageFn
+from bot.failures import ForumTree
+from bot.services.recording import Recorder
 from bot.storage import kv
-from bot.storage.database import Database
-from bot.tree import ForumTree
+from bot.storage.sqlite.database import Database
+from bot.ui.pager import PageButton, PageFn
 
 log = logging.getLogger(__name__)
 SyncMode = Literal["always", "auto", "never"]

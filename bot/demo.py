@@ -76,12 +76,13 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
     """The scenario: the real bot on simcord. Leaves the database closed and filled."""
     import simcord
 
-    from bot import timeutil
+    from bot import clock
     from bot.app import create_bot
     from bot.client import ForumBot
-    from bot.reading import reading_order
-    from bot.render.topics import reply_threads_header, role_display
+    from bot.domain import timeutil
+    from bot.domain.reading import reading_order
     from bot.storage import importing, kv, posts, topics
+    from bot.ui.topics import reply_threads_header, role_display
 
     report = DemoReport()
 
@@ -105,7 +106,7 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
                 user = env.create_user(name.lower().replace(" ", "_").replace(".", ""), global_name=name)
                 return guild.add_member(user, roles=list(roles))
 
-            await bot.db.transaction(kv.put, DEMO_MARK, timeutil.iso(timeutil.utcnow()))
+            await bot.db.transaction(kv.put, DEMO_MARK, timeutil.iso(clock.utcnow()))
             added = await admin.slash(general, "forumadmin add", channel=forum, description="General discussion")
             tell(f"Admin registers the forum: {_text(added).splitlines()[0]}")
             await admin.slash(general, "forumadmin rolemap", forum_role="spectator", discord_role=readers)

@@ -8,15 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.access import member_role
-from bot.auditing import log_action
 from bot.client import ForumBot
+from bot.domain.text import escape_inline
 from bot.errors import UserFacingError
-from bot.lookup import fetch_thread
-from bot.render.text import escape_inline
-from bot.render.topics import jump_url
+from bot.services.access import member_role
+from bot.services.auditing import log_action
+from bot.services.lookup import fetch_thread
 from bot.storage import answers, forums, posts, topics
 from bot.storage.models import Forum
+from bot.ui.topics import jump_url
 
 log = logging.getLogger(__name__)
 MENU_NAME = "Mark as answer"

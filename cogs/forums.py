@@ -6,13 +6,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import overwrites, timeutil
-from bot.access import guild_member, member_role
 from bot.client import ForumBot
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
-from bot.render.topics import forum_list_embed
-from bot.roles import ForumRole
+from bot.services import overwrites
+from bot.services.access import guild_member, member_role
 from bot.storage import forums, guilds, members
+from bot.ui.topics import forum_list_embed
 
 
 class Forums(commands.GroupCog, group_name="forum", group_description="Join the forum and see its forums"):

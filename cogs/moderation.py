@@ -11,20 +11,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import moderation, overwrites, restructure, timeutil
-from bot import queue as mod_queue
-from bot.access import REFUSED_ACTION, guild_member, member_role, requires
-from bot.auditing import log_action
 from bot.client import ForumBot
-from bot.durations import describe, parse_duration
+from bot.domain import timeutil
+from bot.domain.durations import describe, parse_duration
+from bot.domain.roles import ForumRole, may_assign
 from bot.errors import UserFacingError
-from bot.lookup import fetch_thread, resolve_post, resolve_topic
-from bot.render.pager import Page, view_for
-from bot.roles import ForumRole, may_assign
+from bot.failures import describe_http_error
+from bot.services import moderation, overwrites, restructure
+from bot.services import queue as mod_queue
+from bot.services.access import INTEGRATIONS_NOTE, REFUSED_ACTION, guild_member, member_role, requires
+from bot.services.auditing import log_action
+from bot.services.lookup import fetch_thread, resolve_post, resolve_topic
 from bot.storage import audit, forums, housekeeping, members, posts, topics
 from bot.storage.models import Post, Topic
-from bot.tree import describe_http_error
-from cogs.admin import INTEGRATIONS_NOTE
+from bot.ui.pager import Page, view_for
 
 log = logging.getLogger(__name__)
 REASON_CHOICES = [app_commands.Choice(name=r, value=r) for r in moderation.CLOSE_REASONS]

@@ -6,13 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.access import member_role
 from bot.client import ForumBot
-from bot.render.text import escape_inline, excerpt
-from bot.render.topics import COLOR, jump_url, stamp
+from bot.domain.text import escape_inline, excerpt
+from bot.services.access import member_role, visible_forum_ids
 from bot.storage import forums, profiles
 from bot.storage.profiles import PostRef, Profile
-from cogs.search import visible_forum_ids
+from bot.ui.topics import COLOR, jump_url, stamp
 
 
 def _post_line(ref: PostRef | None, guild_id: int) -> str:

@@ -6,11 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import timeutil
 from bot.client import ForumBot
+from bot.domain import timeutil
 from bot.errors import UserFacingError
+from bot.failures import send_ephemeral
 from bot.storage import posts, reports
-from bot.tree import send_ephemeral
 
 REASON_MAX = 500
 

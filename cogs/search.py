@@ -10,27 +10,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import timeutil
 from bot.client import ForumBot
+from bot.domain import timeutil
+from bot.domain.searchquery import MAX_QUERY_CHARS, SearchQueryError
 from bot.errors import UserFacingError
-from bot.render.pager import Page, view_for
-from bot.render.search import PER_PAGE, search_embed
-from bot.searchquery import MAX_QUERY_CHARS, SearchQueryError
+from bot.services.access import visible_forum_ids
 from bot.storage import forums
 from bot.storage import search as search_repo
-from bot.storage.models import Forum
+from bot.ui.pager import Page, view_for
+from bot.ui.search import PER_PAGE, search_embed
 
 SAVED_FOR = timedelta(days=30)  # a search's buttons work this long after it was last run
-
-
-def visible_forum_ids(member: discord.Member, registered: list[Forum]) -> list[int]:
-    """Registered forums whose channel the member can see (the bot never shows more)."""
-    shown = []
-    for forum in registered:
-        channel = member.guild.get_channel(forum.channel_id)
-        if channel is None or channel.permissions_for(member).view_channel:
-            shown.append(forum.id)
-    return shown
 
 
 def search_key(guild_id: int, query: str, forum_id: int | None, author_id: int | None, solved_only: bool) -> str:

@@ -9,17 +9,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import timeutil
-from bot.access import guild_member
 from bot.client import ForumBot
+from bot.domain import timeutil
+from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
-from bot.lookup import resolve_topic
-from bot.render.text import escape_inline, excerpt
-from bot.render.topics import COLOR, jump_url
+from bot.services.access import guild_member
+from bot.services.lookup import resolve_topic
 from bot.storage import forums, guilds, subscriptions
 from bot.storage.models import Forum, Topic
 from bot.storage.subscriptions import Digest
-from bot.subscribing import digest_text
+from bot.ui.digest import digest_text
+from bot.ui.topics import COLOR, jump_url
 
 log = logging.getLogger(__name__)
 DIGEST_EVERY_SECONDS = 60

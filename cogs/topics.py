@@ -8,22 +8,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import timeutil
-from bot.access import guild_member, role_and_inputs
-from bot.alerts import storage_trouble
+from bot import clock
 from bot.client import ForumBot
+from bot.domain import timeutil
+from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
+from bot.domain.roles import ForumRole
+from bot.domain.text import post_header, split_text
 from bot.errors import UserFacingError
-from bot.lookup import fetch_thread, resolve_topic
-from bot.policy import check_post, clean_body, clean_title, parse_tags
-from bot.posting import NO_MENTIONS, REST_REFUSED, send_rest
-from bot.render.pager import Page, view_for
-from bot.render.text import post_header, split_text
-from bot.render.topics import jump_url, topic_embed, topic_list_embed
-from bot.roles import ForumRole
+from bot.failures import describe_http_error
+from bot.services.access import guild_member, role_and_inputs
+from bot.services.alerts import storage_trouble
+from bot.services.lookup import fetch_thread, resolve_topic
+from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.storage import forums, guilds, posts, topics
-from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
-from bot.tree import describe_http_error
+from bot.storage.sqlite.database import STORAGE_UNAVAILABLE, is_unwritable
+from bot.ui.pager import Page, view_for
+from bot.ui.topics import jump_url, topic_embed, topic_list_embed
 
 log = logging.getLogger(__name__)
 SORT_CHOICES = [app_commands.Choice(name=s, value=s) for s in topics.SORTS]
@@ -139,7 +140,7 @@ class Topics(commands.Cog):
                     title=clean,
                     tags=tuple(tag_names),
                     opening=new,
-                    recorded_at=timeutil.iso(timeutil.utcnow()),
+                    recorded_at=timeutil.iso(clock.utcnow()),
                 ),
             )
         except Exception as error:

@@ -13,11 +13,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import timeutil
+from bot import clock
+from bot.domain import timeutil
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
 from bot.storage import forums, guilds, importing, kv, posts
-from bot.storage.database import atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
+from bot.storage.sqlite.database import atomically
 
 POSTED_TOPIC = ("open", "closed")
 
@@ -124,7 +125,7 @@ def record_opening(
             tags=topic.tags,
             opening=_new_post(guild_id, opening, message_id=message, channel_id=thread, parent_message=None),
             # Its author follows it from the import on (replies written after the import).
-            recorded_at=timeutil.iso(timeutil.utcnow()),
+            recorded_at=timeutil.iso(clock.utcnow()),
         ),
     )
     _finish_post(conn, recorded, opening)
@@ -221,7 +222,7 @@ def _forum_for(
         description=description,
         public=public,
         solved_tag_id=None,
-        now=timeutil.iso(timeutil.utcnow()),
+        now=timeutil.iso(clock.utcnow()),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from importlib import resources
 
-from bot import timeutil
+from bot import clock
 from bot.porting.readable import collect
 
 
@@ -21,6 +21,6 @@ def build(conn: sqlite3.Connection, guild_id: int, *, now: str | None = None) ->
             title=guild.name or "Forums",
             guild=guild,
             css=css,
-            exported_at=now or timeutil.utcnow().replace(microsecond=0).isoformat(),
+            exported_at=now or clock.utcnow().replace(microsecond=0).isoformat(),
         )
     )

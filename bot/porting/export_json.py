@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from bot import timeutil
+from bot import clock
 from bot.storage import export as rows
 
 FORMAT = "threadkeeper"
@@ -15,7 +15,7 @@ VERSION = 1
 
 def exported_at() -> str:
     """Now, as §7 writes it: ISO 8601 to the second, with offset (2026-11-28T10:00:00+00:00)."""
-    return timeutil.utcnow().replace(microsecond=0).isoformat()
+    return clock.utcnow().replace(microsecond=0).isoformat()
 
 
 def dumps(document: dict[str, Any]) -> str:

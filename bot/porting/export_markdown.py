@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot import timeutil
+from bot import clock
 from bot.porting.readable import collect
-from bot.render.topics import reply_threads_header, role_display, status_line
+from bot.ui.topics import reply_threads_header, role_display, status_line
 
 
 def _inline(text: str) -> str:
@@ -31,7 +31,7 @@ def build(conn: sqlite3.Connection, guild_id: int, *, now: str | None = None) ->
     out = [
         f"# {_inline(guild.name or 'Forums')}",
         "",
-        f"*Threadkeeper export, {now or timeutil.utcnow().replace(microsecond=0).isoformat()}*",
+        f"*Threadkeeper export, {now or clock.utcnow().replace(microsecond=0).isoformat()}*",
         "",
         "| Forum | Topics | Posts |",
         "|---|---:|---:|",

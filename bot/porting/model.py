@@ -79,27 +79,3 @@ class ImportDoc:
     @property
     def post_count(self) -> int:
         return sum(len(t.posts) for f in self.forums for t in f.topics)
-
-
-def detect_and_parse(data: bytes) -> ImportDoc:
-    """A Threadkeeper JSON export or a bbPress WXR file, validated whole before anything is written."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportRefused(
-            f"The file is {len(data) / 1048576:.1f} MB; imports take at most {MAX_IMPORT_BYTES // 1048576} MB."
-        )
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"{"):
-        from bot.porting.import_json import parse as parse_json
-
-        doc = parse_json(data)
-    elif head.startswith(b"<"):
-        from bot.porting.import_wxr import parse as parse_wxr
-
-        doc = parse_wxr(data)
-    else:
-        raise ImportRefused("That is neither a Threadkeeper JSON export nor a WordPress (bbPress) WXR export.")
-    if doc.post_count > MAX_IMPORT_POSTS:
-        raise ImportRefused(f"The file holds {doc.post_count} posts; imports take at most {MAX_IMPORT_POSTS}.")
-    if doc.topic_count == 0:
-        raise ImportRefused("The file holds no topics to import.")
-    return doc

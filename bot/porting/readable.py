@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from bot.reading import reading_order
+from bot.domain.reading import reading_order
 from bot.storage import archive
 from bot.storage.models import Forum, Post, TopicPage
 

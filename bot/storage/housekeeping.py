@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
-from bot import timeutil
+from bot.domain import timeutil
 from bot.storage import topics
 from bot.storage.models import Topic
 

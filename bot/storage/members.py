@@ -7,8 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import timeutil
-from bot.roles import Assignment, ForumRole
+from bot.domain import timeutil
+from bot.domain.roles import Assignment, ForumRole
 
 
 @dataclass(frozen=True)

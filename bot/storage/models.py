@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
 
 TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
 POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")

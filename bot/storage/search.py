@@ -1,6 +1,6 @@
 """Full-text search over published posts (SQLite FTS5, ranked by bm25).
 
-``search()`` takes what a member typed: ``bot.searchquery`` turns it into a safe FTS5
+``search()`` takes what a member typed: ``bot.domain.searchquery`` turns it into a safe FTS5
 expression, so no input reaches FTS5 as syntax. It never raises on any input except
 ``SearchQueryError`` (a ``ValueError`` with a ``message`` for the member) for a query
 that can find nothing, such as only emoji or only excluded words.
@@ -28,7 +28,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.searchquery import SearchQuery, SearchQueryError, parse
+from bot.domain.searchquery import SearchQuery, SearchQueryError, parse
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot import timeutil
+from bot.domain import timeutil
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import timeutil
+from bot.domain import timeutil
 
 DIGEST_LISTED = 8  # posts listed in one DM; the rest are counted
 MAX_DM_FAILURES = 3

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.reading import reading_order, reply_thread_count
+from bot.domain.reading import reading_order, reply_thread_count
 from bot.storage import members, subscriptions
 from bot.storage import posts as posts_repo
 from bot.storage.models import Forum, Moves, Post, Topic, TopicPage, TopicView

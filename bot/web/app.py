@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from bot.render.topics import status_line
 from bot.storage import archive
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
+from bot.ui.topics import status_line
 from bot.web import markup
 
 TOPICS_PER_PAGE = 15

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from bot.render.topics import role_display
 from bot.storage.archive import MARK_END, MARK_START
+from bot.ui.topics import role_display
 
 # CommonMark without raw HTML (members' "<script>" stays text), Discord's ~~strike~~, and a
 # line break wherever the member pressed Enter (as Discord shows it). Images are not loaded

@@ -29,10 +29,10 @@ from simcord.actors import MemberActor
 from simcord.backend.errors import SetupError
 from simcord.builders import ChannelHandle
 
-from bot.access import REFUSED_ACTION, member_role
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
+from bot.failures import message_for
+from bot.services.access import REFUSED_ACTION, member_role
 from bot.storage import audit, members, posts
-from bot.tree import message_for
 from tests.e2e.helpers import World, text_of
 
 ROLES = ("keymaster", "moderator", "participant", "spectator", "blocked")
@@ -56,7 +56,7 @@ HIDDEN_BY = {"mod": "manage_threads", "forumadmin": "manage_guild"}
 ALLOWED, REFUSED, NOTHING = "allowed", "refused", "nothing to do"
 # The phrases of the bot's refusals because of the member's forum role.
 REFUSAL_PHRASES = (
-    "This command is for ",  # bot.access.requires
+    "This command is for ",  # bot.services.access.requires
     "You must be a participant",  # posting (SPEC §1)
     "You are blocked",  # posting, /forum join
     "Only the topic's author",  # Mark as answer

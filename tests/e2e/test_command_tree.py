@@ -7,8 +7,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.access import required_role, requires
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
+from bot.services.access import required_role, requires
 from tests.e2e.helpers import World
 
 PLACEHOLDER = "…"  # discord.py's description when none is given

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot import recording
-from bot.recording import GAP_KEY, RETRY_SECONDS
+from bot.services import recording
+from bot.services.recording import GAP_KEY, RETRY_SECONDS
 from bot.storage import kv, posts
 from tests.e2e.helpers import (
     archive_offline,
@@ -146,7 +146,7 @@ async def test_a_catch_up_interrupted_by_a_restart_finishes_on_the_next_start(wo
 
 
 async def test_rate_limited_exception_sets_the_back_off():
-    from bot.recording import Recorder
+    from bot.services.recording import Recorder
 
     class _Bot:
         db = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 from tests.e2e.helpers import World, dispatch_slash, errors_text, text_of
 
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from cogs.admin import Admin
-from cogs.admin_health import HealthCommands
+from cogs.admin.health import HealthCommands
 from tests.e2e.helpers import text_of
 
 
@@ -25,7 +25,7 @@ async def test_health_is_in_the_synced_tree_hidden_and_guarded(world):
     assert isinstance(group, app_commands.Group)
     health = group.get_command("health")
     assert isinstance(health, app_commands.Command)
-    # The runtime forum-role check (bot.access.requires) guards it, not only Discord's hiding.
+    # The runtime forum-role check (bot.services.access.requires) guards it, not only Discord's hiding.
     assert any("requires" in check.__qualname__ for check in health.checks)
     assert group.default_permissions is not None and group.default_permissions.manage_guild
 

@@ -9,7 +9,7 @@ import discord
 
 from bot.porting import exports
 from cogs.admin import Admin
-from cogs.admin_porting import PortingCommands
+from cogs.admin.porting import PortingCommands
 from tests.e2e.helpers import text_of
 from tests.e2e.test_example_thread import KUMAR, QUESTION, TITLE
 
@@ -73,7 +73,7 @@ async def test_export_is_for_keymasters_only(world) -> None:
 
 async def test_an_export_over_the_upload_limit_says_what_to_do(world, monkeypatch) -> None:
     await _example(world)
-    monkeypatch.setattr("cogs.admin_porting.exports.render", lambda conn, fmt, gid: "x" * (30 * 1024 * 1024))
+    monkeypatch.setattr("cogs.admin.porting.exports.render", lambda conn, fmt, gid: "x" * (30 * 1024 * 1024))
     result = await world.admin.slash(world.general, "forumadmin export", format="html")
     said = text_of(result) + " ".join(str(e) for e in world.env.errors)
     assert "over Discord's upload limit" in said and f"--guild {world.guild.id}" in said
@@ -181,7 +181,7 @@ async def test_import_needs_a_forum_of_the_same_name(world) -> None:
 
 
 async def test_import_refuses_an_oversized_file_before_reading_it(world, monkeypatch) -> None:
-    monkeypatch.setattr("cogs.admin_porting.MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr("cogs.admin.porting.MAX_IMPORT_BYTES", 1000)
     result = await world.admin.slash(world.general, "forumadmin import", file=("big.xml", b"<" * 5000))
     assert any("imports take at most" in str(e) for e in world.env.errors)
     assert not result.deferred and not world.forum.threads

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from cogs.admin import Admin
-from cogs.admin_stats import StatsCommands
+from cogs.admin.stats import StatsCommands
 from tests.e2e.helpers import text_of
 
 

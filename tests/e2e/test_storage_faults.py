@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot import recording
-from bot.storage.database import STORAGE_UNAVAILABLE
+from bot.services import recording
+from bot.storage.sqlite.database import STORAGE_UNAVAILABLE
 from tests.e2e.helpers import assert_numbers_gapless, text_of
 
 BIG = "A long post. " * 300  # needs new pages (and FTS pages) to store
@@ -124,7 +124,7 @@ async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(
 
 
 async def test_the_owner_is_told_once_an_hour_when_the_database_cannot_be_written(world):
-    from bot.alerts import STORAGE_ALERT
+    from bot.services.alerts import STORAGE_ALERT
 
     ann = world.member("Ann")
     await ann.slash(world.general, "topic new", forum=world.forum, title="Before", body="first")

@@ -6,7 +6,7 @@ import re
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 from bot.web.app import create_app
 from tests.e2e.test_example_thread import DRM, KUMAR, QUESTION, TITLE
 

@@ -12,7 +12,8 @@ from bot.__main__ import main
 from bot.porting import export_json
 from bot.porting.apply import import_offline
 from bot.porting.html_markdown import html_to_markdown
-from bot.porting.model import MAX_IMPORT_BYTES, ImportRefused, detect_and_parse
+from bot.porting.load import detect_and_parse
+from bot.porting.model import MAX_IMPORT_BYTES, ImportRefused
 from tests.web.seed import GUILD, Seeded, connect, seed
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "bbpress-example.xml"

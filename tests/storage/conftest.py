@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 from tests.storage.helpers import register_forum
 
 

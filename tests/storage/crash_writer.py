@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from bot.storage import forums, posts
-from bot.storage.database import Database
 from bot.storage.models import NewPost, NewTopic
+from bot.storage.sqlite.database import Database
 
 GUILD = 1000
 CHANNEL = 2000

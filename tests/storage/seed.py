@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import timeutil
+from bot.domain import timeutil
 from bot.storage import forums, posts
-from bot.storage.database import migrate
 from bot.storage.models import Forum, NewPost, NewTopic, Post, Topic
+from bot.storage.sqlite.database import migrate
 
 START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

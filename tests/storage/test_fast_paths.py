@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.storage import posts, topics
-from bot.storage.database import Database, migrate
 from bot.storage.models import NewPost, NewTopic
+from bot.storage.sqlite.database import Database, migrate
 
 GUILD = 1
 

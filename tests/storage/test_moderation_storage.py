@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
 from bot.storage import answers, forums, members, posts, reports, topics
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 from tests.storage.helpers import new_post, new_topic, register_forum
 
 

@@ -2,9 +2,9 @@ import sqlite3
 
 import pytest
 
-from bot.reading import reading_order
+from bot.domain.reading import reading_order
 from bot.storage import answers, forums, guilds, posts, topics
-from bot.storage.database import Database, latest_version, migrate
+from bot.storage.sqlite.database import Database, latest_version, migrate
 from tests.storage.helpers import new_post, new_topic
 
 
@@ -16,7 +16,7 @@ async def test_schema_is_migrated_and_migrating_again_changes_nothing(db: Databa
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
-    import bot.storage.database as database
+    import bot.storage.sqlite.database as database
 
     broken = [(1, "0001_x.sql", "BEGIN; CREATE TABLE a(x); CREATE TABLE a(x); PRAGMA user_version = 1; COMMIT;")]
     monkeypatch.setattr(database, "_migrations", lambda: broken)

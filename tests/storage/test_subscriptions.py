@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot import timeutil
+from bot.domain import timeutil
 from bot.storage import subscriptions
 from tests.storage.seed import Seeder, connect
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import posts, upkeep
-from bot.storage.database import Database, atomically, migrate
+from bot.storage import posts
+from bot.storage.sqlite import upkeep
+from bot.storage.sqlite.database import Database, atomically, migrate
 from tests.storage.helpers import new_post, new_topic, register_forum
 
 REPLIES = 40  # one commit each: ten times the segments FTS5 merges at once (usermerge, 4)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import posts
-from bot.storage.database import Database, atomically, migrate
+from bot.storage.sqlite.database import Database, atomically, migrate
 from tests.storage.helpers import new_post, new_topic
 
 

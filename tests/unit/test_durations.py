@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.durations import describe, parse_duration
+from bot.domain.durations import describe, parse_duration
 
 
 @pytest.mark.parametrize(

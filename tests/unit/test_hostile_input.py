@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.policy import BODY_MAX, TAGS_MAX, TITLE_MAX, clean_body, clean_title, parse_tags
-from bot.refs import Ref, ReferenceError_, parse_ref
-from bot.render.text import MESSAGE_LIMIT, split_text
+from bot.domain.policy import BODY_MAX, TAGS_MAX, TITLE_MAX, clean_body, clean_title, parse_tags
+from bot.domain.refs import Ref, ReferenceError_, parse_ref
+from bot.domain.text import MESSAGE_LIMIT, split_text
 
 SNOWFLAKE_MAX = 2**63 - 1  # SQLite INTEGER and Discord ids are signed 64-bit
 # HYPOTHESIS_EXAMPLES=5000 for a longer hunt than CI's.

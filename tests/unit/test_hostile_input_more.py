@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.durations import parse_duration
-from bot.searchquery import SearchQueryError, parse
+from bot.domain.durations import parse_duration
+from bot.domain.searchquery import SearchQueryError, parse
 from bot.web.markup import highlight, markdown
 
 FAST = settings(

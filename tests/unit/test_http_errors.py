@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import discord
 import pytest
 
-from bot.tree import describe_http_error, retry_after
+from bot.failures import describe_http_error, retry_after
 
 
 @dataclass

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.moderation import audit_line, closing_note, fit, history_lines
-from bot.restructure import attributed_chunks
+from bot.services.moderation import audit_line, closing_note, fit, history_lines
+from bot.services.restructure import attributed_chunks
 from bot.storage.audit import AuditEntry
 from bot.storage.models import Post
 

@@ -1,5 +1,5 @@
-from bot.overwrites import plan
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
+from bot.services.overwrites import plan
 
 EVERYONE, BOT = 1, 99
 

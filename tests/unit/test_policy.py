@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.policy import check_post, clean_body, clean_title, parse_tags
-from bot.roles import ForumRole
+from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
+from bot.domain.roles import ForumRole
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

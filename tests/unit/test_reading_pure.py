@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render.search import highlighted
-from bot.render.stats import duration, fill_weeks, share, stats_text
-from bot.searchquery import SearchQueryError, parse
+from bot.domain.searchquery import SearchQueryError, parse
 from bot.storage.search import HL_END, HL_START
 from bot.storage.stats import ForumStats
 from bot.storage.subscriptions import Digest, DigestPost
-from bot.subscribing import DM_LIMIT, digest_text
+from bot.ui.digest import DM_LIMIT, digest_text
+from bot.ui.search import highlighted
+from bot.ui.stats import duration, fill_weeks, share, stats_text
 
 
 @pytest.mark.parametrize(

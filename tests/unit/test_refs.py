@@ -1,6 +1,6 @@
 import pytest
 
-from bot.refs import Ref, ReferenceError_, parse_ref
+from bot.domain.refs import Ref, ReferenceError_, parse_ref
 
 
 @pytest.mark.parametrize(

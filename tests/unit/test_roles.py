@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.roles import Assignment, ForumRole, effective_role, may_assign, refusal_reason
+from bot.domain.roles import Assignment, ForumRole, effective_role, may_assign, refusal_reason
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 P, S, B, M, K = (

@@ -1,9 +1,9 @@
 import pytest
 
-from bot.reading import reading_order
-from bot.render.text import escape_inline, split_text
-from bot.render.topics import reply_threads_header
+from bot.domain.reading import reading_order
+from bot.domain.text import escape_inline, split_text
 from bot.storage.models import Post, PostOutline
+from bot.ui.topics import reply_threads_header
 
 
 @pytest.mark.parametrize(

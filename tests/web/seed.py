@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.storage import forums, importing, posts
-from bot.storage.database import migrate
 from bot.storage.models import NewPost, NewTopic
+from bot.storage.sqlite.database import migrate
 
 GUILD = 100
 TITLE = "What is the difference between personalized medicine and precision medicine?"

@@ -12,7 +12,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.storage import archive
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 from bot.web.app import create_app
 from tests.web.seed import DELETED, DRM, GUILD, HOSTILE, KUMAR, QUESTION, SECRET, SPAM, TITLE, Seeded, seed
 

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.config import Settings
 from bot.demo import TITLE, play, prepare_database
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 from bot.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")

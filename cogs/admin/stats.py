@@ -8,12 +8,12 @@ import io
 import discord
 from discord import app_commands
 
-from bot.access import requires
-from bot.render.stats import posts_per_week_png, stats_text
-from bot.render.topics import COLOR
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
+from bot.services.access import requires
 from bot.storage import forums, stats
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
+from bot.ui.stats import posts_per_week_png, stats_text
+from bot.ui.topics import COLOR
 
 
 class StatsCommands:

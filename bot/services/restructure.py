@@ -19,12 +19,12 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
+from bot.domain.roles import ForumRole
+from bot.domain.text import MESSAGE_LIMIT, post_header, split_text
 from bot.errors import UserFacingError
-from bot.posting import NO_MENTIONS
-from bot.render.text import MESSAGE_LIMIT, post_header, split_text
-from bot.roles import ForumRole
+from bot.failures import describe_http_error
+from bot.services.posting import NO_MENTIONS
 from bot.storage.models import Move, Post, Topic
-from bot.tree import describe_http_error
 
 log = logging.getLogger(__name__)
 WEBHOOK_NAME = "Threadkeeper"

@@ -18,21 +18,22 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import timeutil
-from bot.access import decide_role, is_owner_or_admin, role_and_inputs, role_ids_of
-from bot.alerts import storage_trouble
-from bot.policy import Refusal, check_post
-from bot.render.text import split_text
-from bot.roles import ForumRole
+from bot import clock
+from bot.domain import timeutil
+from bot.domain.policy import Refusal, check_post
+from bot.domain.roles import ForumRole
+from bot.domain.text import split_text
+from bot.services.access import decide_role, is_owner_or_admin, role_and_inputs, role_ids_of
+from bot.services.alerts import storage_trouble
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reports, topics
-from bot.storage.database import is_unwritable
 from bot.storage.members import RoleInputs
 from bot.storage.models import NewPost, NewTopic, Recorded, Topic
+from bot.storage.sqlite.database import is_unwritable
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
-    from bot.storage.database import Database
+    from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -251,7 +252,7 @@ class Recorder:
                     title=thread.name,
                     tags=tag_names(thread),
                     opening=new,
-                    recorded_at=timeutil.iso(timeutil.utcnow()),
+                    recorded_at=timeutil.iso(clock.utcnow()),
                 ),
             )
         else:
@@ -342,7 +343,7 @@ class Recorder:
             or not self._may_hold_posts(payload.guild_id, payload.channel_id)
         ):
             return
-        edited = payload.data.get("edited_timestamp") or timeutil.iso(timeutil.utcnow())
+        edited = payload.data.get("edited_timestamp") or timeutil.iso(clock.utcnow())
         await self.db.write(posts.record_edit, payload.message_id, content, edited)
 
     async def on_raw_delete(self, guild_id: int, channel_id: int, message_ids: list[int]) -> None:
@@ -407,7 +408,7 @@ class Recorder:
             report.unlisted_forums = len(unlisted)
             self.last_catchup = report
             try:
-                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(timeutil.utcnow()))
+                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
             except sqlite3.Error:
                 log.error("could not store the catch-up time", exc_info=True)
         log.info(

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.roles import ForumRole, refusal_reason
+from bot.domain.roles import ForumRole, refusal_reason
 
 TITLE_MAX = 100
 BODY_MAX = 4000

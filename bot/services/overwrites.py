@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
 
 if TYPE_CHECKING:
-    from bot.storage.database import Database
+    from bot.storage.sqlite.database import Database
 
 POST_PERMISSIONS = ("send_messages", "send_messages_in_threads")
 

@@ -15,15 +15,16 @@ from typing import Any
 
 import discord
 
-from bot import moderation, timeutil
-from bot.access import member_role
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
+from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
-from bot.render.text import escape_inline, excerpt
-from bot.roles import ForumRole
+from bot.failures import send_ephemeral
+from bot.services import moderation
+from bot.services.access import member_role
 from bot.storage import audit, reports, topics
-from bot.storage.database import Database
 from bot.storage.reports import QueueItem
-from bot.tree import send_ephemeral
+from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 PAGE = 5  # one row of two buttons per item; Discord allows five rows

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import discord
 
-from bot.render.text import escape_inline, excerpt, plural
-from bot.roles import ForumRole
+from bot.domain.roles import ForumRole
+from bot.domain.text import escape_inline, excerpt, plural
 from bot.storage.models import Forum, Topic, TopicView
 
 EMBED_BUDGET = 3900

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from bot.render.text import escape_inline, excerpt, plural
-from bot.render.topics import COLOR, jump_url, stamp
+from bot.domain.text import escape_inline, excerpt, plural
 from bot.storage.search import SearchHit, SearchResults, highlight_segments
+from bot.ui.topics import COLOR, jump_url, stamp
 
 PER_PAGE = 10
 SNIPPET_CHARS = 220

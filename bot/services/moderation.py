@@ -9,16 +9,16 @@ from datetime import datetime
 
 import discord
 
-from bot import timeutil
+from bot.domain import timeutil
+from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
-from bot.lookup import fetch_thread
-from bot.posting import NO_MENTIONS, delete_messages
-from bot.render.text import escape_inline, excerpt
+from bot.failures import describe_http_error
+from bot.services.lookup import fetch_thread
+from bot.services.posting import NO_MENTIONS, delete_messages
 from bot.storage import posts, topics
 from bot.storage.audit import AuditEntry
-from bot.storage.database import Database
 from bot.storage.models import Post, Topic
-from bot.tree import describe_http_error
+from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 CLOSE_REASONS = ("solved", "duplicate", "off-topic", "stale", "other")

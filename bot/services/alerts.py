@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import discord
 
-from bot import timeutil
+from bot import clock
 
 log = logging.getLogger(__name__)
 QUIET = timedelta(hours=1)
@@ -30,7 +30,7 @@ async def storage_trouble(client: discord.Client, guild: discord.Guild | None) -
     told: dict[int, datetime] | None = getattr(client, "storage_alerts", None)
     if told is None:
         return
-    now = timeutil.utcnow()
+    now = clock.utcnow()
     if guild.id in told and now - told[guild.id] < QUIET:
         return
     told[guild.id] = now

@@ -9,26 +9,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import overwrites, timeutil
-from bot.access import requires
-from bot.auditing import log_action
 from bot.client import ForumBot
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
-from bot.roles import ForumRole
+from bot.services import overwrites
+from bot.services.access import INTEGRATIONS_NOTE, requires
+from bot.services.auditing import log_action
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
-from cogs.admin_health import HealthCommands
-from cogs.admin_porting import PortingCommands
-from cogs.admin_stats import StatsCommands
+from cogs.admin.health import HealthCommands
+from cogs.admin.porting import PortingCommands
+from cogs.admin.stats import StatsCommands
 
 log = logging.getLogger(__name__)
 SOLVED_TAG = "Solved"
 MAX_FORUM_TAGS = 20
-INTEGRATIONS_NOTE = (
-    "Note: Discord shows `/mod` only to members with Manage Threads (and `/forumadmin` only with "
-    "Manage Server) unless Server Settings › Integrations › Threadkeeper says otherwise. Members mapped "
-    "to Moderator may need that permission, or an Integrations override, to see the commands."
-)
 ROLE_CHOICES = [app_commands.Choice(name=r.display, value=r.key) for r in reversed(ForumRole)]
 DEFAULT_ROLE_CHOICES = [
     app_commands.Choice(name=r.display, value=r.key)

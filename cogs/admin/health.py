@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import timeutil
-from bot.access import requires
-from bot.recording import GAP_KEY
-from bot.roles import ForumRole
+from bot import clock
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
+from bot.services.access import requires
+from bot.services.recording import GAP_KEY
 from bot.storage import kv
-from bot.storage.database import is_unwritable, size_info
+from bot.storage.sqlite.database import is_unwritable, size_info
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -63,7 +64,7 @@ class HealthCommands:
             f"{human_bytes(used)} in pages, {human_bytes(free)} free inside"
         )
         try:
-            await db.transaction(kv.put, "health_checked_at", timeutil.iso(timeutil.utcnow()))
+            await db.transaction(kv.put, "health_checked_at", timeutil.iso(clock.utcnow()))
             lines.append("Writable: yes")
         except Exception as error:
             reason = "full or read-only" if is_unwritable(error) else type(error).__name__

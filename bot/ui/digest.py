@@ -6,9 +6,9 @@ transaction that records the topic, so no path that creates topics can forget it
 
 from __future__ import annotations
 
-from bot.render.text import escape_inline, excerpt
-from bot.render.topics import jump_url
+from bot.domain.text import escape_inline, excerpt
 from bot.storage.subscriptions import Digest
+from bot.ui.topics import jump_url
 
 DM_LIMIT = 1900
 

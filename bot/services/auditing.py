@@ -6,9 +6,9 @@ from typing import Any
 
 import discord
 
-from bot import timeutil
+from bot.domain import timeutil
 from bot.storage import audit
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 
 
 async def log_action(db: Database, interaction: discord.Interaction, action: str, **fields: Any) -> int:

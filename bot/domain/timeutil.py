@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import discord
-
 
 def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
@@ -15,8 +13,3 @@ def iso(moment: datetime) -> str:
 
 def parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-def utcnow() -> datetime:
-    """Now, on discord.py's clock (the one a simulated Discord moves in tests and the demo)."""
-    return discord.utils.utcnow()

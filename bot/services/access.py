@@ -10,16 +10,23 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.auditing import log_action
+from bot.domain.roles import ForumRole, effective_role
 from bot.errors import ForumRoleCheckFailure
-from bot.roles import ForumRole, effective_role
+from bot.services.auditing import log_action
 from bot.storage import members
-from bot.storage.database import Database
 from bot.storage.members import RoleInputs
+from bot.storage.models import Forum
+from bot.storage.sqlite.database import Database
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 REFUSED_ACTION = "access.refused"
+
+INTEGRATIONS_NOTE = (
+    "Note: Discord shows `/mod` only to members with Manage Threads (and `/forumadmin` only with "
+    "Manage Server) unless Server Settings › Integrations › Threadkeeper says otherwise. Members mapped "
+    "to Moderator may need that permission, or an Integrations override, to see the commands."
+)
 
 
 def guild_member(interaction: discord.Interaction) -> discord.Member:
@@ -122,3 +129,13 @@ def required_role(command: app_commands.Command[Any, ..., Any]) -> str | None:
         if found is not None:
             return str(found)
     return None
+
+
+def visible_forum_ids(member: discord.Member, registered: list[Forum]) -> list[int]:
+    """Registered forums whose channel the member can see (the bot never shows more)."""
+    shown = []
+    for forum in registered:
+        channel = member.guild.get_channel(forum.channel_id)
+        if channel is None or channel.permissions_for(member).view_channel:
+            shown.append(forum.id)
+    return shown

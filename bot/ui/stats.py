@@ -6,7 +6,7 @@ import io
 import statistics
 from datetime import date, timedelta
 
-from bot.render.text import escape_inline
+from bot.domain.text import escape_inline
 from bot.storage.stats import ForumStats
 
 

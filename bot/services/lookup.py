@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import discord
 
+from bot.domain.refs import ReferenceError_, parse_ref
 from bot.errors import UserFacingError
-from bot.refs import ReferenceError_, parse_ref
+from bot.failures import describe_http_error
 from bot.storage import posts, topics
-from bot.storage.database import Database
 from bot.storage.models import Post, Topic
-from bot.tree import describe_http_error
+from bot.storage.sqlite.database import Database
 
 HIDDEN_TOPIC = ("deleted", "spam", "trash", "pending")
 

@@ -14,7 +14,7 @@ All SQL runs on aiosqlite's connection thread as plain functions that take the r
   else waits for the connection, so a command's latency stays bounded during a catch-up
   while an idle writer still commits in full groups.
 
-Upkeep stays out of the commits members wait for (``bot.storage.upkeep``): between
+Upkeep stays out of the commits members wait for (``bot.storage.sqlite.upkeep``): between
 group commits the writer checkpoints the WAL and merges the search index, one short step
 at a time: whenever its queues are empty and no caller waits, and, under a load that never
 leaves it idle, when a step is overdue (``upkeep.next_step``), at most one step between two
@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.storage import upkeep
+from bot.storage.sqlite import upkeep
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,7 +44,7 @@ Job = Callable[[sqlite3.Connection], Any]
 
 def _migrations() -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files("bot.storage.migrations").iterdir():
+    for entry in resources.files("bot.storage.sqlite.migrations").iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:4].isdigit():
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))

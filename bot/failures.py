@@ -9,9 +9,9 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.alerts import storage_trouble
 from bot.errors import ForumRoleCheckFailure, UserFacingError
-from bot.storage.database import STORAGE_UNAVAILABLE, is_unwritable
+from bot.services.alerts import storage_trouble
+from bot.storage.sqlite.database import STORAGE_UNAVAILABLE, is_unwritable
 
 log = logging.getLogger("bot.commands")
 

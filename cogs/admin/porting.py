@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.access import requires
-from bot.auditing import log_action
+from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
 from bot.porting import apply, exports
 from bot.porting.discord_import import DiscordImporter, ImportSummary
-from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportRefused, detect_and_parse
-from bot.roles import ForumRole
+from bot.porting.load import detect_and_parse
+from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportRefused
+from bot.services.access import requires
+from bot.services.auditing import log_action
 from bot.storage import forums, importing
 from bot.storage.models import Forum
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from discord.ext import commands
 
     from bot.client import ForumBot
-    from bot.storage.database import Database
+    from bot.storage.sqlite.database import Database
 
     # For the type checker the mixin is a Cog (app_commands.command wants a Cog's method);
     # at runtime it is a plain class, and Admin's CogMeta collects its commands.

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 
 from bot.errors import UserFacingError
-from bot.tree import send_ephemeral
+from bot.failures import send_ephemeral
 
 log = logging.getLogger(__name__)
 

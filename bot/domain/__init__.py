@@ -1,0 +1,1 @@
+"""Pure rules: no discord, no SQL (roles, references, policy, durations, search language, reading order, text)."""

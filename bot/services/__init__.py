@@ -1,0 +1,1 @@
+"""What the bot does in Discord: recording, posting, moderation, restructure, access, alerts."""
