@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.services import recording
 from bot.services.recording import GAP_KEY, RETRY_SECONDS
+from bot.services.recording import catchup as recording
 from bot.storage import kv, posts
 from tests.e2e.helpers import (
     archive_offline,

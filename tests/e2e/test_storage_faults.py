@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.services import recording
+from bot.services.recording import catchup as recording
 from bot.storage.sqlite.database import STORAGE_UNAVAILABLE
 from tests.e2e.helpers import assert_numbers_gapless, text_of
 

@@ -1,0 +1,177 @@
+"""What every recording path shares: the recorder's state, which messages are posts, and
+writing one (a topic's opening or a reply), flagged for /mod queue when asked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import clock
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
+from bot.services.access import role_and_inputs
+from bot.storage import forums as forums_repo
+from bot.storage import posts, reports
+from bot.storage.members import RoleInputs
+from bot.storage.models import NewPost, NewTopic, Recorded, Topic
+
+if TYPE_CHECKING:
+    from bot.client import ForumBot
+    from bot.storage.sqlite.database import Database
+
+log = logging.getLogger("bot.services.recording")
+RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def message_to_post(message: discord.Message, *, role: ForumRole, flag: str | None = None) -> NewPost:
+    reference = message.reference
+    reply_to = None
+    if reference is not None and reference.message_id and reference.channel_id == message.channel.id:
+        reply_to = reference.message_id
+    return NewPost(
+        guild_id=message.guild.id if message.guild else 0,
+        message_id=message.id,
+        channel_id=message.channel.id,
+        author_id=message.author.id,
+        author_name=message.author.display_name,
+        author_role=role.key,
+        content=message.content,
+        created_at=timeutil.iso(message.created_at),
+        attachments=tuple({"filename": a.filename, "url": a.url} for a in message.attachments),
+        reply_to_message_id=reply_to,
+        flag=flag,
+    )
+
+
+def tag_names(thread: discord.Thread) -> tuple[str, ...]:
+    try:
+        return tuple(tag.name for tag in thread.applied_tags)
+    except Exception:  # a thread whose parent is not cached
+        return ()
+
+
+@dataclass
+class CatchUpReport:
+    threads: int = 0
+    recorded: int = 0
+    edits: int = 0
+    history_calls: int = 0
+    retries: int = 0
+    failed_threads: int = 0  # threads still unread after every retry (tried again next time)
+    unlisted_forums: int = 0  # forums whose archived threads Discord would not list
+
+
+class RecorderBase:
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.forum_ids: dict[int, int] = {}  # registered forum channel id -> forum id
+        self._locks: dict[int, asyncio.Lock] = {}
+        self.catchup_lock = asyncio.Lock()
+        self.last_catchup: CatchUpReport | None = None
+        # Threads whose history is known complete since this connection's READY: a live
+        # message elsewhere first catches its thread up, so it cannot jump the cursor.
+        self._synced: set[int] = set()
+        self._retry_after: float | None = None
+        # Cursor of a thread whose live message could not be recorded (storage full or
+        # read-only, so not even kv can hold it): the next catch-up of it starts there.
+        self._gaps: dict[int, int] = {}
+        self.last_error: str | None = None
+
+    @property
+    def db(self) -> Database:
+        return self.bot.db
+
+    async def load(self) -> None:
+        self.forum_ids = {f.channel_id: f.id for f in await self.db.run(forums_repo.all_registered)}
+
+    def mark_synced(self, thread_id: int) -> None:
+        """The thread's whole history is recorded (e.g. a topic the bot just created)."""
+        self._synced.add(thread_id)
+
+    def lock(self, thread_id: int) -> asyncio.Lock:
+        found = self._locks.get(thread_id)
+        if found is None:
+            if len(self._locks) > 5000:  # forget idle locks
+                for key in [k for k, v in self._locks.items() if not v.locked()]:
+                    del self._locks[key]
+            found = self._locks[thread_id] = asyncio.Lock()
+        return found
+
+    def _recordable(self, message: discord.Message) -> bool:
+        return (
+            message.guild is not None
+            and self.bot.user is not None
+            and message.author.id != self.bot.user.id
+            and message.webhook_id is None
+            and message.type in RECORDED_TYPES
+        )
+
+    async def _thread_of(self, message: discord.Message) -> discord.Thread | None:
+        """The thread a message is in; None for messages outside threads."""
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            return channel
+        if isinstance(channel, discord.abc.GuildChannel) or message.guild is None:
+            return None
+        # Messages in archived threads may arrive on a bare channel object.
+        found = message.guild.get_channel_or_thread(channel.id)
+        if found is not None:
+            return found if isinstance(found, discord.Thread) else None
+        try:
+            fetched = await message.guild.fetch_channel(channel.id)
+        except discord.HTTPException:
+            return None
+        return fetched if isinstance(fetched, discord.Thread) else None
+
+    async def _member(self, guild: discord.Guild, user: discord.abc.User) -> discord.Member | None:
+        if isinstance(user, discord.Member):
+            return user
+        found = guild.get_member(user.id)
+        if found is not None:
+            return found
+        try:
+            return await guild.fetch_member(user.id)
+        except discord.HTTPException:
+            return None
+
+    async def _record(
+        self,
+        message: discord.Message,
+        thread: discord.Thread,
+        forum_id: int,
+        topic: Topic | None,
+        role: ForumRole,
+        *,
+        flag: str | None = None,
+    ) -> Recorded:
+        new = message_to_post(message, role=role, flag=flag)
+        if topic is None:
+            recorded = await self.db.write(
+                posts.record_topic,
+                NewTopic(
+                    guild_id=new.guild_id,
+                    forum_id=forum_id,
+                    thread_id=thread.id,
+                    title=thread.name,
+                    tags=tag_names(thread),
+                    opening=new,
+                    recorded_at=timeutil.iso(clock.utcnow()),
+                ),
+            )
+        else:
+            recorded = await self.db.write(posts.record_reply, topic.id, new)
+        if flag is not None and recorded.created:
+            await self.db.write(
+                reports.hold, guild_id=new.guild_id, post_id=recorded.post.id, reason=flag, now=new.created_at
+            )
+        return recorded
+
+    async def _role_of(self, message: discord.Message, now: datetime) -> tuple[ForumRole, RoleInputs]:
+        assert message.guild is not None
+        member = await self._member(message.guild, message.author)
+        return await role_and_inputs(self.db, member, now, guild_id=message.guild.id, user_id=message.author.id)

@@ -1,0 +1,286 @@
+"""The catch-up: reconcile registered forums with Discord after downtime, as Discord holds them.
+
+No throttle applies after the fact; a post its author could not have made is recorded flagged
+for /mod queue instead of deleted. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import clock
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
+from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
+from bot.storage import forums as forums_repo
+from bot.storage import kv, posts, topics
+from bot.storage.models import NewPost
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("bot.services.recording")
+HISTORY_PAGE = 100
+CATCHUP_CHUNK = 25  # catch-up replies recorded per writer job (2 – 3 ms of work: what a live write may wait for)
+# A thread whose history Discord would not give (429, 5xx, ...) is tried again in the same
+# catch-up after a back-off, then on the next one. Its cursor before the failure is kept
+# in kv under GAP_KEY, so a live message recorded meanwhile cannot hide the gap.
+CATCHUP_RETRIES = 3
+RETRY_SECONDS = 30.0
+GAP_KEY = "catchup_gap:{}"
+CatchUpError = (discord.HTTPException, discord.RateLimited)
+
+
+class CatchUp(RecorderBase):
+    async def catch_up(self, forum_ids: Iterable[int] | None = None, *, full: bool = False) -> CatchUpReport:
+        """Reconcile registered forums with Discord; running it twice changes nothing.
+
+        A thread whose ``last_message_id`` (as Discord reports it) is not newer than the
+        last recorded message costs no history call; ``full`` reads the newest page of
+        every thread anyway, to pick up edits made while the bot was away.
+        """
+        report = CatchUpReport()
+        async with self.catchup_lock:
+            wanted = set(forum_ids) if forum_ids is not None else None
+            if wanted is None:
+                self._synced.clear()  # a fresh READY: nothing is known complete any more
+            failed: list[tuple[discord.Thread, int]] = []
+            unlisted: list[tuple[discord.ForumChannel, int]] = []
+            done: set[int] = set()
+            for forum in await self.db.run(forums_repo.all_registered):
+                if wanted is not None and forum.id not in wanted:
+                    continue
+                channel = self.bot.get_channel(forum.channel_id)
+                if not isinstance(channel, discord.ForumChannel):
+                    continue
+                if not await self._catch_up_forum(channel, forum.id, report, done, failed, full=full):
+                    unlisted.append((channel, forum.id))
+            for attempt in range(1, CATCHUP_RETRIES + 1):
+                if not failed and not unlisted:
+                    break
+                await asyncio.sleep(self._backoff(attempt))
+                report.retries += 1
+                retry, failed = failed, []
+                for thread, forum_id in retry:
+                    async with self.lock(thread.id):
+                        if await self._catch_up_thread_safely(thread, forum_id, report, full=full):
+                            done.add(thread.id)
+                        else:
+                            failed.append((thread, forum_id))
+                relist, unlisted = unlisted, []
+                for channel, forum_id in relist:
+                    if not await self._catch_up_forum(channel, forum_id, report, done, failed, full=full):
+                        unlisted.append((channel, forum_id))
+            report.threads = len(done) + len(failed)
+            report.failed_threads = len(failed)
+            report.unlisted_forums = len(unlisted)
+            self.last_catchup = report
+            try:
+                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
+            except sqlite3.Error:
+                log.error("could not store the catch-up time", exc_info=True)
+        log.info(
+            "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
+            report.threads,
+            report.recorded,
+            report.edits,
+            report.history_calls,
+            report.retries,
+            report.failed_threads,
+        )
+        return report
+
+    def _backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt``: Discord's Retry-After when it gave one."""
+        wait = RETRY_SECONDS * 2 ** (attempt - 1)
+        if self._retry_after is not None:
+            wait = max(wait, self._retry_after)
+            self._retry_after = None
+        return min(wait, 300.0)
+
+    def _note_failure(self, what: str, error: Exception) -> None:
+        retry_after: float | None = None
+        if isinstance(error, discord.RateLimited):
+            retry_after = error.retry_after
+        elif isinstance(error, discord.HTTPException) and error.status == 429:
+            header = getattr(error.response, "headers", {}).get("Retry-After")
+            try:
+                retry_after = float(header) if header is not None else None
+            except ValueError:
+                retry_after = None
+        if retry_after is not None:
+            self._retry_after = max(self._retry_after or 0.0, retry_after)
+        status = getattr(error, "status", 429)
+        self.last_error = f"catch-up: {what} failed (HTTP {status})"
+        log.warning("catch-up: %s failed (HTTP %s)", what, status, exc_info=True)
+
+    async def _catch_up_forum(
+        self,
+        channel: discord.ForumChannel,
+        forum_id: int,
+        report: CatchUpReport,
+        done: set[int],
+        failed: list[tuple[discord.Thread, int]],
+        *,
+        full: bool,
+    ) -> bool:
+        """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
+        threads, listed = await self._threads_of(channel)
+        for thread in threads:
+            if thread.id in done or any(t.id == thread.id for t, _ in failed):
+                continue
+            async with self.lock(thread.id):
+                if await self._catch_up_thread_safely(thread, forum_id, report, full=full):
+                    done.add(thread.id)
+                else:
+                    failed.append((thread, forum_id))
+        return listed
+
+    async def _threads_of(self, channel: discord.ForumChannel) -> tuple[list[discord.Thread], bool]:
+        """Active and archived threads; False when Discord would not list the archived ones."""
+        found: dict[int, discord.Thread] = {t.id: t for t in channel.threads}
+        listed = True
+        try:
+            async for thread in channel.archived_threads(limit=None):
+                found.setdefault(thread.id, thread)
+        except CatchUpError as error:
+            self._note_failure(f"listing the archived threads of {channel.id}", error)
+            listed = False
+        return sorted(found.values(), key=lambda t: t.id), listed
+
+    async def _history_after(
+        self, thread: discord.Thread, cursor: int, before: int | None, report: CatchUpReport
+    ) -> tuple[list[discord.Message], list[discord.Message]]:
+        """Messages newer than ``cursor`` (oldest first), and the recorded ones seen on the way.
+
+        Pages backwards with ``before`` from the newest message down to the cursor.
+        """
+        newer: list[discord.Message] = []
+        seen_old: list[discord.Message] = []
+        anchor: discord.abc.Snowflake | None = discord.Object(before) if before else None
+        while True:
+            page = [m async for m in thread.history(limit=HISTORY_PAGE, before=anchor)]
+            report.history_calls += 1
+            if not page:
+                break
+            for message in page:
+                (newer if message.id > cursor else seen_old).append(message)
+            oldest = min(m.id for m in page)
+            if oldest <= cursor or len(page) < HISTORY_PAGE:
+                break
+            anchor = discord.Object(oldest)
+        newer.sort(key=lambda m: m.id)
+        return newer, seen_old
+
+    async def _catch_up_thread_safely(
+        self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, full: bool = True
+    ) -> bool:
+        """One thread of a catch-up; a storage failure fails this thread (retried), not the run.
+
+        Recording is oldest first, so whatever was committed is a prefix and the cursor
+        (the newest recorded message) stays true.
+        """
+        try:
+            return await self._catch_up_thread(thread, forum_id, report, full=full)
+        except sqlite3.Error as error:
+            self.last_error = f"catch-up: recording thread {thread.id} failed: {type(error).__name__}: {error}"
+            log.error("catch-up could not record thread %s", thread.id, exc_info=True)
+            return False
+
+    async def _catch_up_thread(
+        self,
+        thread: discord.Thread,
+        forum_id: int,
+        report: CatchUpReport,
+        *,
+        before: int | None = None,
+        full: bool = True,
+    ) -> bool:
+        """Record what the thread holds after its cursor; False when Discord would not say.
+
+        Without ``full``, a thread whose ``last_message_id`` (as Discord reports it) is not
+        newer than the cursor costs no history call. Replies go to the writer in chunks of
+        ``CATCHUP_CHUNK`` as backlog jobs (Database.submit_bulk), so live writes go first.
+        """
+        if await self.db.run(topics.is_retired, thread.id):
+            return True  # the old thread of a moved or merged topic: its posts live elsewhere now
+        cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        gap_key = GAP_KEY.format(thread.id)
+        gap = await self.db.run(kv.get, gap_key)
+        if gap is not None:
+            cursor = min(cursor, int(gap))
+        if thread.id in self._gaps:
+            cursor = min(cursor, self._gaps[thread.id])
+        idle = cursor and thread.last_message_id and thread.last_message_id <= cursor
+        if not full and before is None and idle:
+            self._synced.add(thread.id)
+            return True  # nothing newer than the cursor: no history call for an idle thread
+        try:
+            newer, seen_old = await self._history_after(thread, cursor, before, report)
+        except CatchUpError as error:
+            self._note_failure(f"reading thread {thread.id}", error)
+            if gap is None:
+                try:
+                    await self.db.write(kv.put, gap_key, str(cursor))
+                except sqlite3.Error:  # storage unwritable: keep the gap in memory instead
+                    self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
+            return False
+        for message in seen_old:
+            if message.edited_at is not None and self._recordable(message):
+                changed = await self.db.write(
+                    posts.record_edit, message.id, message.content, timeutil.iso(message.edited_at)
+                )
+                report.edits += changed is not None
+        topic = await self.db.run(topics.by_thread, thread.id)
+        roles: dict[int, tuple[ForumRole, bool]] = {}
+        page: list[NewPost] = []
+        pending: list[asyncio.Future[int]] = []
+        for message in newer:
+            if not self._recordable(message):
+                continue
+            role, may_post = await self._role_at(message, roles, starting=topic is None)
+            flag = None if may_post else "Recorded during catch-up, but the author's forum role could not post."
+            if topic is None:
+                recorded = await self._record(message, thread, forum_id, None, role, flag=flag)
+                topic = recorded.topic
+                report.recorded += recorded.created
+                continue
+            if flag is not None:
+                self._submit_page(topic.id, page, pending)
+                report.recorded += sum(await asyncio.gather(*pending))  # keep message order
+                pending.clear()
+                await self._record(message, thread, forum_id, topic, role, flag=flag)
+                report.recorded += 1
+                continue
+            page.append(message_to_post(message, role=role))
+            if len(page) >= CATCHUP_CHUNK:
+                self._submit_page(topic.id, page, pending)
+        if topic is not None:
+            self._submit_page(topic.id, page, pending)
+        report.recorded += sum(await asyncio.gather(*pending))
+        if gap is not None:
+            await self.db.write(kv.delete, gap_key)
+        self._gaps.pop(thread.id, None)
+        self._synced.add(thread.id)
+        return True
+
+    def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
+        """Queue a chunk of catch-up replies as one backlog job (see Database.submit_bulk):
+        the writer commits many chunks per group, and a command waits for one chunk at most."""
+        if page:
+            pending.append(self.db.submit_bulk(posts.record_replies, topic_id, list(page)))
+            page.clear()
+
+    async def _role_at(
+        self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool
+    ) -> tuple[ForumRole, bool]:
+        author = message.author
+        if author.id not in cache:
+            role, _ = await self._role_of(message, message.created_at)
+            cache[author.id] = (role, role.can_start_topics if starting else role.can_reply)
+        return cache[author.id]

@@ -1,0 +1,48 @@
+"""Edits, deletes and thread deletions, from raw events (uncached messages are never missed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import clock
+from bot.domain import timeutil
+from bot.services.recording.base import RecorderBase
+from bot.storage import posts, topics
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("bot.services.recording")
+
+
+class EditRecording(RecorderBase):
+    async def on_raw_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        content = payload.data.get("content")
+        if (
+            content is None
+            or payload.guild_id is None
+            or not self._may_hold_posts(payload.guild_id, payload.channel_id)
+        ):
+            return
+        edited = payload.data.get("edited_timestamp") or timeutil.iso(clock.utcnow())
+        await self.db.write(posts.record_edit, payload.message_id, content, edited)
+
+    async def on_raw_delete(self, guild_id: int, channel_id: int, message_ids: list[int]) -> None:
+        if self._may_hold_posts(guild_id, channel_id):
+            await self.db.write(posts.mark_deleted, message_ids)
+
+    def _may_hold_posts(self, guild_id: int, channel_id: int) -> bool:
+        """False for a channel known not to be a forum's thread (a text channel, a thread of
+        one): its edits and deletes cost no write. Unknown channels (an archived thread out
+        of the cache) are looked up in the records."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        if channel is None:
+            return True
+        return isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel | None)
+
+    async def on_thread_delete(self, thread_id: int) -> None:
+        await self.db.write(topics.mark_thread_deleted, thread_id)

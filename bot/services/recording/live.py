@@ -1,0 +1,96 @@
+"""Live messages: the bot's own check (role, closed topic, throttle), then record or refuse."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.domain import timeutil
+from bot.domain.policy import check_post
+from bot.services.access import decide_role, role_ids_of
+from bot.services.alerts import storage_trouble
+from bot.services.recording.base import CatchUpReport
+from bot.services.recording.catchup import CatchUp
+from bot.services.recording.refusal import Refusals
+from bot.storage import posts, topics
+from bot.storage.sqlite.database import is_unwritable
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("bot.services.recording")
+
+
+class LiveRecording(CatchUp, Refusals):
+    async def on_message(self, message: discord.Message) -> None:
+        if not self._recordable(message) or not self.forum_ids:
+            return
+        thread = await self._thread_of(message)
+        forum_id = self.forum_ids.get(thread.parent_id) if thread is not None else None
+        if thread is None or forum_id is None:
+            return
+        assert message.guild is not None
+        async with self.lock(thread.id):
+            try:
+                member = await self._member(message.guild, message.author)
+                # The thread's topic and the author's stored role facts: one read (docs/performance.md).
+                read = (topics.posting_context, thread.id, message.guild.id, message.author.id, role_ids_of(member))
+                context = await self.db.run(*read)
+                if context.retired:
+                    return  # the old thread of a moved or merged topic
+                if context.topic is None or thread.id not in self._synced:
+                    # A thread we have not seen yet (adopt what came before this message), or
+                    # one not yet reconciled since the bot came back (fill the downtime first).
+                    await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
+                    context = await self.db.run(*read)
+                await self._record_live(message, thread, forum_id, context, member)
+            except sqlite3.Error as error:
+                await self._unrecorded(message, thread, error)
+
+    async def _unrecorded(self, message: discord.Message, thread: discord.Thread, error: sqlite3.Error) -> None:
+        """Storage full or read-only: the message stays in Discord, unrecorded, and the next
+        message in this thread (or the next catch-up) records it from the cursor kept here."""
+        try:
+            cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        except sqlite3.Error:
+            cursor = message.id - 1
+        self._synced.discard(thread.id)
+        self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
+        self.last_error = f"recording message {message.id} failed: {type(error).__name__}: {error}"
+        if is_unwritable(error):
+            await storage_trouble(self.bot, message.guild)
+        log.error(
+            "could not record message %s in thread %s; it stays in Discord for the next catch-up",
+            message.id,
+            thread.id,
+            exc_info=True,
+            extra={"guild_id": message.guild.id if message.guild else None, "error_code": "storage"},
+        )
+
+    async def _record_live(
+        self,
+        message: discord.Message,
+        thread: discord.Thread,
+        forum_id: int,
+        context: topics.PostingContext,
+        member: discord.Member | None,
+    ) -> None:
+        now = message.created_at
+        topic, inputs = context.topic, context.inputs
+        role = decide_role(member, inputs, now)
+        refusal = check_post(
+            role=role,
+            starting_topic=topic is None,
+            topic_status=topic.status if topic else None,
+            registration_open=inputs.registration_open,
+            throttle_seconds=inputs.throttle_seconds,
+            last_post_at=timeutil.parse(inputs.last_post_at),
+            now=now,
+        )
+        if refusal is not None:
+            await self._refuse(message, thread, forum_id, topic, role, refusal)
+            return
+        await self._record(message, thread, forum_id, topic, role)
