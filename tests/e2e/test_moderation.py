@@ -377,7 +377,7 @@ async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> 
     await world.admin.slash(world.general, "mod stick", topic="#2")
     cog = world.bot.get_cog("Moderation")
     assert cog is not None
-    cog.interval = 3600  # fewer simulated ticks (the logic is the same); from the next tick on
+    cog.housekeeper.interval = 3600  # fewer simulated ticks (the logic is the same); from the next tick on
     for hour in range(49):
         await world.env.advance_time(3600)
         if hour == 36:

@@ -1,0 +1,79 @@
+"""What every /mod mixin shares: the bot, its database, and small helpers."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.client import ForumBot
+from bot.domain.roles import ForumRole
+from bot.errors import UserFacingError
+from bot.services import moderation, overwrites, restructure
+from bot.services.access import guild_member
+from bot.services.lookup import resolve_post
+from bot.storage import forums, topics
+from bot.storage.models import Post, Topic
+from bot.storage.sqlite.database import Database
+
+log = logging.getLogger(__name__)
+REASON_CHOICES = [app_commands.Choice(name=r, value=r) for r in moderation.CLOSE_REASONS]
+ASSIGN_CHOICES = [
+    app_commands.Choice(name=r.display, value=r.key)
+    for r in (
+        ForumRole.PARTICIPANT,
+        ForumRole.SPECTATOR,
+        ForumRole.BLOCKED,
+        ForumRole.MODERATOR,
+        ForumRole.KEYMASTER,
+    )
+] + [app_commands.Choice(name="Default (clear the explicit role)", value="default")]
+LOG_PAGE = 15
+
+
+if TYPE_CHECKING:  # app_commands.command wants its class to be a Cog, which the final class is
+    from discord.ext.commands import Cog as _Mixin
+else:
+    _Mixin = object
+
+
+class ModerationBase(_Mixin):
+    """Mixed into the Moderation GroupCog (discord.py collects app commands from every class of its MRO)."""
+
+    bot: ForumBot
+    db: Database
+
+    async def _post_and_topic(self, interaction: discord.Interaction, text: str) -> tuple[Post, Topic]:
+        actor = guild_member(interaction)
+        found = await resolve_post(self.db, actor.guild.id, text)
+        topic = await self.db.run(topics.by_id, found.topic_id)
+        assert topic is not None
+        return found, topic
+
+    async def _sync(self, guild: discord.Guild, reason: str) -> str:
+        failed = await overwrites.sync_guild(self.db, guild, reason=reason)
+        if failed:
+            return (
+                "\n⚠️ Discord would not let me update the posting permissions on: "
+                + ", ".join(failed)
+                + ". My own check still enforces the role."
+            )
+        return ""
+
+    def _progress(self, interaction: discord.Interaction, what: str) -> restructure.Progress:
+        async def show(done: int, total: int) -> None:
+            try:
+                await interaction.edit_original_response(content=f"{what}… {done}/{total} posts")
+            except discord.HTTPException:
+                log.debug("could not show progress", exc_info=True)
+
+        return show
+
+    async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel:
+        forum = await self.db.run(forums.get, forum_id)
+        channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
+        if not isinstance(channel, discord.ForumChannel):
+            raise UserFacingError("That topic's forum is no longer registered.")
+        return channel

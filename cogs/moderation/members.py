@@ -1,0 +1,155 @@
+"""/mod role, block, unblock."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import discord
+from discord import app_commands
+
+from bot.domain import timeutil
+from bot.domain.durations import describe, parse_duration
+from bot.domain.roles import ForumRole, may_assign
+from bot.errors import UserFacingError
+from bot.services import moderation
+from bot.services.access import INTEGRATIONS_NOTE, REFUSED_ACTION, guild_member, member_role, requires
+from bot.services.auditing import log_action
+from bot.storage import members
+from cogs.moderation.base import ASSIGN_CHOICES, ModerationBase
+
+
+class MemberCommands(ModerationBase):
+    async def _roles(
+        self, interaction: discord.Interaction, member: discord.Member
+    ) -> tuple[discord.Member, ForumRole, ForumRole]:
+        actor = guild_member(interaction)
+        if member.bot:
+            raise UserFacingError("Bots have no forum role.")
+        if member.guild.id != actor.guild.id:
+            raise UserFacingError("That member is not in this server.")
+        actor_role = await member_role(self.db, actor, interaction.created_at)
+        target_role = await member_role(self.db, member, interaction.created_at)
+        return actor, actor_role, target_role
+
+    async def _refuse(self, interaction: discord.Interaction, member: discord.Member, refusal: str) -> NoReturn:
+        """A role change the actor's forum role does not allow: audited (who tried what), then refused."""
+        command = interaction.command.qualified_name if interaction.command is not None else "mod"
+        await log_action(
+            self.db,
+            interaction,
+            REFUSED_ACTION,
+            target_user=member.id,
+            reason=refusal,
+            details={"command": f"/{command}"},
+        )
+        raise UserFacingError(refusal)
+
+    @app_commands.command(name="role", description="Give a member an explicit forum role, or clear it")
+    @app_commands.describe(member="The member", role="The forum role; Default clears the explicit role")
+    @app_commands.choices(role=ASSIGN_CHOICES)
+    @requires(ForumRole.MODERATOR)
+    async def role(
+        self, interaction: discord.Interaction, member: discord.Member, role: app_commands.Choice[str]
+    ) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        new = None if role.value == "default" else ForumRole.parse(role.value)
+        refusal = may_assign(actor_role, target_role, new)
+        if refusal is not None:
+            await self._refuse(interaction, member, refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(
+            members.set_role,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            role=new,
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+        )
+        warning = await self._sync(actor.guild, f"Threadkeeper: forum role of {member} set by {actor}")
+        await log_action(
+            self.db,
+            interaction,
+            "member.role",
+            target_user=member.id,
+            details={"role": role.value, "before": target_role.key},
+        )
+        after = await member_role(self.db, member, interaction.created_at)
+        text = f"{member.mention}'s forum role is now **{after.display}**" + (
+            " (the explicit role is cleared)." if new is None else "."
+        )
+        if new is not None and new >= ForumRole.MODERATOR:
+            text += "\n" + INTEGRATIONS_NOTE
+        await interaction.followup.send(text + warning, ephemeral=True)
+
+    @app_commands.command(name="block", description="Block a member from posting, for a while or until unblocked")
+    @app_commands.describe(
+        member="The member to block",
+        duration="How long: 30m, 12h, 7d (leave out for no end)",
+        reason="Why (kept in the audit log)",
+    )
+    @requires(ForumRole.MODERATOR)
+    async def block(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        duration: str | None = None,
+        reason: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        try:
+            delta = parse_duration(duration) if duration is not None else None
+        except ValueError as error:
+            raise UserFacingError(str(error)) from None
+        refusal = may_assign(actor_role, target_role, ForumRole.BLOCKED)
+        if refusal is not None:
+            await self._refuse(interaction, member, refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        expires = interaction.created_at + delta if delta is not None else None
+        await self.db.transaction(
+            members.block,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+            expires_at=timeutil.iso(expires) if expires is not None else None,
+            reason=reason,
+        )
+        warning = await self._sync(actor.guild, f"Threadkeeper: {member} blocked by {actor}")
+        await log_action(
+            self.db,
+            interaction,
+            "member.block",
+            target_user=member.id,
+            reason=reason,
+            details={"duration": describe(delta) if delta else "no end", "before": target_role.key},
+        )
+        await interaction.followup.send(
+            f"{member.mention} is blocked from posting {moderation.expires_text(expires)}." + warning, ephemeral=True
+        )
+
+    @app_commands.command(name="unblock", description="Lift a member's block")
+    @app_commands.describe(member="The blocked member")
+    @requires(ForumRole.MODERATOR)
+    async def unblock(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        stored = await self.db.run(members.assignment, actor.guild.id, member.id)
+        if stored is None or stored.role is not ForumRole.BLOCKED:
+            raise UserFacingError(
+                f"{member.mention} has no block from `/mod block`"
+                + (
+                    " (their Discord role maps to Blocked: see `/forumadmin rolemap`)."
+                    if target_role is ForumRole.BLOCKED
+                    else "."
+                )
+            )
+        refusal = may_assign(actor_role, target_role, None)
+        if refusal is not None:
+            await self._refuse(interaction, member, refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.db.transaction(members.end_block, actor.guild.id, member.id, interaction.created_at)
+        warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")
+        await log_action(self.db, interaction, "member.unblock", target_user=member.id)
+        after = await member_role(self.db, member, interaction.created_at)
+        await interaction.followup.send(
+            f"{member.mention} is unblocked; their forum role is now **{after.display}**." + warning, ephemeral=True
+        )

@@ -1,0 +1,171 @@
+"""/mod move, merge, split: a topic's posts reposted, attributed, numbers kept."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.domain import timeutil
+from bot.domain.roles import ForumRole
+from bot.errors import UserFacingError
+from bot.services import restructure
+from bot.services.access import guild_member, requires
+from bot.services.auditing import log_action
+from bot.services.lookup import fetch_thread, resolve_topic
+from bot.storage import forums, posts, topics
+from cogs.moderation.base import ModerationBase
+
+
+class RestructureCommands(ModerationBase):
+    @app_commands.command(name="move", description="Move a topic and all its posts to another forum")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id", forum="The registered forum to move it to")
+    @requires(ForumRole.MODERATOR)
+    async def move(self, interaction: discord.Interaction, topic: str, forum: discord.ForumChannel) -> None:
+        actor = guild_member(interaction)
+        found = await resolve_topic(self.db, actor.guild.id, topic)
+        target = await self.db.run(forums.by_channel, forum.id)
+        if target is None or not target.registered or target.guild_id != actor.guild.id:
+            raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+        if target.id == found.forum_id:
+            raise UserFacingError(f"Topic #{found.number} is already in {forum.mention}.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, found.id)
+        old = await fetch_thread(actor.guild, found.thread_id)
+        reason = f"Threadkeeper: moved by {actor}"
+        thread, moves = await restructure.rebuild(
+            forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
+        )
+
+        async def undo() -> None:
+            await thread.delete(reason="Threadkeeper: move undone")
+
+        await restructure.retire(
+            old, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason, undo=undo
+        )
+        moved = await self.db.transaction(
+            topics.move,
+            found.id,
+            forum_id=target.id,
+            thread_id=thread.id,
+            old_thread_id=old.id,
+            moves=moves,
+            now=timeutil.iso(interaction.created_at),
+        )
+        await restructure.finish(thread, closed=moved.status == "closed", reason=reason)
+        await log_action(
+            self.db,
+            interaction,
+            "topic.move",
+            topic_id=moved.id,
+            details={"from_forum": found.forum_id, "to_forum": target.id, "posts": len(moves)},
+        )
+        await interaction.followup.send(
+            f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
+            "the old thread is locked with a pointer.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
+    @app_commands.describe(source="The topic whose posts move: #12, 12, a link or an id", target="The topic they join")
+    @requires(ForumRole.MODERATOR)
+    async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
+        actor = guild_member(interaction)
+        origin = await resolve_topic(self.db, actor.guild.id, source)
+        into = await resolve_topic(self.db, actor.guild.id, target)
+        if origin.id == into.id:
+            raise UserFacingError("Source and target are the same topic.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, origin.id)
+        everything.sort(key=lambda p: (p.created_at, p.id))
+        old = await fetch_thread(actor.guild, origin.thread_id)
+        thread = await fetch_thread(actor.guild, into.thread_id)
+        reason = f"Threadkeeper: merged by {actor}"
+        moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
+        sent = restructure.messages_of(thread, moves)
+
+        async def undo() -> None:
+            await restructure.undo_messages(sent)
+
+        await restructure.retire(
+            old,
+            f"🔀 This topic was merged into **#{into.number}** {thread.mention} (by {actor.display_name}).",
+            reason=reason,
+            undo=undo,
+        )
+        merged = await self.db.transaction(
+            topics.merge,
+            origin.id,
+            into.id,
+            moves=moves,
+            old_thread_id=old.id,
+            now=timeutil.iso(interaction.created_at),
+        )
+        if merged.status == "closed":
+            await restructure.lock_quietly(thread, reason)
+        await log_action(
+            self.db,
+            interaction,
+            "topic.merge",
+            topic_id=merged.id,
+            details={"source": origin.number, "posts": len(moves)},
+        )
+        await log_action(
+            self.db, interaction, "topic.close", topic_id=origin.id, reason="merged", details={"into": into.number}
+        )
+        await interaction.followup.send(
+            f"Merged {len(moves)} post(s) of topic **#{origin.number}** into **#{merged.number}** {thread.mention}, "
+            "numbers kept; the source thread is locked with a pointer.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="split", description="Make a new topic from a reply on")
+    @app_commands.describe(post="The first reply of the new topic: #12, 12, a link or an id", title="The new title")
+    @requires(ForumRole.MODERATOR)
+    async def split(
+        self, interaction: discord.Interaction, post: str, title: app_commands.Range[str, 1, 100] | None = None
+    ) -> None:
+        actor = guild_member(interaction)
+        found, topic = await self._post_and_topic(interaction, post)
+        if found.is_opening:
+            raise UserFacingError("That is the topic's opening post: split from a reply.")
+        if found.status != "publish" or topic.status not in ("open", "closed"):
+            raise UserFacingError(f"Post #{found.number} is not published in an open or closed topic.")
+        new_title = " ".join((title or f"Split from #{topic.number}: {topic.title}").split())[:100]
+        channel = await self._forum_channel(actor.guild, topic.forum_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        everything = await self.db.run(posts.of_topic, topic.id)
+        leaving = [p for p in everything if not p.is_opening and (p.created_at, p.id) >= (found.created_at, found.id)]
+        reason = f"Threadkeeper: split by {actor}"
+        thread, moves = await restructure.rebuild(
+            channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
+        )
+        created = await self.db.transaction(
+            topics.split,
+            topic.id,
+            thread_id=thread.id,
+            title=new_title,
+            moves=moves,
+            now=timeutil.iso(interaction.created_at),
+        )
+        await restructure.finish(thread, closed=False, reason=reason)
+        # The originals leave the old thread (after the record moved, so the delete listener
+        # finds no post for them).
+        left = await restructure.delete_messages(actor.guild, [(p.channel_id, p.message_id) for p in leaving])
+        await log_action(
+            self.db,
+            interaction,
+            "topic.split",
+            topic_id=topic.id,
+            post_id=found.id,
+            details={"new_topic": created.number, "posts": len(moves)},
+        )
+        warning = (
+            f"\n⚠️ Discord would not remove {left} original message(s) from the old thread; delete them by hand."
+            if left
+            else ""
+        )
+        await interaction.followup.send(
+            f"Split {len(moves)} post(s) from topic **#{topic.number}** into the new topic **#{created.number}** "
+            f"{thread.mention}, numbers kept.{warning}",
+            ephemeral=True,
+        )
