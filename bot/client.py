@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.failures import ForumTree
 from bot.services.recording import Recorder
+from bot.services.scheduler import Scheduler
 from bot.storage import kv
 from bot.storage.sqlite.database import Database
 from bot.ui.pager import PageButton, PageFn
@@ -57,6 +58,7 @@ class ForumBot(commands.Bot):
         self.sync_mode: SyncMode = sync_mode
         self.db = Database(settings.database_path, synchronous=settings.synchronous)
         self.recorder = Recorder(self)
+        self.scheduler = Scheduler(self)  # timed work: cogs add their jobs, it sleeps until one is due
         self.pagers: dict[str, PageFn] = {}
         self.last_error: str | None = None  # the newest unexpected command failure (tree.on_error)
         self.storage_alerts: dict[int, datetime] = {}  # guild id -> when its owner was told (bot/alerts.py)
@@ -67,6 +69,14 @@ class ForumBot(commands.Bot):
             await self.load_extension(extension)
         self.add_dynamic_items(PageButton)
         await self.sync_tree_if_needed()
+        self.scheduler.start()
+
+    async def on_ready(self) -> None:
+        self.scheduler.poke()  # a fresh READY: every job looks again (guilds may be back)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        if self.is_ready():
+            self.scheduler.poke()  # work held for this guild while it was unavailable
 
     def tree_hash(self) -> str:
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
@@ -90,6 +100,7 @@ class ForumBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        self.scheduler.stop()
         try:
             await super().close()
         finally:

@@ -7,14 +7,16 @@ from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
+from bot import clock
 from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
 from bot.services.access import guild_member
 from bot.services.lookup import resolve_topic
+from bot.services.scheduler import DIGEST, Job
 from bot.storage import forums, guilds, subscriptions
 from bot.storage.models import Forum, Topic
 from bot.storage.subscriptions import Digest
@@ -22,7 +24,7 @@ from bot.ui.digest import digest_text
 from bot.ui.topics import COLOR, jump_url
 
 log = logging.getLogger(__name__)
-DIGEST_EVERY_SECONDS = 60
+DIGEST_DELAY = timedelta(minutes=1)  # after a new message, before its digest round
 
 
 def _can_see(member: discord.Member, channel_id: int) -> bool:
@@ -34,13 +36,12 @@ class Subscriptions(commands.Cog):
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
         self.db = bot.db
-        self._awake_until = discord.utils.utcnow()
 
     async def cog_load(self) -> None:
-        self.wake()
+        self.bot.scheduler.add(self._job())
 
     async def cog_unload(self) -> None:
-        self.digest.cancel()
+        self.bot.scheduler.remove(DIGEST)
 
     # --------------------------------------------------------------- commands
     async def _targets(
@@ -131,6 +132,7 @@ class Subscriptions(commands.Cog):
         state = await self.db.run(subscriptions.dm_state, member.guild.id, member.id)
         if state is not None:
             await self.db.write(subscriptions.dm_ok, member.guild.id, member.id)
+            self.bot.scheduler.poke(DIGEST)  # what was held for the failed DMs may go out now
         lines = []
         for sub in found:
             if sub.channel_id is not None and not _can_see(member, sub.channel_id):
@@ -153,49 +155,37 @@ class Subscriptions(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # ----------------------------------------------------------------- digest
-    # The loop runs only while there is something to tell (so an idle bot does no work, and
-    # simulated days in tests do not tick every minute): any new message in a thread wakes
-    # it, and it stops itself after a round that leaves nothing pending.
-    @tasks.loop(seconds=DIGEST_EVERY_SECONDS)
-    async def digest(self) -> None:
-        if not self.db.is_open:
-            self.digest.stop()
-            return
-        if not self.bot.is_ready():
-            return
-        try:
-            await self.send_due()
-            now = discord.utils.utcnow()
-            left = await self.db.run(subscriptions.pending, timeutil.iso(now))
-        except Exception:
-            log.exception("the subscription digest failed; trying again next round")
-            return
-        if not left and now >= self._awake_until:
-            self.digest.stop()
+    # A job of the bot's scheduler (bot/services/scheduler.py): it runs when a held window
+    # ends or a failed DM's retry comes (both read from the database), and a minute after
+    # a new message in a thread, so the message is recorded and a burst of replies goes out
+    # in one DM. An idle bot does no digest work at all.
+    def _job(self) -> Job:
+        return Job(DIGEST, self._next_due, self._round)
 
-    def wake(self) -> None:
-        """Something may be new: make sure the digest loop runs (a few rounds at least, so the
-        message that woke it is recorded before the loop may decide nothing is pending)."""
-        self._awake_until = discord.utils.utcnow() + timedelta(seconds=2 * DIGEST_EVERY_SECONDS)
-        if not self.digest.is_running():
-            self.digest.start()
+    async def _next_due(self, since: datetime | None) -> datetime | None:
+        return await self.db.run(subscriptions.next_due, since)
+
+    async def _round(self, now: datetime) -> bool:
+        found, handled = await self.send_due(now)
+        return found >= subscriptions.DUE_LIMIT and handled > 0  # a full batch: the rest at once
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is not None and not isinstance(message.channel, discord.abc.PrivateChannel):
-            self.wake()
+        # In a thread (messages in archived threads may arrive on a bare channel object).
+        if message.guild is not None and not isinstance(message.channel, discord.abc.GuildChannel):
+            self.bot.scheduler.poke(DIGEST, at=clock.utcnow() + DIGEST_DELAY)
 
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        self.wake()  # a catch-up may record posts without live messages
+    async def send_due(self, now: datetime) -> tuple[int, int]:
+        """Send the digests due now: (how many were due, how many were sent or skipped for good).
 
-    async def send_due(self) -> int:
-        """Send every digest that is due now; returns how many DMs went out."""
-        now = discord.utils.utcnow()
-        sent = 0
-        for digest in await self.db.run(subscriptions.due, timeutil.iso(now)):
-            sent += await self._send(digest, now)
-        return sent
+        Those of a guild the bot is not connected to now wait until it is back."""
+        found = await self.db.run(subscriptions.due, timeutil.iso(now))
+        handled = 0
+        for digest in found:
+            if self.bot.get_guild(digest.guild_id) is not None:
+                handled += 1
+                await self._send(digest, now)
+        return len(found), handled
 
     async def _send(self, digest: Digest, now: datetime) -> int:
         guild = self.bot.get_guild(digest.guild_id)

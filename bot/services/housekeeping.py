@@ -1,21 +1,21 @@
 """Housekeeping: timed blocks lifted when they expire, idle topics closed (auto_close_days).
 
-All its state is stored, so it survives restarts: the first run after a start catches up.
+Two jobs of the scheduler (bot/services/scheduler.py), which sleeps until one is due.
+All their state is stored, so they survive restarts: the first round after a start
+catches up.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
-
-import discord
 
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
 from bot.services import moderation, overwrites
+from bot.services.scheduler import AUTO_CLOSE, EXPIRIES, Job
 from bot.storage import audit, housekeeping, members
 
 if TYPE_CHECKING:
@@ -23,44 +23,38 @@ if TYPE_CHECKING:
     from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
-HOUSEKEEPING_SECONDS = 60
-AUTO_CLOSE_EVERY = timedelta(minutes=10)
+AUTO_CLOSE_BATCH = 20  # topics closed per run; a full batch runs again at once
 
 
 class Housekeeper:
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
-        self._next_auto_close: datetime | None = None
-        self.interval: float = HOUSEKEEPING_SECONDS
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def db(self) -> Database:
         return self.bot.db
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._housekeeping_loop(), name="threadkeeper-housekeeping")
+    def jobs(self) -> list[Job]:
+        return [
+            Job(EXPIRIES, self._next_expiry, self._lift),
+            Job(AUTO_CLOSE, self._next_auto_close, self._close_idle),
+        ]
 
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    async def _next_expiry(self, since: datetime | None) -> datetime | None:
+        return await self.db.run(members.next_expiry, since)
 
-    async def run(self) -> None:
-        """Lifts blocks that ran out and closes idle topics. All state is stored, so it
-        survives restarts: the first run after a start catches up."""
-        if not self.db.is_open or not self.bot.is_ready():
-            return
-        try:
-            await self.lift_expired()
-            now = discord.utils.utcnow()
-            if self._next_auto_close is None or now >= self._next_auto_close:
-                self._next_auto_close = now + AUTO_CLOSE_EVERY
-                await self.auto_close()
-        except Exception:
-            log.exception("housekeeping failed")
+    async def _next_auto_close(self, since: datetime | None) -> datetime | None:
+        return await self.db.run(housekeeping.next_auto_close, since)
 
-    async def lift_expired(self) -> int:
-        now = discord.utils.utcnow()
+    async def _lift(self, now: datetime) -> bool:
+        await self.lift_expired(now)
+        return False
+
+    async def _close_idle(self, now: datetime) -> bool:
+        closed, batch = await self.auto_close(now)
+        return batch >= AUTO_CLOSE_BATCH and closed > 0
+
+    async def lift_expired(self, now: datetime) -> int:
         lifted = 0
         touched: set[int] = set()
         for guild_id, user_id in await self.db.run(members.due_expiries, now):
@@ -89,13 +83,15 @@ class Housekeeper:
                 await overwrites.sync_guild(self.db, guild, reason="Threadkeeper: a timed block expired")
         return lifted
 
-    async def auto_close(self) -> int:
-        """Close topics idle for the guild's auto_close_days (stickies exempt), reason stale."""
-        now = discord.utils.utcnow()
+    async def auto_close(self, now: datetime) -> tuple[int, int]:
+        """Close topics idle for the guild's auto_close_days (stickies exempt), reason stale.
+
+        Returns (closed, looked at): at most AUTO_CLOSE_BATCH are looked at per call."""
         closed = 0
         me = self.bot.user
         name = me.display_name if me else "Threadkeeper"
-        for topic, days in await self.db.run(housekeeping.auto_close_due, now):
+        due = await self.db.run(housekeeping.auto_close_due, now, AUTO_CLOSE_BATCH)
+        for topic, days in due:
             guild = self.bot.get_guild(topic.guild_id)
             if guild is None:
                 continue
@@ -117,10 +113,4 @@ class Housekeeper:
                 reason="stale",
                 details={"auto_close_days": days},
             )
-        return closed
-
-    async def _housekeeping_loop(self) -> None:
-        # A plain sleep loop: it ends with this bot's database (shutdown, or a restart's new bot).
-        while self.db.is_open:
-            await asyncio.sleep(self.interval)
-            await self.run()
+        return closed, len(due)

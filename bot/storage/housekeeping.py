@@ -1,4 +1,4 @@
-"""Reads for the housekeeping task: topics due for the idle auto-close."""
+"""Reads for the housekeeping jobs: topics due for the idle auto-close, and when the next one is."""
 
 from __future__ import annotations
 
@@ -10,12 +10,40 @@ from bot.storage import topics
 from bot.storage.models import Topic
 
 
+def _auto_close_guilds(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    rows = conn.execute("SELECT guild_id, auto_close_days FROM guilds WHERE auto_close_days > 0").fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
 def auto_close_due(conn: sqlite3.Connection, now: datetime, limit: int = 20) -> list[tuple[Topic, int]]:
     """Open, non-sticky topics idle for their guild's ``auto_close_days`` (with the days)."""
     found: list[tuple[Topic, int]] = []
-    for guild_id, days in conn.execute("SELECT guild_id, auto_close_days FROM guilds WHERE auto_close_days > 0"):
+    for guild_id, days in _auto_close_guilds(conn):
         cutoff = timeutil.iso(now - timedelta(days=days))
         found += [(topic, days) for topic in topics.idle_open(conn, guild_id, cutoff, limit)]
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def next_auto_close(conn: sqlite3.Connection, since: datetime | None) -> datetime | None:
+    """The earliest moment after ``since`` (any, when None) an open, non-sticky topic of a
+    registered forum has been idle for its guild's ``auto_close_days``.
+
+    Per registered forum, one ordered step in ``topics_list_active`` (forum, sticky,
+    last_post_at, ..., status) from the first topic that could become due after ``since``.
+    """
+    earliest: datetime | None = None
+    for guild_id, days in _auto_close_guilds(conn):
+        idle = timedelta(days=days)
+        floor = timeutil.iso(since - idle) if since is not None else ""
+        row = conn.execute(
+            "SELECT MIN((SELECT t.last_post_at FROM topics t WHERE t.forum_id = f.id AND t.sticky = 'none' "
+            "AND t.last_post_at > ? AND t.status = 'open' ORDER BY t.last_post_at LIMIT 1)) "
+            "FROM forums f WHERE f.guild_id = ? AND f.registered = 1",
+            (floor, guild_id),
+        ).fetchone()
+        last_post = timeutil.parse(row[0]) if row and row[0] else None
+        if last_post is not None and (earliest is None or last_post + idle < earliest):
+            earliest = last_post + idle
+    return earliest

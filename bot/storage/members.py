@@ -132,6 +132,16 @@ def due_expiries(conn: sqlite3.Connection, now: datetime) -> list[tuple[int, int
     return [(row[0], row[1]) for row in rows]
 
 
+def next_expiry(conn: sqlite3.Connection, since: datetime | None) -> datetime | None:
+    """The earliest moment after ``since`` (any, when None) a timed assignment runs out."""
+    row = conn.execute(  # assignments_expiry: one index step
+        "SELECT expires_at FROM assignments WHERE expires_at IS NOT NULL AND expires_at > ? "
+        "ORDER BY expires_at LIMIT 1",
+        (timeutil.iso(since) if since is not None else "",),
+    ).fetchone()
+    return timeutil.parse(row[0]) if row else None
+
+
 def lift_expired(conn: sqlite3.Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
     """Remove one assignment if it has run out at ``now``; the removed one, or None."""
     found = assignment(conn, guild_id, user_id)

@@ -20,6 +20,7 @@ DIGEST_LISTED = 8  # posts listed in one DM; the rest are counted
 MAX_DM_FAILURES = 3
 FIRST_RETRY = timedelta(hours=1)
 ADOPTED_LOOKBACK = timedelta(days=1)
+DUE_LIMIT = 500  # digests read per round; a full round runs again at once
 
 
 @dataclass(frozen=True)
@@ -180,15 +181,36 @@ _NOT_GIVEN_UP = (
 )
 
 
-def pending(conn: sqlite3.Connection, now: str) -> bool:
-    """True while some subscription has posts to tell about, now or after its window."""
-    return bool(due(conn, now, limit=1, ignore_window=True))
+def next_due(conn: sqlite3.Connection, since: datetime | None) -> datetime | None:
+    """The earliest moment after ``since`` (any, when None) a held digest may go out: a
+    window (``next_dm_at``) ending on a subscription with something new, or a failed DM's
+    retry. Digests due at once (a new post in an open window) are the poster's to announce.
+
+    Only subscriptions DMed within their last window have a ``next_dm_at`` ahead, and
+    ``subscriptions_next_dm`` walks them in order (migration 0012), so this stays cheap.
+    """
+    after = timeutil.iso(since) if since is not None else ""
+    window = conn.execute(
+        "SELECT s.next_dm_at FROM subscriptions s WHERE s.next_dm_at > ? AND s.muted = 0 AND (EXISTS ("
+        "SELECT 1 FROM posts p WHERE p.topic_id = s.topic_id AND p.id > s.cursor_post_id AND p.status = 'publish' "
+        "AND p.author_id != s.user_id AND p.created_at >= s.created_at) OR EXISTS ("
+        "SELECT 1 FROM posts p JOIN topics t ON t.id = p.topic_id WHERE t.forum_id = s.forum_id "
+        "AND p.is_opening = 1 AND p.id > s.cursor_post_id AND p.status = 'publish' "
+        "AND p.author_id != s.user_id AND p.created_at >= s.created_at)) ORDER BY s.next_dm_at LIMIT 1",
+        (after,),
+    ).fetchone()
+    retry = conn.execute(
+        "SELECT retry_at FROM dm_failures WHERE retry_at > ? ORDER BY retry_at LIMIT 1", (after,)
+    ).fetchone()
+    found = [timeutil.parse(row[0]) for row in (window, retry) if row is not None]
+    return min((moment for moment in found if moment is not None), default=None)
 
 
-def due(conn: sqlite3.Connection, now: str, *, limit: int = 500, ignore_window: bool = False) -> list[Digest]:
-    """Subscriptions with posts to tell about whose next DM may go out now."""
+def due(conn: sqlite3.Connection, now: str, *, limit: int = DUE_LIMIT) -> list[Digest]:
+    """Subscriptions with posts to tell about whose next DM may go out now (``limit`` topic
+    subscriptions and ``limit`` forum subscriptions at most)."""
     digests: list[Digest] = []
-    window = "1" if ignore_window else "(s.next_dm_at IS NULL OR s.next_dm_at <= :now)"
+    window = "(s.next_dm_at IS NULL OR s.next_dm_at <= :now)"
     topic_rows = conn.execute(
         "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, t.id AS topic_id, t.title, t.number, "
         "t.thread_id, "

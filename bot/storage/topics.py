@@ -310,10 +310,10 @@ def set_sticky(conn: sqlite3.Connection, topic_id: int, sticky: str) -> None:
 
 
 def idle_open(conn: sqlite3.Connection, guild_id: int, before: str, limit: int = 50) -> list[Topic]:
-    """Open, non-sticky topics of registered forums with no post since ``before``."""
+    """Open, non-sticky topics of registered forums with no post after ``before``."""
     rows = conn.execute(  # a range of topics_list_active per registered forum
         "SELECT t.* FROM topics t WHERE t.forum_id IN (SELECT id FROM forums WHERE guild_id = ? AND registered = 1) "
-        "AND t.sticky = 'none' AND t.last_post_at < ? AND t.status = 'open' ORDER BY t.last_post_at, t.id LIMIT ?",
+        "AND t.sticky = 'none' AND t.last_post_at <= ? AND t.status = 'open' ORDER BY t.last_post_at, t.id LIMIT ?",
         (guild_id, before, limit),
     ).fetchall()
     return [Topic.from_row(row) for row in rows]

@@ -16,6 +16,7 @@ from bot.errors import UserFacingError
 from bot.services import overwrites
 from bot.services.access import INTEGRATIONS_NOTE, requires
 from bot.services.auditing import log_action
+from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
 from cogs.admin.health import HealthCommands
@@ -187,6 +188,8 @@ class Admin(
         await interaction.response.defer(ephemeral=True, thinking=True)
         before = await self.db.run(guilds.settings, guild.id)
         updated = await self.db.transaction(guilds.update_settings, guild.id, changes)
+        if updated.auto_close_days != before.auto_close_days:
+            self.bot.scheduler.poke(AUTO_CLOSE)  # idle topics may be due at once
         await log_action(self.db, interaction, "settings.update", details=changes)
         warning = ""
         if updated.default_role != before.default_role:

@@ -14,6 +14,7 @@ from bot.errors import UserFacingError
 from bot.services import moderation
 from bot.services.access import INTEGRATIONS_NOTE, REFUSED_ACTION, guild_member, member_role, requires
 from bot.services.auditing import log_action
+from bot.services.scheduler import EXPIRIES
 from bot.storage import members
 from cogs.moderation.base import ASSIGN_CHOICES, ModerationBase
 
@@ -114,6 +115,8 @@ class MemberCommands(ModerationBase):
             expires_at=timeutil.iso(expires) if expires is not None else None,
             reason=reason,
         )
+        if expires is not None:
+            self.bot.scheduler.poke(EXPIRIES)  # it may run out before the next planned wake-up
         warning = await self._sync(actor.guild, f"Threadkeeper: {member} blocked by {actor}")
         await log_action(
             self.db,

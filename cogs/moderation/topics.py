@@ -11,6 +11,7 @@ from bot.services import moderation
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
 from bot.services.lookup import fetch_thread, resolve_topic
+from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import topics
 from bot.storage.models import Topic
 from cogs.moderation.base import REASON_CHOICES, ModerationBase, log
@@ -60,6 +61,7 @@ class TopicCommands(ModerationBase):
             raise UserFacingError(f"Topic #{found.number} was merged into another topic; its posts live there now.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         opened = await moderation.reopen_topic(self.db, actor.guild, found, actor_name=actor.display_name)
+        self.bot.scheduler.poke(AUTO_CLOSE)  # open again, maybe idle long enough
         await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
         await interaction.followup.send(f"Reopened topic **#{opened.number}**.", ephemeral=True)
 
@@ -89,6 +91,7 @@ class TopicCommands(ModerationBase):
             raise UserFacingError(f"Topic #{found.number} is not sticky.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(topics.set_sticky, found.id, "none")
+        self.bot.scheduler.poke(AUTO_CLOSE)  # no longer exempt from the idle auto-close
         pin = await self._pin(actor, found, False)
         await log_action(self.db, interaction, "topic.unstick", topic_id=found.id, details={"sticky": found.sticky})
         await interaction.followup.send(f"Topic **#{found.number}** is no longer sticky.{pin}", ephemeral=True)

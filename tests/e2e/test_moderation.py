@@ -193,9 +193,9 @@ async def test_a_timed_block_survives_a_restart(world: World) -> None:
     await world.admin.slash(world.general, "mod block", member=troll, duration="2h")
     await world.restart()
     assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is not None
-    for _ in range(4):
-        await world.env.advance_time(1800)
-    await world.env.advance_time(61)
+    await world.env.advance_time(2 * 3600 - 1)
+    assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is not None
+    await world.env.advance_time(2)  # the fresh bot planned the expiry from the database
     assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is None
     assert member_overwrite(world.forum, troll.id) is None
 
@@ -368,20 +368,18 @@ async def test_stick_super_and_unstick_order_the_topic_list(world: World) -> Non
 
 async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> None:
     asker = world.member("Asker")
-    await world.admin.slash(world.general, "forumadmin settings", auto_close_days=2)
+    await world.admin.slash(world.general, "forumadmin settings", auto_close_days=1)
     idle = await start_topic(world, asker, title="Idle one")
     await world.env.advance_time(20)
     pinned = await start_topic(world, asker, title="House rules")
     await world.env.advance_time(20)
     busy = await start_topic(world, asker, title="Busy one")
     await world.admin.slash(world.general, "mod stick", topic="#2")
-    cog = world.bot.get_cog("Moderation")
-    assert cog is not None
-    cog.housekeeper.interval = 3600  # fewer simulated ticks (the logic is the same); from the next tick on
-    for hour in range(49):
-        await world.env.advance_time(3600)
-        if hour == 36:
-            await asker.send(busy, "Still going")
+    await world.env.advance_time(18 * 3600)
+    await asker.send(busy, "Still going")
+    await world.env.advance_time(6 * 3600 - 41)  # a day after the first topic, less a second
+    assert (await world.topic(idle)).status == "open"  # type: ignore[union-attr]
+    await world.env.advance_time(1)  # the scheduler wakes when the idle time has passed
 
     idle_topic, pinned_topic, busy_topic = [await world.topic(t) for t in (idle, pinned, busy)]
     assert idle_topic is not None and idle_topic.status == "closed" and idle_topic.close_reason == "stale"
@@ -391,6 +389,18 @@ async def test_idle_topics_auto_close_as_stale_except_stickies(world: World) -> 
     assert busy_topic is not None and busy_topic.status == "open"
     entries = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=idle_topic.id))
     assert [(e.action, e.reason, e.actor_id) for e in entries] == [("topic.close", "stale", world.bot.user.id)]
+
+    # An unstuck sticky idle for a day is due at once; the busy one when its own day passes.
+    await world.env.advance_time(20)
+    await world.admin.slash(world.general, "mod unstick", topic="#2")
+    pinned_topic = await world.topic(pinned)
+    assert pinned_topic is not None and pinned_topic.status == "closed" and pinned_topic.close_reason == "stale"
+    await world.env.advance_time(18 * 3600)
+    busy_topic = await world.topic(busy)
+    assert busy_topic is not None and busy_topic.status == "open"
+    await world.env.advance_time(30)
+    busy_topic = await world.topic(busy)
+    assert busy_topic is not None and busy_topic.status == "closed"
 
 
 async def test_the_log_pages_with_buttons(world: World) -> None:

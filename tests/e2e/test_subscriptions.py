@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import discord
 
+from bot.services.scheduler import DIGEST
 from bot.storage import subscriptions
 from tests.e2e.helpers import text_of
 
@@ -82,7 +83,7 @@ async def test_subscribe_to_topics_and_forums_and_list_them(world) -> None:  # t
 
 
 async def test_closed_dms_are_not_retried_forever(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # back-off shortened from 1 h / 2 h to 5 / 10 minutes so the simulated clock moves fewer ticks
+    # back-off shortened from 1 h / 2 h to 5 / 10 minutes, so each retry comes within the test's steps
     monkeypatch.setattr(subscriptions, "FIRST_RETRY", timedelta(minutes=5))
     marzana, kumar = world.member("Marzana M"), world.member("Dr. Kumar")
     thread = await _topic(world, marzana)
@@ -103,7 +104,9 @@ async def test_closed_dms_are_not_retried_forever(world, monkeypatch) -> None:  
 
     listed = text_of(await marzana.slash(world.general, "subscriptions"))
     assert "My last DMs to you failed" in listed
-    assert await world.bot.db.run(subscriptions.dm_state, world.guild.id, marzana.id) is None
+    # Asking starts over: the held digest is tried at once (DMs still closed here: failure 1 again).
+    state = await world.bot.db.run(subscriptions.dm_state, world.guild.id, marzana.id)
+    assert state is not None and state[0] == 1 and state[1] is not None
 
 
 async def test_no_dm_about_posts_the_member_cannot_see(world) -> None:  # type: ignore[no-untyped-def]
@@ -124,15 +127,18 @@ async def test_no_dm_about_posts_the_member_cannot_see(world) -> None:  # type: 
     assert len(world.dm_texts(marzana)) == 1
 
 
-async def test_the_digest_loop_sleeps_when_idle_and_wakes_on_messages(world) -> None:  # type: ignore[no-untyped-def]
+async def test_the_digest_sleeps_when_idle_and_wakes_on_messages(world) -> None:  # type: ignore[no-untyped-def]
     marzana, kumar = world.member("Marzana M"), world.member("Dr. Kumar")
     thread = await _topic(world, marzana)
-    cog = world.bot.get_cog("Subscriptions")
-    await world.env.advance_time(3 * MINUTE)
-    assert not cog.digest.is_running()  # nothing to tell: no work every minute
+    scheduler = world.bot.scheduler
+    await world.env.advance_time(MINUTE)
+    runs = scheduler.runs[DIGEST]
+    await world.env.advance_time(30 * MINUTE)
+    assert scheduler.runs[DIGEST] == runs  # nothing to tell: no work every minute
     await kumar.send(thread, "wake up")
-    assert cog.digest.is_running()
+    await kumar.send(world.general, "not in a forum thread")
     await world.env.advance_time(MINUTE)
     assert len(world.dm_texts(marzana)) == 1
-    await world.env.advance_time(3 * MINUTE)
-    assert not cog.digest.is_running()
+    assert scheduler.runs[DIGEST] == runs + 1  # one round for the thread's message
+    await world.env.advance_time(30 * MINUTE)
+    assert scheduler.runs[DIGEST] == runs + 1

@@ -80,6 +80,8 @@ class CatchUp(RecorderBase):
             report.failed_threads = len(failed)
             report.unlisted_forums = len(unlisted)
             self.last_catchup = report
+            if report.recorded:
+                self.bot.scheduler.poke()  # adopted topics may be idle; recorded posts may be news to subscribers
             try:
                 await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
             except sqlite3.Error:
