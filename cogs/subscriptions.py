@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import failures
 from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.text import escape_inline, excerpt
@@ -167,8 +168,8 @@ class Subscriptions(commands.Cog):
             await self.send_due()
             now = discord.utils.utcnow()
             left = await self.db.run(subscriptions.pending, timeutil.iso(now))
-        except Exception:
-            log.exception("the subscription digest failed; trying again next round")
+        except Exception as error:  # tried again next round
+            await failures.report(self.bot, error, where="subscription digest")
             return
         if not left and now >= self._awake_until:
             self.digest.stop()
@@ -222,10 +223,10 @@ class Subscriptions(commands.Cog):
                 digest_text(digest, guild_name=guild.name), allowed_mentions=discord.AllowedMentions.none()
             )
         except discord.HTTPException as error:
-            failures = await self.db.write(
+            failed_dms = await self.db.write(
                 subscriptions.dm_failed, guild.id, member.id, now, f"{error.status} {error.code}"
             )
-            log.info("digest DM to %s failed (%s), failure %d", member.id, error.code, failures)
+            log.info("digest DM to %s failed (%s), failure %d", member.id, error.code, failed_dms)
             await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, next_at)
             return 0
         await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, next_at)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import failures
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
@@ -56,8 +57,8 @@ class Housekeeper:
             if self._next_auto_close is None or now >= self._next_auto_close:
                 self._next_auto_close = now + AUTO_CLOSE_EVERY
                 await self.auto_close()
-        except Exception:
-            log.exception("housekeeping failed")
+        except Exception as error:
+            await failures.report(self.bot, error, where="housekeeping")
 
     async def lift_expired(self) -> int:
         now = discord.utils.utcnow()
