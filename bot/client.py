@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord.ext import commands
 
+from bot import failures
 from bot.config import Settings
-from bot.failures import ForumTree
+from bot.failures import Failure, ForumTree
 from bot.services.recording import Recorder
 from bot.services.scheduler import Scheduler
 from bot.storage import kv
@@ -60,8 +62,8 @@ class ForumBot(commands.Bot):
         self.recorder = Recorder(self)
         self.scheduler = Scheduler(self)  # timed work: cogs add their jobs, it sleeps until one is due
         self.pagers: dict[str, PageFn] = {}
-        self.last_error: str | None = None  # the newest unexpected command failure (tree.on_error)
-        self.storage_alerts: dict[int, datetime] = {}  # guild id -> when its owner was told (bot/alerts.py)
+        self.last_failure: Failure | None = None  # the newest unexpected failure (bot/failures.py), for health
+        self.storage_alerts: dict[int, datetime] = {}  # guild id -> when its owner was told (services/alerts.py)
 
     async def setup_hook(self) -> None:
         await self.db.open(batch_size=self.settings.writer_batch_size)
@@ -77,6 +79,10 @@ class ForumBot(commands.Bot):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         if self.is_ready():
             self.scheduler.poke()  # work held for this guild while it was unavailable
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """A listener raised: the one failure path reports it (log with code, health, alert)."""
+        await failures.event_failed(self, sys.exc_info()[1], event_method, args)
 
     def tree_hash(self) -> str:
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]

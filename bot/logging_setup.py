@@ -1,7 +1,7 @@
 """Log format for operators: time, level, logger, message (with guild/command where known).
 
 ``LOG_FORMAT=json`` writes one JSON object per line instead, with the structured fields
-that log calls pass as ``extra`` (``guild_id``, ``command``, ``error_code``) as keys.
+that log calls pass as ``extra`` (``guild_id``, ``command``, ``where``, ``error_code``) as keys.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import logging
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-STRUCTURED_FIELDS = ("guild_id", "command", "error_code")
+STRUCTURED_FIELDS = ("guild_id", "command", "where", "error_code")
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,4 +1,7 @@
-"""Listeners that feed the recording path (bot/recording.py) and start the catch-up."""
+"""Listeners that feed the recording path (bot/services/recording/) and start the catch-up.
+
+A listener that raises is reported by ForumBot.on_error (bot/failures.py); the catch-up task
+reports through ``failures.reported``."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot import failures
 from bot.client import ForumBot
 from bot.storage import forums, guilds
 
@@ -27,7 +31,9 @@ class Recording(commands.Cog):
     async def on_ready(self) -> None:
         # on_ready fires for every fresh READY (not for a resumed session): catch up.
         if self._catchup is None or self._catchup.done():
-            self._catchup = asyncio.create_task(self.recorder.catch_up(), name="threadkeeper-catch-up")
+            self._catchup = asyncio.create_task(
+                failures.reported(self.bot, self.recorder.catch_up(), where="catch-up"), name="threadkeeper-catch-up"
+            )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -9,13 +9,13 @@ from discord.ext import commands
 from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.errors import UserFacingError
-from bot.failures import send_ephemeral
+from bot.failures import AnsweringModal
 from bot.storage import posts, reports
 
 REASON_MAX = 500
 
 
-class ReportModal(discord.ui.Modal, title="Report post"):
+class ReportModal(AnsweringModal, title="Report post"):
     reason: discord.ui.TextInput[ReportModal] = discord.ui.TextInput(
         label="What is wrong with this post?",
         custom_id="reason",
@@ -32,8 +32,7 @@ class ReportModal(discord.ui.Modal, title="Report post"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         text = str(self.reason.value).strip()
         if not text:
-            await send_ephemeral(interaction, "Give a reason so the moderators know what to look at.")
-            return
+            raise UserFacingError("Give a reason so the moderators know what to look at.")
         assert interaction.guild_id is not None
         await self.bot.db.transaction(
             reports.report,

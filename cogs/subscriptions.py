@@ -212,10 +212,10 @@ class Subscriptions(commands.Cog):
                 digest_text(digest, guild_name=guild.name), allowed_mentions=discord.AllowedMentions.none()
             )
         except discord.HTTPException as error:
-            failures = await self.db.write(
+            failed_dms = await self.db.write(
                 subscriptions.dm_failed, guild.id, member.id, now, f"{error.status} {error.code}"
             )
-            log.info("digest DM to %s failed (%s), failure %d", member.id, error.code, failures)
+            log.info("digest DM to %s failed (%s), failure %d", member.id, error.code, failed_dms)
             await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, next_at)
             return 0
         await self.db.write(subscriptions.sent, digest.subscription_id, digest.newest_post_id, next_at)

@@ -14,28 +14,18 @@ from bot.domain import timeutil
 from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
 from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
-from bot.errors import UserFacingError
-from bot.failures import describe_http_error
+from bot.errors import NotDone, UserFacingError
 from bot.services.access import guild_member, role_and_inputs
-from bot.services.alerts import storage_trouble
 from bot.services.lookup import fetch_thread, resolve_topic
 from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.storage import forums, guilds, posts, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
-from bot.storage.sqlite.database import STORAGE_UNAVAILABLE, is_unwritable
 from bot.ui.pager import Page, view_for
 from bot.ui.topics import jump_url, topic_embed, topic_list_embed
 
 log = logging.getLogger(__name__)
 SORT_CHOICES = [app_commands.Choice(name=s, value=s) for s in topics.SORTS]
 STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("open", "closed", "solved", "all")]
-
-
-async def give_back(interaction: discord.Interaction, reason: str, text: str) -> None:
-    """Tell the member what failed and hand their text back, ephemerally, so nothing is lost."""
-    await interaction.followup.send(f"{reason}\nHere is your text, so nothing is lost:", ephemeral=True)
-    for chunk in split_text(text, 1990):
-        await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def member_post(member: discord.Member, role: ForumRole, message: discord.Message, text: str) -> NewPost:
@@ -125,9 +115,7 @@ class Topics(commands.Cog):
                 name=clean, content=chunks[0], applied_tags=applied, allowed_mentions=NO_MENTIONS
             )
         except discord.HTTPException as error:
-            log.warning("creating a topic in %s failed", forum.id, exc_info=True)
-            await give_back(interaction, describe_http_error(error) + " Your topic was not created.", text)
-            return
+            raise NotDone("Your topic was not created.", give_back=text) from error
         thread, starter = created.thread, created.message
         new = member_post(member, role, starter, text)
         try:
@@ -144,17 +132,12 @@ class Topics(commands.Cog):
                 ),
             )
         except Exception as error:
-            log.exception("recording topic thread %s failed; removing the thread", thread.id)
-            self.bot.last_error = f"/topic new: recording failed ({type(error).__name__}: {error})"
+            # Nothing recorded: take the thread down again, so no topic exists only in Discord.
             try:
                 await thread.delete(reason="Threadkeeper: the topic could not be recorded")
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
-            reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "The topic could not be saved."
-            if is_unwritable(error):
-                await storage_trouble(self.bot, member.guild)
-            await give_back(interaction, reason + " Your topic was not posted.", text)
-            return
+            raise NotDone("Your topic was not posted.", give_back=text) from error
         self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
         _, complete = await send_rest(thread, chunks[1:])
         await interaction.followup.send(
@@ -184,12 +167,8 @@ class Topics(commands.Cog):
         try:
             thread = await fetch_thread(member.guild, found.thread_id)
             message = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
-        except UserFacingError as error:
-            await give_back(interaction, error.message, text)
-            return
-        except discord.HTTPException as error:
-            await give_back(interaction, describe_http_error(error) + " Your reply was not posted.", text)
-            return
+        except (UserFacingError, discord.HTTPException) as error:
+            raise NotDone("Your reply was not posted.", give_back=text) from error
         try:
             recorded = await self.db.write(
                 posts.record_reply,
@@ -198,17 +177,11 @@ class Topics(commands.Cog):
             )
         except Exception as error:
             # The bot's own message is never recorded by a catch-up: take it back down.
-            log.exception("recording a /reply in thread %s failed; removing the message", thread.id)
-            self.bot.last_error = f"/reply: recording failed ({type(error).__name__}: {error})"
             try:
                 await message.delete()
             except discord.HTTPException:
                 log.error("unrecorded reply %s could not be removed", message.id)
-            reason = STORAGE_UNAVAILABLE if is_unwritable(error) else "Your reply could not be saved."
-            if is_unwritable(error):
-                await storage_trouble(self.bot, member.guild)
-            await give_back(interaction, reason + " Your reply was not posted.", text)
-            return
+            raise NotDone("Your reply was not posted.", give_back=text) from error
         continuations, complete = await send_rest(thread, chunks[1:])
         if continuations:
             await self.db.write(posts.set_continuations, recorded.post.id, continuations)

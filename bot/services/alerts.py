@@ -16,10 +16,10 @@ from bot import clock
 log = logging.getLogger(__name__)
 QUIET = timedelta(hours=1)
 STORAGE_ALERT = (
-    "⚠️ Threadkeeper cannot write its database for **{guild}** (the disk is full or the file is "
-    "read-only). Members are told and get their text back; messages typed in threads stay in "
-    "Discord and are recorded once writing works again. `/forumadmin health` shows the state; "
-    "docs/operations.md says what to do."
+    "⚠️ Threadkeeper cannot write its database for **{guild}** (the disk is full, the file is "
+    "read-only, or another program holds it locked). Members are told and get their text back; "
+    "messages typed in threads stay in Discord and are recorded once writing works again. "
+    "`/forumadmin health` shows the state; docs/operations.md says what to do."
 )
 
 

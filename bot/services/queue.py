@@ -19,7 +19,7 @@ from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
-from bot.failures import send_ephemeral
+from bot.failures import Answering, AnsweringView
 from bot.services import moderation
 from bot.services.access import member_role
 from bot.storage import audit, reports, topics
@@ -56,7 +56,7 @@ def queue_embed(items: list[QueueItem], total: int) -> discord.Embed:
 
 
 def queue_view(items: list[QueueItem]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = AnsweringView(timeout=None)
     for row, item in enumerate(items[:PAGE]):
         view.add_item(QueueButton(item.id, "a", label=f"Approve {item.id}", row=row))
         view.add_item(QueueButton(item.id, "d", label=f"Dismiss {item.id}", row=row))
@@ -117,7 +117,9 @@ async def act(interaction: discord.Interaction, report_id: int, action: str) -> 
     return f"{item.kind.capitalize()} {item.id} {verdict}. {outcome}"
 
 
-class QueueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tk:mq:(?P<id>\d+):(?P<act>[ad])"):
+class QueueButton(
+    Answering, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tk:mq:(?P<id>\d+):(?P<act>[ad])"
+):
     def __init__(self, report_id: int, action: str, *, label: str | None = None, row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
@@ -135,12 +137,10 @@ class QueueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tk:
     ) -> QueueButton:
         return cls(int(match["id"]), match["act"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            done = await act(interaction, self.report_id, self.action)
-        except UserFacingError as error:
-            await send_ephemeral(interaction, error.message)
-            return
+    where = "queue button"
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        done = await act(interaction, self.report_id, self.action)
         assert interaction.guild is not None
         embed, view = await render(interaction.client.db, interaction.guild.id)  # type: ignore[attr-defined]
         await interaction.response.edit_message(content=done, embed=embed, view=view)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import clock
+from bot import clock, failures
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -139,8 +139,8 @@ class Scheduler:
     async def _due(self, state: _State, now: datetime) -> datetime | None:
         try:
             due = await state.job.next_due(state.since)
-        except Exception:
-            log.exception("could not plan the %s job; trying again in a minute", state.job.name)
+        except Exception as error:  # tried again in a minute
+            await failures.report(self.bot, error, where=f"planning the {state.job.name} job")
             due = now + RETRY
         if state.asked is not None and (due is None or state.asked < due):
             return state.asked
@@ -151,8 +151,8 @@ class Scheduler:
         self.runs[name] = self.runs.get(name, 0) + 1
         try:
             more = await state.job.run(now)
-        except Exception:
-            log.exception("the %s job failed; trying again in a minute", name)
+        except Exception as error:  # tried again in a minute
+            await failures.report(self.bot, error, where=f"{name} job")
             more = False
             state.asked = now + RETRY
         state.since = now

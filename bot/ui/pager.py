@@ -16,7 +16,7 @@ from typing import Any
 import discord
 
 from bot.errors import UserFacingError
-from bot.failures import send_ephemeral
+from bot.failures import Answering, AnsweringView
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ PageFn = Callable[[discord.Interaction, str, int], Awaitable[Page]]
 
 def view_for(kind: str, args: str, page: Page) -> discord.ui.View:
     """A persistent view with Previous/Next, or an empty view for a single page."""
-    view = discord.ui.View(timeout=None)
+    view = AnsweringView(timeout=None)
     if page.pages > 1:
         view.add_item(PageButton(kind, args, max(0, page.page - 1), "p", disabled=page.page <= 0))
         view.add_item(
@@ -43,6 +43,7 @@ def view_for(kind: str, args: str, page: Page) -> discord.ui.View:
 
 
 class PageButton(
+    Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"tk:pg:(?P<kind>[a-z]+):(?P<args>[^:]*):(?P<page>\d+):(?P<dir>[pn])",
 ):
@@ -63,14 +64,12 @@ class PageButton(
     ) -> PageButton:
         return cls(match["kind"], match["args"], int(match["page"]), match["dir"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    where = "page button"
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
         pagers: dict[str, PageFn] = getattr(interaction.client, "pagers", {})
         render = pagers.get(self.kind)
-        try:
-            if render is None:
-                raise UserFacingError("These buttons are out of date; run the command again.")
-            page = await render(interaction, self.args, self.page)
-        except UserFacingError as error:
-            await send_ephemeral(interaction, error.message)
-            return
+        if render is None:
+            raise UserFacingError("These buttons are out of date; run the command again.")
+        page = await render(interaction, self.args, self.page)
         await interaction.response.edit_message(embed=page.embed, view=view_for(self.kind, self.args, page))

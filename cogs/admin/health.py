@@ -18,7 +18,8 @@ from bot.domain.roles import ForumRole
 from bot.services.access import requires
 from bot.services.recording import GAP_KEY
 from bot.storage import kv
-from bot.storage.sqlite.database import is_unwritable, size_info
+from bot.storage.errors import StorageUnavailable
+from bot.storage.sqlite.database import size_info
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -66,9 +67,12 @@ class HealthCommands:
         try:
             await db.transaction(kv.put, "health_checked_at", timeutil.iso(clock.utcnow()))
             lines.append("Writable: yes")
+        except StorageUnavailable as error:
+            lines.append(
+                f"Writable: **NO** ({error.reason}: {error.detail}). Members are told their posts cannot be saved."
+            )
         except Exception as error:
-            reason = "full or read-only" if is_unwritable(error) else type(error).__name__
-            lines.append(f"Writable: **NO** ({reason}: {error}). Members are told their posts cannot be saved.")
+            lines.append(f"Writable: **NO** ({type(error).__name__}: {error}).")
         lines.append(f"Writer queue: {db.queue_depth} waiting, {db.commits} group commits since start")
         at = await db.run(kv.get, "last_catchup_at")
         report = bot.recorder.last_catchup
@@ -91,6 +95,6 @@ class HealthCommands:
         gaps = await db.run(kv.count_prefix, GAP_KEY.format(""))
         if gaps:
             lines.append(f"Threads waiting for the next catch-up: {gaps}")
-        errors = [e for e in (bot.last_error, bot.recorder.last_error) if e]
-        lines.append("Last error: " + (" · ".join(errors) if errors else "none since this start"))
+        failure = bot.last_failure
+        lines.append("Last error: " + (failure.line() if failure else "none since this start"))
         return "\n".join(lines)

@@ -145,6 +145,32 @@ def member_overwrite(channel: ChannelHandle, user_id: int) -> tuple[int, int] | 
     return None
 
 
+def last_error(world: World) -> str:
+    """The newest unexpected failure as /forumadmin health shows it ("" when none)."""
+    failure = world.bot.last_failure
+    return failure.line() if failure is not None else ""
+
+
+def caught(world: World) -> list[BaseException]:
+    """The errors that reached the bot's handlers, each unwrapped to its cause (discord.py's
+    CommandInvokeError and the bot's NotDone removed). Reading them marks them seen."""
+    from discord import app_commands
+
+    from bot.errors import NotDone
+
+    found = []
+    for error in world.env.errors:
+        while True:
+            if isinstance(error, app_commands.CommandInvokeError):
+                error = error.original
+            elif isinstance(error, NotDone) and error.__cause__ is not None:
+                error = error.__cause__
+            else:
+                break
+        found.append(error)
+    return found
+
+
 def errors_text(world: World) -> str:
     """The expected errors that reached the bot's handlers (reading them marks them seen)."""
     return "\n".join(str(e) for e in world.env.errors)

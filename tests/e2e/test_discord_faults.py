@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import assert_numbers_gapless, text_of
+from tests.e2e.helpers import assert_numbers_gapless, caught, text_of
 
 
 @pytest.mark.parametrize(("status", "told"), [(429, "rate limiting"), (500, "HTTP 500"), (503, "HTTP 503")])
@@ -15,6 +15,7 @@ async def test_topic_creation_refused_by_discord_tells_the_member_and_records_no
     text = text_of(result)
     assert told in text and "not created" in text and "my words" in text  # told, and the text comes back
     assert "Refused" not in [t.name for t in world.forum.threads]
+    assert [getattr(e, "status", None) for e in caught(world)] == [status]
     assert await assert_numbers_gapless(world) == []
     # Discord recovers: the next try works and takes number 1 (no number was burned).
     await world.env.advance_time(60)
@@ -33,3 +34,4 @@ async def test_reply_refused_by_discord_tells_the_member_and_records_nothing(wor
     text = text_of(result)
     assert "rate limiting" in text and "my reply" in text and "not posted" in text
     assert len(await assert_numbers_gapless(world)) == 1
+    assert [getattr(e, "status", None) for e in caught(world)] == [429]

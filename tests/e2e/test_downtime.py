@@ -11,6 +11,7 @@ from tests.e2e.helpers import (
     archive_offline,
     assert_numbers_gapless,
     edit_offline,
+    last_error,
     offline_thread,
     text_of,
 )
@@ -86,7 +87,7 @@ async def test_a_server_error_during_catch_up_is_retried_after_a_back_off(world)
     assert not set(missed) & stored  # the read failed: nothing yet, and the catch-up waits
     assert await world.bot.db.run(kv.get, GAP_KEY.format(thread.id)) is not None
     assert report_before is None  # still running: sleeping in its back-off
-    assert "503" in (world.bot.recorder.last_error or "")
+    assert "503" in last_error(world)
 
     await world.env.advance_time(RETRY_SECONDS + 1)
     report = world.bot.recorder.last_catchup
@@ -190,7 +191,7 @@ async def test_archived_threads_are_listed_again_when_discord_refused_the_listin
 
     world.env.inject_error("GET", listing, status=429, times=1)
     report = await world.bot.recorder.catch_up()
-    assert "listing the archived threads" in (world.bot.recorder.last_error or "")
+    assert "listing the archived threads" in last_error(world)
     assert report.retries == 1 and report.unlisted_forums == 0 and report.recorded == 2
     assert set(missed) <= {p.message_id for p in await world.posts_of(thread)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.storage import posts
-from tests.e2e.helpers import text_of
+from tests.e2e.helpers import caught, text_of
 
 
 async def count(world, table: str) -> int:
@@ -20,8 +20,10 @@ async def test_topic_creation_refused_by_discord_records_nothing_and_gives_the_t
     )
     answer = text_of(result)
     assert expected in answer and "was not created" in answer and "my careful words" in answer
+    assert "error code" in answer
     assert result.ephemeral and all(m.flags.ephemeral for m in [result.response, *result.followups] if m)
     assert await count(world, "topics") == 0 and world.forum.threads == []
+    assert [getattr(e, "status", None) for e in caught(world)] == [status]
 
 
 async def test_a_topic_that_cannot_be_recorded_leaves_no_thread_behind(world, monkeypatch):
@@ -30,8 +32,11 @@ async def test_a_topic_that_cannot_be_recorded_leaves_no_thread_behind(world, mo
 
     monkeypatch.setattr(posts, "record_topic", broken)
     result = await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="T", body="words")
-    assert "could not be saved" in text_of(result) and "words" in text_of(result)
+    answer = text_of(result)
+    assert "Something went wrong on our side (error code `" in answer and "Your topic was not posted." in answer
+    assert "words" in answer
     assert world.forum.threads == [] and await count(world, "topics") == 0
+    assert [str(e) for e in caught(world)] == ["disk on fire"]
 
 
 async def test_reply_refused_by_discord_records_nothing(world):
@@ -41,6 +46,7 @@ async def test_reply_refused_by_discord_records_nothing(world):
     result = await world.member("Helper").slash(world.general, "reply", topic="#1", body="lost?")
     assert "HTTP 500" in text_of(result) and "lost?" in text_of(result)
     assert await count(world, "posts") == 1
+    assert [getattr(e, "status", None) for e in caught(world)] == [500]
 
 
 async def test_a_restart_between_posts_loses_nothing_and_reuses_no_number(world):

@@ -10,7 +10,7 @@ from discord import app_commands
 
 from cogs.admin import Admin
 from cogs.admin.health import HealthCommands
-from tests.e2e.helpers import text_of
+from tests.e2e.helpers import last_error, text_of
 
 
 def test_the_health_mixin_joins_the_forumadmin_group():
@@ -35,7 +35,6 @@ async def test_health_shows_size_catch_up_queue_and_last_error(world):
     made = await ann.slash(world.general, "topic new", forum=world.forum, title="Hello", body="world")
     assert "Started topic" in text_of(made)
     await world.bot.recorder.catch_up()
-    world.bot.recorder.last_error = "catch-up: reading thread 1 failed (HTTP 503)"
 
     result = await world.admin.slash(world.general, "forumadmin health")
     assert result.ephemeral
@@ -44,11 +43,11 @@ async def test_health_shows_size_catch_up_queue_and_last_error(world):
     assert "Writable: yes" in text
     assert re.search(r"Writer queue: 0 waiting, \d+ group commits", text), text
     assert re.search(r"Last catch-up: 20\d\d-.*1 thread\(s\), 0 post\(s\) recorded", text), text
-    assert "HTTP 503" in text
+    assert "Last error: none since this start" in text
 
     await world.bot.db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
     text = text_of(await world.admin.slash(world.general, "forumadmin health"))
-    assert "Writable: **NO** (full or read-only" in text
+    assert "Writable: **NO** (read-only: attempt to write a readonly database)" in text
     await world.bot.db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
 
 
@@ -63,22 +62,22 @@ async def test_health_is_for_keymasters_only(world):
 
 async def test_unexpected_errors_are_logged_with_guild_command_and_the_code_the_member_saw(world, caplog):
     await world.bot.db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
-    with caplog.at_level(logging.ERROR, logger="bot.commands"):
+    with caplog.at_level(logging.ERROR, logger="bot.failures"):
         result = await world.admin.slash(world.general, "forumadmin settings", throttle_seconds=3)
     await world.bot.db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
     assert world.env.errors
     shown = re.search(r"error code `([0-9a-f]{6})`", text_of(result))
     assert shown, text_of(result)
-    records = [r for r in caplog.records if r.name == "bot.commands"]
+    records = [r for r in caplog.records if r.name == "bot.failures"]
     assert len(records) == 1
     record = records[0]
     message = record.getMessage()
     assert f"guild={world.guild.id}" in message
-    assert "command=forumadmin settings" in message
-    assert f"code={shown.group(1)}" in message and "error=OperationalError" in message
+    assert "where=/forumadmin settings" in message
+    assert f"code={shown.group(1)}" in message and "error=StorageUnavailable (read-only)" in message
     # The same facts as fields, for JSON log handlers.
     assert record.guild_id == world.guild.id  # type: ignore[attr-defined]
     assert record.command == "forumadmin settings"  # type: ignore[attr-defined]
     assert record.error_code == shown.group(1)  # type: ignore[attr-defined]
     assert record.exc_info is not None
-    assert shown.group(1) in (world.bot.last_error or "")
+    assert shown.group(1) in last_error(world)

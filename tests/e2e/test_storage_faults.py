@@ -3,11 +3,20 @@ half-written, and everything recovers when space returns."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
+from bot.errors import NotDone
+from bot.failures import STORAGE_UNAVAILABLE
 from bot.services.recording import catchup as recording
-from bot.storage.sqlite.database import STORAGE_UNAVAILABLE
-from tests.e2e.helpers import assert_numbers_gapless, text_of
+from bot.storage.errors import StorageUnavailable
+from tests.e2e.helpers import assert_numbers_gapless, caught, last_error, text_of
+
+
+def storage_failures(world) -> list[StorageUnavailable]:  # type: ignore[no-untyped-def]
+    """The StorageUnavailable errors that reached the failure path (reading them marks them seen)."""
+    return [e for e in caught(world) if isinstance(e, StorageUnavailable)]
+
 
 BIG = "A long post. " * 300  # needs new pages (and FTS pages) to store
 LIVE = "Typed in the thread. " * 90  # within Discord's 2,000 characters
@@ -54,8 +63,9 @@ async def test_a_full_database_answers_clearly_writes_nothing_half_and_recovers(
     await world.env.advance_time(60)
     refused = await ann.slash(world.general, "topic new", forum=world.forum, title="While full", body=BIG)
     answer = text_of(refused)
-    assert STORAGE_UNAVAILABLE in answer and "not posted" in answer
+    assert STORAGE_UNAVAILABLE in answer and "not posted" in answer and "error code" in answer
     assert "A long post." in answer  # the member's text comes back
+    assert isinstance(world.env.errors[-1].original, NotDone)  # type: ignore[attr-defined]
     assert "While full" not in [t.name for t in world.forum.threads]
 
     # /reply: same, and the bot's message is taken down again.
@@ -71,7 +81,8 @@ async def test_a_full_database_answers_clearly_writes_nothing_half_and_recovers(
     await bob.send(thread, LIVE)
     kept = [m.id for m in thread.history() if m.content == LIVE]
     assert len(kept) == 1
-    assert "failed" in (world.bot.recorder.last_error or "")
+    assert [e.reason for e in storage_failures(world)] == ["full", "full", "read-only"]
+    assert "on_message: StorageUnavailable (read-only)" in last_error(world)
 
     # Reading still works.
     shown = await bob.slash(world.general, "topic show", topic="#1")
@@ -97,14 +108,14 @@ async def test_a_read_only_database_gives_keymasters_a_clear_answer_and_recovers
     assert STORAGE_UNAVAILABLE in text_of(result)
     assert "error code" in text_of(result)
     assert any("readonly" in str(e).lower() for e in world.env.errors)
-    assert world.bot.last_error and "forumadmin settings" in world.bot.last_error
+    assert "/forumadmin settings: StorageUnavailable (read-only)" in last_error(world)
 
     await db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
     result = await world.admin.slash(world.general, "forumadmin settings", throttle_seconds=5)
     assert "Saved." in text_of(result)
 
 
-async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(world, monkeypatch):
+async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(world, monkeypatch, caplog):
     ann = world.member("Ann")
     made = await ann.slash(world.general, "topic new", forum=world.forum, title="Before", body="first")
     assert "Started topic" in text_of(made)
@@ -113,9 +124,12 @@ async def test_a_catch_up_on_an_unwritable_database_fails_softly_and_is_retried(
     db = world.bot.db
     monkeypatch.setattr(recording, "CATCHUP_RETRIES", 0)  # no back-off wait inside this test
     await db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
-    report = await world.bot.recorder.catch_up(full=True)  # does not raise (full: no reconnect, stale cache)
+    with caplog.at_level(logging.ERROR, logger="bot.failures"):
+        report = await world.bot.recorder.catch_up(full=True)  # does not raise (full: no reconnect, stale cache)
     assert report.failed_threads == 1 and report.recorded == 0
-    assert "failed" in (world.bot.recorder.last_error or "")
+    wheres = [r.where for r in caplog.records if r.name == "bot.failures"]  # type: ignore[attr-defined]
+    assert wheres == [f"catch-up: recording thread {thread.id}", "catch-up: storing its time"]
+    assert "catch-up: storing its time: StorageUnavailable (read-only)" in last_error(world)
     await db.run(lambda conn: conn.execute("PRAGMA query_only = OFF"))
     report = await world.bot.recorder.catch_up(full=True)
     assert report.failed_threads == 0 and report.recorded == 3

@@ -80,7 +80,6 @@ class RecorderBase:
         # Cursor of a thread whose live message could not be recorded (storage full or
         # read-only, so not even kv can hold it): the next catch-up of it starts there.
         self._gaps: dict[int, int] = {}
-        self.last_error: str | None = None
 
     @property
     def db(self) -> Database:

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot import clock
+from bot import clock, failures
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
+from bot.storage.errors import StorageUnavailable
 from bot.storage.models import NewPost
 
 if TYPE_CHECKING:
@@ -84,8 +84,8 @@ class CatchUp(RecorderBase):
                 self.bot.scheduler.poke()  # adopted topics may be idle; recorded posts may be news to subscribers
             try:
                 await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
-            except sqlite3.Error:
-                log.error("could not store the catch-up time", exc_info=True)
+            except StorageUnavailable as error:
+                await failures.report(self.bot, error, where="catch-up: storing its time")
         log.info(
             "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
             report.threads,
@@ -105,7 +105,8 @@ class CatchUp(RecorderBase):
             self._retry_after = None
         return min(wait, 300.0)
 
-    def _note_failure(self, what: str, error: Exception) -> None:
+    def _note_failure(self, what: str, error: Exception, guild_id: int | None = None) -> None:
+        """Discord would not give what the catch-up asked for: retried, and noted for health."""
         retry_after: float | None = None
         if isinstance(error, discord.RateLimited):
             retry_after = error.retry_after
@@ -117,9 +118,7 @@ class CatchUp(RecorderBase):
                 retry_after = None
         if retry_after is not None:
             self._retry_after = max(self._retry_after or 0.0, retry_after)
-        status = getattr(error, "status", 429)
-        self.last_error = f"catch-up: {what} failed (HTTP {status})"
-        log.warning("catch-up: %s failed (HTTP %s)", what, status, exc_info=True)
+        failures.note(self.bot, error, where=f"catch-up: {what}", guild_id=guild_id, level=logging.WARNING)
 
     async def _catch_up_forum(
         self,
@@ -151,7 +150,7 @@ class CatchUp(RecorderBase):
             async for thread in channel.archived_threads(limit=None):
                 found.setdefault(thread.id, thread)
         except CatchUpError as error:
-            self._note_failure(f"listing the archived threads of {channel.id}", error)
+            self._note_failure(f"listing the archived threads of {channel.id}", error, channel.guild.id)
             listed = False
         return sorted(found.values(), key=lambda t: t.id), listed
 
@@ -182,16 +181,16 @@ class CatchUp(RecorderBase):
     async def _catch_up_thread_safely(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, full: bool = True
     ) -> bool:
-        """One thread of a catch-up; a storage failure fails this thread (retried), not the run.
+        """One thread of a catch-up; a failure (storage full, read-only) fails this thread
+        (retried, reported through the failure path), not the run.
 
         Recording is oldest first, so whatever was committed is a prefix and the cursor
         (the newest recorded message) stays true.
         """
         try:
             return await self._catch_up_thread(thread, forum_id, report, full=full)
-        except sqlite3.Error as error:
-            self.last_error = f"catch-up: recording thread {thread.id} failed: {type(error).__name__}: {error}"
-            log.error("catch-up could not record thread %s", thread.id, exc_info=True)
+        except Exception as error:
+            await failures.report(self.bot, error, where=f"catch-up: recording thread {thread.id}", guild=thread.guild)
             return False
 
     async def _catch_up_thread(
@@ -225,11 +224,11 @@ class CatchUp(RecorderBase):
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
         except CatchUpError as error:
-            self._note_failure(f"reading thread {thread.id}", error)
+            self._note_failure(f"reading thread {thread.id}", error, thread.guild.id)
             if gap is None:
                 try:
                     await self.db.write(kv.put, gap_key, str(cursor))
-                except sqlite3.Error:  # storage unwritable: keep the gap in memory instead
+                except StorageUnavailable:  # keep the gap in memory instead
                     self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
             return False
         for message in seen_old:

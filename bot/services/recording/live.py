@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,12 +10,11 @@ import discord
 from bot.domain import timeutil
 from bot.domain.policy import check_post
 from bot.services.access import decide_role, role_ids_of
-from bot.services.alerts import storage_trouble
 from bot.services.recording.base import CatchUpReport
 from bot.services.recording.catchup import CatchUp
 from bot.services.recording.refusal import Refusals
 from bot.storage import posts, topics
-from bot.storage.sqlite.database import is_unwritable
+from bot.storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     pass
@@ -47,28 +45,21 @@ class LiveRecording(CatchUp, Refusals):
                     await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
                     context = await self.db.run(*read)
                 await self._record_live(message, thread, forum_id, context, member)
-            except sqlite3.Error as error:
-                await self._unrecorded(message, thread, error)
+            except Exception:
+                await self._unrecorded(message, thread)
+                raise  # reported by the one failure path (ForumBot.on_error)
 
-    async def _unrecorded(self, message: discord.Message, thread: discord.Thread, error: sqlite3.Error) -> None:
-        """Storage full or read-only: the message stays in Discord, unrecorded, and the next
-        message in this thread (or the next catch-up) records it from the cursor kept here."""
+    async def _unrecorded(self, message: discord.Message, thread: discord.Thread) -> None:
+        """Recording failed (storage full or read-only, or worse): the message stays in Discord,
+        unrecorded, and the next message in this thread (or the next catch-up) records it from
+        the cursor kept here."""
         try:
             cursor = await self.db.run(posts.last_message_id, thread.id) or 0
-        except sqlite3.Error:
+        except StorageUnavailable:
             cursor = message.id - 1
         self._synced.discard(thread.id)
         self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
-        self.last_error = f"recording message {message.id} failed: {type(error).__name__}: {error}"
-        if is_unwritable(error):
-            await storage_trouble(self.bot, message.guild)
-        log.error(
-            "could not record message %s in thread %s; it stays in Discord for the next catch-up",
-            message.id,
-            thread.id,
-            exc_info=True,
-            extra={"guild_id": message.guild.id if message.guild else None, "error_code": "storage"},
-        )
+        log.info("message %s in thread %s stays in Discord for the next catch-up", message.id, thread.id)
 
     async def _record_live(
         self,

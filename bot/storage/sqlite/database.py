@@ -19,6 +19,11 @@ group commits the writer checkpoints the WAL and merges the search index, one sh
 at a time: whenever its queues are empty and no caller waits, and, under a load that never
 leaves it idle, when a step is overdue (``upkeep.next_step``), at most one step between two
 group commits while a caller waits. A caller waits for one short step, never a long one.
+
+Errors that mean the database cannot take writes now (full, read-only, locked past
+``busy_timeout``, unreachable) come out of ``run``, ``transaction`` and the writer's futures
+as ``bot.storage.errors.StorageUnavailable`` (SQLite's result code decides, ``as_unavailable``);
+any other sqlite3 error (a constraint, a bug) stays what it is.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.storage.errors import Reason, StorageUnavailable
 from bot.storage.sqlite import upkeep
 
 log = logging.getLogger(__name__)
@@ -147,8 +153,14 @@ class Database:
         if self._conn is None:
             raise RuntimeError("database is not open")
         conn = self._conn
-        # aiosqlite's _execute runs a callable on its connection thread: the one hop.
-        return await conn._execute(lambda: fn(conn._conn, *args, **kwargs))  # type: ignore[no-any-return]
+        try:
+            # aiosqlite's _execute runs a callable on its connection thread: the one hop.
+            return await conn._execute(lambda: fn(conn._conn, *args, **kwargs))  # type: ignore[no-any-return]
+        except sqlite3.Error as error:
+            unavailable = as_unavailable(error)
+            if unavailable is None:
+                raise
+            raise unavailable from error
 
     async def transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(conn, ...)`` atomically, now (not through the writer queue)."""
@@ -223,7 +235,7 @@ class Database:
                 self._merge_debt = max(1, self._merge_debt - upkeep.MERGE_STEP_PAYS)  # 1: idle, merge on
             else:
                 self._merge_debt = 0  # nothing left to merge
-        except sqlite3.Error:
+        except (sqlite3.Error, StorageUnavailable):
             log.warning("database upkeep (%s) failed; the next write tries again", step, exc_info=True)
             self._merge_debt = 0
 
@@ -257,7 +269,7 @@ class Database:
             if ok:
                 future.set_result(value)
             else:
-                future.set_exception(value)
+                future.set_exception(as_unavailable(value) or value)
 
 
 def _bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[sqlite3.Connection], T]:
@@ -323,20 +335,46 @@ def _run_batch(
     return outcomes
 
 
-_UNWRITABLE = ("disk is full", "readonly database", "read-only", "disk i/o error", "unable to open database")
-
-
-def is_unwritable(error: BaseException) -> bool:
-    """True for SQLite errors meaning "nothing can be written now" (disk full, read-only, I/O)."""
-    return isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and any(
-        marker in str(error).lower() for marker in _UNWRITABLE
-    )
-
-
-STORAGE_UNAVAILABLE = (
-    "The forum cannot save anything right now: its storage is full or read-only. "
-    "Nothing was posted or changed; please try again later. The keymasters can see this in `/forumadmin health`."
+# SQLite's primary result codes (the low byte of an extended code) that mean "the database
+# cannot take writes now", and what they mean for StorageUnavailable.
+_UNAVAILABLE: dict[int, Reason] = {
+    13: "full",  # SQLITE_FULL
+    8: "read-only",  # SQLITE_READONLY (a read-only file or mount, PRAGMA query_only)
+    5: "locked",  # SQLITE_BUSY: another connection kept its lock past busy_timeout
+    6: "locked",  # SQLITE_LOCKED
+    10: "unreachable",  # SQLITE_IOERR
+    14: "unreachable",  # SQLITE_CANTOPEN
+}
+# Errors raised without a result code (older drivers) are recognised by SQLite's own words.
+_WORDS: tuple[tuple[str, Reason], ...] = (
+    ("disk is full", "full"),
+    ("readonly database", "read-only"),
+    ("database is locked", "locked"),
+    ("disk i/o error", "unreachable"),
+    ("unable to open database", "unreachable"),
 )
+
+
+def unavailable_reason(error: BaseException) -> Reason | None:
+    """Why ``error`` (a sqlite3 error) means the database cannot take writes now, or None."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int) and code >= 0:
+        return _UNAVAILABLE.get(code & 0xFF)
+    text = str(error).lower()
+    return next((reason for words, reason in _WORDS if words in text), None)
+
+
+def as_unavailable(error: BaseException) -> StorageUnavailable | None:
+    """``error`` as StorageUnavailable (caused by it) when it means the database cannot take
+    writes now; None for any other error (a bug, a constraint), which stays what it is."""
+    reason = unavailable_reason(error)
+    if reason is None:
+        return None
+    unavailable = StorageUnavailable(reason, str(error))
+    unavailable.__cause__ = error
+    return unavailable
 
 
 def integrity_check(conn: sqlite3.Connection) -> list[str]:

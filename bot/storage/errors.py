@@ -1,0 +1,26 @@
+"""What the database layer raises when it cannot do its job, whatever the backend.
+
+Each backend (``bot.storage.sqlite`` today) translates its driver's errors into these, so
+callers above storage never match a driver's message text or import its exceptions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Reason = Literal["full", "read-only", "locked", "unreachable"]
+
+
+class StorageUnavailable(Exception):
+    """The database cannot take the work now; nothing of it was written.
+
+    ``reason``: ``full`` (no space left), ``read-only`` (file, mount or server refuses
+    writes), ``locked`` (another holder kept it longer than the backend waits),
+    ``unreachable`` (cannot be opened or reached, I/O error). It passes when the operator
+    fixes the cause; the same work succeeds when tried again.
+    """
+
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"storage {reason}" + (f": {detail}" if detail else ""))
+        self.reason: Reason = reason
+        self.detail = detail
