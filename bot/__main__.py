@@ -61,17 +61,32 @@ def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
 
         return demo_main(settings)
     from bot.app import create_bot
+    from bot.storage.sqlite.database import check_schema_file
 
+    check_schema_file(settings.database_path)  # before connecting to Discord at all
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
     bot.run(settings.discord_token, log_handler=None)
     return 0
 
 
-def _connect(settings: Settings) -> sqlite3.Connection:
+def _connect(settings: Settings, *, check: bool = True) -> sqlite3.Connection:
+    from bot.storage.sqlite.database import check_schema
+
     if not settings.database_path.exists():
         raise SystemExit(f"No database at {settings.database_path} (set DATABASE_PATH).")
     conn = sqlite3.connect(settings.database_path)
     conn.row_factory = sqlite3.Row
+    if check:
+        try:
+            check_schema(conn, settings.database_path)
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise SystemExit(
+                f"{settings.database_path}: SQLite cannot read it ({error}); run `python -m bot db check`."
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -108,7 +123,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     from bot.porting.apply import import_offline
     from bot.porting.load import detect_and_parse
     from bot.porting.model import ImportRefused
-    from bot.storage.sqlite.database import migrate
+    from bot.storage.sqlite.database import check_schema_file, migrate
 
     try:
         data = file.read_bytes()
@@ -125,6 +140,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
         print("A WXR file needs --guild ID (the Discord server the forum belongs to).", file=sys.stderr)
         return 2
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    check_schema_file(settings.database_path)  # a newer schema is refused before anything is written
     conn = sqlite3.connect(settings.database_path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys=ON")
@@ -143,10 +159,12 @@ def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
     if what == "migrate":
         settings.database_path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(settings.database_path, isolation_level=None)
-        applied = migrate(conn)
+        applied = migrate(conn, where=settings.database_path)
         print("applied: " + ", ".join(applied) if applied else "the schema is up to date")
         return 0
-    conn = _connect(settings)
+    # A backup copies pages and understands nothing: it works on a newer schema too.
+    # The check reads the schema version itself (a damaged file is reported, not raised).
+    conn = _connect(settings, check=False)
     if what == "check":
         return _check(conn, settings.database_path)
     assert path is not None
@@ -172,11 +190,11 @@ CORRUPT_ADVICE = (
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> int:
-    from bot.storage.sqlite.database import integrity_check
+    from bot.storage.sqlite.database import check_schema, integrity_check
 
     try:
+        version = check_schema(conn, path)  # SchemaTooNew: refused in one line by main()
         problems = integrity_check(conn)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as error:  # not a database at all, or too damaged to read
         problems = [f"SQLite cannot read it: {error}"]
     lines = [line.strip() for problem in problems for line in problem.splitlines() if line.strip()]
@@ -193,10 +211,20 @@ def _check(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.storage.sqlite.database import SchemaTooNew
+
     load_dotenv()
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     configure(settings.log_level, settings.log_format)
+    try:
+        return _dispatch(args, settings)
+    except SchemaTooNew as error:  # one line, no traceback (docs/operations.md, "Upgrades")
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "run":
         return cmd_run(settings, getattr(args, "sync", False), demo_without_token=args.command is None)

@@ -26,7 +26,7 @@ import jinja2
 from aiohttp import web
 
 from bot.storage import archive
-from bot.storage.sqlite.database import Database
+from bot.storage.sqlite.database import Database, SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
 from bot.web import markup
 
@@ -248,5 +248,9 @@ def serve(path: Path, host: str, port: int) -> None:
     """``python -m bot web``: serve until interrupted."""
     if not Path(path).exists():
         raise SystemExit(f"No database at {path} (set DATABASE_PATH, or run `python -m bot demo` first).")
+    try:
+        check_schema_file(path)
+    except SchemaTooNew as error:
+        raise SystemExit(str(error)) from None
     print(f"Serving the archive of {path} at http://{host}:{port}/ (Ctrl+C stops)")
     web.run_app(open_app(path), host=host, port=port, print=None)
