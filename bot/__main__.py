@@ -9,7 +9,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.domain.numbers import PORT_MAX, describe_id_problem, strict_id, strict_int
 from bot.logging_setup import configure
 
 NO_TOKEN = """\
@@ -24,6 +25,21 @@ Without a token, `python -m bot demo` plays the forum offline on a simulated Dis
 """
 
 
+def guild_id_arg(text: str) -> int:
+    """``--guild``: a server id in ASCII digits, 1 .. 2**63 - 1."""
+    value = strict_id(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(describe_id_problem(text))
+    return value
+
+
+def port_arg(text: str) -> int:
+    value = strict_int(text, low=1, high=PORT_MAX)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a port number from 1 to {PORT_MAX}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m bot", description="Threadkeeper, a bbPress-style forum bot")
     sub = root.add_subparsers(dest="command")
@@ -32,14 +48,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run the bot offline on a simulated Discord, then serve the archive")
     web = sub.add_parser("web", help="serve the read-only web archive")
     web.add_argument("--host")
-    web.add_argument("--port", type=int)
+    web.add_argument("--port", type=port_arg)
     export = sub.add_parser("export", help="export without Discord")
     export.add_argument("--format", choices=("json", "html", "markdown"), default="json")
-    export.add_argument("--guild", type=int, help="guild id (default: every guild, one file each)")
+    export.add_argument("--guild", type=guild_id_arg, help="guild id (default: every guild, one file each)")
     export.add_argument("--out", type=Path, help="output file or directory (default: stdout for one guild)")
     imp = sub.add_parser("import", help="import a Threadkeeper JSON or bbPress WXR file without Discord")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--guild", type=int, help="guild id (default: the JSON export's own; required for WXR)")
+    imp.add_argument("--guild", type=guild_id_arg, help="guild id (default: the JSON export's own; required for WXR)")
     imp.add_argument("--public", action="store_true", help="show forums the import creates in the web archive")
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True)
@@ -215,7 +231,11 @@ def main(argv: list[str] | None = None) -> int:
 
     load_dotenv()
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
     configure(settings.log_level, settings.log_format)
     try:
         return _dispatch(args, settings)
