@@ -134,8 +134,6 @@ def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None
 
 
 def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) -> int:
-    import json
-
     from bot.porting.apply import import_offline
     from bot.porting.load import detect_and_parse
     from bot.porting.model import ImportRefused
@@ -150,10 +148,10 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     except ImportRefused as error:
         print(error.message, file=sys.stderr)
         return 2
-    if guild is None and doc.kind == "threadkeeper":
-        guild = int(json.loads(data.decode("utf-8-sig"))["guild"]["id"])
     if guild is None:
-        print("A WXR file needs --guild ID (the Discord server the forum belongs to).", file=sys.stderr)
+        guild = doc.guild_id  # a Threadkeeper export names its server (checked by the parser)
+    if guild is None:
+        print("This file names no Discord server: pass --guild ID (the server the forum belongs to).", file=sys.stderr)
         return 2
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
     check_schema_file(settings.database_path)  # a newer schema is refused before anything is written
