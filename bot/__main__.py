@@ -9,7 +9,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.domain.numbers import PORT_MAX, describe_id_problem, strict_id, strict_int
 from bot.logging_setup import configure
 
 NO_TOKEN = """\
@@ -24,6 +25,21 @@ Without a token, `python -m bot demo` plays the forum offline on a simulated Dis
 """
 
 
+def guild_id_arg(text: str) -> int:
+    """``--guild``: a server id in ASCII digits, 1 .. 2**63 - 1."""
+    value = strict_id(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(describe_id_problem(text))
+    return value
+
+
+def port_arg(text: str) -> int:
+    value = strict_int(text, low=1, high=PORT_MAX)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a port number from 1 to {PORT_MAX}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m bot", description="Threadkeeper, a bbPress-style forum bot")
     sub = root.add_subparsers(dest="command")
@@ -32,14 +48,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run the bot offline on a simulated Discord, then serve the archive")
     web = sub.add_parser("web", help="serve the read-only web archive")
     web.add_argument("--host")
-    web.add_argument("--port", type=int)
+    web.add_argument("--port", type=port_arg)
     export = sub.add_parser("export", help="export without Discord")
     export.add_argument("--format", choices=("json", "html", "markdown"), default="json")
-    export.add_argument("--guild", type=int, help="guild id (default: every guild, one file each)")
+    export.add_argument("--guild", type=guild_id_arg, help="guild id (default: every guild, one file each)")
     export.add_argument("--out", type=Path, help="output file or directory (default: stdout for one guild)")
     imp = sub.add_parser("import", help="import a Threadkeeper JSON or bbPress WXR file without Discord")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--guild", type=int, help="guild id (default: the JSON export's own; required for WXR)")
+    imp.add_argument("--guild", type=guild_id_arg, help="guild id (default: the JSON export's own; required for WXR)")
     imp.add_argument("--public", action="store_true", help="show forums the import creates in the web archive")
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True)
@@ -61,17 +77,32 @@ def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
 
         return demo_main(settings)
     from bot.app import create_bot
+    from bot.storage.sqlite.database import check_schema_file
 
+    check_schema_file(settings.database_path)  # before connecting to Discord at all
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
     bot.run(settings.discord_token, log_handler=None)
     return 0
 
 
-def _connect(settings: Settings) -> sqlite3.Connection:
+def _connect(settings: Settings, *, check: bool = True) -> sqlite3.Connection:
+    from bot.storage.sqlite.database import check_schema
+
     if not settings.database_path.exists():
         raise SystemExit(f"No database at {settings.database_path} (set DATABASE_PATH).")
     conn = sqlite3.connect(settings.database_path)
     conn.row_factory = sqlite3.Row
+    if check:
+        try:
+            check_schema(conn, settings.database_path)
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise SystemExit(
+                f"{settings.database_path}: SQLite cannot read it ({error}); run `python -m bot db check`."
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -103,12 +134,10 @@ def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None
 
 
 def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) -> int:
-    import json
-
     from bot.porting.apply import import_offline
     from bot.porting.load import detect_and_parse
     from bot.porting.model import ImportRefused
-    from bot.storage.sqlite.database import migrate
+    from bot.storage.sqlite.database import check_schema_file, migrate
 
     try:
         data = file.read_bytes()
@@ -119,12 +148,13 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     except ImportRefused as error:
         print(error.message, file=sys.stderr)
         return 2
-    if guild is None and doc.kind == "threadkeeper":
-        guild = int(json.loads(data.decode("utf-8-sig"))["guild"]["id"])
     if guild is None:
-        print("A WXR file needs --guild ID (the Discord server the forum belongs to).", file=sys.stderr)
+        guild = doc.guild_id  # a Threadkeeper export names its server (checked by the parser)
+    if guild is None:
+        print("This file names no Discord server: pass --guild ID (the server the forum belongs to).", file=sys.stderr)
         return 2
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    check_schema_file(settings.database_path)  # a newer schema is refused before anything is written
     conn = sqlite3.connect(settings.database_path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys=ON")
@@ -143,10 +173,12 @@ def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
     if what == "migrate":
         settings.database_path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(settings.database_path, isolation_level=None)
-        applied = migrate(conn)
+        applied = migrate(conn, where=settings.database_path)
         print("applied: " + ", ".join(applied) if applied else "the schema is up to date")
         return 0
-    conn = _connect(settings)
+    # A backup copies pages and understands nothing: it works on a newer schema too.
+    # The check reads the schema version itself (a damaged file is reported, not raised).
+    conn = _connect(settings, check=False)
     if what == "check":
         return _check(conn, settings.database_path)
     assert path is not None
@@ -172,11 +204,11 @@ CORRUPT_ADVICE = (
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> int:
-    from bot.storage.sqlite.database import integrity_check
+    from bot.storage.sqlite.database import check_schema, integrity_check
 
     try:
+        version = check_schema(conn, path)  # SchemaTooNew: refused in one line by main()
         problems = integrity_check(conn)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as error:  # not a database at all, or too damaged to read
         problems = [f"SQLite cannot read it: {error}"]
     lines = [line.strip() for problem in problems for line in problem.splitlines() if line.strip()]
@@ -193,10 +225,24 @@ def _check(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.storage.sqlite.database import SchemaTooNew
+
     load_dotenv()
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
     configure(settings.log_level, settings.log_format)
+    try:
+        return _dispatch(args, settings)
+    except SchemaTooNew as error:  # one line, no traceback (docs/operations.md, "Upgrades")
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "run":
         return cmd_run(settings, getattr(args, "sync", False), demo_without_token=args.command is None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,8 +187,13 @@ def _text(result: object) -> str:
 
 def main(settings: Settings) -> int:
     """Play the scenario, then serve the archive until Ctrl+C."""
-    from bot.web.app import serve
+    from bot.web.app import check_listen, serve
 
+    command = "python -m bot demo"
+    problem = check_listen(settings.web_host, settings.web_port, command=command)  # before the scenario
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         prepare_database(settings.database_path)
     except NotADemoDatabase as error:
@@ -212,5 +218,5 @@ def main(settings: Settings) -> int:
     print(
         f"Topic page: http://{settings.web_host}:{settings.web_port}/topics/{report.topic_number}?guild={report.guild_id}"
     )
-    serve(settings.database_path, settings.web_host, settings.web_port)
+    serve(settings.database_path, settings.web_host, settings.web_port, command=command)
     return 0

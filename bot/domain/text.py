@@ -1,8 +1,34 @@
-"""Text helpers: splitting long text for Discord, post headers, safe inline quoting."""
+"""Text helpers: control characters out of recorded text, splitting long text for Discord,
+post headers, safe inline quoting."""
 
 from __future__ import annotations
 
+import re
+
 MESSAGE_LIMIT = 2000
+
+# Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) and lone surrogates
+# (Cs, which JSON can smuggle in and UTF-8 cannot encode). XML 1.0 cannot carry most of them
+# at all: one U+0001 in a title made the archive's RSS feed unreadable.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # all but \t and \n
+_LINE_BREAKS = re.compile("[\t\n\r]")
+_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def without_controls(text: str) -> str:
+    """Text as it is recorded (SPEC §3): newlines and tabs kept, CRLF as one newline, every
+    other control character dropped. Text without any comes back as it is (the common case)."""
+    if _CONTROLS.search(text) is None:
+        return text
+    return _CONTROLS.sub("", text.replace("\r\n", "\n"))
+
+
+def one_line(text: str) -> str:
+    """A one-line value as it is recorded (titles, tags, names): tabs and line breaks become
+    spaces, every other control character is dropped."""
+    if _LINE_CONTROLS.search(text) is None:
+        return text
+    return _LINE_CONTROLS.sub("", _LINE_BREAKS.sub(" ", text.replace("\r\n", " ")))
 
 
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -6,7 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.domain.numbers import describe_id_problem, strict_id
+from bot.porting.limits import quoted
 from bot.porting.model import (
+    NUMBER_MAX,
     POST_STATUSES,
     ROLES,
     STICKY,
@@ -24,9 +27,10 @@ def _bad(where: str, what: str) -> ImportRefused:
     return ImportRefused(f"This Threadkeeper export is damaged: {where}: {what}. Nothing was imported.")
 
 
-def _str(obj: dict[str, Any], key: str, where: str, *, empty: bool = True, limit: int = 100_000) -> str:
+def _str(obj: dict[str, Any], key: str, where: str, *, empty: bool = True) -> str:
+    """A text field; its length is checked with everything else (bot.porting.limits)."""
     value = obj.get(key)
-    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > limit:
+    if not isinstance(value, str) or (not empty and not value.strip()):
         raise _bad(where, f"`{key}` must be {'a non-empty' if not empty else 'a'} text")
     return value
 
@@ -46,19 +50,34 @@ def _time(obj: dict[str, Any], key: str, where: str, *, optional: bool = False) 
     return value
 
 
+def _refused_id(where: str, key: str, value: Any) -> ImportRefused:
+    if not isinstance(value, str):
+        return _bad(where, f"`{key}` must be an id written as a string of digits")
+    return _bad(where, f"`{key}` {describe_id_problem(value)}")
+
+
 def _id(value: Any, where: str, key: str, *, optional: bool = False) -> int | None:
+    """A Discord id as the export writes it: a string of ASCII digits, 1 .. 2**63 - 1.
+
+    A negative one (``"-3"``) is a synthetic id an offline import gave something that has no
+    Discord object: it names nothing to reuse, so it reads as absent."""
     if value is None and optional:
         return None
-    if isinstance(value, str) and value.isdigit() and len(value) <= 20:
-        return int(value)
-    raise _bad(where, f"`{key}` must be an id written as a string of digits")
+    if optional and isinstance(value, str) and value.startswith("-") and strict_id(value[1:]) is not None:
+        return None
+    found = strict_id(value)
+    if found is None:
+        raise _refused_id(where, key, value)
+    return found
 
 
 def _number(value: Any, where: str, key: str, *, optional: bool = False) -> int | None:
     if value is None and optional:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= NUMBER_MAX:
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise _bad(where, f"`{key}` {str(value)[:30]} is out of range: numbers are 1 to {NUMBER_MAX}")
     raise _bad(where, f"`{key}` must be a positive whole number")
 
 
@@ -68,7 +87,9 @@ def _author(obj: Any, where: str) -> Author:
     role = _str(obj, "role", where)
     if role not in ROLES:
         raise _bad(where, f"unknown role `{role[:20]}`")
-    return Author(id=_id(obj.get("id"), where, "author.id") or 0, name=_str(obj, "name", where, limit=200), role=role)
+    raw_id = obj.get("id")
+    author_id = 0 if raw_id == "0" else _id(raw_id, where, "author.id")  # 0: an author Discord never knew
+    return Author(id=author_id or 0, name=_str(obj, "name", where), role=role)
 
 
 def _post(obj: Any, where: str, accepted: set[int]) -> ImportPost:
@@ -106,8 +127,9 @@ def _post(obj: Any, where: str, accepted: set[int]) -> ImportPost:
 def _topic(obj: Any, where: str) -> ImportTopic:
     if not isinstance(obj, dict):
         raise _bad(where, "each topic must be an object")
-    number = _number(obj.get("number"), where, "number")
-    where = f"topic #{number}"
+    number = _number(obj.get("number"), f"{where}, a topic", "number")
+    title = obj.get("title")
+    where = f"topic #{number}" + (f" {quoted(title)}" if isinstance(title, str) else "")
     status, sticky = _str(obj, "status", where), _str(obj, "sticky", where)
     if status not in TOPIC_STATUSES or sticky not in STICKY:
         raise _bad(where, "unknown `status` or `sticky`")
@@ -120,12 +142,15 @@ def _topic(obj: Any, where: str) -> ImportTopic:
     raw_posts = obj.get("posts")
     if not isinstance(raw_posts, list) or not raw_posts:
         raise _bad(where, "`posts` must hold at least the opening post")
-    posts = tuple(_post(p, f"{where}, post {i + 1}", set(accepted)) for i, p in enumerate(raw_posts))
+    posts = tuple(
+        _post(p, f"{where}, {'opening post' if i == 0 else f'post {i + 1}'}", set(accepted))
+        for i, p in enumerate(raw_posts)
+    )
     if posts[0].number != number:
         raise _bad(where, "the first post must be the opening post, numbered as the topic")
     return ImportTopic(
         key=f"t{number}",
-        title=_str(obj, "title", where, empty=False, limit=100),
+        title=_str(obj, "title", where, empty=False),
         status=status,
         sticky=sticky,
         tags=tuple(tags),
@@ -153,6 +178,8 @@ def parse(data: bytes) -> ImportDoc:
         where = f"forum {index + 1}"
         if not isinstance(forum, dict) or not isinstance(forum.get("topics"), list):
             raise _bad(where, "each forum must be an object with `topics`")
+        if isinstance(forum.get("name"), str):
+            where = f"forum {quoted(forum['name'])}"
         topics = tuple(_topic(t, where) for t in forum["topics"])
         for topic in topics:
             for post in topic.posts:
@@ -162,11 +189,12 @@ def parse(data: bytes) -> ImportDoc:
                 seen.add(post.number)
         parsed.append(
             ImportForum(
-                name=_str(forum, "name", where, empty=False, limit=100),
-                description=_str(forum, "description", where, limit=1000) if "description" in forum else "",
+                name=_str(forum, "name", where, empty=False),
+                description=_str(forum, "description", where) if "description" in forum else "",
                 topics=topics,
                 channel_id=_id(forum.get("channel_id"), where, "channel_id", optional=True),
             )
         )
     name = guild.get("name") if isinstance(guild.get("name"), str) else ""
-    return ImportDoc(kind="threadkeeper", guild_name=str(name), forums=tuple(parsed))
+    guild_id = _id(guild.get("id"), "the server (`guild`)", "id", optional=True)
+    return ImportDoc(kind="threadkeeper", guild_name=str(name), forums=tuple(parsed), guild_id=guild_id)

@@ -3,7 +3,9 @@
 WordPress's Tools › Export writes an RSS file whose items carry `wp:post_type` forum,
 topic or reply (bbPress's post types); every other item is ignored. A topic's
 `wp:post_parent` is its forum, a reply's is its topic, and `_bbp_reply_to` names the
-reply a threaded reply answers. Post ids become the numbers (#3146 stays #3146 where free).
+reply a threaded reply answers. Post ids become the numbers (#3146 stays #3146 where free);
+an id of a forum item that is not a number (ASCII digits, 1 .. NUMBER_MAX) refuses the file,
+naming the item; lengths are checked with everything else (bot.porting.limits).
 
 Parsing goes through defusedxml: entity declarations (billion laughs), external entities
 and DTD tricks are refused before anything is read.
@@ -20,13 +22,15 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 from defusedxml import ElementTree
 
+from bot.domain.numbers import describe_problem, strict_int
 from bot.porting.html_markdown import html_to_markdown
-from bot.porting.model import Author, ImportDoc, ImportForum, ImportPost, ImportRefused, ImportTopic
+from bot.porting.limits import quoted
+from bot.porting.model import NUMBER_MAX, Author, ImportDoc, ImportForum, ImportPost, ImportRefused, ImportTopic
 
 UNFILED = "Imported"
 _TOPIC_STATUS = {"publish": "open", "closed": "closed", "spam": "spam", "trash": "trash", "pending": "pending"}
 _REPLY_STATUS = {"publish": "publish", "spam": "spam", "trash": "trash", "pending": "pending"}
-_STICKY_IDS = re.compile(r'(?:i:\d+;i:(\d+);)|(?:s:\d+:"(\d+)";)')
+_STICKY_IDS = re.compile(r'(?:i:[0-9]+;i:([0-9]+);)|(?:s:[0-9]+:"([0-9]+)";)')  # [0-9]: ASCII only
 
 
 def _text(element: Element, tag: str) -> str:
@@ -56,8 +60,22 @@ def _when(item: Element) -> str:
     return datetime(1970, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
 
 
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 18 and int(text) > 0 else None
+def _ref(text: str, label: str, field: str) -> int | None:
+    """A post id the file gives (an item's own, its parent, its topic or forum, the reply it
+    answers): None when empty or 0 (WordPress's "none"); ``ImportRefused`` naming the item
+    when it is not a number from 1 to NUMBER_MAX in ASCII digits."""
+    if text in ("", "0"):
+        return None
+    value = strict_int(text, low=1, high=NUMBER_MAX)
+    if value is None:
+        problem = describe_problem(text, what="a post id", high=NUMBER_MAX)
+        raise ImportRefused(f"{label}: {field} {problem}. Nothing was imported.")
+    return value
+
+
+def _checked(text: str) -> int | None:
+    """A reference ``_item`` has already checked (``_ref``): its number, or None."""
+    return strict_int(text, low=1, high=NUMBER_MAX)
 
 
 def author_id(login: str) -> int:
@@ -78,18 +96,20 @@ class _Item:
     tags: tuple[str, ...]
 
 
-def _item(item: Element, post_id: int, names: dict[str, str]) -> _Item:
+def _item(item: Element, post_id: int, names: dict[str, str], label: str) -> _Item:
     meta = _meta(item)
     login = _text(item, "{http://purl.org/dc/elements/1.1/}creator")
     name = meta.get("_bbp_anonymous_name") or names.get(login) or login or "Anonymous"
+    for key in ("_bbp_topic_id", "_bbp_forum_id", "_bbp_reply_to"):
+        _ref(meta.get(key, ""), label, key)  # refused here, naming the item, when not a number
     return _Item(
         id=post_id,
         title=_text(item, "title"),
         html=_text(item, "{http://purl.org/rss/1.0/modules/content/}encoded"),
         status=_text(item, "{*}status"),
-        parent=_int(_text(item, "{*}post_parent")),
+        parent=_ref(_text(item, "{*}post_parent"), label, "wp:post_parent"),
         when=_when(item),
-        author=Author(id=author_id(login or name), name=name[:100]),
+        author=Author(id=author_id(login or name), name=name),  # its length: bot.porting.limits
         meta=meta,
         tags=tuple(
             (c.text or "").strip()
@@ -122,10 +142,13 @@ def parse(data: bytes) -> ImportDoc:
     replies: list[_Item] = []
     for element in channel.findall("item"):
         kind = _text(element, "{*}post_type")
-        post_id = _int(_text(element, "{*}post_id"))
-        if kind not in ("forum", "topic", "reply") or post_id is None:
+        if kind not in ("forum", "topic", "reply"):
             continue  # other WordPress items (pages, posts, attachments) are not the forum's
-        item = _item(element, post_id, names)
+        label = f"{kind} {quoted(_text(element, 'title'))}"
+        post_id = _ref(_text(element, "{*}post_id"), label, "wp:post_id")
+        if post_id is None:
+            raise ImportRefused(f"{label}: it has no wp:post_id. Nothing was imported.")
+        item = _item(element, post_id, names, f"{kind} #{post_id} {quoted(_text(element, 'title'))}")
         if kind == "forum":
             stickies = {int(a or b) for a, b in _STICKY_IDS.findall(item.meta.get("_bbp_sticky_topics", ""))}
             forums[post_id] = (item.title or f"Forum {post_id}", html_to_markdown(item.html), stickies)
@@ -136,14 +159,14 @@ def parse(data: bytes) -> ImportDoc:
 
     by_topic: dict[int, list[_Item]] = {}
     for reply in replies:
-        topic_id = _int(reply.meta.get("_bbp_topic_id", "")) or reply.parent
+        topic_id = _checked(reply.meta.get("_bbp_topic_id", "")) or reply.parent
         if topic_id is not None and topic_id in topics:
             by_topic.setdefault(topic_id, []).append(reply)
 
     unfiled: tuple[str, str, set[int]] = (UNFILED, "", set())
     grouped: dict[str, tuple[str, list[ImportTopic]]] = {}
     for topic_id, topic in sorted(topics.items(), key=lambda pair: (pair[1].when, pair[0])):
-        forum_id = _int(topic.meta.get("_bbp_forum_id", "")) or topic.parent or 0
+        forum_id = _checked(topic.meta.get("_bbp_forum_id", "")) or topic.parent or 0
         forum_name, description, stickies = forums.get(forum_id, unfiled)
         ordered = sorted(by_topic.get(topic_id, []), key=lambda r: (r.when, r.id))
         numbers = {r.id for r in ordered}
@@ -159,7 +182,7 @@ def parse(data: bytes) -> ImportDoc:
             )
         ]
         for reply in ordered:
-            answers = _int(reply.meta.get("_bbp_reply_to", ""))
+            answers = _checked(reply.meta.get("_bbp_reply_to", ""))
             posts.append(
                 ImportPost(
                     key=f"p{reply.id}",
@@ -174,7 +197,7 @@ def parse(data: bytes) -> ImportDoc:
         grouped.setdefault(forum_name, (description, []))[1].append(
             ImportTopic(
                 key=f"t{topic_id}",
-                title=" ".join(topic.title.split())[:100] or f"Topic {topic_id}",
+                title=" ".join(topic.title.split()) or f"Topic {topic_id}",  # its length: bot.porting.limits
                 status=_TOPIC_STATUS.get(topic.status, "pending"),
                 sticky="sticky" if topic_id in stickies else "none",
                 tags=topic.tags[:5],

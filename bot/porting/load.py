@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.porting import limits
 from bot.porting.import_json import parse as parse_json
 from bot.porting.import_wxr import parse as parse_wxr
 from bot.porting.model import MAX_IMPORT_BYTES, MAX_IMPORT_POSTS, ImportDoc, ImportRefused
@@ -24,4 +25,5 @@ def detect_and_parse(data: bytes) -> ImportDoc:
         raise ImportRefused(f"The file holds {doc.post_count} posts; imports take at most {MAX_IMPORT_POSTS}.")
     if doc.topic_count == 0:
         raise ImportRefused("The file holds no topics to import.")
+    limits.check(doc)  # names, titles, tags, bodies: every item within bounds, or nothing
     return doc

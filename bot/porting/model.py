@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 MAX_IMPORT_BYTES = 25 * 1024 * 1024
 MAX_IMPORT_POSTS = 50_000
+# Post numbers kept from a file: the guild's sequence continues after the highest, and
+# SQLite's INTEGER is signed 64-bit, so numbers leave it room.
+NUMBER_MAX = 2**62 - 1
 TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
 POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
 STICKY = ("none", "sticky", "super")
@@ -71,6 +74,7 @@ class ImportDoc:
     kind: str  # "threadkeeper" or "wxr"
     guild_name: str
     forums: tuple[ImportForum, ...] = field(default_factory=tuple)
+    guild_id: int | None = None  # the export's own server (Threadkeeper JSON), checked
 
     @property
     def topic_count(self) -> int:

@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.text import one_line, without_controls
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -42,12 +44,12 @@ def record(
         (
             guild_id,
             actor_id,
-            actor_name,
+            one_line(actor_name),
             action,
             target_user,
             topic_id,
             post_id,
-            reason,
+            None if reason is None else without_controls(reason),
             json.dumps(details or {}, sort_keys=True),
             now,
         ),

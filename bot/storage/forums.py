@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.domain.text import one_line, without_controls
 from bot.storage import guilds
 from bot.storage.models import Forum
 
@@ -22,6 +23,7 @@ def register(
 ) -> Forum:
     """Register (or re-register) a channel; its records, if any, are kept."""
     guilds.ensure(conn, guild_id, guild_name)
+    name, description = one_line(name), without_controls(description)
     conn.execute(
         "INSERT INTO forums(guild_id, channel_id, name, description, public, solved_tag_id, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -72,6 +74,7 @@ def set_solved_tag(conn: sqlite3.Connection, forum_id: int, tag_id: int | None) 
 
 def update_channel(conn: sqlite3.Connection, channel_id: int, *, name: str, public: bool) -> bool:
     """The channel was renamed or its @everyone visibility changed."""
+    name = one_line(name)
     cursor = conn.execute(
         "UPDATE forums SET name = ?, public = ? WHERE channel_id = ? AND (name != ? OR public != ?)",
         (name, int(public), channel_id, name, int(public)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from bot.domain.text import one_line
 from bot.storage.models import GuildSettings
 
 SETTING_COLUMNS = (
@@ -21,7 +22,7 @@ def ensure(conn: sqlite3.Connection, guild_id: int, name: str = "") -> None:
     conn.execute(
         "INSERT INTO guilds(guild_id, name) VALUES (?, ?) "
         "ON CONFLICT(guild_id) DO UPDATE SET name = excluded.name WHERE excluded.name != ''",
-        (guild_id, name),
+        (guild_id, one_line(name)),
     )
 
 

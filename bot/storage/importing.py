@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.domain.text import without_controls
 from bot.storage import posts as posts_repo
 from bot.storage.models import Forum
 
@@ -53,7 +54,7 @@ def set_post_history(
     """Earlier versions (content, revised_at), oldest first, and the last edit time."""
     conn.executemany(
         "INSERT INTO revisions(post_id, content, revised_at) VALUES (?, ?, ?)",
-        [(post_id, content, revised_at) for content, revised_at in revisions],
+        [(post_id, without_controls(content), revised_at) for content, revised_at in revisions],
     )
     conn.execute("UPDATE posts SET edited_at = ? WHERE id = ?", (edited_at, post_id))
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.domain import timeutil
 from bot.domain.roles import Assignment, ForumRole
+from bot.domain.text import without_controls
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def assign(
     expires_at: str | None = None,
     reason: str | None = None,
 ) -> None:
+    reason = None if reason is None else without_controls(reason)
     conn.execute(
         "INSERT INTO assignments(guild_id, user_id, role, source, expires_at, reason, assigned_by, "
         "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id, user_id) DO UPDATE SET "

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from bot.domain.roles import ForumRole
+from bot.domain.text import one_line, without_controls
 
 TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
 POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
@@ -194,6 +195,18 @@ class NewPost:
     status: str = "publish"
     number: int | None = None  # imports keep their numbers where free
 
+    def __post_init__(self) -> None:
+        # Every path that records a post builds a NewPost (typed, /topic new, /reply, New Post,
+        # catch-up, imports): control characters leave here, once (SPEC §3).
+        _clean(self, "content", without_controls(self.content))
+        _clean(self, "author_name", one_line(self.author_name))
+        if self.attachments:
+            _clean(
+                self,
+                "attachments",
+                tuple({k: one_line(v) if isinstance(v, str) else v for k, v in a.items()} for a in self.attachments),
+            )
+
     def attachments_json(self) -> str:
         return json.dumps(list(self.attachments))
 
@@ -210,6 +223,16 @@ class NewTopic:
     # When the bot records it. Its author is subscribed to it then; for an old thread adopted
     # late, about replies from at most ``subscriptions.ADOPTED_LOOKBACK`` before this on.
     recorded_at: str | None = None
+
+    def __post_init__(self) -> None:
+        _clean(self, "title", one_line(self.title))
+        _clean(self, "tags", tuple(one_line(tag) for tag in self.tags))
+
+
+def _clean(obj: object, name: str, value: object) -> None:
+    """Set a field of a frozen dataclass in its ``__post_init__`` (only when it changed)."""
+    if value != getattr(obj, name):
+        object.__setattr__(obj, name, value)
 
 
 @dataclass(frozen=True)

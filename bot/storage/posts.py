@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from bot.domain.text import without_controls
 from bot.storage import guilds, subscriptions
 from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Topic
 
@@ -277,6 +278,7 @@ def _insert_page(conn: sqlite3.Connection, topic_id: int, numbered: list[tuple[i
 
 def record_edit(conn: sqlite3.Connection, message_id: int, content: str, edited_at: str) -> Post | None:
     """Keep the earlier version as a revision; None when unknown or unchanged."""
+    content = without_controls(content)  # as NewPost records it
     post = by_message(conn, message_id)
     if post is None or post.content == content:
         return None

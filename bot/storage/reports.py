@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from bot.domain.text import without_controls
 from bot.storage.models import Post
 
 
@@ -12,7 +13,7 @@ def hold(conn: sqlite3.Connection, *, guild_id: int, post_id: int, reason: str, 
     """A post recorded although it should not have been allowed (flagged)."""
     row = conn.execute(
         "INSERT INTO reports(guild_id, post_id, kind, reason, created_at) VALUES (?, ?, 'held', ?, ?) RETURNING id",
-        (guild_id, post_id, reason, now),
+        (guild_id, post_id, without_controls(reason), now),
     ).fetchone()
     return int(row[0])
 
@@ -54,7 +55,7 @@ def report(conn: sqlite3.Connection, *, guild_id: int, post_id: int, reporter_id
     row = conn.execute(
         "INSERT INTO reports(guild_id, post_id, kind, reporter_id, reason, created_at) "
         "VALUES (?, ?, 'report', ?, ?, ?) RETURNING id",
-        (guild_id, post_id, reporter_id, reason, now),
+        (guild_id, post_id, reporter_id, without_controls(reason), now),
     ).fetchone()
     return int(row[0])
 

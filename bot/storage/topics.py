@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.reading import reading_order, reply_thread_count
+from bot.domain.text import one_line
 from bot.storage import members, subscriptions
 from bot.storage import posts as posts_repo
 from bot.storage.models import Forum, Moves, Post, Topic, TopicPage, TopicView
@@ -412,7 +413,7 @@ def split(
             old.forum_id,
             first.number,
             thread_id,
-            title,
+            one_line(title),
             first.author_id,
             first.author_name,
             first.author_role,

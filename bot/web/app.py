@@ -5,6 +5,10 @@ Routes:
     /forums/<forum id>?page=N          topics, stickies first: Topic, Voices, Posts, Freshness
     /topics/<number>?guild=<id>&page=N a topic (numbers are per guild: ``guild`` picks the guild;
                                        without it the number must be unambiguous)
+
+Every number in a path or a query string goes through ``bot.domain.numbers.strict_int``
+(ASCII digits, within bounds): a bad one in the path is a 404, in the query a 400, never
+a 500 (``int()`` takes "٣" and refuses "²", which ``isdigit()`` accepts).
     /search?q=...&guild=<id>           full-text search of published posts
     /forums/<forum id>/feed.xml        RSS of the forum's newest topics
     /static/style.css                  the stylesheet
@@ -15,7 +19,10 @@ member-written string is escaped by jinja2's autoescape or rendered by markup.ma
 
 from __future__ import annotations
 
+import errno
 import math
+import re
+import socket
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -25,8 +32,9 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
+from bot.domain.numbers import strict_id, strict_int
 from bot.storage import archive
-from bot.storage.sqlite.database import Database
+from bot.storage.sqlite.database import Database, SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
 from bot.web import markup
 
@@ -36,6 +44,10 @@ ENV_KEY = web.AppKey("jinja", jinja2.Environment)
 SearchFn = Callable[..., list[archive.SearchHit]]
 SEARCH_FN_KEY: web.AppKey[SearchFn] = web.AppKey("search")
 MAX_QUERY_CHARS = 200
+MAX_PAGE = 100_000
+# Characters XML 1.0 cannot carry at all. The record holds none (bot.domain.text), but a
+# database recorded before that rule may: the feed drops them rather than break.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def templates() -> jinja2.Environment:
@@ -67,21 +79,37 @@ def topic_url(guild_id: int, number: int, page: int = 1) -> str:
 
 
 def _page(request: web.Request) -> int:
-    text = request.query.get("page", "1")
-    return int(text) if text.isdigit() and 0 < int(text) < 100000 else 1
+    """``?page=``: 1 when absent; a whole number from 1 to MAX_PAGE, else 400."""
+    if "page" not in request.query:
+        return 1
+    page = strict_int(request.query["page"], low=1, high=MAX_PAGE)
+    if page is None:
+        raise web.HTTPBadRequest(text=f"page must be a whole number from 1 to {MAX_PAGE}")
+    return page
 
 
 def _guild(request: web.Request) -> int | None:
-    text = request.query.get("guild", "")
-    if not text:
+    """``?guild=``: None when absent; a server id, else 400."""
+    if "guild" not in request.query:
         return None
-    if not text.isdigit() or len(text) > 19 or int(text) >= 2**63:
+    guild_id = strict_id(request.query["guild"])
+    if guild_id is None:
         raise web.HTTPBadRequest(text="guild must be a numeric id")
-    return int(text)
+    return guild_id
+
+
+def _path_id(request: web.Request, name: str) -> int:
+    """A number in the path (a forum id, a topic number): 404 unless it is one."""
+    value = strict_id(request.match_info[name])
+    if value is None:
+        raise web.HTTPNotFound()
+    return value
 
 
 def _render(request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
     body = request.app[ENV_KEY].get_template(name).render(**context)
+    if name.endswith(".xml"):
+        body = _NOT_XML.sub("", body)
     content_type = "application/rss+xml" if name.endswith(".xml") else "text/html"
     response = web.Response(text=body, status=status, content_type=content_type, charset="utf-8")
     # The archive loads nothing from elsewhere and runs no script.
@@ -108,7 +136,7 @@ async def index(request: web.Request) -> web.Response:
 
 async def forum(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
-    found = await db.run(archive.public_forum, int(request.match_info["forum_id"]))
+    found = await db.run(archive.public_forum, _path_id(request, "forum_id"))
     if found is None:
         return _not_found(request, "No such forum in the archive.")
     page = _page(request)
@@ -133,7 +161,7 @@ async def forum(request: web.Request) -> web.Response:
 
 async def topic(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
-    number = int(request.match_info["number"])
+    number = _path_id(request, "number")
     guild_id = _guild(request)
     found = await db.run(archive.topics_numbered, number, guild_id)
     if not found:
@@ -181,7 +209,7 @@ async def search(request: web.Request) -> web.Response:
 
 async def feed(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
-    found = await db.run(archive.public_forum, int(request.match_info["forum_id"]))
+    found = await db.run(archive.public_forum, _path_id(request, "forum_id"))
     if found is None:
         return _not_found(request, "No such forum in the archive.")
     items = await db.run(archive.newest_topics, found.forum.id)
@@ -221,9 +249,10 @@ def create_app(db: Database, *, search_fn: SearchFn | None = None) -> web.Applic
     app[ENV_KEY] = templates()
     app[SEARCH_FN_KEY] = search_fn or archive.search
     app.router.add_get("/", index)
-    app.router.add_get(r"/forums/{forum_id:\d{1,18}}", forum)
-    app.router.add_get(r"/forums/{forum_id:\d{1,18}}/feed.xml", feed)
-    app.router.add_get(r"/topics/{number:\d{1,18}}", topic)
+    # [0-9], not \d (every script's digits); the handlers parse strictly (_path_id).
+    app.router.add_get("/forums/{forum_id:[0-9]+}", forum)
+    app.router.add_get("/forums/{forum_id:[0-9]+}/feed.xml", feed)
+    app.router.add_get("/topics/{number:[0-9]+}", topic)
     app.router.add_get("/search", search)
     app.router.add_get("/static/style.css", stylesheet)
     app.router.add_get("/favicon.ico", no_icon)
@@ -244,9 +273,63 @@ def open_app(path: Path) -> web.Application:
     return app
 
 
-def serve(path: Path, host: str, port: int) -> None:
-    """``python -m bot web``: serve until interrupted."""
+def listen_problem(error: OSError, host: str, port: int, *, command: str = "") -> str | None:
+    """One line for an address the archive cannot listen on; None for other errors.
+
+    ``command`` is how the archive was started when it takes no ``--host``/``--port``
+    (the demo): the advice then names only the environment variables.
+    """
+    other = 8081 if port == 8080 else 8080
+    if command:
+        port_advice = f"choose another port with WEB_PORT (e.g. WEB_PORT={other} {command})"
+        host_advice = f"choose another address with WEB_HOST (e.g. WEB_HOST=127.0.0.1 {command})"
+    else:
+        port_advice = f"choose another port with WEB_PORT or --port (e.g. --port {other})"
+        host_advice = "choose another address with WEB_HOST or --host (e.g. --host 127.0.0.1)"
+    if isinstance(error, socket.gaierror):
+        reason, advice = f"{host!r} is not a host name or address here", host_advice
+    elif error.errno == errno.EADDRINUSE:
+        reason, advice = "the port is already in use (another archive, or another program)", port_advice
+    elif error.errno == errno.EACCES:
+        reason, advice = "this user may not listen on that port (below 1024 needs privileges)", port_advice
+    elif error.errno == errno.EADDRNOTAVAIL:
+        reason, advice = "that address is not one of this machine's", host_advice
+    else:
+        return None
+    return f"The archive cannot listen on {host}:{port}: {reason}; {advice}."
+
+
+def check_listen(host: str, port: int, *, command: str = "") -> str | None:
+    """Try the address now (as aiohttp will: SO_REUSEADDR), so a caller can refuse early."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in infos:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as error:
+        problem = listen_problem(error, host, port, command=command)
+        return problem or f"The archive cannot listen on {host}:{port}: {error}."
+    return None
+
+
+def serve(path: Path, host: str, port: int, *, command: str = "") -> None:
+    """``python -m bot web``: serve until interrupted. An address it cannot listen on (a port
+    in use) is one line saying what to set, and exit status 1, not a traceback."""
     if not Path(path).exists():
         raise SystemExit(f"No database at {path} (set DATABASE_PATH, or run `python -m bot demo` first).")
+    try:
+        check_schema_file(path)
+    except SchemaTooNew as error:
+        raise SystemExit(str(error)) from None
+    problem = check_listen(host, port, command=command)
+    if problem is not None:
+        raise SystemExit(problem)
     print(f"Serving the archive of {path} at http://{host}:{port}/ (Ctrl+C stops)")
-    web.run_app(open_app(path), host=host, port=port, print=None)
+    try:
+        web.run_app(open_app(path), host=host, port=port, print=None)
+    except OSError as error:
+        problem = listen_problem(error, host, port, command=command)
+        if problem is None:
+            raise
+        raise SystemExit(problem) from None

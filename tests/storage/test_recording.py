@@ -15,18 +15,6 @@ async def test_schema_is_migrated_and_migrating_again_changes_nothing(db: Databa
     assert await db.run(lambda c: c.execute("PRAGMA foreign_keys").fetchone()[0]) == 1
 
 
-def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
-    import bot.storage.sqlite.database as database
-
-    broken = [(1, "0001_x.sql", "BEGIN; CREATE TABLE a(x); CREATE TABLE a(x); PRAGMA user_version = 1; COMMIT;")]
-    monkeypatch.setattr(database, "_migrations", lambda: broken)
-    conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
-    with pytest.raises(sqlite3.OperationalError):
-        migrate(conn)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
-    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'a'").fetchone() is None
-
-
 async def test_topics_and_replies_share_one_sequence_and_recording_is_idempotent(db: Database, forum_id: int):
     first = await db.write(posts.record_topic, new_topic(forum_id, 1000))
     again = await db.write(posts.record_topic, new_topic(forum_id, 1000))

@@ -131,7 +131,7 @@ async def test_unknown_and_bad_urls(client: TestClient) -> None:
     await page(client, "/topics/3146?guild=99999999999999999999", status=400)
     await page(client, "/search?q=x&guild=9223372036854775808", status=400)
     await page(client, "/topics/999999999999999999", status=404)
-    await page(client, f"/topics/3146?guild={GUILD}&page=zzz")  # a bad page number is page 1
+    await page(client, f"/topics/3146?guild={GUILD}&page=zzz", status=400)  # tests/web/test_hostile_urls.py
 
 
 async def test_rss_feed_of_new_topics(client: TestClient, seeded: Seeded) -> None:

@@ -1,4 +1,4 @@
-"""One aiosqlite connection, its pragmas, migrations and the single writer.
+"""One aiosqlite connection, its pragmas and the single writer (migrations: ``schema.py``).
 
 All SQL runs on aiosqlite's connection thread as plain functions that take the raw
 ``sqlite3.Connection``: one thread round trip per logical operation, not per statement.
@@ -34,7 +34,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,42 +41,16 @@ import aiosqlite
 
 from bot.storage.errors import Reason, StorageUnavailable
 from bot.storage.sqlite import upkeep
+from bot.storage.sqlite.schema import MigrationError as MigrationError
+from bot.storage.sqlite.schema import SchemaTooNew as SchemaTooNew
+from bot.storage.sqlite.schema import check_schema as check_schema
+from bot.storage.sqlite.schema import check_schema_file as check_schema_file
+from bot.storage.sqlite.schema import latest_version as latest_version
+from bot.storage.sqlite.schema import migrate as migrate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
-
-
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for entry in resources.files("bot.storage.sqlite.migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
-def latest_version() -> int:
-    return max((v for v, _, _ in _migrations()), default=0)
-
-
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations; each file is one transaction written into the script."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    applied = []
-    for version, name, script in _migrations():
-        if version <= current:
-            continue
-        try:
-            conn.executescript(script)
-        except Exception:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        if conn.execute("PRAGMA user_version").fetchone()[0] != version:
-            raise RuntimeError(f"migration {name} did not set user_version to {version}")
-        applied.append(name)
-    return applied
 
 
 class Database:
@@ -110,10 +83,16 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         await self.run(self._configure)
-        if migrate_schema and not self.readonly:
-            applied = await self.run(migrate)
-            for name in applied:
-                log.info("applied migration %s", name)
+        try:
+            await self.run(check_schema, self.path)
+            if migrate_schema and not self.readonly:
+                applied = await self.run(migrate)
+                for name in applied:
+                    log.info("applied migration %s", name)
+        except BaseException:
+            await self._conn.close()  # a refused schema leaves no open connection behind
+            self._conn = None
+            raise
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         conn.row_factory = sqlite3.Row

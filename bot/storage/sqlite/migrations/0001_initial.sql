@@ -1,6 +1,4 @@
--- Threadkeeper schema, version 1. Applied atomically: the transaction is in the script.
-BEGIN;
-
+-- Threadkeeper schema, version 1.
 CREATE TABLE guilds (
     guild_id              INTEGER PRIMARY KEY,
     name                  TEXT    NOT NULL DEFAULT '',
@@ -177,6 +175,3 @@ CREATE TRIGGER posts_fts_update AFTER UPDATE OF content ON posts BEGIN
     INSERT INTO posts_fts(posts_fts, rowid, content) VALUES ('delete', old.id, old.content);
     INSERT INTO posts_fts(rowid, content) VALUES (new.id, new.content);
 END;
-
-PRAGMA user_version = 1;
-COMMIT;

@@ -1,7 +1,4 @@
 -- Reading answers (issue 4): subscription digests, persistent search pages.
--- Applied atomically: the transaction is in the script.
-BEGIN;
-
 -- Digest state of each subscription: the newest post already considered (topic
 -- subscriptions: replies; forum subscriptions: opening posts of new topics), and the
 -- earliest time the next DM may go out (at most one per notify_digest_minutes).
@@ -31,6 +28,3 @@ CREATE TABLE search_pages (
     solved_only INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT    NOT NULL
 ) WITHOUT ROWID;
-
-PRAGMA user_version = 3;
-COMMIT;

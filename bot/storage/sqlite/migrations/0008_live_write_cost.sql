@@ -8,10 +8,7 @@
 --    dozen replies). The bot merges them in small steps when its writer is idle
 --    (bot/storage/upkeep.py); FTS5's crisis merge (16 segments on one level) stays as the
 --    bound when nothing runs those steps (offline import).
-BEGIN;
 DROP INDEX topics_forum_latest;
 DROP INDEX topics_forum_popular;
 DROP INDEX topics_guild_latest;
 INSERT INTO posts_fts(posts_fts, rank) VALUES ('automerge', 0);
-PRAGMA user_version = 8;
-COMMIT;

@@ -2,7 +2,6 @@
 -- (topics.list_page). Kept by triggers, so every path that creates, moves, closes, hides,
 -- solves or deletes a topic keeps them exact; a reply (which changes none of these
 -- columns) fires none of them.
-BEGIN;
 ALTER TABLE forums ADD COLUMN open_count   INTEGER NOT NULL DEFAULT 0;  -- topics with status open
 ALTER TABLE forums ADD COLUMN closed_count INTEGER NOT NULL DEFAULT 0;  -- topics with status closed
 ALTER TABLE forums ADD COLUMN solved_count INTEGER NOT NULL DEFAULT 0;  -- open or closed, and solved
@@ -39,6 +38,3 @@ CREATE TRIGGER topics_status_counts_update AFTER UPDATE OF status, solved, forum
         solved_count = solved_count + (new.solved = 1 AND new.status IN ('open', 'closed'))
     WHERE id = new.forum_id;
 END;
-
-PRAGMA user_version = 9;
-COMMIT;

@@ -4,9 +4,6 @@
 -- many subscriptions there are; the guilds with auto-close on are read without a scan of
 -- every guild. (Block expiries use assignments_expiry from 0001, idle topics
 -- topics_list_active from 0006.)
-BEGIN;
 CREATE INDEX guilds_auto_close ON guilds(guild_id) WHERE auto_close_days > 0;
 CREATE INDEX subscriptions_next_dm ON subscriptions(next_dm_at) WHERE next_dm_at IS NOT NULL;
 CREATE INDEX dm_failures_retry ON dm_failures(retry_at) WHERE retry_at IS NOT NULL;
-PRAGMA user_version = 12;
-COMMIT;
