@@ -11,8 +11,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from bot.storage import search
 from bot.storage import topics as topics_repo
 from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
+from bot.storage.search import SearchResults
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
 PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
@@ -45,6 +47,16 @@ def public_forum_ids(conn: sqlite3.Connection, guild_id: int | None = None) -> d
         sql += " AND f.guild_id = ?"
         params.append(guild_id)
     return {row[0]: row[1] for row in conn.execute(sql, params).fetchall()}
+
+
+def search_public(
+    conn: sqlite3.Connection, *, guild_id: int | None, query: str, limit: int, offset: int
+) -> tuple[dict[int, str], SearchResults]:
+    """The `/search` command's search (``bot.storage.search``) over the public forums of one
+    guild or of all, and those forums' names. Raises what ``search.search`` raises."""
+    names = public_forum_ids(conn, guild_id)
+    found = search.search(conn, guild_id=guild_id, query=query, forum_ids=sorted(names), limit=limit, offset=offset)
+    return names, found
 
 
 def public_forum(conn: sqlite3.Connection, forum_id: int) -> ForumRow | None:

@@ -208,18 +208,30 @@ async def search(request: web.Request) -> web.Response:
         parse(query)  # a query that cannot run is refused before it waits for a search slot
     except SearchQueryError as error:
         return _render(request, "search.html", status=400, results=None, refused=error.message, **context)
-    names = await request.app[DB_KEY].run(archive.public_forum_ids, guild_id)
+    offset = (page - 1) * RESULTS_PER_PAGE
     try:
+        # The slot is held while the page is drawn too: searches never take more than their
+        # share of the event loop that pages are answered on.
         async with request.app[GATE_KEY].slot():
-            results = await request.app[SEARCH_DB_KEY].run(
-                lambda conn: search_repo.search(
-                    conn,
-                    guild_id=guild_id,
-                    query=query,
-                    forum_ids=sorted(names),
-                    limit=RESULTS_PER_PAGE,
-                    offset=(page - 1) * RESULTS_PER_PAGE,
+            names, results = await request.app[SEARCH_DB_KEY].run(
+                lambda conn: archive.search_public(
+                    conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset
                 )
+            )
+            pages = max(1, math.ceil(results.total / RESULTS_PER_PAGE))
+            if not results.hits and page > pages:
+                raise web.HTTPFound(search_url(query, guild_id, pages))
+            more = results.total_capped and len(results.hits) == RESULTS_PER_PAGE
+            return _render(
+                request,
+                "search.html",
+                results=results,
+                forum_names=names,
+                page=page,
+                pages=max(pages, page + 1 if more else page),
+                more=more,
+                base=search_url(query, guild_id),
+                **context,
             )
     except Busy as busy:
         response = web.Response(
@@ -232,21 +244,6 @@ async def search(request: web.Request) -> web.Response:
         return _render(request, "search.html", results=None, refused=error.message, **context)
     except SearchQueryError as error:
         return _render(request, "search.html", status=400, results=None, refused=error.message, **context)
-    pages = max(1, math.ceil(results.total / RESULTS_PER_PAGE))
-    if not results.hits and page > pages:
-        raise web.HTTPFound(search_url(query, guild_id, pages))
-    more = results.total_capped and len(results.hits) == RESULTS_PER_PAGE
-    return _render(
-        request,
-        "search.html",
-        results=results,
-        forum_names=names,
-        page=page,
-        pages=max(pages, page + 1 if more else page),
-        more=more,
-        base=search_url(query, guild_id),
-        **context,
-    )
 
 
 async def feed(request: web.Request) -> web.Response:

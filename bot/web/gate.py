@@ -11,6 +11,7 @@ answers 503 with ``Retry-After``). Pages never pass through the gate.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,8 +25,17 @@ class Busy(Exception):
 
 
 class SearchGate:
-    def __init__(self, *, slots: int = 1, waiting: int = 4, wait_seconds: float = 2.0, retry_after: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        slots: int = 1,
+        waiting: int = 32,
+        wait_seconds: float = 3.0,
+        retry_after: int = 2,
+        min_interval: float = 0.02,
+    ) -> None:
         self.slots = max(1, slots)
+        self.min_interval = max(0.0, min_interval)
         self.max_waiting = max(0, waiting)
         self.wait_seconds = wait_seconds
         self.retry_after = retry_after
@@ -52,7 +62,12 @@ class SearchGate:
             raise Busy(self.retry_after) from None
         finally:
             self.waiting -= 1
+        taken = time.monotonic()
         try:
             yield
         finally:
-            self._free.release()
+            rest = taken + self.min_interval - time.monotonic()
+            if rest > 0:
+                asyncio.get_running_loop().call_later(rest, self._free.release)
+            else:
+                self._free.release()

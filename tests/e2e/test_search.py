@@ -141,3 +141,18 @@ async def test_a_member_searching_too_fast_is_told_when_to_try_again(world) -> N
     assert "#1" in text_of(await fast.slash(world.general, "search", query="otter"))
     assert any("searching quickly" in str(error) for error in world.env.errors)
     assert any("not only words to leave out" in str(error) for error in world.env.errors)
+
+
+async def test_a_search_past_its_time_budget_asks_to_narrow_it(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.storage import search as search_repo
+
+    await _thread_with_replies(world, 24)
+    monkeypatch.setattr(search_repo, "TIME_BUDGET_SECONDS", 0.0)  # any search that reads more than a few rows
+    result = await world.admin.slash(world.general, "search", query="otter")
+    assert result.ephemeral
+    answer = text_of(result)
+    assert "too broad" in answer and "narrow it" in answer and "#1" not in answer
+    assert any("too broad" in str(error) for error in world.env.errors)
+    monkeypatch.setattr(search_repo, "TIME_BUDGET_SECONDS", 60.0)
+    await world.env.advance_time(1)
+    assert "25 posts" in footer(await world.admin.slash(world.general, "search", query="otter"))

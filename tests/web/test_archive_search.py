@@ -20,7 +20,7 @@ from bot.storage.models import NewPost
 from bot.storage.search import HL_END, HL_START
 from bot.storage.sqlite.database import Database
 from bot.web.app import create_app
-from bot.web.gate import SearchGate
+from bot.web.gate import Busy, SearchGate
 from tests.web.seed import GUILD, SECRET, Seeded, connect, seed
 
 OTTERS = 25
@@ -240,3 +240,16 @@ async def test_pages_answer_while_the_search_connection_is_busy(db: Database, se
         release.set()
         await client.close()
         await searches.close()
+
+
+async def test_the_gate_gives_a_slot_again_only_after_its_interval() -> None:
+    spaced = SearchGate(slots=1, waiting=1, wait_seconds=0.05, min_interval=60)
+    async with spaced.slot():
+        pass  # a search that took no time: its answer is not delayed, the slot is
+    with pytest.raises(Busy):
+        async with spaced.slot():
+            pass
+    free = SearchGate(slots=1, waiting=1, wait_seconds=0.05, min_interval=0)
+    for _ in range(3):
+        async with free.slot():
+            pass
