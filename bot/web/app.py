@@ -14,7 +14,7 @@ Only registered public forums, only open/closed topics, only published posts; ev
 member-written string is escaped by jinja2's autoescape or rendered by markup.markdown.
 
 Pages read through ``db``; searches through a read connection of their own, behind a
-``SearchGate`` (a slot each, a short queue, else 503 with Retry-After), so a long search never
+``SearchGate`` (one at a time, a queue, else 503 with Retry-After), so a long search never
 holds the connection pages read through and a flood of them never stops pages answering.
 """
 
@@ -282,7 +282,7 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
 
     Searches read through ``search_db``; without one, the app opens its own read-only
     connection to ``db``'s file at startup (and closes it at cleanup). ``gate`` bounds how
-    many searches run and wait (default: one runs, four wait).
+    many searches run and wait (default: one at a time, 32 waiting; ``bot/web/gate.py``).
     """
     app = web.Application(middlewares=[errors])
     app[DB_KEY] = db
