@@ -1,9 +1,15 @@
-"""/search: full-text search over the forum's published posts, 10 a page with buttons."""
+"""/search: full-text search over the forum's published posts, 10 a page with buttons.
+
+The search itself is ``bot.storage.search`` (the web archive's too), with its guards; this
+cog adds a per-member cooldown: ``SEARCHES`` searches per ``WINDOW`` seconds, and
+``PAGE_TURNS`` page turns per ``WINDOW`` (each turn runs the search again).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import timedelta
 
 import discord
@@ -12,6 +18,7 @@ from discord.ext import commands
 
 from bot.client import ForumBot
 from bot.domain import timeutil
+from bot.domain.cooldown import Cooldown
 from bot.domain.searchquery import MAX_QUERY_CHARS, SearchQueryError
 from bot.errors import UserFacingError
 from bot.services.access import visible_forum_ids
@@ -21,6 +28,17 @@ from bot.ui.pager import Page, view_for
 from bot.ui.search import PER_PAGE, search_embed
 
 SAVED_FOR = timedelta(days=30)  # a search's buttons work this long after it was last run
+SEARCHES = 5  # per member and WINDOW
+PAGE_TURNS = 15
+WINDOW = 30.0  # seconds
+
+
+def slow_down(wait: float, what: str, rate: int) -> UserFacingError:
+    seconds = max(1, math.ceil(wait))
+    return UserFacingError(
+        f"You are searching quickly: at most {rate} {what} every {WINDOW:.0f} seconds. "
+        f"Try again in {seconds} second{'s' if seconds != 1 else ''}."
+    )
 
 
 def search_key(guild_id: int, query: str, forum_id: int | None, author_id: int | None, solved_only: bool) -> str:
@@ -32,6 +50,8 @@ class Search(commands.Cog):
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
         self.db = bot.db
+        self.searches = Cooldown(SEARCHES, WINDOW)
+        self.page_turns = Cooldown(PAGE_TURNS, WINDOW)
         bot.pagers["search"] = self._page
 
     @app_commands.command(name="search", description="Search the forum's posts (best match first)")
@@ -53,6 +73,9 @@ class Search(commands.Cog):
         member = interaction.user
         if not isinstance(member, discord.Member) or interaction.guild is None:
             raise app_commands.NoPrivateMessage()
+        wait = self.searches.hit((interaction.guild.id, member.id), interaction.created_at.timestamp())
+        if wait:
+            raise slow_down(wait, "searches", SEARCHES)
         forum_id = None
         if forum is not None:
             found = await self.db.run(forums.by_channel, forum.id)
@@ -120,6 +143,9 @@ class Search(commands.Cog):
         member = interaction.user
         if not isinstance(member, discord.Member):
             raise UserFacingError("Search works inside a server.")
+        wait = self.page_turns.hit((member.guild.id, member.id), interaction.created_at.timestamp())
+        if wait:
+            raise slow_down(wait, "page turns", PAGE_TURNS)
         saved = await self.db.run(search_repo.saved, key)
         if saved is None or saved.guild_id != member.guild.id:
             raise UserFacingError("This search has expired; run `/search` again.")

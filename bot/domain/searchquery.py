@@ -5,7 +5,9 @@ FTS5 string (``"..."`` with inner quotes doubled), so nothing a member types can
 FTS5 parser as syntax. On top of that, a few forms members expect from search boxes work:
 
 - ``"exact phrase"``: the words next to each other (an unclosed quote runs to the end);
-- ``word*``: words starting with ``word`` (at least two letters before the star);
+- ``word*``: words starting with ``word``: at least two letters before the star (``m*``
+  would read every word starting with m: refused with a message), at most
+  ``MAX_PREFIXES`` of them in one search;
 - ``-word`` or ``NOT word``: leave out posts with that word;
 - ``OR`` (upper case) between words: either side may match; ``AND`` and ``NEAR`` (upper
   case) are accepted and mean the default: every word must match.
@@ -25,6 +27,9 @@ from dataclasses import dataclass, field
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 MIN_PREFIX_CHARS = 2
+# Each word beginning makes SQLite read the index entries of every word it starts (``th*``:
+# the, that, this, ...): a bounded number of them per search.
+MAX_PREFIXES = 4
 
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<word>[^\s"()]+)')
 OPERATORS = ("OR", "AND", "NOT", "NEAR")
@@ -97,13 +102,35 @@ def searchable(text: str) -> bool:
     return any(unicodedata.category(char)[0] in "LN" or unicodedata.category(char) == "Co" for char in text)
 
 
+def _token_char(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LN" or category == "Co"
+
+
+def _last_token(text: str) -> str:
+    """The last word of ``text`` as the tokenizer splits it (the one a star applies to)."""
+    end = len(text)
+    while end and not _token_char(text[end - 1]):
+        end -= 1
+    start = end
+    while start and _token_char(text[start - 1]):
+        start -= 1
+    return text[start:end]
+
+
 def _word(raw: str) -> tuple[str, bool]:
     """A bare word without edge punctuation, and whether it asks for a prefix search."""
     prefix = False
     word = raw.strip(_EDGE)
     if word.endswith("*"):
         stem = word.rstrip("*").strip(_EDGE)
-        if len(stem) >= MIN_PREFIX_CHARS and searchable(stem) and "*" not in stem:
+        if searchable(stem) and "*" not in stem:
+            # "ab-c*" is the phrase "ab c*" for the tokenizer: the star applies to its last word.
+            if len(_last_token(stem)) < MIN_PREFIX_CHARS:
+                raise SearchQueryError(
+                    f"A word's beginning needs at least {MIN_PREFIX_CHARS} letters before the `*` "
+                    f"(`{_last_token(stem) or stem}*` would match far too many words): type more of it."
+                )
             return stem, True
         word = stem
     return word.replace("*", " ").strip(), prefix
@@ -130,6 +157,7 @@ def _parse(value: str, *, operators: bool) -> SearchQuery:
     groups: list[_Group] = [_Group()]
     negate_next = False
     terms = 0
+    prefixes: set[Term] = set()
     for match in _TOKEN.finditer(value):
         phrase = match["phrase"]
         if phrase is not None:
@@ -160,6 +188,13 @@ def _parse(value: str, *, operators: bool) -> SearchQuery:
         terms += 1
         if terms > MAX_TERMS:
             raise SearchQueryError(f"Use at most {MAX_TERMS} words or phrases in one search.")
+        if term.prefix:
+            prefixes.add(term)
+            if len(prefixes) > MAX_PREFIXES:
+                raise SearchQueryError(
+                    f"Use at most {MAX_PREFIXES} word beginnings (`word*`) in one search: each one reads "
+                    "every word it starts."
+                )
         target = groups[-1].exclude if negated else groups[-1].include
         if term not in target:
             target.append(term)

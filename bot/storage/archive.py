@@ -2,45 +2,28 @@
 
 Only what an anonymous reader may see leaves this module: forums that are registered
 and public (``@everyone`` can view the channel), topics that are open or closed, and
-published posts. Nothing here writes.
+published posts. Nothing here writes. The archive's search is the `/search` command's
+(``bot.storage.search.search`` with ``forum_ids`` = ``public_forum_ids``).
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 
+from bot.storage import search
 from bot.storage import topics as topics_repo
 from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
+from bot.storage.search import SearchResults
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
 PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
-# Snippet markers: control characters members cannot usefully type, replaced after escaping.
-MARK_START = "\x02"
-MARK_END = "\x03"
-MAX_QUERY_TERMS = 12
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
 class ForumRow:
     forum: Forum
     guild_name: str
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    number: int
-    guild_id: int
-    topic_number: int
-    topic_title: str
-    forum_name: str
-    author_name: str
-    author_role: str
-    created_at: str
-    snippet: str  # member text with MARK_START/MARK_END around matches (escape, then replace)
-    accepted: bool
 
 
 def public_forums(conn: sqlite3.Connection, guild_id: int | None = None) -> list[ForumRow]:
@@ -54,6 +37,26 @@ def public_forums(conn: sqlite3.Connection, guild_id: int | None = None) -> list
         params.append(guild_id)
     rows = conn.execute(sql + " ORDER BY g.name COLLATE NOCASE, f.guild_id, f.name COLLATE NOCASE, f.id", params)
     return [ForumRow(Forum.from_row(row), row["guild_name"]) for row in rows.fetchall()]
+
+
+def public_forum_ids(conn: sqlite3.Connection, guild_id: int | None = None) -> dict[int, str]:
+    """The public forums' ids (of one guild, or of all) and names: what the archive may search."""
+    sql = f"SELECT f.id, f.name FROM forums f WHERE {PUBLIC_FORUM_SQL}"
+    params: list[object] = []
+    if guild_id is not None:
+        sql += " AND f.guild_id = ?"
+        params.append(guild_id)
+    return {row[0]: row[1] for row in conn.execute(sql, params).fetchall()}
+
+
+def search_public(
+    conn: sqlite3.Connection, *, guild_id: int | None, query: str, limit: int, offset: int
+) -> tuple[dict[int, str], SearchResults]:
+    """The `/search` command's search (``bot.storage.search``) over the public forums of one
+    guild or of all, and those forums' names. Raises what ``search.search`` raises."""
+    names = public_forum_ids(conn, guild_id)
+    found = search.search(conn, guild_id=guild_id, query=query, forum_ids=sorted(names), limit=limit, offset=offset)
+    return names, found
 
 
 def public_forum(conn: sqlite3.Connection, forum_id: int) -> ForumRow | None:
@@ -138,56 +141,6 @@ def newest_topics(conn: sqlite3.Connection, forum_id: int, limit: int = 20) -> l
         ).fetchone()
         out.append((topic, Post.from_row(opening) if opening else None))
     return out
-
-
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 MATCH expression: every word quoted (so no operator reaches FTS5), all required.
-
-    The last word also matches as a prefix, as a search box does while typing. None when
-    the text holds no word at all.
-    """
-    words = _WORD.findall(text)[:MAX_QUERY_TERMS]
-    if not words:
-        return None
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def search(conn: sqlite3.Connection, text: str, *, guild_id: int | None = None, limit: int = 10) -> list[SearchHit]:
-    """Top published posts of public forums by bm25 relevance, with a marked snippet."""
-    match = fts_query(text)
-    if match is None:
-        return []
-    sql = (
-        "SELECT p.number, p.guild_id, p.author_name, p.author_role, p.created_at, p.accepted, "
-        "t.number AS topic_number, t.title, f.name AS forum_name, "
-        f"snippet(posts_fts, 0, '{MARK_START}', '{MARK_END}', '…', 24) AS snippet "
-        "FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN topics t ON t.id = p.topic_id "
-        "JOIN forums f ON f.id = t.forum_id "
-        f"WHERE posts_fts MATCH ? AND p.status = 'publish' AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}"
-    )
-    params: list[object] = [match]
-    if guild_id is not None:
-        sql += " AND p.guild_id = ?"
-        params.append(guild_id)
-    sql += " ORDER BY bm25(posts_fts), p.created_at DESC LIMIT ?"
-    params.append(limit)
-    return [
-        SearchHit(
-            number=row["number"],
-            guild_id=row["guild_id"],
-            topic_number=row["topic_number"],
-            topic_title=row["title"],
-            forum_name=row["forum_name"],
-            author_name=row["author_name"],
-            author_role=row["author_role"],
-            created_at=row["created_at"],
-            snippet=row["snippet"],
-            accepted=bool(row["accepted"]),
-        )
-        for row in conn.execute(sql, params).fetchall()
-    ]
 
 
 # ---------------------------------------------------------------- readable exports (a keymaster's)

@@ -15,17 +15,31 @@ text speaks of sleep.
 Ranking: bm25, lifted for accepted answers and for posts of solved topics. When the
 terms match a huge share of all posts, ranking would read every match, so the search
 falls back to the newest matching posts first (``SearchResults.newest_first``), over
-the posts' text only, and counts matches only up to ``TOTAL_CAP``.
+the posts' text only, and counts matches only up to ``TOTAL_CAP`` (or to the end of the
+page asked for, when that is further: every match can be reached page by page).
 
 Never found: posts that are not published (deleted, spam, trash, pending) and posts of
-topics that are not open or closed.
+topics that are not open or closed. Where posts are searched from is the caller's:
+``forum_ids`` (the forums the member can see in Discord, the public forums on the web
+archive) and ``guild_id`` (``None``: every guild, for the archive's search of every server).
+
+Bounded cost: the query language bounds what one search may ask (``bot.domain.searchquery``:
+prefixes of two letters at least, at most ``MAX_PREFIXES`` of them, at most ``MAX_TERMS``
+words); ranking is bounded by the newest-first fallback; and every search runs under a
+time budget (``budget`` seconds, ``TIME_BUDGET_SECONDS`` by default) enforced by SQLite's
+progress handler, which also fires while FTS5 reads a prefix's index entries. A search
+that runs out of it raises ``SearchTooBroad`` (a ``SearchQueryError`` asking the member
+to narrow it) instead of holding the connection.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bot.domain.searchquery import SearchQuery, SearchQueryError, parse
@@ -38,6 +52,7 @@ __all__ = [
     "SearchHit",
     "SearchQueryError",
     "SearchResults",
+    "SearchTooBroad",
     "highlight_segments",
     "search",
 ]
@@ -60,6 +75,25 @@ FALLBACK_MIN_MATCHES = 4_000
 # In newest-first mode the total is counted up to this many matches.
 TOTAL_CAP = 1000
 MAX_LIMIT = 100
+# Every search stops after this long (wall clock) with SearchTooBroad. `make bench`: the
+# queries members type take 1 – 20 ms at 1M posts; two-letter prefixes of the most common
+# words take 100 – 400 ms, and those are the searches this refuses.
+TIME_BUDGET_SECONDS = 0.25
+# SQLite calls the progress handler every this many virtual-machine steps (and between the
+# pages FTS5 reads, which it reads through small statements): a deadline is noticed within
+# a few milliseconds, and the handler costs well under 1 % of a search.
+PROGRESS_STEPS = 1000
+
+
+class SearchTooBroad(SearchQueryError):
+    """The search ran out of its time budget: too many posts to read for it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That search is too broad to answer quickly: narrow it with more words, longer word "
+            'beginnings before `*`, an "exact phrase", fewer `OR`s, or a forum.'
+        )
+
 
 # The title index. 0003 was already merged without it, and a changed 0003 would never run
 # on databases at version 3, so this waits for its own migration number (the lead's):
@@ -80,6 +114,7 @@ TITLE_WEIGHT = 2.0
 @dataclass(frozen=True)
 class SearchHit:
     post_id: int
+    guild_id: int
     number: int  # the post's number (#N)
     topic_id: int
     topic_number: int
@@ -90,6 +125,7 @@ class SearchHit:
     channel_id: int  # the thread the message lives in now (for the jump link)
     author_id: int
     author_name: str
+    author_role: str  # the author's forum role when they wrote it
     snippet: str  # matched words between HL_START and HL_END
     accepted: bool
     solved: bool  # the topic is solved
@@ -134,34 +170,64 @@ def highlight_segments(snippet: str) -> list[tuple[str, bool]]:
 def search(
     conn: sqlite3.Connection,
     *,
-    guild_id: int,
+    guild_id: int | None,
     query: str,
     forum_ids: Sequence[int] | None = None,
     author_id: int | None = None,
     solved_only: bool = False,
     limit: int = 10,
     offset: int = 0,
+    budget: float | None = None,
 ) -> SearchResults:
-    """Published posts of this guild matching ``query``, best first (see the module doc)."""
+    """Published posts of this guild (``None``: of every guild) matching ``query``, best first.
+
+    See the module doc. Raises ``SearchQueryError`` for a query that can find nothing and
+    ``SearchTooBroad`` (one of them) when the search takes longer than ``budget`` seconds
+    (``None``: ``TIME_BUDGET_SECONDS``; ``math.inf``: no limit).
+    """
     parsed = parse(query)  # SearchQueryError for a query that can find nothing
     if forum_ids is not None and not forum_ids:
         return SearchResults(understood=parsed.describe())
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     try:
-        return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
-    except sqlite3.OperationalError:
+        with time_budget(conn, TIME_BUDGET_SECONDS if budget is None else budget):
+            return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
+            log.info("search ran out of its %s s budget: %r", budget, parsed.expression)
+            raise SearchTooBroad() from None
         # The expression is built from quoted strings only, so this should not happen;
         # a member's search must still never crash the command.
         log.warning("search failed for %r (%s)", query, parsed.expression, exc_info=True)
         return SearchResults(understood=parsed.describe())
 
 
+@contextmanager
+def time_budget(conn: sqlite3.Connection, seconds: float | None) -> Iterator[None]:
+    """Interrupt the statements run inside after ``seconds`` (``sqlite3.OperationalError``,
+    code ``SQLITE_INTERRUPT``); ``None`` or ``math.inf`` for no limit. One search at a time per
+    connection: the connection's progress handler is this one's until the block ends."""
+    if seconds is None or math.isinf(seconds):
+        yield
+        return
+    deadline = time.perf_counter() + max(0.0, seconds)
+    clock = time.perf_counter
+    conn.set_progress_handler(lambda: clock() > deadline, PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 def _filters(
-    guild_id: int, forum_ids: Sequence[int] | None, author_id: int | None, solved_only: bool
+    guild_id: int | None, forum_ids: Sequence[int] | None, author_id: int | None, solved_only: bool
 ) -> tuple[str, list[object]]:
-    clauses = ["p.guild_id = ?", "p.status = 'publish'", "t.status IN ('open', 'closed')"]
-    params: list[object] = [guild_id]
+    clauses = ["p.status = 'publish'", "t.status IN ('open', 'closed')"]
+    params: list[object] = []
+    if guild_id is not None:
+        clauses.insert(0, "p.guild_id = ?")
+        params.append(guild_id)
     if forum_ids is not None:
         ids = sorted({int(i) for i in forum_ids})
         clauses.append(f"t.forum_id IN ({','.join('?' * len(ids))})")
@@ -202,7 +268,7 @@ def too_common(conn: sqlite3.Connection, expression: str) -> bool:
 def _search(
     conn: sqlite3.Connection,
     parsed: SearchQuery,
-    guild_id: int,
+    guild_id: int | None,
     forum_ids: Sequence[int] | None,
     author_id: int | None,
     solved_only: bool,
@@ -214,14 +280,16 @@ def _search(
     newest_first = too_common(conn, expression)
     capped = False
     if newest_first:
-        # One pass, newest first, stopping after TOTAL_CAP + 1 matches: the page and the total.
+        # One pass, newest first, stopping after TOTAL_CAP + 1 matches (or, for a page beyond
+        # them, the page's end + 1): the page and the total, a lower bound when capped.
+        reach = max(TOTAL_CAP, offset + limit)
         rows = conn.execute(
             f"SELECT p.id {_FROM} WHERE posts_fts MATCH ? AND {where} ORDER BY posts_fts.rowid DESC LIMIT ?",
-            [expression, *params, TOTAL_CAP + 1],
+            [expression, *params, reach + 1],
         ).fetchall()
         total = len(rows)
-        if total > TOTAL_CAP:
-            total, capped = TOTAL_CAP, True
+        if total > reach:
+            total, capped = reach, True
         ids = [row[0] for row in rows[offset : offset + limit]]
     else:
         lift = f"(1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved)"
@@ -257,8 +325,7 @@ def _hits(conn: sqlite3.Connection, expression: str, ids: list[int]) -> list[Sea
     if not ids:
         return []
     rows = conn.execute(
-        "SELECT p.id, p.number, p.topic_id, t.number AS topic_number, t.title, t.forum_id, t.thread_id, "
-        "p.message_id, p.channel_id, p.author_id, p.author_name, p.accepted, t.solved, p.is_opening, p.created_at, "
+        f"SELECT {_HIT_COLUMNS}, "
         f"snippet(posts_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}) AS snip {_FROM} "
         # The range goes to FTS5 (it seeks); the list is checked by SQLite (``+rowid`` is not
         # offered to FTS5), so the query is evaluated once and snippets only for these rows.
@@ -270,15 +337,20 @@ def _hits(conn: sqlite3.Connection, expression: str, ids: list[int]) -> list[Sea
     missing = [i for i in ids if i not in by_id]
     if missing:  # found by the topic title only: the opening post's first words
         rows = conn.execute(
-            "SELECT p.id, p.number, p.topic_id, t.number AS topic_number, t.title, t.forum_id, t.thread_id, "
-            "p.message_id, p.channel_id, p.author_id, p.author_name, p.accepted, t.solved, p.is_opening, "
-            "p.created_at, substr(p.content, 1, 200) AS snip FROM posts p JOIN topics t ON t.id = p.topic_id "
+            f"SELECT {_HIT_COLUMNS}, substr(p.content, 1, 200) AS snip FROM posts p JOIN topics t ON t.id = p.topic_id "
             f"WHERE p.id IN ({','.join('?' * len(missing))})",
             missing,
         ).fetchall()
         for row in rows:
-            by_id[row[0]] = _hit(row, ELLIPSIS if len(row[15] or "") >= 200 else "")
+            by_id[row[0]] = _hit(row, ELLIPSIS if len(row[17] or "") >= 200 else "")
     return [by_id[i] for i in ids if i in by_id]
+
+
+_HIT_COLUMNS = (
+    "p.id, p.number, p.topic_id, t.number AS topic_number, t.title, t.forum_id, t.thread_id, p.message_id, "
+    "p.channel_id, p.author_id, p.author_name, p.accepted, t.solved, p.is_opening, p.created_at, p.guild_id, "
+    "p.author_role"
+)
 
 
 def _hit(row: sqlite3.Row, suffix: str = "") -> SearchHit:
@@ -298,7 +370,9 @@ def _hit(row: sqlite3.Row, suffix: str = "") -> SearchHit:
         solved=bool(row[12]),
         is_opening=bool(row[13]),
         created_at=row[14],
-        snippet=(row[15] or "") + suffix,
+        guild_id=row[15],
+        author_role=row[16],
+        snippet=(row[17] or "") + suffix,
     )
 
 

@@ -5,16 +5,21 @@ Routes:
     /forums/<forum id>?page=N          topics, stickies first: Topic, Voices, Posts, Freshness
     /topics/<number>?guild=<id>&page=N a topic (numbers are per guild: ``guild`` picks the guild;
                                        without it the number must be unambiguous)
+    /search?q=...&guild=<id>&page=N    the `/search` command's search (bot.storage.search) over
+                                       the public forums, 10 a page, with the total
 
 Every number in a path or a query string goes through ``bot.domain.numbers.strict_int``
 (ASCII digits, within bounds): a bad one in the path is a 404, in the query a 400, never
 a 500 (``int()`` takes "٣" and refuses "²", which ``isdigit()`` accepts).
-    /search?q=...&guild=<id>           full-text search of published posts
     /forums/<forum id>/feed.xml        RSS of the forum's newest topics
     /static/style.css                  the stylesheet
 
 Only registered public forums, only open/closed topics, only published posts; every
 member-written string is escaped by jinja2's autoescape or rendered by markup.markdown.
+
+Pages read through ``db``; searches through a read connection of their own, behind a
+``SearchGate`` (one at a time, a queue, else 503 with Retry-After), so a long search never
+holds the connection pages read through and a flood of them never stops pages answering.
 """
 
 from __future__ import annotations
@@ -33,17 +38,21 @@ import jinja2
 from aiohttp import web
 
 from bot.domain.numbers import strict_id, strict_int
+from bot.domain.searchquery import SearchQueryError, parse
 from bot.storage import archive
+from bot.storage import search as search_repo
 from bot.storage.sqlite.database import Database, SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
 from bot.web import markup
+from bot.web.gate import Busy, SearchGate
 
 TOPICS_PER_PAGE = 15
+RESULTS_PER_PAGE = 10  # as /search in Discord
+MAX_SEARCH_PAGE = 10_000
 DB_KEY = web.AppKey("db", Database)
+SEARCH_DB_KEY = web.AppKey("search_db", Database)
+GATE_KEY = web.AppKey("search_gate", SearchGate)
 ENV_KEY = web.AppKey("jinja", jinja2.Environment)
-SearchFn = Callable[..., list[archive.SearchHit]]
-SEARCH_FN_KEY: web.AppKey[SearchFn] = web.AppKey("search")
-MAX_QUERY_CHARS = 200
 MAX_PAGE = 100_000
 # Characters XML 1.0 cannot carry at all. The record holds none (bot.domain.text), but a
 # database recorded before that rule may: the feed drops them rather than break.
@@ -66,6 +75,7 @@ def templates() -> jinja2.Environment:
     env.filters["as_text"] = markup.as_text
     env.filters["role"] = markup.role_display
     env.globals["topic_url"] = topic_url
+    env.globals["search_url"] = search_url
     env.globals["reply_threads"] = markup.reply_threads
     env.globals["status_line"] = status_line
     return env
@@ -78,13 +88,13 @@ def topic_url(guild_id: int, number: int, page: int = 1) -> str:
     return f"/topics/{number}?{urlencode(query)}"
 
 
-def _page(request: web.Request) -> int:
-    """``?page=``: 1 when absent; a whole number from 1 to MAX_PAGE, else 400."""
+def _page(request: web.Request, high: int = MAX_PAGE) -> int:
+    """``?page=``: 1 when absent; a whole number from 1 to ``high``, else 400."""
     if "page" not in request.query:
         return 1
-    page = strict_int(request.query["page"], low=1, high=MAX_PAGE)
+    page = strict_int(request.query["page"], low=1, high=high)
     if page is None:
-        raise web.HTTPBadRequest(text=f"page must be a whole number from 1 to {MAX_PAGE}")
+        raise web.HTTPBadRequest(text=f"page must be a whole number from 1 to {high}")
     return page
 
 
@@ -198,13 +208,62 @@ async def topic(request: web.Request) -> web.Response:
     )
 
 
+def search_url(query: str, guild_id: int | None, page: int = 1) -> str:
+    params = {"q": query}
+    if guild_id is not None:
+        params["guild"] = str(guild_id)
+    if page > 1:
+        params["page"] = str(page)
+    return "/search?" + urlencode(params)
+
+
 async def search(request: web.Request) -> web.Response:
-    query = request.query.get("q", "").strip()[:MAX_QUERY_CHARS]
+    query = request.query.get("q", "").strip()
     guild_id = _guild(request)
-    hits: list[archive.SearchHit] = []
-    if query:
-        hits = await request.app[DB_KEY].run(request.app[SEARCH_FN_KEY], query, guild_id=guild_id)
-    return _render(request, "search.html", title="Search", query=query, hits=hits, searched=bool(query))
+    page = _page(request, high=MAX_SEARCH_PAGE)
+    context: dict[str, Any] = {"title": "Search", "query": query, "guild_id": guild_id}
+    if not query:
+        return _render(request, "search.html", results=None, **context)
+    try:
+        parse(query)  # a query that cannot run is refused before it waits for a search slot
+    except SearchQueryError as error:
+        return _render(request, "search.html", status=400, results=None, refused=error.message, **context)
+    offset = (page - 1) * RESULTS_PER_PAGE
+    try:
+        # The slot is held while the page is drawn too: searches never take more than their
+        # share of the event loop that pages are answered on.
+        async with request.app[GATE_KEY].slot():
+            names, results = await request.app[SEARCH_DB_KEY].run(
+                lambda conn: archive.search_public(
+                    conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset
+                )
+            )
+            pages = max(1, math.ceil(results.total / RESULTS_PER_PAGE))
+            if not results.hits and page > pages:
+                raise web.HTTPFound(search_url(query, guild_id, pages))
+            more = results.total_capped and len(results.hits) == RESULTS_PER_PAGE
+            return _render(
+                request,
+                "search.html",
+                results=results,
+                forum_names=names,
+                page=page,
+                pages=max(pages, page + 1 if more else page),
+                more=more,
+                base=search_url(query, guild_id),
+                **context,
+            )
+    except Busy as busy:
+        response = web.Response(
+            status=503,
+            text=f"The archive is busy with other searches. Please try again in {busy.retry_after} seconds.",
+        )
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+    except search_repo.SearchTooBroad as error:
+        return _render(request, "search.html", results=None, refused=error.message, **context)
+    except SearchQueryError as error:
+        return _render(request, "search.html", status=400, results=None, refused=error.message, **context)
 
 
 async def feed(request: web.Request) -> web.Response:
@@ -238,16 +297,29 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Any]) ->
         return _not_found(request, "There is no such page in the archive.")
 
 
-def create_app(db: Database, *, search_fn: SearchFn | None = None) -> web.Application:
+def create_app(db: Database, *, search_db: Database | None = None, gate: SearchGate | None = None) -> web.Application:
     """The archive over an (already opened, read-only) database.
 
-    ``search_fn(conn, text, *, guild_id)`` returning ``archive.SearchHit``s can replace the
-    built-in FTS5 search (e.g. the `/search` command's, when it lives in bot/storage/search.py).
+    Searches read through ``search_db``; without one, the app opens its own read-only
+    connection to ``db``'s file at startup (and closes it at cleanup). ``gate`` bounds how
+    many searches run and wait (default: one at a time, 32 waiting; ``bot/web/gate.py``).
     """
     app = web.Application(middlewares=[errors])
     app[DB_KEY] = db
     app[ENV_KEY] = templates()
-    app[SEARCH_FN_KEY] = search_fn or archive.search
+    app[GATE_KEY] = gate or SearchGate()
+    if search_db is None:
+        own = Database(db.path, readonly=True)
+        app[SEARCH_DB_KEY] = own
+
+        async def search_connection(_app: web.Application) -> Any:
+            await own.open(migrate_schema=False)
+            yield
+            await own.close()
+
+        app.cleanup_ctx.append(search_connection)
+    else:
+        app[SEARCH_DB_KEY] = search_db
     app.router.add_get("/", index)
     # [0-9], not \d (every script's digits); the handlers parse strictly (_path_id).
     app.router.add_get("/forums/{forum_id:[0-9]+}", forum)

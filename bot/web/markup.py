@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from bot.storage.archive import MARK_END, MARK_START
+from bot.storage.search import highlight_segments
 from bot.ui.topics import role_display
 
 # CommonMark without raw HTML (members' "<script>" stays text), Discord's ~~strike~~, and a
@@ -27,9 +27,14 @@ def markdown(text: str) -> Markup:
 
 
 def highlight(snippet: str) -> Markup:
-    """An FTS5 snippet, escaped, with its match markers turned into <mark>."""
-    escaped = str(escape(snippet))
-    return Markup(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+    """A search snippet (``bot.storage.search``'s markers around matches): every piece of the
+    member's text escaped, the matched words in <mark>."""
+    return Markup(
+        "".join(
+            f"<mark>{escape(text)}</mark>" if marked else str(escape(text))
+            for text, marked in highlight_segments(snippet)
+        )
+    )
 
 
 def as_text(html: Markup) -> str:

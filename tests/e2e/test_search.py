@@ -118,3 +118,41 @@ def footer(result) -> str:  # type: ignore[no-untyped-def]
 
 def _numbers(page: str) -> list[str]:
     return [part.split("**")[0] for part in page.split("[**#")[1:]]
+
+
+async def test_a_member_searching_too_fast_is_told_when_to_try_again(world) -> None:  # type: ignore[no-untyped-def]
+    from cogs.search import SEARCHES, WINDOW
+
+    await _thread_with_replies(world, 2)
+    fast, other = world.member("Fast Searcher"), world.member("Other Searcher")
+    for i in range(SEARCHES):
+        await world.env.advance_time(1)
+        await fast.slash(world.general, "search", query="otter" if i % 2 else "-otter")  # refusals count too
+    assert "#1" in text_of(await other.slash(world.general, "search", query="otter"))
+    await world.env.advance_time(1)
+    refused = await fast.slash(world.general, "search", query="otter")
+    assert refused.ephemeral
+    answer = text_of(refused)
+    wait = int(WINDOW) - SEARCHES  # the first search was SEARCHES seconds ago
+    assert f"at most {SEARCHES} searches every {WINDOW:.0f} seconds" in answer
+    assert f"Try again in {wait} seconds" in answer and "#1" not in answer
+    assert "#1" in text_of(await other.slash(world.general, "search", query="otter"))  # others are not slowed
+    await world.env.advance_time(wait)
+    assert "#1" in text_of(await fast.slash(world.general, "search", query="otter"))
+    assert any("searching quickly" in str(error) for error in world.env.errors)
+    assert any("not only words to leave out" in str(error) for error in world.env.errors)
+
+
+async def test_a_search_past_its_time_budget_asks_to_narrow_it(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.storage import search as search_repo
+
+    await _thread_with_replies(world, 24)
+    monkeypatch.setattr(search_repo, "TIME_BUDGET_SECONDS", 0.0)  # any search that reads more than a few rows
+    result = await world.admin.slash(world.general, "search", query="otter")
+    assert result.ephemeral
+    answer = text_of(result)
+    assert "too broad" in answer and "narrow it" in answer and "#1" not in answer
+    assert any("too broad" in str(error) for error in world.env.errors)
+    monkeypatch.setattr(search_repo, "TIME_BUDGET_SECONDS", 60.0)
+    await world.env.advance_time(1)
+    assert "25 posts" in footer(await world.admin.slash(world.general, "search", query="otter"))

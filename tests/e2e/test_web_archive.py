@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -42,3 +43,64 @@ async def test_the_archive_shows_the_recorded_example_thread(world):
     assert seen.count("Participant") == 4
     assert 'class="post depth-1" id="post-4"' in html
     assert "&lt;b&gt;Dr.&lt;/b&gt;" in html
+
+
+# query: how many posts both find (the deleted reply never)
+SEARCHES = {"otter": 25, "otter -sleeping": 19, "badger OR sleeping": 7, "ott*": 25, '"otter fact"': 23, "walrus": 0}
+
+
+async def _command_numbers(world, member, query: str) -> tuple[list[int], str]:  # type: ignore[no-untyped-def]
+    """Every post number /search shows the member, page by page (Next until the last page)."""
+    result = await member.slash(world.general, "search", query=query)
+    found: list[int] = []
+    while True:
+        shown = "\n".join(e.description or "" for e in result.response.embeds)
+        found += [int(n) for n in re.findall(r"\[\*\*#(\d+)\*\*\]", shown)]
+        footer = result.response.embeds[0].footer.text or ""
+        page, pages = (int(n) for n in re.search(r"Page (\d+) of (\d+)", footer).groups())  # type: ignore[union-attr]
+        if page >= pages:
+            return found, footer
+        await member.click(result.response, label="Next")
+
+
+async def _archive_numbers(client: TestClient, query: str, guild_id: int) -> tuple[list[int], str]:
+    found: list[int] = []
+    url = "/search?" + urlencode({"q": query, "guild": guild_id})
+    first = ""
+    while url:
+        response = await client.get(url)
+        assert response.status == 200
+        html = await response.text()
+        first = first or html
+        found += [int(n) for n in re.findall(r'<a class="title" href="/topics/(\d+)\?guild=', html)]
+        following = re.search(r'<a rel="next" href="([^"]+)"', html)
+        url = following.group(1).replace("&amp;", "&") if following else ""
+    return found, first
+
+
+async def test_the_archive_search_finds_what_the_search_command_finds(world) -> None:  # type: ignore[no-untyped-def]
+    await world.admin.slash(
+        world.general, "topic new", forum=world.forum, title="Otters", body="Where do otters sleep? otter"
+    )
+    thread = world.thread("Otters")
+    for i in range(23):
+        await world.admin.send(thread, f"otter fact {i}" + (" sleeping" if i % 4 == 0 else ""))
+    await world.admin.send(thread, "a badger, no otter")
+    gone = await world.admin.send(thread, "otter that will be deleted")
+    await world.admin.delete(gone)
+    await world.bot.db.flush()
+    reader = world.member("Reader")
+    db = Database(world.bot.settings.database_path, readonly=True)
+    await db.open(migrate_schema=False)
+    try:
+        async with TestClient(TestServer(create_app(db))) as client:
+            for query, count in SEARCHES.items():
+                await world.env.advance_time(31)  # /search's cooldown: a few searches per member and window
+                in_discord, footer = await _command_numbers(world, reader, query)
+                on_the_web, html = await _archive_numbers(client, query, world.guild.id)
+                assert on_the_web == in_discord, query  # the same posts in the same order
+                assert len(in_discord) == len(set(in_discord)) == count, query
+                total = re.search(r"(\d+) posts?", footer)
+                assert total is not None and f"{total.group(1)} result" in html, query
+    finally:
+        await db.close()

@@ -56,7 +56,8 @@ AWKWARD = [
     ("cats)", {4}, None),
     ("((()))", None, "at least one word"),
     ("templ*", {3}, None),
-    ("t*", set(), None),  # too short for a prefix: the word "t"
+    ("t*", None, "at least 2 letters"),  # a one-letter prefix reads the index of every word starting with t
+    ("te*", {2, 3}, None),  # terms, templates
     ("*", None, "at least one word"),
     ("**cats**", {4}, None),
     ("c++", {3}, None),
@@ -233,3 +234,94 @@ def test_without_the_title_index_only_texts_are_searched(seeder: Seeder) -> None
     )
     assert not search.has_title_index(seeder.conn)
     assert numbers(find(seeder, "papaya")) == []
+
+
+# ------------------------------------------------------------------ guards: bounded cost per query
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("w*", "at least 2 letters"),
+        ("wombat w*", "at least 2 letters"),
+        ("wom-b*", "at least 2 letters"),
+        ("wo* OR wa* OR we* OR wi* OR wu*", "at most 4 word beginnings"),
+        (" OR ".join(f"w{i}x" for i in range(13)), "at most 12"),
+    ],
+)
+def test_queries_that_would_read_too_much_are_refused_before_running(seeder: Seeder, query: str, error: str) -> None:
+    seeder.topic(seeder.forum(), "Wombats", "wombat burrows")
+    with pytest.raises(SearchQueryError) as raised:
+        find(seeder, query)
+    assert error in raised.value.message
+    assert numbers(find(seeder, "wo* OR wa* OR we* OR wi*")) == [1]  # four beginnings are fine
+
+
+def _busy_forum(seeder: Seeder, posts_count: int = 6000) -> None:
+    """Many posts sharing words, so a prefix search has thousands of matches to rank."""
+    topic = seeder.topic(seeder.forum(), "Wombats", "wombat 0")
+    batch = []
+    for i in range(1, posts_count):
+        batch.append(seeder._post(200 + i % 50, f"wombat{i % 97} woodland walk {i} wombatting", topic.thread_id, 1))
+        if len(batch) == 500:
+            posts.record_replies(seeder.conn, topic.id, batch)
+            batch = []
+    posts.record_replies(seeder.conn, topic.id, batch)
+
+
+def test_a_search_past_its_time_budget_is_interrupted_and_says_narrow_it(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import math
+    import time
+
+    monkeypatch.setattr(search, "FALLBACK_MIN_MATCHES", 100_000)  # rank every match: the slow path
+    _busy_forum(seeder)
+    started = time.perf_counter()
+    unbounded = find(seeder, "wom* OR woo*", budget=math.inf)
+    took = time.perf_counter() - started
+    assert unbounded.total == 6000 and not unbounded.newest_first
+    budget = 0.002
+    assert took > 5 * budget, "the search must really take longer than the budget"
+    with pytest.raises(search.SearchTooBroad) as raised:
+        find(seeder, "wom* OR woo*", budget=budget)
+    assert "too broad" in raised.value.message and "narrow it" in raised.value.message
+    assert isinstance(raised.value, SearchQueryError)  # callers that answer SearchQueryError answer this too
+    # The default budget comes from the module (read at each call), and the connection is left as it was:
+    # no progress handler stays behind to interrupt the next statement.
+    monkeypatch.setattr(search, "TIME_BUDGET_SECONDS", budget)
+    with pytest.raises(search.SearchTooBroad):
+        find(seeder, "wom* OR woo*")
+    monkeypatch.setattr(search, "TIME_BUDGET_SECONDS", 60.0)
+    assert find(seeder, "wom* OR woo*").total == 6000
+    seeder.conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 300000) SELECT SUM(i) FROM n"
+    )
+
+
+def test_the_newest_first_fallback_reaches_every_match_page_by_page(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "FALLBACK_MIN_MATCHES", 5)
+    monkeypatch.setattr(search, "TOTAL_CAP", 12)
+    topic = seeder.topic(seeder.forum(), "Common", "the start")
+    made = [seeder.reply(topic, f"the reply {i}") for i in range(24)]
+    first = find(seeder, "the", limit=5)
+    assert first.newest_first and first.total == 12 and first.total_capped
+    seen = []
+    for offset in range(0, 40, 5):
+        page = find(seeder, "the", limit=5, offset=offset)
+        seen += numbers(page)
+        assert page.total >= min(25, offset + len(page.hits))
+    assert seen == [p.number for p in reversed(made)] + [topic.number]  # every match, newest first
+    last = find(seeder, "the", limit=5, offset=20)
+    assert last.total == 25 and not last.total_capped  # the end is known once a page reaches it
+
+
+def test_search_across_guilds_only_in_the_forums_given(seeder: Seeder) -> None:
+    here, there = seeder.forum("Here"), seeder.forum("There", guild_id=2)
+    hidden = seeder.forum("Hidden", guild_id=2)
+    a = seeder.topic(here, "A", "quokka here")
+    b = seeder.topic(there, "B", "quokka there")
+    seeder.topic(hidden, "C", "quokka hidden")
+    found = search.search(seeder.conn, guild_id=None, query="quokka", forum_ids=[here.id, there.id])
+    assert {(h.guild_id, h.number) for h in found.hits} == {(1, a.number), (2, b.number)}
+    assert all(h.author_role == "participant" for h in found.hits)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import __main__ as cli
+from bot.storage.search import HL_END, HL_START
 from bot.web import markup
 
 
@@ -60,5 +61,7 @@ def test_markdown_is_safe(text: str, html: str) -> None:
 
 
 def test_snippet_highlight_escapes_before_marking() -> None:
-    snippet = "<b>x</b> \x02precision\x03 & more"
-    assert str(markup.highlight(snippet)) == "&lt;b&gt;x&lt;/b&gt; <mark>precision</mark> &amp; more"
+    snippet = f"<b>x</b> {HL_START}precision{HL_END} & more {HL_START}<script>{HL_END}"
+    assert str(markup.highlight(snippet)) == (
+        "&lt;b&gt;x&lt;/b&gt; <mark>precision</mark> &amp; more <mark>&lt;script&gt;</mark>"
+    )

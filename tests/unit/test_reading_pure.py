@@ -21,7 +21,9 @@ from bot.ui.stats import duration, fill_weeks, share, stats_text
         ('say "hi"" there', '("say" AND "hi" AND "there")'),
         ('a"b', '("a" AND "b")'),
         ("medic*", '("medic"*)'),
-        ("m*", '("m")'),
+        ("me*", '("me"*)'),
+        ("me* OR mo* OR ma* OR mi*", '("me"*) OR ("mo"*) OR ("ma"*) OR ("mi"*)'),
+        ("me* me* me* me* me*", '("me"*)'),
         ("cats -dogs", '(("cats") NOT ("dogs"))'),
         ("cats NOT dogs birds", '(("cats" AND "birds") NOT ("dogs"))'),
         ("cats OR dogs", '("cats") OR ("dogs")'),
@@ -41,6 +43,25 @@ def test_parse_builds_only_quoted_strings(text: str, expression: str) -> None:
 def test_parse_refuses_what_can_find_nothing(text: str) -> None:
     with pytest.raises(SearchQueryError):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("m*", "at least 2 letters before the `*`"),
+        ("cats m*", "at least 2 letters"),
+        ("-m*", "at least 2 letters"),
+        ("m** cats", "at least 2 letters"),
+        ("ab-c*", "`c*`"),  # the star applies to the tokenizer's last word: "ab" "c"*
+        ("日*", "at least 2 letters"),
+        ("ab* OR cd* OR ef* OR gh* OR ij*", "at most 4 word beginnings"),
+        ("ab* cd* ef* gh* -ij*", "at most 4 word beginnings"),
+    ],
+)
+def test_parse_refuses_searches_that_would_read_too_much(text: str, message: str) -> None:
+    with pytest.raises(SearchQueryError) as raised:
+        parse(text)
+    assert message in raised.value.message
 
 
 def test_highlighted_escapes_members_markdown_and_bolds_matches() -> None:
@@ -115,3 +136,17 @@ def test_stats_text_and_weeks() -> None:
         ("2026-01-19", 0),
         ("2026-01-26", 1),
     ]
+
+
+def test_cooldown_is_a_sliding_window_per_key() -> None:
+    from bot.domain.cooldown import Cooldown
+
+    limit = Cooldown(3, 30)
+    assert [limit.hit("a", t) for t in (0, 10, 20)] == [0, 0, 0]
+    assert limit.hit("a", 25) == 5  # the use at 0 leaves the window at 30
+    assert limit.hit("b", 25) == 0  # another member
+    assert limit.hit("a", 30) == 0  # a refused use was not counted: the window moved on
+    assert limit.hit("a", 31) == 9
+    for key in range(10_001):
+        limit.hit(key, 100)
+    assert limit.hit("a", 100) == 0 and "b" not in limit._uses  # forgotten once quiet
