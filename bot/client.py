@@ -14,8 +14,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.failures import ForumTree
 from bot.services.recording import Recorder
-from bot.storage import kv
-from bot.storage.sqlite.database import Database
+from bot.storage import create_database, kv
 from bot.ui.pager import PageButton, PageFn
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class ForumBot(commands.Bot):
         )
         self.settings = settings
         self.sync_mode: SyncMode = sync_mode
-        self.db = Database(settings.database_path, synchronous=settings.synchronous)
+        self.db = create_database(settings)
         self.recorder = Recorder(self)
         self.pagers: dict[str, PageFn] = {}
         self.last_error: str | None = None  # the newest unexpected command failure (tree.on_error)

@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.errors import ForumRoleCheckFailure, UserFacingError
 from bot.services.alerts import storage_trouble
-from bot.storage.sqlite.database import STORAGE_UNAVAILABLE, is_unwritable
+from bot.storage.api import STORAGE_UNAVAILABLE, is_unwritable
 
 log = logging.getLogger("bot.commands")
 

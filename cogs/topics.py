@@ -21,8 +21,8 @@ from bot.services.alerts import storage_trouble
 from bot.services.lookup import fetch_thread, resolve_topic
 from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.storage import forums, guilds, posts, topics
+from bot.storage.api import STORAGE_UNAVAILABLE, is_unwritable
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
-from bot.storage.sqlite.database import STORAGE_UNAVAILABLE, is_unwritable
 from bot.ui.pager import Page, view_for
 from bot.ui.topics import jump_url, topic_embed, topic_list_embed
 

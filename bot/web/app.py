@@ -25,8 +25,9 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from bot.storage import archive
-from bot.storage.sqlite.database import Database
+from bot.config import Settings
+from bot.storage import archive, connect, create_database, describe, target
+from bot.storage.api import Database
 from bot.ui.topics import status_line
 from bot.web import markup
 
@@ -230,9 +231,9 @@ def create_app(db: Database, *, search_fn: SearchFn | None = None) -> web.Applic
     return app
 
 
-def open_app(path: Path) -> web.Application:
-    """An app that opens the database read-only at startup and closes it at cleanup."""
-    db = Database(path, readonly=True)
+def open_app(settings: Settings) -> web.Application:
+    """An app that opens the configured database read-only at startup and closes it at cleanup."""
+    db = create_database(settings, readonly=True)
     app = create_app(db)
 
     async def lifecycle(_app: web.Application) -> Any:
@@ -244,9 +245,12 @@ def open_app(path: Path) -> web.Application:
     return app
 
 
-def serve(path: Path, host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int) -> None:
     """``python -m bot web``: serve until interrupted."""
-    if not Path(path).exists():
-        raise SystemExit(f"No database at {path} (set DATABASE_PATH, or run `python -m bot demo` first).")
-    print(f"Serving the archive of {path} at http://{host}:{port}/ (Ctrl+C stops)")
-    web.run_app(open_app(path), host=host, port=port, print=None)
+    kind, where = target(settings)
+    if kind == "sqlite" and not Path(where).exists():
+        raise SystemExit(f"No database at {where} (set DATABASE_PATH, or run `python -m bot demo` first).")
+    if kind == "postgres":
+        connect(settings).close()  # unreachable or wrong: DatabaseUnavailable, one line, before serving
+    print(f"Serving the archive of {describe(settings)} at http://{host}:{port}/ (Ctrl+C stops)")
+    web.run_app(open_app(settings), host=host, port=port, print=None)

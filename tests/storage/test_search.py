@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.storage import answers, posts, search
 from bot.storage.search import HL_END, HL_START, SearchQueryError, highlight_segments
-from tests.storage.seed import Seeder, connect
+from tests.storage.seed import Seeder
 
 
 @pytest.fixture
-def seeder(tmp_path: Path) -> Seeder:
-    return Seeder(connect(tmp_path / "forum.db"))
+def backend() -> str:
+    return "sqlite"  # search on PostgreSQL: not yet (FTS5 here)
+
+
+@pytest.fixture
+def seeder(conn: Any) -> Seeder:
+    return Seeder(conn)
 
 
 def numbers(results: search.SearchResults) -> list[int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,13 +26,13 @@ from bot.services.access import decide_role, is_owner_or_admin, role_and_inputs,
 from bot.services.alerts import storage_trouble
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reports, topics
+from bot.storage.api import StorageError, is_unwritable
 from bot.storage.members import RoleInputs
 from bot.storage.models import NewPost, NewTopic, Recorded, Topic
-from bot.storage.sqlite.database import is_unwritable
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
-    from bot.storage.sqlite.database import Database
+    from bot.storage.api import Database
 
 log = logging.getLogger(__name__)
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -172,15 +171,15 @@ class Recorder:
                     await self._catch_up_thread(thread, forum_id, CatchUpReport(), before=message.id)
                     context = await self.db.run(*read)
                 await self._record_live(message, thread, forum_id, context, member)
-            except sqlite3.Error as error:
+            except StorageError as error:
                 await self._unrecorded(message, thread, error)
 
-    async def _unrecorded(self, message: discord.Message, thread: discord.Thread, error: sqlite3.Error) -> None:
+    async def _unrecorded(self, message: discord.Message, thread: discord.Thread, error: Exception) -> None:
         """Storage full or read-only: the message stays in Discord, unrecorded, and the next
         message in this thread (or the next catch-up) records it from the cursor kept here."""
         try:
             cursor = await self.db.run(posts.last_message_id, thread.id) or 0
-        except sqlite3.Error:
+        except StorageError:
             cursor = message.id - 1
         self._synced.discard(thread.id)
         self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
@@ -409,7 +408,7 @@ class Recorder:
             self.last_catchup = report
             try:
                 await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
-            except sqlite3.Error:
+            except StorageError:
                 log.error("could not store the catch-up time", exc_info=True)
         log.info(
             "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
@@ -514,7 +513,7 @@ class Recorder:
         """
         try:
             return await self._catch_up_thread(thread, forum_id, report, full=full)
-        except sqlite3.Error as error:
+        except StorageError as error:
             self.last_error = f"catch-up: recording thread {thread.id} failed: {type(error).__name__}: {error}"
             log.error("catch-up could not record thread %s", thread.id, exc_info=True)
             return False
@@ -554,7 +553,7 @@ class Recorder:
             if gap is None:
                 try:
                     await self.db.write(kv.put, gap_key, str(cursor))
-                except sqlite3.Error:  # storage unwritable: keep the gap in memory instead
+                except StorageError:  # storage unwritable: keep the gap in memory instead
                     self._gaps[thread.id] = min(cursor, self._gaps.get(thread.id, cursor))
             return False
         for message in seen_old:
