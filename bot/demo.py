@@ -61,7 +61,7 @@ def prepare(settings: Settings) -> None:
         prepare_database(Path(where))
         return
     from bot.storage import connect
-    from bot.storage.postgres.dialect import tables
+    from bot.storage.postgres.database import drop_schema
 
     conn = connect(settings)
     try:
@@ -70,10 +70,7 @@ def prepare(settings: Settings) -> None:
                 f"{describe(settings)} holds a forum that the demo did not make; the demo will not touch it. "
                 "Run it with another database, e.g. DATABASE_URL=postgresql://localhost/threadkeeper_demo"
             )
-        found = tables(conn)
-        if found:  # the demo's own earlier run: its tables go, the bot makes them again
-            conn.execute("DROP TABLE " + ", ".join(f'"{name}"' for name in sorted(found)) + " CASCADE")
-            conn.execute("DROP FUNCTION IF EXISTS topics_status_counts()")
+        drop_schema(conn)  # the demo's own earlier run (or nothing): the bot makes it again
     finally:
         conn.close()
 

@@ -104,17 +104,18 @@ def atomically(conn: Any, fn: Callable[[Any], T]) -> T:
     return result
 
 
-def _error_types() -> tuple[type[Exception], ...]:
+def _postgres_errors() -> tuple[type[Exception], ...]:
     try:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a dependency
-        return (sqlite3.Error,)
-    return (sqlite3.Error, psycopg.Error)
+        return ()
+    return (psycopg.Error,)
 
 
 # What a database call raises when the database itself failed (not a bug in the caller):
 # ``except StorageError`` in code that must keep going on either backend.
-StorageError: tuple[type[Exception], ...] = _error_types()
+PostgresError: tuple[type[Exception], ...] = _postgres_errors()
+StorageError: tuple[type[Exception], ...] = (sqlite3.Error, *PostgresError)
 
 
 _UNWRITABLE = ("disk is full", "readonly database", "read-only", "disk i/o error", "unable to open database")

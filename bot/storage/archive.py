@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.storage import topics as topics_repo
-from bot.storage.api import Connection, dialect
+from bot.storage.api import Connection, dialect, dialect_name
 from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
@@ -157,6 +157,8 @@ def fts_query(text: str) -> str | None:
 
 def search(conn: Connection, text: str, *, guild_id: int | None = None, limit: int = 10) -> list[SearchHit]:
     """Top published posts of public forums by bm25 relevance, with a marked snippet."""
+    if dialect_name(conn) == "postgres":
+        return _search_postgres(conn, text, guild_id=guild_id, limit=limit)
     match = fts_query(text)
     if match is None:
         return []
@@ -188,6 +190,37 @@ def search(conn: Connection, text: str, *, guild_id: int | None = None, limit: i
             accepted=bool(row["accepted"]),
         )
         for row in conn.execute(sql, params).fetchall()
+    ]
+
+
+def _search_postgres(conn: Connection, text: str, *, guild_id: int | None, limit: int) -> list[SearchHit]:
+    """``search`` on PostgreSQL's own full text (bot/storage/postgres/fulltext.py)."""
+    from bot.storage.postgres import fulltext
+
+    words = _WORD.findall(text)[:MAX_QUERY_TERMS]
+    query = fulltext.words_tsquery(conn, words) if words else ""
+    if not query:
+        return []
+    where = f"p.status = 'publish' AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}"
+    params: list[object] = []
+    if guild_id is not None:
+        where += " AND p.guild_id = ?"
+        params.append(guild_id)
+    options = fulltext.headline_options(MARK_START, MARK_END, "…", 24)
+    return [
+        SearchHit(
+            number=row["number"],
+            guild_id=row["guild_id"],
+            topic_number=row["topic_number"],
+            topic_title=row["title"],
+            forum_name=row["forum_name"],
+            author_name=row["author_name"],
+            author_role=row["author_role"],
+            created_at=row["created_at"],
+            snippet=row["snippet"],
+            accepted=bool(row["accepted"]),
+        )
+        for row in fulltext.archive_rows(conn, query, where, params, limit, options)
     ]
 
 

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.searchquery import SearchQuery, SearchQueryError, parse
+from bot.storage.api import PostgresError, dialect, dialect_name
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,15 @@ MAX_LIMIT = 100
 
 
 def has_title_index(conn: sqlite3.Connection) -> bool:
+    if dialect_name(conn) == "postgres":
+        return "topics_fts" in dialect(conn).tables(conn)
     return (
         conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'topics_fts'").fetchone() is not None
     )
 
+
+# A search that fails in the database (it should not: no member text reaches it as syntax).
+_QUERY_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, *PostgresError)
 
 # A match in a topic's title counts this much more than one in a post's text.
 TITLE_WEIGHT = 2.0
@@ -149,8 +155,12 @@ def search(
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     try:
+        if dialect_name(conn) == "postgres":  # PostgreSQL's own full text, the same behaviour
+            from bot.storage.postgres import fulltext
+
+            return fulltext.search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)  # type: ignore[no-any-return]
         return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
-    except sqlite3.OperationalError:
+    except _QUERY_ERRORS:
         # The expression is built from quoted strings only, so this should not happen;
         # a member's search must still never crash the command.
         log.warning("search failed for %r (%s)", query, parsed.expression, exc_info=True)

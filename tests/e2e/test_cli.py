@@ -137,3 +137,36 @@ def test_run_without_a_token_explains_and_exits_cleanly(tmp_path):
         env={"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(tmp_path / "x.db")},
     )
     assert result.returncode == 0 and "No DISCORD_TOKEN" in result.stdout and "demo" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://postgres:secret@127.0.0.1:1/nothing", "postgresql://postgres@127.0.0.1:1/nothing"),
+        ("mysql://somewhere/forum", "DATABASE_URL must start with postgresql:// or sqlite:///"),
+    ],
+)
+@pytest.mark.parametrize("command", [["export"], ["db", "migrate"], ["db", "check"], ["web"]])
+def test_an_unreachable_or_wrong_database_url_is_one_line(url, expected, command, tmp_path, capsys, monkeypatch):
+    code, out, err = run_cli(command, Settings(database_path=tmp_path / "f.db", database_url=url), capsys, monkeypatch)
+    assert code == 2 and not out
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+    assert "secret" not in err  # the password is never shown
+
+
+def test_the_bot_does_not_start_on_an_unreachable_database(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DISCORD_TOKEN": "not-a-real-token",
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/forum",
+        },
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("Cannot open the database postgresql://postgres@127.0.0.1:1/forum:")
+    assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""bot/storage/search.py on a real SQLite file: what is found, in which order, and what never is."""
+"""bot/storage/search.py on both backends (FTS5, PostgreSQL full text): what is found, in which order."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from typing import Any
 import pytest
 
 from bot.storage import answers, posts, search
+from bot.storage.api import dialect_name
 from bot.storage.search import HL_END, HL_START, SearchQueryError, highlight_segments
 from tests.storage.seed import Seeder
-
-
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"  # search on PostgreSQL: not yet (FTS5 here)
 
 
 @pytest.fixture
@@ -230,6 +226,8 @@ def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> Non
 
 
 def test_without_the_title_index_only_texts_are_searched(seeder: Seeder) -> None:
+    if dialect_name(seeder.conn) != "sqlite":
+        pytest.skip("a database from before SQLite's migration 0004; PostgreSQL's search came whole")
     forum = seeder.forum()
     seeder.topic(forum, "Papaya care", "How often?")
     seeder.conn.executescript(

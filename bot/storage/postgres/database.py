@@ -107,6 +107,24 @@ def migrate(conn: PgConnection) -> list[str]:
         raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
+# What the migrations create besides tables (drop_schema removes them too).
+_ROUTINES = ("topics_status_counts()", "posts_fts_sync()", "topics_fts_sync()", "threadkeeper_text(text)")
+
+
+def drop_schema(conn: PgConnection) -> None:
+    """Remove every table and routine of Threadkeeper's schema (the demo's reset); the
+    extension unaccent stays."""
+    from bot.storage.postgres.dialect import tables
+
+    found = tables(conn)
+    with conn.raw.transaction():
+        if found:
+            conn.raw.execute("DROP TABLE " + ", ".join(f'"{name}"' for name in sorted(found)) + " CASCADE")  # type: ignore[arg-type]
+        for routine in _ROUTINES:
+            conn.raw.execute(f"DROP FUNCTION IF EXISTS {routine} CASCADE")  # type: ignore[arg-type]
+        conn.raw.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS threadkeeper")
+
+
 def where(url: str) -> str:
     """``postgresql://user@host:port/database`` without the password, for messages."""
     try:
