@@ -156,15 +156,33 @@ def search(
     offset = max(0, int(offset))
     try:
         if dialect_name(conn) == "postgres":  # PostgreSQL's own full text, the same behaviour
-            from bot.storage.postgres import fulltext
-
-            return fulltext.search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)  # type: ignore[no-any-return]
+            return _search_postgres(conn, parsed, _filters(guild_id, forum_ids, author_id, solved_only), limit, offset)
         return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
     except _QUERY_ERRORS:
         # The expression is built from quoted strings only, so this should not happen;
         # a member's search must still never crash the command.
         log.warning("search failed for %r (%s)", query, parsed.expression, exc_info=True)
         return SearchResults(understood=parsed.describe())
+
+
+def _search_postgres(
+    conn: sqlite3.Connection, parsed: SearchQuery, filters: tuple[str, list[object]], limit: int, offset: int
+) -> SearchResults:
+    """``search`` on PostgreSQL's own full text (bot/storage/postgres/fulltext.py)."""
+    from bot.storage.postgres import fulltext
+
+    found = fulltext.search(
+        conn, parsed, *filters, limit=limit, offset=offset, fallback_min_matches=FALLBACK_MIN_MATCHES,
+        total_cap=TOTAL_CAP, lift=f"(1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved)",
+        title_weight=TITLE_WEIGHT, marks=(HL_START, HL_END, ELLIPSIS, SNIPPET_TOKENS),
+    )  # fmt: skip
+    return SearchResults(
+        hits=[_hit(row, suffix) for row, suffix in zip(found.rows, found.suffixes, strict=True)],  # type: ignore[arg-type]
+        total=found.total,
+        newest_first=found.newest_first,
+        total_capped=found.capped,
+        understood=parsed.describe(),
+    )
 
 
 def _filters(

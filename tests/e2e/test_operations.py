@@ -89,7 +89,5 @@ async def test_unexpected_errors_are_logged_with_guild_command_and_the_code_the_
 async def test_health_on_postgresql_shows_the_server_and_the_database_size(world):
     await world.member("Ann").slash(world.general, "topic new", forum=world.forum, title="Hello", body="world")
     text = text_of(await world.admin.slash(world.general, "forumadmin health"))
-    assert re.search(
-        r"Database: `postgresql://\S+/tk_test_\w+` \(PostgreSQL\) [\d.]+ (KiB|MiB)", text
-    ), text
+    assert re.search(r"Database: `postgresql://\S+/tk_test_\w+` \(PostgreSQL\) [\d.]+ (KiB|MiB)", text), text
     assert "Writable: yes" in text and re.search(r"Writer queue: 0 waiting", text), text

@@ -17,7 +17,8 @@ Snippets (``ts_headline``) are computed only for the page shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 from bot.domain.searchquery import SearchQuery, Term
 
@@ -169,33 +170,45 @@ def archive_rows(conn: Any, query: str, where: str, params: list[object], limit:
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """A page of ``bot.storage.search.search`` on PostgreSQL: what it turns into hits."""
+
+    rows: list[tuple[Any, ...]]  # per post, in order: HIT_COLUMNS and the snippet (16 values)
+    suffixes: list[str]  # what follows each snippet (an ellipsis after a cut opening post)
+    total: int
+    newest_first: bool
+    capped: bool
+
+
 def search(
     conn: Any,
     parsed: SearchQuery,
-    guild_id: int,
-    forum_ids: Sequence[int] | None,
-    author_id: int | None,
-    solved_only: bool,
+    where: str,
+    params: list[object],
+    *,
     limit: int,
     offset: int,
-) -> Any:
-    """``bot.storage.search.search`` on PostgreSQL (its constants, filters and results)."""
-    from bot.storage import search as s
-
+    fallback_min_matches: int,
+    total_cap: int,
+    lift: str,
+    title_weight: float,
+    marks: tuple[str, str, str, int],
+) -> Found:
+    """``bot.storage.search.search`` on PostgreSQL: ``where``/``params`` filter posts ``p`` and
+    topics ``t``; ``marks`` are the snippet's (start, end, ellipsis, words)."""
     query = tsquery(conn, parsed)
     if not query:
-        return s.SearchResults(understood=parsed.describe())
-    where, params = s._filters(guild_id, forum_ids, author_id, solved_only)
-    newest_first = too_common(conn, query, s.FALLBACK_MIN_MATCHES)
+        return Found([], [], 0, False, False)
+    newest_first = too_common(conn, query, fallback_min_matches)
     capped = False
     if newest_first:
-        found = newest_ids(conn, query, where, params, s.TOTAL_CAP + 1)
+        found = newest_ids(conn, query, where, params, total_cap + 1)
         total = len(found)
-        if total > s.TOTAL_CAP:
-            total, capped = s.TOTAL_CAP, True
+        if total > total_cap:
+            total, capped = total_cap, True
         ids = found[offset : offset + limit]
     else:
-        lift = f"(1.0 + {s.ACCEPTED_LIFT} * p.accepted + {s.SOLVED_LIFT} * t.solved)"
         ids, total = rank_ids(
             conn,
             query,
@@ -203,26 +216,21 @@ def search(
             params,
             titles=not parsed.excludes and has_title_index(conn),
             lift=lift,
-            title_weight=s.TITLE_WEIGHT,
+            title_weight=title_weight,
             limit=limit,
             offset=offset,
         )
-    hits = {}
+    by_id: dict[int, tuple[tuple[Any, ...], str]] = {}
     if ids:
-        options = headline_options(s.HL_START, s.HL_END, s.ELLIPSIS, s.SNIPPET_TOKENS)
-        for row in hit_rows(conn, query, ids, options, HIT_COLUMNS):
+        start, end, ellipsis, words = marks
+        for row in hit_rows(conn, query, ids, headline_options(start, end, ellipsis, words), HIT_COLUMNS):
             if row[15] is None:  # found by the topic title only: the opening post's first words
                 text = row[16] or ""
-                hits[row[0]] = s._hit(cast(Any, [*row[:15], text[:200]]), s.ELLIPSIS if len(text) >= 200 else "")
+                by_id[row[0]] = ((*row[:15], text[:200]), ellipsis if len(text) >= 200 else "")
             else:
-                hits[row[0]] = s._hit(row)
-    return s.SearchResults(
-        hits=[hits[i] for i in ids if i in hits],
-        total=total,
-        newest_first=newest_first,
-        total_capped=capped,
-        understood=parsed.describe(),
-    )
+                by_id[row[0]] = (tuple(row[:16]), "")
+    kept = [by_id[i] for i in ids if i in by_id]
+    return Found([row for row, _ in kept], [suffix for _, suffix in kept], total, newest_first, capped)
 
 
 # The columns bot.storage.search._hit reads, in its order; the headline follows (15), then the text (16).
