@@ -6,12 +6,15 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings
 from bot.domain.numbers import PORT_MAX, describe_id_problem, strict_id, strict_int
 from bot.logging_setup import configure
+from bot.storage import describe
+from bot.storage.api import DatabaseUnavailable
 
 NO_TOKEN = """\
 No DISCORD_TOKEN is set, so Threadkeeper cannot connect to Discord.
@@ -77,33 +80,19 @@ def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
 
         return demo_main(settings)
     from bot.app import create_bot
-    from bot.storage.sqlite.database import check_schema_file
 
-    check_schema_file(settings.database_path)  # before connecting to Discord at all
+    _connect(settings, create=True).close()  # unreachable, unreadable or too new: one line now, before Discord
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
     bot.run(settings.discord_token, log_handler=None)
     return 0
 
 
-def _connect(settings: Settings, *, check: bool = True) -> sqlite3.Connection:
-    from bot.storage.sqlite.database import check_schema
+def _connect(settings: Settings, *, check: bool = True, create: bool = False) -> Any:
+    """The configured database (SQLite or PostgreSQL) for a one-off command; its schema checked
+    unless ``check`` is False (``DatabaseUnavailable`` / ``SchemaTooNew``: one line in main)."""
+    from bot.storage import connect
 
-    if not settings.database_path.exists():
-        raise SystemExit(f"No database at {settings.database_path} (set DATABASE_PATH).")
-    conn = sqlite3.connect(settings.database_path)
-    conn.row_factory = sqlite3.Row
-    if check:
-        try:
-            check_schema(conn, settings.database_path)
-        except sqlite3.DatabaseError as error:
-            conn.close()
-            raise SystemExit(
-                f"{settings.database_path}: SQLite cannot read it ({error}); run `python -m bot db check`."
-            ) from None
-        except BaseException:
-            conn.close()
-            raise
-    return conn
+    return connect(settings, check=check, create=create)
 
 
 def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None) -> int:
@@ -111,12 +100,13 @@ def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None
     from bot.storage import export as rows
 
     conn = _connect(settings)
+    where = describe(settings)
     guilds = [guild] if guild is not None else rows.guild_ids(conn)
     if guild is not None and guild not in rows.guild_ids(conn):
-        print(f"No guild {guild} in {settings.database_path}.", file=sys.stderr)
+        print(f"No guild {guild} in {where}.", file=sys.stderr)
         return 2
     if not guilds:
-        print(f"{settings.database_path} holds no forum yet.", file=sys.stderr)
+        print(f"{where} holds no forum yet.", file=sys.stderr)
         return 2
     for guild_id in guilds:
         text = exports.render(conn, fmt, guild_id)
@@ -137,7 +127,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     from bot.porting.apply import import_offline
     from bot.porting.load import detect_and_parse
     from bot.porting.model import ImportRefused
-    from bot.storage.sqlite.database import check_schema_file, migrate
+    from bot.storage import connect
 
     try:
         data = file.read_bytes()
@@ -153,12 +143,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     if guild is None:
         print("This file names no Discord server: pass --guild ID (the server the forum belongs to).", file=sys.stderr)
         return 2
-    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
-    check_schema_file(settings.database_path)  # a newer schema is refused before anything is written
-    conn = sqlite3.connect(settings.database_path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys=ON")
-    migrate(conn)
+    conn = connect(settings, migrate_schema=True)
     summary = import_offline(conn, guild, doc, public=public)
     print(
         f"imported {summary.topics} topic(s) and {summary.posts} post(s) into {summary.forums} forum(s) of guild "
@@ -168,31 +153,46 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
 
 
 def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
-    from bot.storage.sqlite.database import migrate
+    from bot.storage import connect, target
 
+    kind, _ = target(settings)
     if what == "migrate":
-        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(settings.database_path, isolation_level=None)
-        applied = migrate(conn, where=settings.database_path)
+        if kind == "postgres":
+            from bot.storage.postgres.database import migrate as pg_migrate
+
+            applied = pg_migrate(connect(settings))
+        else:
+            from bot.storage.sqlite.database import migrate
+
+            applied = migrate(connect(settings, create=True, check=False), where=describe(settings))
         print("applied: " + ", ".join(applied) if applied else "the schema is up to date")
         return 0
     # A backup copies pages and understands nothing: it works on a newer schema too.
     # The check reads the schema version itself (a damaged file is reported, not raised).
     conn = _connect(settings, check=False)
+    if kind == "postgres":
+        if what == "check":
+            return _check_postgres(conn, describe(settings))
+        print(
+            f"{describe(settings)}: back up PostgreSQL with its own tools, e.g. `pg_dump -Fc -f {path} DBNAME` "
+            "(docs/operations.md).",
+            file=sys.stderr,
+        )
+        return 2
     if what == "check":
-        return _check(conn, settings.database_path)
+        return _check(conn, Path(describe(settings)))
     assert path is not None
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = sqlite3.connect(path)
+    copy = sqlite3.connect(path)
     try:
-        with target:
-            conn.backup(target)  # SQLite's online backup: consistent while the bot writes
+        with copy:
+            conn.backup(copy)  # SQLite's online backup: consistent while the bot writes
     except sqlite3.DatabaseError as error:
-        print(f"{settings.database_path}: backup failed: {error}. Run `python -m bot db check`.", file=sys.stderr)
+        print(f"{describe(settings)}: backup failed: {error}. Run `python -m bot db check`.", file=sys.stderr)
         return 1
     finally:
-        target.close()
-    print(f"backed up {settings.database_path} to {path}")
+        copy.close()
+    print(f"backed up {describe(settings)} to {path}")
     return 0
 
 
@@ -201,6 +201,19 @@ CORRUPT_ADVICE = (
     "(see docs/operations.md): copy it into place, run `python -m bot db check`, then start the bot; "
     "its catch-up records what was posted in Discord since the backup."
 )
+
+
+def _check_postgres(conn: Any, where: str) -> int:
+    from bot.storage.postgres.database import integrity_check, schema_version
+
+    problems = integrity_check(conn)
+    if problems:
+        print(f"{where}: {len(problems)} problem(s)", file=sys.stderr)
+        for line in problems[:30]:
+            print("  " + line, file=sys.stderr)
+        return 1
+    print(f"{where}: ok (schema version {schema_version(conn)})")
+    return 0
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> int:
@@ -225,7 +238,7 @@ def _check(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.storage.sqlite.database import SchemaTooNew
+    from bot.storage.errors import SchemaTooNew
 
     load_dotenv()
     args = parser().parse_args(argv)
@@ -236,13 +249,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure(settings.log_level, settings.log_format)
     try:
-        return _dispatch(args, settings)
-    except SchemaTooNew as error:  # one line, no traceback (docs/operations.md, "Upgrades")
+        return _main(args, settings)
+    except (DatabaseUnavailable, SchemaTooNew) as error:  # one line, no traceback (SPEC §5, docs/operations.md)
+        print(error, file=sys.stderr)
+        return 2
+    except ValueError as error:
+        if "DATABASE_URL" not in str(error):
+            raise
         print(error, file=sys.stderr)
         return 2
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+def _main(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "run":
         return cmd_run(settings, getattr(args, "sync", False), demo_without_token=args.command is None)
@@ -255,7 +273,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "web":
         from bot.web.app import serve
 
-        serve(settings.database_path, args.host or settings.web_host, args.port or settings.web_port)
+        serve(settings, args.host or settings.web_host, args.port or settings.web_port)
         return 0
     if command == "demo":
         from bot.demo import main as demo_main

@@ -17,8 +17,7 @@ from bot.config import Settings
 from bot.failures import Failure, ForumTree
 from bot.services.recording import Recorder
 from bot.services.scheduler import Scheduler
-from bot.storage import kv
-from bot.storage.sqlite.database import Database
+from bot.storage import create_database, kv
 from bot.ui.pager import PageButton, PageFn
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ class ForumBot(commands.Bot):
         )
         self.settings = settings
         self.sync_mode: SyncMode = sync_mode
-        self.db = Database(settings.database_path, synchronous=settings.synchronous)
+        self.db = create_database(settings)
         self.recorder = Recorder(self)
         self.scheduler = Scheduler(self)  # timed work: cogs add their jobs, it sleeps until one is due
         self.pagers: dict[str, PageFn] = {}

@@ -20,6 +20,8 @@ class Settings:
 
     discord_token: str | None = None
     database_path: Path = Path("data/threadkeeper.db")
+    # postgresql://user:password@host/db or sqlite:///path; wins over database_path when set.
+    database_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line with guild_id, command, error_code
@@ -44,6 +46,7 @@ class Settings:
         return cls(
             discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
             database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/threadkeeper.db"),
+            database_url=env.get("DATABASE_URL", "").strip() or None,
             dev_guild_id=dev_guild_id,
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
             log_format=(env.get("LOG_FORMAT", "").strip() or "text").lower(),

@@ -18,7 +18,7 @@ from pathlib import Path
 import discord
 
 from bot.config import Settings
-from bot.storage import kv
+from bot.storage import describe, kv
 
 TITLE = "What is the difference between personalized medicine and precision medicine?"
 QUESTION = (
@@ -51,6 +51,29 @@ class DemoReport:
 
 class NotADemoDatabase(Exception):
     """DATABASE_PATH holds a real forum: the demo will not write into it."""
+
+
+def prepare(settings: Settings) -> None:
+    """Start from an empty database, but never over one the demo did not make."""
+    from bot.storage import target
+
+    kind, where = target(settings)
+    if kind == "sqlite":
+        prepare_database(Path(where))
+        return
+    from bot.storage import connect
+    from bot.storage.postgres.database import drop_schema
+
+    conn = connect(settings)
+    try:
+        if kv.holds_forum_not_marked(conn, DEMO_MARK):
+            raise NotADemoDatabase(
+                f"{describe(settings)} holds a forum that the demo did not make; the demo will not touch it. "
+                "Run it with another database, e.g. DATABASE_URL=postgresql://localhost/threadkeeper_demo"
+            )
+        drop_schema(conn)  # the demo's own earlier run (or nothing): the bot makes it again
+    finally:
+        conn.close()
 
 
 def prepare_database(path: Path) -> None:
@@ -195,11 +218,11 @@ def main(settings: Settings) -> int:
         print(problem, file=sys.stderr)
         return 2
     try:
-        prepare_database(settings.database_path)
+        prepare(settings)
     except NotADemoDatabase as error:
         print(error)
         return 2
-    print(f"Threadkeeper demo: the real bot on a simulated Discord, recording into {settings.database_path}\n")
+    print(f"Threadkeeper demo: the real bot on a simulated Discord, recording into {describe(settings)}\n")
     # The scenario's own log lines would drown the story; errors still show.
     quiet = [logging.getLogger(name) for name in ("discord", "bot", "simcord")]
     levels = [logger.level for logger in quiet]
@@ -218,5 +241,5 @@ def main(settings: Settings) -> int:
     print(
         f"Topic page: http://{settings.web_host}:{settings.web_port}/topics/{report.topic_number}?guild={report.guild_id}"
     )
-    serve(settings.database_path, settings.web_host, settings.web_port, command=command)
+    serve(settings, settings.web_host, settings.web_port, command=command)
     return 0

@@ -9,7 +9,6 @@ guild and file, written in the same transaction as each recorded post.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +16,8 @@ from bot import clock
 from bot.domain import timeutil
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
 from bot.storage import forums, guilds, importing, kv, posts
+from bot.storage.api import Connection, atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
-from bot.storage.sqlite.database import atomically
 
 POSTED_TOPIC = ("open", "closed")
 
@@ -50,7 +49,7 @@ def progress_key(guild_id: int, digest: str) -> str:
     return f"import:{guild_id}:{digest[:32]}"
 
 
-def load_progress(conn: sqlite3.Connection, key: str) -> Progress:
+def load_progress(conn: Connection, key: str) -> Progress:
     raw = kv.get(conn, key)
     if not raw:
         return Progress(key=key)
@@ -65,7 +64,7 @@ def load_progress(conn: sqlite3.Connection, key: str) -> Progress:
     )
 
 
-def _save(conn: sqlite3.Connection, progress: Progress) -> None:
+def _save(conn: Connection, progress: Progress) -> None:
     if progress.key:  # an offline import is one transaction: nothing to resume
         kv.put(conn, progress.key, progress.dump())
 
@@ -102,7 +101,7 @@ def _count(progress: Progress, wanted: int | None, got: int) -> None:
 
 
 def record_opening(
-    conn: sqlite3.Connection,
+    conn: Connection,
     progress: Progress,
     *,
     guild_id: int,
@@ -137,7 +136,7 @@ def record_opening(
 
 
 def record_reply(
-    conn: sqlite3.Connection,
+    conn: Connection,
     progress: Progress,
     *,
     guild_id: int,
@@ -160,14 +159,14 @@ def record_reply(
     return recorded
 
 
-def _finish_post(conn: sqlite3.Connection, recorded: Recorded, post: ImportPost) -> None:
+def _finish_post(conn: Connection, recorded: Recorded, post: ImportPost) -> None:
     if post.revisions or post.edited_at:
         importing.set_post_history(conn, recorded.post.id, edited_at=post.edited_at, revisions=list(post.revisions))
     if post.accepted:
         importing.set_accepted(conn, recorded.post.id)
 
 
-def finish_topic(conn: sqlite3.Connection, progress: Progress, *, topic_id: int, topic: ImportTopic) -> None:
+def finish_topic(conn: Connection, progress: Progress, *, topic_id: int, topic: ImportTopic) -> None:
     """Status and stickiness once every post is in (counters follow)."""
     if topic.status != "open" or topic.sticky != "none":
         importing.set_topic_state(conn, topic_id, status=topic.status, sticky=topic.sticky)
@@ -195,7 +194,7 @@ class OfflineSummary:
     numbers_changed: int
 
 
-def import_offline(conn: sqlite3.Connection, guild_id: int, doc: ImportDoc, *, public: bool = False) -> OfflineSummary:
+def import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: bool = False) -> OfflineSummary:
     """Record a whole file into the database, atomically, without Discord.
 
     Discord ids from a Threadkeeper export are kept where free (so an export imported into
@@ -207,7 +206,7 @@ def import_offline(conn: sqlite3.Connection, guild_id: int, doc: ImportDoc, *, p
 
 
 def _forum_for(
-    conn: sqlite3.Connection, guild_id: int, name: str, description: str, channel_id: int | None, public: bool
+    conn: Connection, guild_id: int, name: str, description: str, channel_id: int | None, public: bool
 ) -> Forum:
     found = importing.forum_named(conn, guild_id, name)
     if found is not None:
@@ -226,7 +225,7 @@ def _forum_for(
     )
 
 
-def _import_offline(conn: sqlite3.Connection, guild_id: int, doc: ImportDoc, *, public: bool) -> OfflineSummary:
+def _import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: bool) -> OfflineSummary:
     guilds.ensure(conn, guild_id, doc.guild_name)
     progress = Progress(key="")
     topic_count = post_count = 0

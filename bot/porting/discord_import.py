@@ -25,8 +25,8 @@ import discord
 from bot.domain.text import escape_inline, split_text
 from bot.porting import apply
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
+from bot.storage.api import Database
 from bot.storage.models import Forum
-from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from importlib import resources
 
 from bot import clock
 from bot.porting.readable import collect
+from bot.storage.api import Connection
 
 
-def build(conn: sqlite3.Connection, guild_id: int, *, now: str | None = None) -> str:
+def build(conn: Connection, guild_id: int, *, now: str | None = None) -> str:
     from bot.web.app import templates
 
     css = resources.files("bot.web").joinpath("static/style.css").read_text(encoding="utf-8")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from bot import clock
 from bot.storage import export as rows
+from bot.storage.api import Connection, Row
 
 FORMAT = "threadkeeper"
 VERSION = 1
@@ -22,11 +22,11 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _author(row: sqlite3.Row) -> dict[str, str]:
+def _author(row: Row) -> dict[str, str]:
     return {"id": str(row["author_id"]), "name": row["author_name"], "role": row["author_role"]}
 
 
-def build(conn: sqlite3.Connection, guild_id: int, *, include_deleted: bool, now: str | None = None) -> dict[str, Any]:
+def build(conn: Connection, guild_id: int, *, include_deleted: bool, now: str | None = None) -> dict[str, Any]:
     """The export document of one guild. ``include_deleted`` is a keymaster's export."""
     forums_out = []
     for forum in rows.forums_of(conn, guild_id):

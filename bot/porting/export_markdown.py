@@ -7,10 +7,9 @@ are quoted one level deeper per level.
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot import clock
 from bot.porting.readable import collect
+from bot.storage.api import Connection
 from bot.ui.topics import reply_threads_header, role_display, status_line
 
 
@@ -26,7 +25,7 @@ def _quote(text: str, depth: int) -> list[str]:
     return [(prefix + line).rstrip() for line in (text or "*(attachment only)*").splitlines()] or [prefix.rstrip()]
 
 
-def build(conn: sqlite3.Connection, guild_id: int, *, now: str | None = None) -> str:
+def build(conn: Connection, guild_id: int, *, now: str | None = None) -> str:
     guild = collect(conn, guild_id)
     out = [
         f"# {_inline(guild.name or 'Forums')}",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
+from bot.storage.api import Connection
 
 FORMATS = ("json", "html", "markdown")
 EXTENSIONS = {"json": "json", "html": "html", "markdown": "md"}
 
 
-def render(conn: sqlite3.Connection, fmt: str, guild_id: int) -> str:
+def render(conn: Connection, fmt: str, guild_id: int) -> str:
     """One guild's export as text. Exports are a keymaster's: JSON includes deleted posts.
 
     HTML and Markdown are readable copies: open and closed topics, published posts, every

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.domain.reading import reading_order
 from bot.storage import archive
+from bot.storage.api import Connection
 from bot.storage.models import Forum, Post, TopicPage
 
 
@@ -29,7 +29,7 @@ class ReadableGuild:
     forums: list[ReadableForum]
 
 
-def collect(conn: sqlite3.Connection, guild_id: int) -> ReadableGuild:
+def collect(conn: Connection, guild_id: int) -> ReadableGuild:
     """Open and closed topics with their published posts, in reading order (as the archive shows them)."""
     forums = []
     for forum in archive.export_forums(conn, guild_id):

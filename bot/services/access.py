@@ -14,9 +14,9 @@ from bot.domain.roles import ForumRole, effective_role
 from bot.errors import ForumRoleCheckFailure
 from bot.services.auditing import log_action
 from bot.storage import members
+from bot.storage.api import Database
 from bot.storage.members import RoleInputs
 from bot.storage.models import Forum
-from bot.storage.sqlite.database import Database
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import discord
 
 from bot.domain import timeutil
 from bot.storage import audit
-from bot.storage.sqlite.database import Database
+from bot.storage.api import Database
 
 
 async def log_action(db: Database, interaction: discord.Interaction, action: str, **fields: Any) -> int:

@@ -20,7 +20,7 @@ from bot.storage import audit, housekeeping, members
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
-    from bot.storage.sqlite.database import Database
+    from bot.storage.api import Database
 
 log = logging.getLogger(__name__)
 AUTO_CLOSE_BATCH = 20  # topics closed per run; a full batch runs again at once

@@ -8,8 +8,8 @@ from bot.domain.refs import ReferenceError_, parse_ref
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
 from bot.storage import posts, topics
+from bot.storage.api import Database
 from bot.storage.models import Post, Topic
-from bot.storage.sqlite.database import Database
 
 HIDDEN_TOPIC = ("deleted", "spam", "trash", "pending")
 

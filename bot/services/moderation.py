@@ -16,9 +16,9 @@ from bot.failures import describe_http_error
 from bot.services.lookup import fetch_thread
 from bot.services.posting import NO_MENTIONS, delete_messages
 from bot.storage import posts, topics
+from bot.storage.api import Database
 from bot.storage.audit import AuditEntry
 from bot.storage.models import Post, Topic
-from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 CLOSE_REASONS = ("solved", "duplicate", "off-topic", "stale", "other")

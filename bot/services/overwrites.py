@@ -16,7 +16,7 @@ import discord
 from bot.domain.roles import ForumRole
 
 if TYPE_CHECKING:
-    from bot.storage.sqlite.database import Database
+    from bot.storage.api import Database
 
 POST_PERMISSIONS = ("send_messages", "send_messages_in_threads")
 

@@ -23,8 +23,8 @@ from bot.failures import Answering, AnsweringView
 from bot.services import moderation
 from bot.services.access import member_role
 from bot.storage import audit, reports, topics
+from bot.storage.api import Database
 from bot.storage.reports import QueueItem
-from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 PAGE = 5  # one row of two buttons per item; Discord allows five rows

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from bot.storage.api import Connection
 from bot.storage.models import Post, Topic
 
 
@@ -16,7 +16,7 @@ class AnswerChange:
     was_solved: bool  # the topic was solved before the change
 
 
-def refresh_solved(conn: sqlite3.Connection, topic_id: int) -> bool:
+def refresh_solved(conn: Connection, topic_id: int) -> bool:
     """A topic is solved while any of its published replies is an accepted answer."""
     solved = conn.execute(
         "SELECT EXISTS(SELECT 1 FROM posts WHERE topic_id = ? AND accepted = 1 AND status = 'publish')",
@@ -26,7 +26,7 @@ def refresh_solved(conn: sqlite3.Connection, topic_id: int) -> bool:
     return bool(solved)
 
 
-def toggle(conn: sqlite3.Connection, post_id: int) -> AnswerChange:
+def toggle(conn: Connection, post_id: int) -> AnswerChange:
     """Mark a reply as an accepted answer, or unmark it when it already is one."""
     row = conn.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
     if row is None:
@@ -44,7 +44,7 @@ def toggle(conn: sqlite3.Connection, post_id: int) -> AnswerChange:
     return AnswerChange(post=post, topic=topic, accepted=accepted, was_solved=was_solved)
 
 
-def accepted_of(conn: sqlite3.Connection, topic_id: int) -> list[Post]:
+def accepted_of(conn: Connection, topic_id: int) -> list[Post]:
     rows = conn.execute(
         "SELECT * FROM posts WHERE topic_id = ? AND accepted = 1 AND status = 'publish' ORDER BY created_at, id",
         (topic_id,),

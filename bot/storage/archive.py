@@ -8,11 +8,11 @@ published posts. Nothing here writes. The archive's search is the `/search` comm
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.storage import search
 from bot.storage import topics as topics_repo
+from bot.storage.api import Connection, dialect
 from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
 from bot.storage.search import SearchResults
 
@@ -26,7 +26,7 @@ class ForumRow:
     guild_name: str
 
 
-def public_forums(conn: sqlite3.Connection, guild_id: int | None = None) -> list[ForumRow]:
+def public_forums(conn: Connection, guild_id: int | None = None) -> list[ForumRow]:
     sql = (
         "SELECT f.*, g.name AS guild_name FROM forums f JOIN guilds g ON g.guild_id = f.guild_id "
         f"WHERE {PUBLIC_FORUM_SQL}"
@@ -35,11 +35,12 @@ def public_forums(conn: sqlite3.Connection, guild_id: int | None = None) -> list
     if guild_id is not None:
         sql += " AND f.guild_id = ?"
         params.append(guild_id)
-    rows = conn.execute(sql + " ORDER BY g.name COLLATE NOCASE, f.guild_id, f.name COLLATE NOCASE, f.id", params)
+    d = dialect(conn)
+    rows = conn.execute(sql + f" ORDER BY {d.nocase('g.name')}, f.guild_id, {d.nocase('f.name')}, f.id", params)
     return [ForumRow(Forum.from_row(row), row["guild_name"]) for row in rows.fetchall()]
 
 
-def public_forum_ids(conn: sqlite3.Connection, guild_id: int | None = None) -> dict[int, str]:
+def public_forum_ids(conn: Connection, guild_id: int | None = None) -> dict[int, str]:
     """The public forums' ids (of one guild, or of all) and names: what the archive may search."""
     sql = f"SELECT f.id, f.name FROM forums f WHERE {PUBLIC_FORUM_SQL}"
     params: list[object] = []
@@ -50,7 +51,7 @@ def public_forum_ids(conn: sqlite3.Connection, guild_id: int | None = None) -> d
 
 
 def search_public(
-    conn: sqlite3.Connection, *, guild_id: int | None, query: str, limit: int, offset: int
+    conn: Connection, *, guild_id: int | None, query: str, limit: int, offset: int
 ) -> tuple[dict[int, str], SearchResults]:
     """The `/search` command's search (``bot.storage.search``) over the public forums of one
     guild or of all, and those forums' names. Raises what ``search.search`` raises."""
@@ -59,7 +60,7 @@ def search_public(
     return names, found
 
 
-def public_forum(conn: sqlite3.Connection, forum_id: int) -> ForumRow | None:
+def public_forum(conn: Connection, forum_id: int) -> ForumRow | None:
     row = conn.execute(
         "SELECT f.*, g.name AS guild_name FROM forums f JOIN guilds g ON g.guild_id = f.guild_id "
         f"WHERE f.id = ? AND {PUBLIC_FORUM_SQL}",
@@ -68,7 +69,7 @@ def public_forum(conn: sqlite3.Connection, forum_id: int) -> ForumRow | None:
     return ForumRow(Forum.from_row(row), row["guild_name"]) if row else None
 
 
-def forum_topics(conn: sqlite3.Connection, forum: Forum, *, offset: int, limit: int) -> tuple[list[Topic], int]:
+def forum_topics(conn: Connection, forum: Forum, *, offset: int, limit: int) -> tuple[list[Topic], int]:
     """Topics of a public forum, stickies first (super stickies of the guild's public forums too)."""
     supers = [row.forum.id for row in public_forums(conn, forum.guild_id)]
     return topics_repo.list_page(
@@ -76,7 +77,7 @@ def forum_topics(conn: sqlite3.Connection, forum: Forum, *, offset: int, limit: 
     )
 
 
-def topics_numbered(conn: sqlite3.Connection, number: int, guild_id: int | None = None) -> list[Topic]:
+def topics_numbered(conn: Connection, number: int, guild_id: int | None = None) -> list[Topic]:
     """Visible topics in public forums with this number (one per guild at most)."""
     sql = (
         "SELECT t.* FROM topics t JOIN forums f ON f.id = t.forum_id "
@@ -89,7 +90,7 @@ def topics_numbered(conn: sqlite3.Connection, number: int, guild_id: int | None 
     return [Topic.from_row(row) for row in conn.execute(sql + " ORDER BY t.guild_id", params).fetchall()]
 
 
-def topics_holding_post(conn: sqlite3.Connection, number: int, guild_id: int | None = None) -> list[Topic]:
+def topics_holding_post(conn: Connection, number: int, guild_id: int | None = None) -> list[Topic]:
     """Visible topics holding a published post ``#number`` (for links to a reply's number), per guild."""
     sql = (
         "SELECT t.* FROM posts p JOIN topics t ON t.id = p.topic_id JOIN forums f ON f.id = t.forum_id "
@@ -102,31 +103,31 @@ def topics_holding_post(conn: sqlite3.Connection, number: int, guild_id: int | N
     return [Topic.from_row(row) for row in conn.execute(sql + " ORDER BY t.guild_id", params).fetchall()]
 
 
-def topic_page(conn: sqlite3.Connection, topic_id: int) -> TopicPage:
+def topic_page(conn: Connection, topic_id: int) -> TopicPage:
     """The topic with all its published posts (exports; ``topics.show`` hides every other status)."""
     return topics_repo.show(conn, topic_id)
 
 
-def topic_view(conn: sqlite3.Connection, topic_id: int, page: int, per_page: int) -> TopicView:
+def topic_view(conn: Connection, topic_id: int, page: int, per_page: int) -> TopicView:
     """One page of the topic in reading order (0-based ``page``, clamped)."""
     return topics_repo.show_page(conn, topic_id, page=page, per_page=per_page)
 
 
-def page_of(conn: sqlite3.Connection, topic_id: int, number: int, per_page: int) -> int | None:
+def page_of(conn: Connection, topic_id: int, number: int, per_page: int) -> int | None:
     return topics_repo.page_of(conn, topic_id, number, per_page)
 
 
-def replies_per_page(conn: sqlite3.Connection, guild_id: int) -> int:
+def replies_per_page(conn: Connection, guild_id: int) -> int:
     row = conn.execute("SELECT replies_per_page FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
     return int(row[0]) if row else 15
 
 
-def guild_name(conn: sqlite3.Connection, guild_id: int) -> str:
+def guild_name(conn: Connection, guild_id: int) -> str:
     row = conn.execute("SELECT name FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
     return str(row[0]) if row else ""
 
 
-def newest_topics(conn: sqlite3.Connection, forum_id: int, limit: int = 20) -> list[tuple[Topic, Post | None]]:
+def newest_topics(conn: Connection, forum_id: int, limit: int = 20) -> list[tuple[Topic, Post | None]]:
     """The forum's newest visible topics with their opening posts (the RSS feed)."""
     rows = conn.execute(
         f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} "
@@ -144,18 +145,18 @@ def newest_topics(conn: sqlite3.Connection, forum_id: int, limit: int = 20) -> l
 
 
 # ---------------------------------------------------------------- readable exports (a keymaster's)
-def export_forums(conn: sqlite3.Connection, guild_id: int) -> list[Forum]:
+def export_forums(conn: Connection, guild_id: int) -> list[Forum]:
     """Every forum of the guild that holds a visible topic or is registered (private ones too)."""
     rows = conn.execute(
         "SELECT f.* FROM forums f WHERE f.guild_id = ? AND (f.registered = 1 OR EXISTS "
         f"(SELECT 1 FROM topics t WHERE t.forum_id = f.id AND {VISIBLE_TOPIC_SQL})) "
-        "ORDER BY f.name COLLATE NOCASE, f.id",
+        f"ORDER BY {dialect(conn).nocase('f.name')}, f.id",
         (guild_id,),
     ).fetchall()
     return [Forum.from_row(row) for row in rows]
 
 
-def export_topics(conn: sqlite3.Connection, forum_id: int) -> list[Topic]:
+def export_topics(conn: Connection, forum_id: int) -> list[Topic]:
     """A forum's open and closed topics, stickies first, then by freshness."""
     rows = conn.execute(
         f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} "

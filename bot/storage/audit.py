@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.text import one_line, without_controls
+from bot.storage.api import Connection
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class AuditEntry:
 
 
 def record(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     actor_id: int,
@@ -58,7 +58,7 @@ def record(
 
 
 def entries(
-    conn: sqlite3.Connection,
+    conn: Connection,
     guild_id: int,
     *,
     member_id: int | None = None,
@@ -87,7 +87,7 @@ def entries(
     ]
 
 
-def count(conn: sqlite3.Connection, guild_id: int, *, member_id: int | None = None, topic_id: int | None = None) -> int:
+def count(conn: Connection, guild_id: int, *, member_id: int | None = None, topic_id: int | None = None) -> int:
     where, params = _where(guild_id, member_id, topic_id)
     return int(conn.execute(f"SELECT COUNT(*) FROM audit_log WHERE {where}", params).fetchone()[0])
 

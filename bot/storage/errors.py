@@ -1,6 +1,6 @@
 """What the database layer raises when it cannot do its job, whatever the backend.
 
-Each backend (``bot.storage.sqlite`` today) translates its driver's errors into these, so
+Each backend (``bot.storage.sqlite``, ``bot.storage.postgres``) translates its driver's errors into these, so
 callers above storage never match a driver's message text or import its exceptions.
 """
 
@@ -24,3 +24,14 @@ class StorageUnavailable(Exception):
         super().__init__(f"storage {reason}" + (f": {detail}" if detail else ""))
         self.reason: Reason = reason
         self.detail = detail
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer Threadkeeper: this code does not know its schema."""
+
+    def __init__(self, found: int, known: int, where: object = "the database") -> None:
+        self.found, self.known = found, known
+        super().__init__(
+            f"{where} has schema version {found}, newer than this Threadkeeper knows (up to {known}): "
+            "run the newer Threadkeeper, or restore the backup taken before the upgrade (docs/operations.md)."
+        )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.text import one_line, without_controls
 from bot.storage import guilds
+from bot.storage.api import Connection, dialect
 from bot.storage.models import Forum
 
 
 def register(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     guild_name: str,
@@ -37,42 +36,42 @@ def register(
     return forum
 
 
-def unregister(conn: sqlite3.Connection, forum_id: int) -> None:
+def unregister(conn: Connection, forum_id: int) -> None:
     conn.execute("UPDATE forums SET registered = 0 WHERE id = ?", (forum_id,))
 
 
-def by_channel(conn: sqlite3.Connection, channel_id: int) -> Forum | None:
+def by_channel(conn: Connection, channel_id: int) -> Forum | None:
     row = conn.execute("SELECT * FROM forums WHERE channel_id = ?", (channel_id,)).fetchone()
     return Forum.from_row(row) if row else None
 
 
-def get(conn: sqlite3.Connection, forum_id: int) -> Forum | None:
+def get(conn: Connection, forum_id: int) -> Forum | None:
     row = conn.execute("SELECT * FROM forums WHERE id = ?", (forum_id,)).fetchone()
     return Forum.from_row(row) if row else None
 
 
-def registered_in(conn: sqlite3.Connection, guild_id: int) -> list[Forum]:
+def registered_in(conn: Connection, guild_id: int) -> list[Forum]:
     rows = conn.execute(
-        "SELECT * FROM forums WHERE guild_id = ? AND registered = 1 ORDER BY name COLLATE NOCASE, id",
+        f"SELECT * FROM forums WHERE guild_id = ? AND registered = 1 ORDER BY {dialect(conn).nocase('name')}, id",
         (guild_id,),
     ).fetchall()
     return [Forum.from_row(row) for row in rows]
 
 
-def all_registered(conn: sqlite3.Connection) -> list[Forum]:
+def all_registered(conn: Connection) -> list[Forum]:
     rows = conn.execute("SELECT * FROM forums WHERE registered = 1 ORDER BY guild_id, id").fetchall()
     return [Forum.from_row(row) for row in rows]
 
 
-def set_public(conn: sqlite3.Connection, forum_id: int, public: bool) -> None:
+def set_public(conn: Connection, forum_id: int, public: bool) -> None:
     conn.execute("UPDATE forums SET public = ? WHERE id = ?", (int(public), forum_id))
 
 
-def set_solved_tag(conn: sqlite3.Connection, forum_id: int, tag_id: int | None) -> None:
+def set_solved_tag(conn: Connection, forum_id: int, tag_id: int | None) -> None:
     conn.execute("UPDATE forums SET solved_tag_id = ? WHERE id = ?", (tag_id, forum_id))
 
 
-def update_channel(conn: sqlite3.Connection, channel_id: int, *, name: str, public: bool) -> bool:
+def update_channel(conn: Connection, channel_id: int, *, name: str, public: bool) -> bool:
     """The channel was renamed or its @everyone visibility changed."""
     name = one_line(name)
     cursor = conn.execute(
@@ -82,7 +81,7 @@ def update_channel(conn: sqlite3.Connection, channel_id: int, *, name: str, publ
     return cursor.rowcount > 0
 
 
-def channel_deleted(conn: sqlite3.Connection, channel_id: int) -> bool:
+def channel_deleted(conn: Connection, channel_id: int) -> bool:
     """The Discord channel is gone: unregister the forum, keep its records."""
     cursor = conn.execute("UPDATE forums SET registered = 0 WHERE channel_id = ? AND registered = 1", (channel_id,))
     return cursor.rowcount > 0

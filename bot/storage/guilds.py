@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from bot.domain.text import one_line
+from bot.storage.api import Connection, dialect
 from bot.storage.models import GuildSettings
 
 SETTING_COLUMNS = (
@@ -18,7 +18,7 @@ SETTING_COLUMNS = (
 )
 
 
-def ensure(conn: sqlite3.Connection, guild_id: int, name: str = "") -> None:
+def ensure(conn: Connection, guild_id: int, name: str = "") -> None:
     conn.execute(
         "INSERT INTO guilds(guild_id, name) VALUES (?, ?) "
         "ON CONFLICT(guild_id) DO UPDATE SET name = excluded.name WHERE excluded.name != ''",
@@ -26,7 +26,7 @@ def ensure(conn: sqlite3.Connection, guild_id: int, name: str = "") -> None:
     )
 
 
-def settings(conn: sqlite3.Connection, guild_id: int) -> GuildSettings:
+def settings(conn: Connection, guild_id: int) -> GuildSettings:
     row = conn.execute("SELECT * FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
     if row is None:
         ensure(conn, guild_id)
@@ -34,7 +34,7 @@ def settings(conn: sqlite3.Connection, guild_id: int) -> GuildSettings:
     return GuildSettings.from_row(row)
 
 
-def update_settings(conn: sqlite3.Connection, guild_id: int, changes: dict[str, Any]) -> GuildSettings:
+def update_settings(conn: Connection, guild_id: int, changes: dict[str, Any]) -> GuildSettings:
     ensure(conn, guild_id)
     for column, value in changes.items():
         if column not in SETTING_COLUMNS:
@@ -43,7 +43,7 @@ def update_settings(conn: sqlite3.Connection, guild_id: int, changes: dict[str, 
     return settings(conn, guild_id)
 
 
-def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None = None) -> int:
+def allocate_number(conn: Connection, guild_id: int, wanted: int | None = None) -> int:
     """The next number of the guild's shared sequence (or ``wanted`` when it is free)."""
     if wanted is None:
         # The hot path (every recorded post): one UPDATE; the guild row is made only when missing.
@@ -58,7 +58,7 @@ def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None 
         taken = conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, wanted)).fetchone()
         if taken is None:
             conn.execute(
-                "UPDATE guilds SET next_number = MAX(next_number, ?) WHERE guild_id = ?",
+                f"UPDATE guilds SET next_number = {dialect(conn).GREATEST}(next_number, ?) WHERE guild_id = ?",
                 (wanted + 1, guild_id),
             )
             return wanted
@@ -69,7 +69,7 @@ def allocate_number(conn: sqlite3.Connection, guild_id: int, wanted: int | None 
     return _skip_taken(conn, guild_id, int(row[0]))
 
 
-def allocate_numbers(conn: sqlite3.Connection, guild_id: int, count: int) -> list[int]:
+def allocate_numbers(conn: Connection, guild_id: int, count: int) -> list[int]:
     """The next ``count`` numbers of the guild's sequence in two statements (a catch-up page):
     the same numbers, in the same order, as ``count`` calls of ``allocate_number()``."""
     if count <= 0:
@@ -94,7 +94,7 @@ def allocate_numbers(conn: sqlite3.Connection, guild_id: int, count: int) -> lis
     return numbers
 
 
-def _skip_taken(conn: sqlite3.Connection, guild_id: int, number: int) -> int:
+def _skip_taken(conn: Connection, guild_id: int, number: int) -> int:
     # An import may have taken numbers ahead of the sequence: skip them, never reuse.
     while conn.execute("SELECT 1 FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone():
         number = int(
@@ -106,6 +106,6 @@ def _skip_taken(conn: sqlite3.Connection, guild_id: int, number: int) -> int:
     return number
 
 
-def name_of(conn: sqlite3.Connection, guild_id: int) -> str:
+def name_of(conn: Connection, guild_id: int) -> str:
     row = conn.execute("SELECT name FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
     return row[0] if row else ""

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 
 from bot.domain import timeutil
 from bot.storage import topics
+from bot.storage.api import Connection
 from bot.storage.models import Topic
 
 
-def _auto_close_guilds(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+def _auto_close_guilds(conn: Connection) -> list[tuple[int, int]]:
     rows = conn.execute("SELECT guild_id, auto_close_days FROM guilds WHERE auto_close_days > 0").fetchall()
     return [(row[0], row[1]) for row in rows]
 
 
-def auto_close_due(conn: sqlite3.Connection, now: datetime, limit: int = 20) -> list[tuple[Topic, int]]:
+def auto_close_due(conn: Connection, now: datetime, limit: int = 20) -> list[tuple[Topic, int]]:
     """Open, non-sticky topics idle for their guild's ``auto_close_days`` (with the days)."""
     found: list[tuple[Topic, int]] = []
     for guild_id, days in _auto_close_guilds(conn):
@@ -26,7 +26,7 @@ def auto_close_due(conn: sqlite3.Connection, now: datetime, limit: int = 20) -> 
     return found[:limit]
 
 
-def next_auto_close(conn: sqlite3.Connection, since: datetime | None) -> datetime | None:
+def next_auto_close(conn: Connection, since: datetime | None) -> datetime | None:
     """The earliest moment after ``since`` (any, when None) an open, non-sticky topic of a
     registered forum has been idle for its guild's ``auto_close_days``.
 

@@ -7,28 +7,28 @@ closed or sticky topics, revisions and edit times, imported forums by name.
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.text import without_controls
 from bot.storage import posts as posts_repo
+from bot.storage.api import Connection, dialect
 from bot.storage.models import Forum
 
 TOPIC_STATES = ("open", "closed", "spam", "trash", "pending", "deleted")
 STICKY = ("none", "sticky", "super")
 
 
-def set_accepted(conn: sqlite3.Connection, post_id: int, accepted: bool = True) -> None:
+def set_accepted(conn: Connection, post_id: int, accepted: bool = True) -> None:
     """Mark (or unmark) a reply as an accepted answer; the topic is solved while one is marked."""
     conn.execute("UPDATE posts SET accepted = ? WHERE id = ? AND is_opening = 0", (int(accepted), post_id))
     conn.execute(
-        "UPDATE topics SET solved = EXISTS(SELECT 1 FROM posts WHERE topic_id = topics.id AND accepted = 1) "
+        "UPDATE topics SET solved = CASE WHEN EXISTS(SELECT 1 FROM posts WHERE topic_id = topics.id AND accepted = 1) "
+        "THEN 1 ELSE 0 END "
         "WHERE id = (SELECT topic_id FROM posts WHERE id = ?)",
         (post_id,),
     )
 
 
 def set_topic_state(
-    conn: sqlite3.Connection, topic_id: int, *, status: str, sticky: str, close_reason: str | None = None
+    conn: Connection, topic_id: int, *, status: str, sticky: str, close_reason: str | None = None
 ) -> None:
     """An imported topic's status and stickiness; the forum's counters follow its visibility."""
     if status not in TOPIC_STATES or sticky not in STICKY:
@@ -43,13 +43,14 @@ def set_topic_state(
     if visible_before != visible_after:
         sign = 1 if visible_after else -1
         conn.execute(
-            "UPDATE forums SET topic_count = MAX(0, topic_count + ?), post_count = MAX(0, post_count + ?) WHERE id = ?",
+            f"UPDATE forums SET topic_count = {dialect(conn).GREATEST}(0, topic_count + ?), "
+            f"post_count = {dialect(conn).GREATEST}(0, post_count + ?) WHERE id = ?",
             (sign, sign * (row["reply_count"] + 1), row["forum_id"]),
         )
 
 
 def set_post_history(
-    conn: sqlite3.Connection, post_id: int, *, edited_at: str | None, revisions: list[tuple[str, str]]
+    conn: Connection, post_id: int, *, edited_at: str | None, revisions: list[tuple[str, str]]
 ) -> None:
     """Earlier versions (content, revised_at), oldest first, and the last edit time."""
     conn.executemany(
@@ -59,34 +60,37 @@ def set_post_history(
     conn.execute("UPDATE posts SET edited_at = ? WHERE id = ?", (edited_at, post_id))
 
 
-def forum_named(conn: sqlite3.Connection, guild_id: int, name: str) -> Forum | None:
+def forum_named(conn: Connection, guild_id: int, name: str) -> Forum | None:
     """The registered forum of this guild with this name (case-insensitive)."""
+    d = dialect(conn)
     row = conn.execute(
-        "SELECT * FROM forums WHERE guild_id = ? AND registered = 1 AND name = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+        f"SELECT * FROM forums WHERE guild_id = ? AND registered = 1 AND {d.nocase('name')} = {d.nocase('?')} "
+        "ORDER BY id LIMIT 1",
         (guild_id, name),
     ).fetchone()
     return Forum.from_row(row) if row else None
 
 
-def synthetic_id(conn: sqlite3.Connection) -> int:
+def synthetic_id(conn: Connection) -> int:
     """A unique negative id for something that has no Discord object (a spam reply recorded, not posted)."""
     row = conn.execute(
-        "SELECT MIN(0, IFNULL((SELECT MIN(message_id) FROM posts), 0), IFNULL((SELECT MIN(thread_id) FROM topics), 0))"
+        f"SELECT {dialect(conn).LEAST}(0, COALESCE((SELECT MIN(message_id) FROM posts), 0), "
+        "COALESCE((SELECT MIN(thread_id) FROM topics), 0))"
     ).fetchone()
     return int(row[0]) - 1
 
 
-def message_id_free(conn: sqlite3.Connection, message_id: int) -> bool:
+def message_id_free(conn: Connection, message_id: int) -> bool:
     return conn.execute("SELECT 1 FROM posts WHERE message_id = ?", (message_id,)).fetchone() is None
 
 
-def thread_id_free(conn: sqlite3.Connection, thread_id: int) -> bool:
+def thread_id_free(conn: Connection, thread_id: int) -> bool:
     return conn.execute("SELECT 1 FROM topics WHERE thread_id = ?", (thread_id,)).fetchone() is None
 
 
-def channel_id_free(conn: sqlite3.Connection, channel_id: int) -> bool:
+def channel_id_free(conn: Connection, channel_id: int) -> bool:
     return conn.execute("SELECT 1 FROM forums WHERE channel_id = ?", (channel_id,)).fetchone() is None
 
 
-def guild_is_empty(conn: sqlite3.Connection, guild_id: int) -> bool:
+def guild_is_empty(conn: Connection, guild_id: int) -> bool:
     return conn.execute("SELECT 1 FROM posts WHERE guild_id = ? LIMIT 1", (guild_id,)).fetchone() is None

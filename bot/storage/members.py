@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import timeutil
 from bot.domain.roles import Assignment, ForumRole
 from bot.domain.text import without_controls
+from bot.storage.api import Connection, Row
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class StoredAssignment:
         return Assignment(self.role, timeutil.parse(self.expires_at))
 
 
-def _stored(row: sqlite3.Row) -> StoredAssignment:
+def _stored(row: Row) -> StoredAssignment:
     return StoredAssignment(
         user_id=row["user_id"],
         role=ForumRole.parse(row["role"]),
@@ -34,12 +34,12 @@ def _stored(row: sqlite3.Row) -> StoredAssignment:
     )
 
 
-def assignment(conn: sqlite3.Connection, guild_id: int, user_id: int) -> StoredAssignment | None:
+def assignment(conn: Connection, guild_id: int, user_id: int) -> StoredAssignment | None:
     row = conn.execute("SELECT * FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)).fetchone()
     return _stored(row) if row else None
 
 
-def assignments_in(conn: sqlite3.Connection, guild_id: int, now: datetime) -> list[StoredAssignment]:
+def assignments_in(conn: Connection, guild_id: int, now: datetime) -> list[StoredAssignment]:
     """Every assignment of the guild still in force at ``now``."""
     rows = conn.execute(
         "SELECT * FROM assignments WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?)",
@@ -49,7 +49,7 @@ def assignments_in(conn: sqlite3.Connection, guild_id: int, now: datetime) -> li
 
 
 def assign(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     user_id: int,
@@ -70,17 +70,17 @@ def assign(
     )
 
 
-def clear(conn: sqlite3.Connection, guild_id: int, user_id: int) -> bool:
+def clear(conn: Connection, guild_id: int, user_id: int) -> bool:
     cursor = conn.execute("DELETE FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
     return cursor.rowcount > 0
 
 
-def rolemap(conn: sqlite3.Connection, guild_id: int) -> dict[int, ForumRole]:
+def rolemap(conn: Connection, guild_id: int) -> dict[int, ForumRole]:
     rows = conn.execute("SELECT discord_role_id, forum_role FROM rolemap WHERE guild_id = ?", (guild_id,)).fetchall()
     return {row[0]: ForumRole.parse(row[1]) for row in rows}
 
 
-def map_role(conn: sqlite3.Connection, guild_id: int, discord_role_id: int, role: ForumRole) -> None:
+def map_role(conn: Connection, guild_id: int, discord_role_id: int, role: ForumRole) -> None:
     conn.execute(
         "INSERT INTO rolemap(guild_id, discord_role_id, forum_role) VALUES (?, ?, ?) "
         "ON CONFLICT(guild_id, discord_role_id) DO UPDATE SET forum_role = excluded.forum_role",
@@ -88,7 +88,7 @@ def map_role(conn: sqlite3.Connection, guild_id: int, discord_role_id: int, role
     )
 
 
-def unmap_role(conn: sqlite3.Connection, guild_id: int, discord_role_id: int) -> bool:
+def unmap_role(conn: Connection, guild_id: int, discord_role_id: int) -> bool:
     cursor = conn.execute("DELETE FROM rolemap WHERE guild_id = ? AND discord_role_id = ?", (guild_id, discord_role_id))
     return cursor.rowcount > 0
 
@@ -105,7 +105,7 @@ class RoleInputs:
     last_post_at: str | None
 
 
-def role_inputs(conn: sqlite3.Connection, guild_id: int, user_id: int, discord_role_ids: list[int]) -> RoleInputs:
+def role_inputs(conn: Connection, guild_id: int, user_id: int, discord_role_ids: list[int]) -> RoleInputs:
     from bot.storage import guilds
 
     found = assignment(conn, guild_id, user_id)
@@ -124,7 +124,7 @@ def role_inputs(conn: sqlite3.Connection, guild_id: int, user_id: int, discord_r
     )
 
 
-def due_expiries(conn: sqlite3.Connection, now: datetime) -> list[tuple[int, int]]:
+def due_expiries(conn: Connection, now: datetime) -> list[tuple[int, int]]:
     """(guild id, user id) of every timed assignment that has run out at ``now``."""
     rows = conn.execute(
         "SELECT guild_id, user_id FROM assignments WHERE expires_at IS NOT NULL AND expires_at <= ? "
@@ -134,7 +134,7 @@ def due_expiries(conn: sqlite3.Connection, now: datetime) -> list[tuple[int, int
     return [(row[0], row[1]) for row in rows]
 
 
-def next_expiry(conn: sqlite3.Connection, since: datetime | None) -> datetime | None:
+def next_expiry(conn: Connection, since: datetime | None) -> datetime | None:
     """The earliest moment after ``since`` (any, when None) a timed assignment runs out."""
     row = conn.execute(  # assignments_expiry: one index step
         "SELECT expires_at FROM assignments WHERE expires_at IS NOT NULL AND expires_at > ? "
@@ -144,7 +144,7 @@ def next_expiry(conn: sqlite3.Connection, since: datetime | None) -> datetime | 
     return timeutil.parse(row[0]) if row else None
 
 
-def lift_expired(conn: sqlite3.Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
+def lift_expired(conn: Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
     """Remove one assignment if it has run out at ``now``; the removed one, or None."""
     found = assignment(conn, guild_id, user_id)
     if found is None or found.expires_at is None or found.expires_at > timeutil.iso(now):
@@ -163,7 +163,7 @@ def _previous_key(guild_id: int, user_id: int) -> str:
 
 
 def block(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     user_id: int,
@@ -195,7 +195,7 @@ def block(
     )
 
 
-def end_block(conn: sqlite3.Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
+def end_block(conn: Connection, guild_id: int, user_id: int, now: datetime) -> StoredAssignment | None:
     """Remove a block; the explicit role it replaced comes back (unless that ran out). Returns it."""
     clear(conn, guild_id, user_id)
     key = _previous_key(guild_id, user_id)
@@ -220,13 +220,13 @@ def end_block(conn: sqlite3.Connection, guild_id: int, user_id: int, now: dateti
     return assignment(conn, guild_id, user_id)
 
 
-def forget_previous(conn: sqlite3.Connection, guild_id: int, user_id: int) -> None:
+def forget_previous(conn: Connection, guild_id: int, user_id: int) -> None:
     """A moderator set the role outright: nothing to bring back after a block."""
     conn.execute("DELETE FROM kv WHERE key = ?", (_previous_key(guild_id, user_id),))
 
 
 def set_role(
-    conn: sqlite3.Connection, *, guild_id: int, user_id: int, role: ForumRole | None, assigned_by: int, now: str
+    conn: Connection, *, guild_id: int, user_id: int, role: ForumRole | None, assigned_by: int, now: str
 ) -> None:
     """/mod role: an explicit role (None clears it); any block's kept role is forgotten."""
     forget_previous(conn, guild_id, user_id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from bot.domain.roles import ForumRole
 from bot.domain.text import one_line, without_controls
+from bot.storage.api import Row
 
 TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
 POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
@@ -37,7 +37,7 @@ class GuildSettings:
         return self.registration == "open"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> GuildSettings:
+    def from_row(cls, row: Row) -> GuildSettings:
         return cls(
             guild_id=row["guild_id"],
             name=row["name"],
@@ -66,7 +66,7 @@ class Forum:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Forum:
+    def from_row(cls, row: Row) -> Forum:
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],
@@ -106,7 +106,7 @@ class Topic:
     solved: bool
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Topic:
+    def from_row(cls, row: Row) -> Topic:
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],
@@ -153,7 +153,7 @@ class Post:
     continuations: tuple[int, ...] = ()  # further messages of a post split for Discord
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Post:
+    def from_row(cls, row: Row) -> Post:
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],

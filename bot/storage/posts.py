@@ -3,33 +3,33 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from bot.domain.text import without_controls
 from bot.storage import guilds, subscriptions
+from bot.storage.api import Connection, dialect
 from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Topic
 
 PUBLISHED = "publish"
 VISIBLE_TOPIC = ("open", "closed")
 
 
-def by_message(conn: sqlite3.Connection, message_id: int) -> Post | None:
+def by_message(conn: Connection, message_id: int) -> Post | None:
     row = conn.execute("SELECT * FROM posts WHERE message_id = ?", (message_id,)).fetchone()
     return Post.from_row(row) if row else None
 
 
-def by_number(conn: sqlite3.Connection, guild_id: int, number: int) -> Post | None:
+def by_number(conn: Connection, guild_id: int, number: int) -> Post | None:
     row = conn.execute("SELECT * FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone()
     return Post.from_row(row) if row else None
 
 
-def by_id(conn: sqlite3.Connection, post_id: int) -> Post | None:
+def by_id(conn: Connection, post_id: int) -> Post | None:
     row = conn.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
     return Post.from_row(row) if row else None
 
 
-def of_topic(conn: sqlite3.Connection, topic_id: int, *, include_hidden: bool = False) -> list[Post]:
+def of_topic(conn: Connection, topic_id: int, *, include_hidden: bool = False) -> list[Post]:
     sql = "SELECT * FROM posts WHERE topic_id = ?"
     if not include_hidden:
         sql += " AND status = 'publish'"
@@ -37,46 +37,45 @@ def of_topic(conn: sqlite3.Connection, topic_id: int, *, include_hidden: bool = 
     return [Post.from_row(row) for row in rows]
 
 
-def outline(conn: sqlite3.Connection, topic_id: int) -> list[PostOutline]:
+def outline(conn: Connection, topic_id: int) -> list[PostOutline]:
     """The topic's published posts in time order, without their text (the posts_topic range;
     no Post objects: a topic of 25,000 replies reads in 30 – 50 ms, where whole posts took 300)."""
-    cursor = conn.cursor()
-    cursor.row_factory = None  # plain tuples: sqlite3.Row costs twice the query here
-    rows = cursor.execute(
+    rows = dialect(conn).tuples(  # plain tuples: named rows cost twice the query here
+        conn,
         "SELECT id, number, parent_id, accepted = 1, is_opening = 1 FROM posts "
         "WHERE topic_id = ? AND status = 'publish' ORDER BY created_at, id",
         (topic_id,),
-    ).fetchall()
+    )
     return [
         PostOutline(i, number, parent, bool(accepted), bool(opening)) for i, number, parent, accepted, opening in rows
     ]
 
 
-def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Post]:
+def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Post]:
     if not ids:
         return {}
     rows = conn.execute(f"SELECT * FROM posts WHERE id IN ({','.join('?' * len(ids))})", list(ids)).fetchall()
     return {row["id"]: Post.from_row(row) for row in rows}
 
 
-def last_message_id(conn: sqlite3.Connection, channel_id: int) -> int | None:
+def last_message_id(conn: Connection, channel_id: int) -> int | None:
     """The newest recorded message of a thread: the catch-up cursor."""
     row = conn.execute("SELECT MAX(message_id) FROM posts WHERE channel_id = ?", (channel_id,)).fetchone()
     return row[0]
 
 
-def revisions(conn: sqlite3.Connection, post_id: int) -> list[tuple[str, str]]:
+def revisions(conn: Connection, post_id: int) -> list[tuple[str, str]]:
     rows = conn.execute(
         "SELECT content, revised_at FROM revisions WHERE post_id = ? ORDER BY id", (post_id,)
     ).fetchall()
     return [(row[0], row[1]) for row in rows]
 
 
-def _topic(conn: sqlite3.Connection, topic_id: int) -> Topic:
+def _topic(conn: Connection, topic_id: int) -> Topic:
     return Topic.from_row(conn.execute("SELECT * FROM topics WHERE id = ?", (topic_id,)).fetchone())
 
 
-def _insert_post(conn: sqlite3.Connection, topic_id: int, new: NewPost, number: int, *, opening: bool) -> Post:
+def _insert_post(conn: Connection, topic_id: int, new: NewPost, number: int, *, opening: bool) -> Post:
     parent_id = None
     if new.reply_to_message_id is not None and not opening:
         row = conn.execute(
@@ -108,7 +107,7 @@ def _insert_post(conn: sqlite3.Connection, topic_id: int, new: NewPost, number: 
     return Post.from_row(row)
 
 
-def record_topic(conn: sqlite3.Connection, new: NewTopic) -> Recorded:
+def record_topic(conn: Connection, new: NewTopic) -> Recorded:
     """Record a topic and its opening post; recording it again changes nothing."""
     row = conn.execute("SELECT * FROM topics WHERE thread_id = ?", (new.thread_id,)).fetchone()
     if row is not None:
@@ -143,14 +142,14 @@ def record_topic(conn: sqlite3.Connection, new: NewTopic) -> Recorded:
     if new.status in VISIBLE_TOPIC:
         conn.execute(
             "UPDATE forums SET topic_count = topic_count + 1, post_count = post_count + 1, "
-            "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+            f"last_post_at = {dialect(conn).GREATEST}(COALESCE(last_post_at, ''), ?) WHERE id = ?",
             (first.created_at, new.forum_id),
         )
     subscriptions.subscribe_author(conn, topic_id, new.recorded_at)  # authors follow their topics
     return Recorded(post, _topic(conn, topic_id), created=True)
 
 
-def record_reply(conn: sqlite3.Connection, topic_id: int, new: NewPost) -> Recorded:
+def record_reply(conn: Connection, topic_id: int, new: NewPost) -> Recorded:
     """Record a reply in a topic; recording the same message again changes nothing."""
     existing = conn.execute("SELECT * FROM posts WHERE message_id = ?", (new.message_id,)).fetchone()
     if existing is not None:
@@ -159,12 +158,14 @@ def record_reply(conn: sqlite3.Connection, topic_id: int, new: NewPost) -> Recor
     number = guilds.allocate_number(conn, new.guild_id, new.number)
     post = _insert_post(conn, topic_id, new, number, opening=False)
     if new.status == PUBLISHED:
+        greatest = dialect(conn).GREATEST
         voice = conn.execute(
-            "INSERT OR IGNORE INTO topic_voices(topic_id, author_id) VALUES (?, ?)", (topic_id, new.author_id)
+            "INSERT INTO topic_voices(topic_id, author_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (topic_id, new.author_id),
         ).rowcount
         row = conn.execute(
             "UPDATE topics SET reply_count = reply_count + 1, voice_count = voice_count + ?, "
-            "last_post_at = MAX(last_post_at, ?), "
+            f"last_post_at = {greatest}(last_post_at, ?), "
             "last_post_number = CASE WHEN ? >= last_post_at THEN ? ELSE last_post_number END "
             "WHERE id = ? RETURNING *",
             (voice, new.created_at, new.created_at, number, topic_id),
@@ -172,14 +173,14 @@ def record_reply(conn: sqlite3.Connection, topic_id: int, new: NewPost) -> Recor
         if row["status"] in VISIBLE_TOPIC:
             conn.execute(
                 "UPDATE forums SET post_count = post_count + 1, "
-                "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+                f"last_post_at = {greatest}(COALESCE(last_post_at, ''), ?) WHERE id = ?",
                 (new.created_at, row["forum_id"]),
             )
         return Recorded(post, Topic.from_row(row), created=True)  # the topic as updated: no second read
     return Recorded(post, _topic(conn, topic_id), created=True)
 
 
-def record_replies(conn: sqlite3.Connection, topic_id: int, news: list[NewPost]) -> int:
+def record_replies(conn: Connection, topic_id: int, news: list[NewPost]) -> int:
     """Record a page of replies of one topic at once (catch-up); returns how many were new.
 
     The same rows and counters as ``record_reply`` for each message in order, in a few
@@ -211,23 +212,27 @@ def record_replies(conn: sqlite3.Connection, topic_id: int, news: list[NewPost])
         _insert_page(conn, topic_id, numbered[start : start + PAGE_ROWS])
     published = [(number, new) for number, new in numbered if new.status == PUBLISHED]
     if published:
-        before = conn.total_changes
-        conn.executemany(
-            "INSERT OR IGNORE INTO topic_voices(topic_id, author_id) VALUES (?, ?)",
-            [(topic_id, new.author_id) for _, new in published],
+        greatest = dialect(conn).GREATEST
+        authors = list(dict.fromkeys(new.author_id for _, new in published))
+        voices = len(
+            conn.execute(  # the voices this page adds: the rows the INSERT made
+                "INSERT INTO topic_voices(topic_id, author_id) VALUES "
+                + ", ".join(["(?, ?)"] * len(authors))
+                + " ON CONFLICT DO NOTHING RETURNING author_id",
+                [value for author in authors for value in (topic_id, author)],
+            ).fetchall()
         )
-        voices = conn.total_changes - before
         last_number, last = max(published, key=lambda item: (item[1].created_at, item[0]))
         row = conn.execute(
             "UPDATE topics SET reply_count = reply_count + ?, voice_count = voice_count + ?, "
             "last_post_number = CASE WHEN ? >= last_post_at THEN ? ELSE last_post_number END, "
-            "last_post_at = MAX(last_post_at, ?) WHERE id = ? RETURNING forum_id, status",
+            f"last_post_at = {greatest}(last_post_at, ?) WHERE id = ? RETURNING forum_id, status",
             (len(published), voices, last.created_at, last_number, last.created_at, topic_id),
         ).fetchone()
         if row["status"] in VISIBLE_TOPIC:
             conn.execute(
                 "UPDATE forums SET post_count = post_count + ?, "
-                "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+                f"last_post_at = {greatest}(COALESCE(last_post_at, ''), ?) WHERE id = ?",
                 (len(published), last.created_at, row["forum_id"]),
             )
     return len(fresh)
@@ -236,7 +241,7 @@ def record_replies(conn: sqlite3.Connection, topic_id: int, news: list[NewPost])
 PAGE_ROWS = 500  # rows per multi-row INSERT: 7,000 parameters, well under SQLite's limit
 
 
-def _insert_page(conn: sqlite3.Connection, topic_id: int, numbered: list[tuple[int, NewPost]]) -> None:
+def _insert_page(conn: Connection, topic_id: int, numbered: list[tuple[int, NewPost]]) -> None:
     """Insert a page of replies in one multi-row INSERT. One statement, because FTS5 writes out
     its pending index data as a new segment whenever a statement opens a statement journal:
     an INSERT per post (even through ``executemany``) made one search-index segment per post,
@@ -276,7 +281,7 @@ def _insert_page(conn: sqlite3.Connection, topic_id: int, numbered: list[tuple[i
         conn.executemany("UPDATE posts SET parent_id = ? WHERE id = ?", late)
 
 
-def record_edit(conn: sqlite3.Connection, message_id: int, content: str, edited_at: str) -> Post | None:
+def record_edit(conn: Connection, message_id: int, content: str, edited_at: str) -> Post | None:
     """Keep the earlier version as a revision; None when unknown or unchanged."""
     content = without_controls(content)  # as NewPost records it
     post = by_message(conn, message_id)
@@ -292,7 +297,7 @@ def record_edit(conn: sqlite3.Connection, message_id: int, content: str, edited_
     return Post.from_row(row)
 
 
-def set_status(conn: sqlite3.Connection, post_id: int, status: str, *, only_from: str | None = None) -> bool:
+def set_status(conn: Connection, post_id: int, status: str, *, only_from: str | None = None) -> bool:
     """Change a post's status and keep the topic's and forum's counters true."""
     post = by_id(conn, post_id)
     if post is None or post.status == status or (only_from is not None and post.status != only_from):
@@ -302,7 +307,7 @@ def set_status(conn: sqlite3.Connection, post_id: int, status: str, *, only_from
     return True
 
 
-def mark_deleted(conn: sqlite3.Connection, message_ids: list[int]) -> list[Post]:
+def mark_deleted(conn: Connection, message_ids: list[int]) -> list[Post]:
     """Deleted in Discord: hidden from readers, content kept. Only published posts change."""
     changed = []
     for message_id in message_ids:
@@ -312,7 +317,7 @@ def mark_deleted(conn: sqlite3.Connection, message_ids: list[int]) -> list[Post]
     return changed
 
 
-def refresh_counters(conn: sqlite3.Connection, topic_id: int) -> None:
+def refresh_counters(conn: Connection, topic_id: int) -> None:
     """Recount one topic from its posts and move the forum's counters by the difference."""
     before = _topic(conn, topic_id)
     stats = conn.execute(
@@ -332,25 +337,25 @@ def refresh_counters(conn: sqlite3.Connection, topic_id: int) -> None:
     )
     conn.execute(
         "UPDATE topics SET reply_count = ?, voice_count = ?, last_post_at = COALESCE(?, created_at), "
-        "last_post_number = COALESCE(?, number), solved = EXISTS(SELECT 1 FROM posts WHERE topic_id = topics.id "
-        "AND accepted = 1 AND status = 'publish') WHERE id = ?",
+        "last_post_number = COALESCE(?, number), solved = CASE WHEN EXISTS(SELECT 1 FROM posts "
+        "WHERE topic_id = topics.id AND accepted = 1 AND status = 'publish') THEN 1 ELSE 0 END WHERE id = ?",
         (stats["replies"], max(1, stats["voices"]), stats["last_at"], last[0] if last else None, topic_id),
     )
     old_posts = before.reply_count + 1
     new_posts = stats["replies"] + 1
     if before.status in VISIBLE_TOPIC and old_posts != new_posts:
         conn.execute(
-            "UPDATE forums SET post_count = MAX(0, post_count + ?) WHERE id = ?",
+            f"UPDATE forums SET post_count = {dialect(conn).GREATEST}(0, post_count + ?) WHERE id = ?",
             (new_posts - old_posts, before.forum_id),
         )
 
 
-def set_continuations(conn: sqlite3.Connection, post_id: int, message_ids: list[int]) -> None:
+def set_continuations(conn: Connection, post_id: int, message_ids: list[int]) -> None:
     """The further messages a long post was split into (after its own message)."""
     conn.execute("UPDATE posts SET continuation_ids = ? WHERE id = ?", (json.dumps(message_ids), post_id))
 
 
-def relocate(conn: sqlite3.Connection, moves: Moves) -> None:
+def relocate(conn: Connection, moves: Moves) -> None:
     """The posts now live in other Discord messages (``Move``: post, channel, message, continuations)."""
     conn.executemany(
         "UPDATE posts SET channel_id = ?, message_id = ?, continuation_ids = ? WHERE id = ?",
@@ -362,7 +367,7 @@ def relocate(conn: sqlite3.Connection, moves: Moves) -> None:
 
 
 def restore(
-    conn: sqlite3.Connection, post_id: int, channel_id: int, message_id: int, continuations: Sequence[int] = ()
+    conn: Connection, post_id: int, channel_id: int, message_id: int, continuations: Sequence[int] = ()
 ) -> Post:
     """A moderator brought a spammed/trashed post back in a new message; its number stays."""
     relocate(conn, [Move(post_id, channel_id, message_id, tuple(continuations))])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.storage.api import Connection
 from bot.storage.models import Topic
 
 
@@ -35,10 +35,10 @@ _VISIBLE = "p.status = 'publish' AND t.status IN ('open', 'closed')"
 
 def _forums(forum_ids: Sequence[int]) -> tuple[str, list[int]]:
     ids = sorted(set(forum_ids))
-    return f"t.forum_id IN ({','.join('?' * len(ids))})" if ids else "0", ids
+    return f"t.forum_id IN ({','.join('?' * len(ids))})" if ids else "1 = 0", ids
 
 
-def _post_ref(conn: sqlite3.Connection, sql: str, params: list[object]) -> PostRef | None:
+def _post_ref(conn: Connection, sql: str, params: list[object]) -> PostRef | None:
     row = conn.execute(sql, params).fetchone()
     if row is None:
         return None
@@ -51,9 +51,7 @@ def _post_ref(conn: sqlite3.Connection, sql: str, params: list[object]) -> PostR
     )
 
 
-def profile(
-    conn: sqlite3.Connection, *, guild_id: int, user_id: int, forum_ids: Sequence[int], latest: int = 5
-) -> Profile:
+def profile(conn: Connection, *, guild_id: int, user_id: int, forum_ids: Sequence[int], latest: int = 5) -> Profile:
     """What this member posted in these forums (published posts of visible topics only)."""
     forums_sql, ids = _forums(forum_ids)
     base = f"FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.guild_id = ? AND p.author_id = ? AND {_VISIBLE}"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.domain.text import without_controls
+from bot.storage.api import Connection, Row
 from bot.storage.models import Post
 
 
-def hold(conn: sqlite3.Connection, *, guild_id: int, post_id: int, reason: str, now: str) -> int:
+def hold(conn: Connection, *, guild_id: int, post_id: int, reason: str, now: str) -> int:
     """A post recorded although it should not have been allowed (flagged)."""
     row = conn.execute(
         "INSERT INTO reports(guild_id, post_id, kind, reason, created_at) VALUES (?, ?, 'held', ?, ?) RETURNING id",
@@ -18,12 +18,12 @@ def hold(conn: sqlite3.Connection, *, guild_id: int, post_id: int, reason: str, 
     return int(row[0])
 
 
-def open_count(conn: sqlite3.Connection, guild_id: int) -> int:
+def open_count(conn: Connection, guild_id: int) -> int:
     row = conn.execute("SELECT COUNT(*) FROM reports WHERE guild_id = ? AND status = 'open'", (guild_id,)).fetchone()
     return int(row[0])
 
 
-def open_for_post(conn: sqlite3.Connection, post_id: int) -> list[tuple[str, str]]:
+def open_for_post(conn: Connection, post_id: int) -> list[tuple[str, str]]:
     rows = conn.execute(
         "SELECT kind, reason FROM reports WHERE post_id = ? AND status = 'open' ORDER BY id", (post_id,)
     ).fetchall()
@@ -44,7 +44,7 @@ class QueueItem:
     topic_title: str
 
 
-def report(conn: sqlite3.Connection, *, guild_id: int, post_id: int, reporter_id: int, reason: str, now: str) -> int:
+def report(conn: Connection, *, guild_id: int, post_id: int, reporter_id: int, reason: str, now: str) -> int:
     """A member reports a post; reporting the same post again while open changes nothing."""
     row = conn.execute(
         "SELECT id FROM reports WHERE post_id = ? AND reporter_id = ? AND kind = 'report' AND status = 'open'",
@@ -60,7 +60,7 @@ def report(conn: sqlite3.Connection, *, guild_id: int, post_id: int, reporter_id
     return int(row[0])
 
 
-def _item(conn: sqlite3.Connection, row: sqlite3.Row) -> QueueItem:
+def _item(conn: Connection, row: Row) -> QueueItem:
     post = Post.from_row(conn.execute("SELECT * FROM posts WHERE id = ?", (row["post_id"],)).fetchone())
     topic = conn.execute("SELECT number, title FROM topics WHERE id = ?", (post.topic_id,)).fetchone()
     return QueueItem(
@@ -75,7 +75,7 @@ def _item(conn: sqlite3.Connection, row: sqlite3.Row) -> QueueItem:
     )
 
 
-def open_items(conn: sqlite3.Connection, guild_id: int, limit: int = 5) -> tuple[list[QueueItem], int]:
+def open_items(conn: Connection, guild_id: int, limit: int = 5) -> tuple[list[QueueItem], int]:
     """The oldest open items first, and how many are open in all."""
     rows = conn.execute(
         "SELECT * FROM reports WHERE guild_id = ? AND status = 'open' ORDER BY id LIMIT ?", (guild_id, limit)
@@ -83,13 +83,13 @@ def open_items(conn: sqlite3.Connection, guild_id: int, limit: int = 5) -> tuple
     return [_item(conn, row) for row in rows], open_count(conn, guild_id)
 
 
-def get(conn: sqlite3.Connection, report_id: int) -> tuple[QueueItem, str, int] | None:
+def get(conn: Connection, report_id: int) -> tuple[QueueItem, str, int] | None:
     """An item whatever its status: (item, status, guild id)."""
     row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
     return (_item(conn, row), row["status"], row["guild_id"]) if row else None
 
 
-def resolve(conn: sqlite3.Connection, report_id: int, *, status: str, by: int, now: str) -> bool:
+def resolve(conn: Connection, report_id: int, *, status: str, by: int, now: str) -> bool:
     """Close an open item (approved / dismissed); False when someone already did."""
     if status not in ("approved", "dismissed"):
         raise ValueError("unknown report status")
@@ -100,7 +100,7 @@ def resolve(conn: sqlite3.Connection, report_id: int, *, status: str, by: int, n
     return cursor.rowcount > 0
 
 
-def resolve_post(conn: sqlite3.Connection, post_id: int, *, status: str, by: int, now: str) -> int:
+def resolve_post(conn: Connection, post_id: int, *, status: str, by: int, now: str) -> int:
     """Close every open item about one post (the post was dealt with)."""
     cursor = conn.execute(
         "UPDATE reports SET status = ?, resolved_by = ?, resolved_at = ? WHERE post_id = ? AND status = 'open'",
@@ -109,5 +109,5 @@ def resolve_post(conn: sqlite3.Connection, post_id: int, *, status: str, by: int
     return cursor.rowcount
 
 
-def clear_flag(conn: sqlite3.Connection, post_id: int) -> None:
+def clear_flag(conn: Connection, post_id: int) -> None:
     conn.execute("UPDATE posts SET flag = NULL WHERE id = ?", (post_id,))

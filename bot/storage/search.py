@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bot.domain.searchquery import SearchQuery, SearchQueryError, parse
+from bot.storage.api import Connection, PostgresError, Row, dialect, dialect_name
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +102,16 @@ class SearchTooBroad(SearchQueryError):
 # Until then search() checks whether the index exists and searches post texts only.
 
 
-def has_title_index(conn: sqlite3.Connection) -> bool:
+def has_title_index(conn: Connection) -> bool:
+    if dialect_name(conn) == "postgres":
+        return "topics_fts" in dialect(conn).tables(conn)
     return (
         conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'topics_fts'").fetchone() is not None
     )
 
+
+# A search that fails in the database (it should not: no member text reaches it as syntax).
+_QUERY_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, *PostgresError)
 
 # A match in a topic's title counts this much more than one in a post's text.
 TITLE_WEIGHT = 2.0
@@ -168,7 +174,7 @@ def highlight_segments(snippet: str) -> list[tuple[str, bool]]:
 
 
 def search(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     guild_id: int | None,
     query: str,
@@ -192,9 +198,12 @@ def search(
     offset = max(0, int(offset))
     try:
         with time_budget(conn, TIME_BUDGET_SECONDS if budget is None else budget):
+            if dialect_name(conn) == "postgres":  # PostgreSQL's own full text, the same behaviour
+                filters = _filters(guild_id, forum_ids, author_id, solved_only)
+                return _search_postgres(conn, parsed, filters, limit, offset)
             return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
-    except sqlite3.OperationalError as error:
-        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
+    except _QUERY_ERRORS as error:
+        if _ran_out_of_time(error):
             log.info("search ran out of its %s s budget: %r", budget, parsed.expression)
             raise SearchTooBroad() from None
         # The expression is built from quoted strings only, so this should not happen;
@@ -204,20 +213,56 @@ def search(
 
 
 @contextmanager
-def time_budget(conn: sqlite3.Connection, seconds: float | None) -> Iterator[None]:
-    """Interrupt the statements run inside after ``seconds`` (``sqlite3.OperationalError``,
-    code ``SQLITE_INTERRUPT``); ``None`` or ``math.inf`` for no limit. One search at a time per
-    connection: the connection's progress handler is this one's until the block ends."""
+def time_budget(conn: Connection, seconds: float | None) -> Iterator[None]:
+    """Interrupt the statements run inside after ``seconds``: SQLite raises
+    ``sqlite3.OperationalError`` (code ``SQLITE_INTERRUPT``), PostgreSQL cancels the statement
+    (SQLSTATE 57014). ``None`` or ``math.inf``: no limit. One search at a time per connection:
+    the progress handler (the statement timeout) is this one's until the block ends."""
     if seconds is None or math.isinf(seconds):
         yield
         return
+    if dialect_name(conn) == "postgres":  # the server cancels the statement (SQLSTATE 57014)
+        conn.execute(f"SET statement_timeout = {max(1, round(seconds * 1000))}")
+        try:
+            yield
+        finally:
+            conn.execute("SET statement_timeout = 0")
+        return
     deadline = time.perf_counter() + max(0.0, seconds)
     clock = time.perf_counter
+    assert isinstance(conn, sqlite3.Connection)
     conn.set_progress_handler(lambda: clock() > deadline, PROGRESS_STEPS)
     try:
         yield
     finally:
         conn.set_progress_handler(None, 0)
+
+
+def _ran_out_of_time(error: BaseException) -> bool:
+    """The time budget interrupted the search (on either backend)."""
+    if isinstance(error, sqlite3.OperationalError):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+    return getattr(error, "sqlstate", None) == "57014"
+
+
+def _search_postgres(
+    conn: Connection, parsed: SearchQuery, filters: tuple[str, list[object]], limit: int, offset: int
+) -> SearchResults:
+    """``search`` on PostgreSQL's own full text (bot/storage/postgres/fulltext.py)."""
+    from bot.storage.postgres import fulltext
+
+    found = fulltext.search(
+        conn, parsed, *filters, limit=limit, offset=offset, fallback_min_matches=FALLBACK_MIN_MATCHES,
+        total_cap=TOTAL_CAP, lift=f"(1.0 + {ACCEPTED_LIFT} * p.accepted + {SOLVED_LIFT} * t.solved)",
+        title_weight=TITLE_WEIGHT, marks=(HL_START, HL_END, ELLIPSIS, SNIPPET_TOKENS), columns=_HIT_COLUMNS,
+    )  # fmt: skip
+    return SearchResults(
+        hits=[_hit(row, suffix) for row, suffix in zip(found.rows, found.suffixes, strict=True)],  # type: ignore[arg-type]
+        total=found.total,
+        newest_first=found.newest_first,
+        total_capped=found.capped,
+        understood=parsed.describe(),
+    )
 
 
 def _filters(
@@ -252,7 +297,7 @@ _TITLE_FROM = (
 )
 
 
-def too_common(conn: sqlite3.Connection, expression: str) -> bool:
+def too_common(conn: Connection, expression: str) -> bool:
     """True when the expression matches too many posts (of every guild) to rank them all."""
     size = conn.execute("SELECT IFNULL(MAX(id), 0) FROM posts").fetchone()[0]
     threshold = FALLBACK_MIN_MATCHES
@@ -266,7 +311,7 @@ def too_common(conn: sqlite3.Connection, expression: str) -> bool:
 
 
 def _search(
-    conn: sqlite3.Connection,
+    conn: Connection,
     parsed: SearchQuery,
     guild_id: int | None,
     forum_ids: Sequence[int] | None,
@@ -320,7 +365,7 @@ def _search(
     )
 
 
-def _hits(conn: sqlite3.Connection, expression: str, ids: list[int]) -> list[SearchHit]:
+def _hits(conn: Connection, expression: str, ids: list[int]) -> list[SearchHit]:
     """The hits for these post ids, in this order, with snippets (computed only for them)."""
     if not ids:
         return []
@@ -353,7 +398,7 @@ _HIT_COLUMNS = (
 )
 
 
-def _hit(row: sqlite3.Row, suffix: str = "") -> SearchHit:
+def _hit(row: Row, suffix: str = "") -> SearchHit:
     return SearchHit(
         post_id=row[0],
         number=row[1],
@@ -388,7 +433,7 @@ class SavedSearch:
 
 
 def save(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     key: str,
     guild_id: int,
@@ -405,7 +450,7 @@ def save(
     )
 
 
-def saved(conn: sqlite3.Connection, key: str) -> SavedSearch | None:
+def saved(conn: Connection, key: str) -> SavedSearch | None:
     row = conn.execute("SELECT * FROM search_pages WHERE key = ?", (key,)).fetchone()
     if row is None:
         return None
@@ -419,6 +464,6 @@ def saved(conn: sqlite3.Connection, key: str) -> SavedSearch | None:
     )
 
 
-def prune_saved(conn: sqlite3.Connection, before: str) -> int:
+def prune_saved(conn: Connection, before: str) -> int:
     """Forget saved searches not used since ``before`` (their buttons then say so)."""
     return conn.execute("DELETE FROM search_pages WHERE created_at < ?", (before,)).rowcount

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import timeutil
+from bot.storage.api import Connection, dialect
 
 
 @dataclass(frozen=True)
@@ -22,19 +22,19 @@ class ForumStats:
 
 def _forums(forum_ids: Sequence[int]) -> tuple[str, list[int]]:
     ids = sorted(set(forum_ids))
-    return f"t.forum_id IN ({','.join('?' * len(ids))})" if ids else "0", ids
+    return f"t.forum_id IN ({','.join('?' * len(ids))})" if ids else "1 = 0", ids
 
 
 def guild_stats(
-    conn: sqlite3.Connection, guild_id: int, forum_ids: Sequence[int], *, top: int = 5, weeks: int = 12
+    conn: Connection, guild_id: int, forum_ids: Sequence[int], *, top: int = 5, weeks: int = 12
 ) -> ForumStats:
     """Published posts of open or closed topics in these forums of the guild."""
     forums_sql, ids = _forums(forum_ids)
     visible = f"t.guild_id = ? AND t.status IN ('open', 'closed') AND {forums_sql}"
     params: list[object] = [guild_id, *ids]
     counts = conn.execute(
-        "SELECT COUNT(*), IFNULL(SUM(t.reply_count), 0), IFNULL(SUM(t.solved), 0), "
-        f"IFNULL(SUM(t.reply_count = 0), 0) FROM topics t WHERE {visible}",
+        "SELECT COUNT(*), COALESCE(SUM(t.reply_count), 0), COALESCE(SUM(t.solved), 0), "
+        f"COUNT(*) FILTER (WHERE t.reply_count = 0) FROM topics t WHERE {visible}",
         params,
     ).fetchone()
     firsts = conn.execute(
@@ -57,7 +57,7 @@ def guild_stats(
         name = conn.execute("SELECT author_name FROM posts WHERE id = ?", (newest,)).fetchone()[0]
         members.append((name, author_id, posts))
     weekly = conn.execute(
-        "SELECT date(p.created_at, 'weekday 0', '-6 days') AS week, COUNT(*) FROM posts p "
+        f"SELECT {dialect(conn).week_start('p.created_at')} AS week, COUNT(*) FROM posts p "
         f"JOIN topics t ON t.id = p.topic_id WHERE p.status = 'publish' AND {visible} "
         "GROUP BY week ORDER BY week DESC LIMIT ?",
         [*params, weeks],

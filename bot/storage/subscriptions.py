@@ -10,11 +10,11 @@ they use a subscription command again.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain import timeutil
+from bot.storage.api import Connection, Row, dialect
 
 DIGEST_LISTED = 8  # posts listed in one DM; the rest are counted
 MAX_DM_FAILURES = 3
@@ -64,20 +64,21 @@ class Digest:
     posts: list[DigestPost] = field(default_factory=list)
 
 
-def _find(conn: sqlite3.Connection, user_id: int, topic_id: int | None, forum_id: int | None) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM subscriptions WHERE user_id = ? AND IFNULL(topic_id, 0) = ? AND IFNULL(forum_id, 0) = ?",
+def _find(conn: Connection, user_id: int, topic_id: int | None, forum_id: int | None) -> Row | None:
+    ifnull = dialect(conn).IFNULL  # as the unique index spells it, so the index serves it
+    row: Row | None = conn.execute(
+        f"SELECT * FROM subscriptions WHERE user_id = ? AND {ifnull}(topic_id, 0) = ? AND {ifnull}(forum_id, 0) = ?",
         (user_id, topic_id or 0, forum_id or 0),
     ).fetchone()
     return row
 
 
-def _max_post_id(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT IFNULL(MAX(id), 0) FROM posts").fetchone()[0])
+def _max_post_id(conn: Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM posts").fetchone()[0])
 
 
 def subscribe(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     user_id: int,
@@ -94,7 +95,8 @@ def subscribe(
         if not row["muted"]:
             return False
         conn.execute(
-            "UPDATE subscriptions SET muted = 0, cursor_post_id = MAX(cursor_post_id, ?), next_dm_at = NULL "
+            f"UPDATE subscriptions SET muted = 0, cursor_post_id = {dialect(conn).GREATEST}(cursor_post_id, ?), "
+            "next_dm_at = NULL "
             "WHERE id = ?",
             (cursor, row["id"]),
         )
@@ -107,9 +109,7 @@ def subscribe(
     return True
 
 
-def unsubscribe(
-    conn: sqlite3.Connection, *, user_id: int, topic_id: int | None = None, forum_id: int | None = None
-) -> bool:
+def unsubscribe(conn: Connection, *, user_id: int, topic_id: int | None = None, forum_id: int | None = None) -> bool:
     """Stop a subscription; False when there was none. Topic rows are muted (see module doc)."""
     row = _find(conn, user_id, topic_id, forum_id)
     if row is None or row["muted"]:
@@ -121,7 +121,7 @@ def unsubscribe(
     return True
 
 
-def subscribe_author(conn: sqlite3.Connection, topic_id: int, now: str | None = None) -> bool:
+def subscribe_author(conn: Connection, topic_id: int, now: str | None = None) -> bool:
     """The topic's author follows it by default: replies after the opening post are sent.
 
     A subscription tells only about posts written since it began (``created_at``). For a
@@ -137,7 +137,7 @@ def subscribe_author(conn: sqlite3.Connection, topic_id: int, now: str | None = 
     if moment is not None:
         since = max(since, timeutil.iso(moment - ADOPTED_LOOKBACK))
     opening = conn.execute(
-        "SELECT IFNULL(MIN(id), 0) FROM posts WHERE topic_id = ? AND is_opening = 1", (topic_id,)
+        "SELECT COALESCE(MIN(id), 0) FROM posts WHERE topic_id = ? AND is_opening = 1", (topic_id,)
     ).fetchone()[0]
     conn.execute(
         "INSERT INTO subscriptions(guild_id, user_id, topic_id, created_at, cursor_post_id) VALUES (?, ?, ?, ?, ?)",
@@ -146,10 +146,10 @@ def subscribe_author(conn: sqlite3.Connection, topic_id: int, now: str | None = 
     return True
 
 
-def of_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> list[Subscription]:
+def of_member(conn: Connection, guild_id: int, user_id: int) -> list[Subscription]:
     rows = conn.execute(
         "SELECT s.*, t.title AS title, t.number AS number, t.thread_id AS thread_id, "
-        "f.name AS forum_name, IFNULL(f.channel_id, tf.channel_id) AS channel_id "
+        "f.name AS forum_name, COALESCE(f.channel_id, tf.channel_id) AS channel_id "
         "FROM subscriptions s LEFT JOIN topics t ON t.id = s.topic_id LEFT JOIN forums tf ON tf.id = t.forum_id "
         "LEFT JOIN forums f ON f.id = s.forum_id "
         "WHERE s.guild_id = ? AND s.user_id = ? AND s.muted = 0 "
@@ -181,7 +181,7 @@ _NOT_GIVEN_UP = (
 )
 
 
-def next_due(conn: sqlite3.Connection, since: datetime | None) -> datetime | None:
+def next_due(conn: Connection, since: datetime | None) -> datetime | None:
     """The earliest moment after ``since`` (any, when None) a held digest may go out: a
     window (``next_dm_at``) ending on a subscription with something new, or a failed DM's
     retry. Digests due at once (a new post in an open window) are the poster's to announce.
@@ -206,7 +206,7 @@ def next_due(conn: sqlite3.Connection, since: datetime | None) -> datetime | Non
     return min((moment for moment in found if moment is not None), default=None)
 
 
-def due(conn: sqlite3.Connection, now: str, *, limit: int = DUE_LIMIT) -> list[Digest]:
+def due(conn: Connection, now: str, *, limit: int = DUE_LIMIT) -> list[Digest]:
     """Subscriptions with posts to tell about whose next DM may go out now (``limit`` topic
     subscriptions and ``limit`` forum subscriptions at most)."""
     digests: list[Digest] = []
@@ -246,8 +246,8 @@ def due(conn: sqlite3.Connection, now: str, *, limit: int = DUE_LIMIT) -> list[D
 
 
 def _digest(
-    conn: sqlite3.Connection,
-    row: sqlite3.Row,
+    conn: Connection,
+    row: Row,
     kind: str,
     label: str,
     thread_id: int | None,
@@ -289,16 +289,17 @@ def _digest(
     )
 
 
-def sent(conn: sqlite3.Connection, subscription_id: int, newest_post_id: int, next_dm_at: str | None) -> None:
+def sent(conn: Connection, subscription_id: int, newest_post_id: int, next_dm_at: str | None) -> None:
     """The DM went out (or was skipped): move the cursor and, after a DM, hold the next one."""
     conn.execute(
-        "UPDATE subscriptions SET cursor_post_id = MAX(cursor_post_id, ?), next_dm_at = IFNULL(?, next_dm_at) "
+        f"UPDATE subscriptions SET cursor_post_id = {dialect(conn).GREATEST}(cursor_post_id, ?), "
+        "next_dm_at = COALESCE(?, next_dm_at) "
         "WHERE id = ?",
         (newest_post_id, next_dm_at, subscription_id),
     )
 
 
-def dm_failed(conn: sqlite3.Connection, guild_id: int, user_id: int, now: datetime, error: str) -> int:
+def dm_failed(conn: Connection, guild_id: int, user_id: int, now: datetime, error: str) -> int:
     """Record a failed DM; retried after 1 h, then 2 h, then never (until they act again)."""
     row = conn.execute(
         "SELECT failures FROM dm_failures WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
@@ -314,11 +315,11 @@ def dm_failed(conn: sqlite3.Connection, guild_id: int, user_id: int, now: dateti
     return failures
 
 
-def dm_ok(conn: sqlite3.Connection, guild_id: int, user_id: int) -> None:
+def dm_ok(conn: Connection, guild_id: int, user_id: int) -> None:
     conn.execute("DELETE FROM dm_failures WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
 
 
-def dm_state(conn: sqlite3.Connection, guild_id: int, user_id: int) -> tuple[int, str | None] | None:
+def dm_state(conn: Connection, guild_id: int, user_id: int) -> tuple[int, str | None] | None:
     row = conn.execute(
         "SELECT failures, retry_at FROM dm_failures WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
     ).fetchone()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from bot.domain.reading import reading_order, reply_thread_count
 from bot.domain.text import one_line
 from bot.storage import members, subscriptions
 from bot.storage import posts as posts_repo
+from bot.storage.api import Connection, Row, dialect
 from bot.storage.models import Forum, Moves, Post, Topic, TopicPage, TopicView
 
 SORTS = ("latest", "active", "unanswered", "popular")
@@ -36,7 +36,7 @@ _ORDER = {
 }
 
 
-def by_thread(conn: sqlite3.Connection, thread_id: int) -> Topic | None:
+def by_thread(conn: Connection, thread_id: int) -> Topic | None:
     row = conn.execute("SELECT * FROM topics WHERE thread_id = ?", (thread_id,)).fetchone()
     return Topic.from_row(row) if row else None
 
@@ -51,7 +51,7 @@ class PostingContext:
 
 
 def posting_context(
-    conn: sqlite3.Connection, thread_id: int, guild_id: int, user_id: int, role_ids: list[int]
+    conn: Connection, thread_id: int, guild_id: int, user_id: int, role_ids: list[int]
 ) -> PostingContext:
     topic = by_thread(conn, thread_id)
     return PostingContext(
@@ -61,12 +61,12 @@ def posting_context(
     )
 
 
-def by_id(conn: sqlite3.Connection, topic_id: int) -> Topic | None:
+def by_id(conn: Connection, topic_id: int) -> Topic | None:
     row = conn.execute("SELECT * FROM topics WHERE id = ?", (topic_id,)).fetchone()
     return Topic.from_row(row) if row else None
 
 
-def containing_post_number(conn: sqlite3.Connection, guild_id: int, number: int) -> Topic | None:
+def containing_post_number(conn: Connection, guild_id: int, number: int) -> Topic | None:
     """The topic whose number this is, or which holds the post with this number."""
     row = conn.execute(
         "SELECT t.* FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.guild_id = ? AND p.number = ?",
@@ -75,7 +75,7 @@ def containing_post_number(conn: sqlite3.Connection, guild_id: int, number: int)
     return Topic.from_row(row) if row else None
 
 
-def containing_message(conn: sqlite3.Connection, message_id: int) -> Topic | None:
+def containing_message(conn: Connection, message_id: int) -> Topic | None:
     row = conn.execute(
         "SELECT t.* FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.message_id = ?", (message_id,)
     ).fetchone()
@@ -83,7 +83,7 @@ def containing_message(conn: sqlite3.Connection, message_id: int) -> Topic | Non
 
 
 def _in(column: str, ids: Sequence[int]) -> str:
-    return f"{column} IN ({','.join('?' * len(ids))})" if ids else "0"
+    return f"{column} IN ({','.join('?' * len(ids))})" if ids else "1 = 0"
 
 
 def _where(
@@ -119,7 +119,7 @@ def _filters(status: str, sort: str) -> tuple[list[str], list[object]]:
 
 
 def list_page(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     forum_ids: Sequence[int],
     super_forum_ids: Sequence[int] | None = None,
@@ -133,11 +133,12 @@ def list_page(
         raise ValueError("unknown sort or status")
     supers = forum_ids if super_forum_ids is None else super_forum_ids
     sticky_where, sticky_params = _where(forum_ids, supers, status, sort, stickies=True)
+    hint = dialect(conn).indexed_by("topics_sticky")
     stickies = [
         Topic.from_row(row)
         for row in conn.execute(
             # the partial index of stickies (0001): a handful of rows, never the whole table
-            f"SELECT * FROM topics INDEXED BY topics_sticky WHERE sticky != 'none' AND {sticky_where} "
+            f"SELECT * FROM topics {hint} WHERE sticky != 'none' AND {sticky_where} "
             f"ORDER BY sticky = 'super' DESC, {_ORDER[sort]}",
             sticky_params,
         ).fetchall()
@@ -154,7 +155,7 @@ def list_page(
 _COUNTER = {"all": "topic_count", "open": "open_count", "closed": "closed_count", "solved": "solved_count"}
 
 
-def _count_rest(conn: sqlite3.Connection, forum_ids: Sequence[int], status: str, sort: str) -> int:
+def _count_rest(conn: Connection, forum_ids: Sequence[int], status: str, sort: str) -> int:
     """How many non-sticky topics the list holds.
 
     From the forums' counters (``topic_count``; the status counters of migration 0009),
@@ -163,53 +164,56 @@ def _count_rest(conn: sqlite3.Connection, forum_ids: Sequence[int], status: str,
     """
     if not forum_ids:
         return 0
+    d = dialect(conn)
     if sort != "unanswered":
         listed = conn.execute(
-            f"SELECT IFNULL(SUM({_COUNTER[status]}), 0) FROM forums WHERE {_in('id', forum_ids)}", list(forum_ids)
+            f"SELECT COALESCE(SUM({_COUNTER[status]}), 0) FROM forums WHERE {_in('id', forum_ids)}", list(forum_ids)
         ).fetchone()[0]
         filters, params = _filters(status, sort)
         sticky = conn.execute(
-            f"SELECT COUNT(*) FROM topics INDEXED BY topics_sticky WHERE sticky != 'none' AND "
+            f"SELECT COUNT(*) FROM topics {d.indexed_by('topics_sticky')} WHERE sticky != 'none' AND "
             f"{' AND '.join([_in('forum_id', forum_ids), *filters])}",
             [*forum_ids, *params],
         ).fetchone()[0]
         return max(0, int(listed) - int(sticky))
     where, params = _where(forum_ids, (), status, sort, stickies=False)
     return int(
-        conn.execute(f"SELECT COUNT(*) FROM topics INDEXED BY {_INDEX[sort]} WHERE {where}", params).fetchone()[0]
+        conn.execute(f"SELECT COUNT(*) FROM topics {d.indexed_by(_INDEX[sort])} WHERE {where}", params).fetchone()[0]
     )
 
 
 def _rest_page(
-    conn: sqlite3.Connection, forum_ids: Sequence[int], status: str, sort: str, limit: int, offset: int
-) -> list[sqlite3.Row]:
+    conn: Connection, forum_ids: Sequence[int], status: str, sort: str, limit: int, offset: int
+) -> list[Row]:
     """Non-sticky topics in sort order, read through migration 0006's index for the sort.
 
     One forum: one ordered index range that stops after offset + limit entries. Several
     forums: the same per forum (each at most offset + limit rows), merged and cut, so
     no query sorts every topic of the guild.
     """
+    hint = dialect(conn).indexed_by(_INDEX[sort])
     if len(forum_ids) <= 1:
         where, params = _where(forum_ids, (), status, sort, stickies=False)
         return conn.execute(
-            f"SELECT * FROM topics INDEXED BY {_INDEX[sort]} WHERE {where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
+            f"SELECT * FROM topics {hint} WHERE {where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
     # Each forum's candidates come from its covering index alone (no table reads), then the
     # page's rows are read by id.
     columns = _SORT_COLUMNS[sort]
-    parts, params = [], []
+    parts: list[str] = []
+    params = []
     for forum_id in forum_ids:
         where, forum_params = _where([forum_id], (), status, sort, stickies=False)
         parts.append(
-            f"SELECT * FROM (SELECT {columns} FROM topics INDEXED BY {_INDEX[sort]} WHERE {where} "
-            f"ORDER BY {_ORDER[sort]} LIMIT ?)"
+            f"SELECT * FROM (SELECT {columns} FROM topics {hint} WHERE {where} "
+            f"ORDER BY {_ORDER[sort]} LIMIT ?) AS f{len(parts)}"
         )
         params += [*forum_params, offset + limit]
     ids = [
         row[0]
         for row in conn.execute(
-            f"SELECT id FROM ({' UNION ALL '.join(parts)}) ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
+            f"SELECT id FROM ({' UNION ALL '.join(parts)}) AS merged ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
     ]
@@ -219,7 +223,7 @@ def _rest_page(
     return [rows[topic_id] for topic_id in ids]
 
 
-def show(conn: sqlite3.Connection, topic_id: int) -> TopicPage:
+def show(conn: Connection, topic_id: int) -> TopicPage:
     """A topic with all its published posts (exports, the demo; readers get ``show_page``)."""
     topic = by_id(conn, topic_id)
     assert topic is not None
@@ -233,7 +237,7 @@ def show(conn: sqlite3.Connection, topic_id: int) -> TopicPage:
     )
 
 
-def show_page(conn: sqlite3.Connection, topic_id: int, *, page: int, per_page: int) -> TopicView:
+def show_page(conn: Connection, topic_id: int, *, page: int, per_page: int) -> TopicView:
     """One page of a topic in reading order: the order comes from the posts' outlines, and
     only the page's posts are read in full (a topic of 25,000 replies: 340 ms → about 80)."""
     topic = by_id(conn, topic_id)
@@ -256,17 +260,21 @@ def show_page(conn: sqlite3.Connection, topic_id: int, *, page: int, per_page: i
     )
 
 
-def page_of(conn: sqlite3.Connection, topic_id: int, number: int, per_page: int) -> int | None:
+def page_of(conn: Connection, topic_id: int, number: int, per_page: int) -> int | None:
     """The 0-based page of ``show_page`` holding the published post ``#number``, if any."""
     order = [entry.number for entry, _ in reading_order(posts_repo.outline(conn, topic_id))]
     return order.index(number) // max(1, per_page) if number in order else None
 
 
-def _forum(conn: sqlite3.Connection, forum_id: int) -> Forum:
+def _greatest(conn: Connection) -> str:
+    return str(dialect(conn).GREATEST)
+
+
+def _forum(conn: Connection, forum_id: int) -> Forum:
     return Forum.from_row(conn.execute("SELECT * FROM forums WHERE id = ?", (forum_id,)).fetchone())
 
 
-def mark_thread_deleted(conn: sqlite3.Connection, thread_id: int) -> Topic | None:
+def mark_thread_deleted(conn: Connection, thread_id: int) -> Topic | None:
     """The thread is gone from Discord: the topic is kept, hidden, with its posts."""
     topic = by_thread(conn, thread_id)
     # Spam and trash keep their status: a moderator removed the thread on purpose.
@@ -275,13 +283,14 @@ def mark_thread_deleted(conn: sqlite3.Connection, thread_id: int) -> Topic | Non
     conn.execute("UPDATE topics SET status = 'deleted' WHERE id = ?", (topic.id,))
     if topic.status in ("open", "closed"):
         conn.execute(
-            "UPDATE forums SET topic_count = MAX(0, topic_count - 1), post_count = MAX(0, post_count - ?) WHERE id = ?",
+            f"UPDATE forums SET topic_count = {_greatest(conn)}(0, topic_count - 1), "
+            f"post_count = {_greatest(conn)}(0, post_count - ?) WHERE id = ?",
             (topic.reply_count + 1, topic.forum_id),
         )
     return topic
 
 
-def set_status(conn: sqlite3.Connection, topic_id: int, status: str, *, close_reason: str | None = None) -> Topic:
+def set_status(conn: Connection, topic_id: int, status: str, *, close_reason: str | None = None) -> Topic:
     """Change a topic's status (moderation) and keep the forum's counters true.
 
     ``close_reason`` is kept for closed topics and cleared otherwise.
@@ -296,7 +305,8 @@ def set_status(conn: sqlite3.Connection, topic_id: int, status: str, *, close_re
     if was != now:
         sign = 1 if now else -1
         conn.execute(
-            "UPDATE forums SET topic_count = MAX(0, topic_count + ?), post_count = MAX(0, post_count + ?) WHERE id = ?",
+            f"UPDATE forums SET topic_count = {_greatest(conn)}(0, topic_count + ?), "
+            f"post_count = {_greatest(conn)}(0, post_count + ?) WHERE id = ?",
             (sign, sign * (before.reply_count + 1), before.forum_id),
         )
     after = by_id(conn, topic_id)
@@ -304,13 +314,13 @@ def set_status(conn: sqlite3.Connection, topic_id: int, status: str, *, close_re
     return after
 
 
-def set_sticky(conn: sqlite3.Connection, topic_id: int, sticky: str) -> None:
+def set_sticky(conn: Connection, topic_id: int, sticky: str) -> None:
     if sticky not in ("none", "sticky", "super"):
         raise ValueError("unknown sticky")
     conn.execute("UPDATE topics SET sticky = ? WHERE id = ?", (sticky, topic_id))
 
 
-def idle_open(conn: sqlite3.Connection, guild_id: int, before: str, limit: int = 50) -> list[Topic]:
+def idle_open(conn: Connection, guild_id: int, before: str, limit: int = 50) -> list[Topic]:
     """Open, non-sticky topics of registered forums with no post after ``before``."""
     rows = conn.execute(  # a range of topics_list_active per registered forum
         "SELECT t.* FROM topics t WHERE t.forum_id IN (SELECT id FROM forums WHERE guild_id = ? AND registered = 1) "
@@ -321,7 +331,7 @@ def idle_open(conn: sqlite3.Connection, guild_id: int, before: str, limit: int =
 
 
 def rehome(
-    conn: sqlite3.Connection,
+    conn: Connection,
     topic_id: int,
     *,
     thread_id: int,
@@ -338,12 +348,13 @@ def rehome(
     if forum_id is not None and forum_id != before.forum_id and before.status in ("open", "closed"):
         posts_count = before.reply_count + 1
         conn.execute(
-            "UPDATE forums SET topic_count = MAX(0, topic_count - 1), post_count = MAX(0, post_count - ?) WHERE id = ?",
+            f"UPDATE forums SET topic_count = {_greatest(conn)}(0, topic_count - 1), "
+            f"post_count = {_greatest(conn)}(0, post_count - ?) WHERE id = ?",
             (posts_count, before.forum_id),
         )
         conn.execute(
             "UPDATE forums SET topic_count = topic_count + 1, post_count = post_count + ?, "
-            "last_post_at = MAX(IFNULL(last_post_at, ''), ?) WHERE id = ?",
+            f"last_post_at = {_greatest(conn)}(COALESCE(last_post_at, ''), ?) WHERE id = ?",
             (posts_count, before.last_post_at, forum_id),
         )
     conn.execute(
@@ -358,21 +369,23 @@ def rehome(
     return after
 
 
-def retire_thread(conn: sqlite3.Connection, thread_id: int, topic_id: int, reason: str, now: str) -> None:
+def retire_thread(conn: Connection, thread_id: int, topic_id: int, reason: str, now: str) -> None:
     """A thread the topic left (moved, merged): never adopted again as a topic."""
     conn.execute(
-        "INSERT OR REPLACE INTO retired_threads(thread_id, topic_id, reason, retired_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO retired_threads(thread_id, topic_id, reason, retired_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(thread_id) DO UPDATE SET topic_id = excluded.topic_id, reason = excluded.reason, "
+        "retired_at = excluded.retired_at",
         (thread_id, topic_id, reason, now),
     )
 
 
-def is_retired(conn: sqlite3.Connection, thread_id: int) -> bool:
+def is_retired(conn: Connection, thread_id: int) -> bool:
     row = conn.execute("SELECT 1 FROM retired_threads WHERE thread_id = ?", (thread_id,)).fetchone()
     return row is not None
 
 
 def move(
-    conn: sqlite3.Connection,
+    conn: Connection,
     topic_id: int,
     *,
     forum_id: int,
@@ -388,7 +401,7 @@ def move(
 
 
 def split(
-    conn: sqlite3.Connection,
+    conn: Connection,
     topic_id: int,
     *,
     thread_id: int,
@@ -445,7 +458,7 @@ def split(
 
 
 def merge(
-    conn: sqlite3.Connection,
+    conn: Connection,
     source_id: int,
     target_id: int,
     *,
@@ -463,7 +476,9 @@ def merge(
     conn.execute("UPDATE topics SET status = 'closed', close_reason = 'merged' WHERE id = ?", (source_id,))
     posts_repo.refresh_counters(conn, source_id)  # takes its replies off the forum's count ...
     if source.status in ("open", "closed"):  # ... and its opening post, which left too
-        conn.execute("UPDATE forums SET post_count = MAX(0, post_count - 1) WHERE id = ?", (source.forum_id,))
+        conn.execute(
+            f"UPDATE forums SET post_count = {_greatest(conn)}(0, post_count - 1) WHERE id = ?", (source.forum_id,)
+        )
     posts_repo.refresh_counters(conn, target_id)
     retire_thread(conn, old_thread_id, source_id, "merged", now)
     target = by_id(conn, target_id)

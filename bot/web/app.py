@@ -37,11 +37,13 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
+from bot.config import Settings
 from bot.domain.numbers import strict_id, strict_int
 from bot.domain.searchquery import SearchQueryError, parse
-from bot.storage import archive
+from bot.storage import archive, connect, create_database, describe, target
 from bot.storage import search as search_repo
-from bot.storage.sqlite.database import Database, SchemaTooNew, check_schema_file
+from bot.storage.api import Database
+from bot.storage.sqlite.database import SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
 from bot.web import markup
 from bot.web.gate import Busy, SearchGate
@@ -301,7 +303,7 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
     """The archive over an (already opened, read-only) database.
 
     Searches read through ``search_db``; without one, the app opens its own read-only
-    connection to ``db``'s file at startup (and closes it at cleanup). ``gate`` bounds how
+    handle on ``db``'s database at startup (and closes it at cleanup). ``gate`` bounds how
     many searches run and wait (default: one at a time, 32 waiting; ``bot/web/gate.py``).
     """
     app = web.Application(middlewares=[errors])
@@ -309,7 +311,7 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
     app[ENV_KEY] = templates()
     app[GATE_KEY] = gate or SearchGate()
     if search_db is None:
-        own = Database(db.path, readonly=True)
+        own = db.reader()
         app[SEARCH_DB_KEY] = own
 
         async def search_connection(_app: web.Application) -> Any:
@@ -331,9 +333,9 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
     return app
 
 
-def open_app(path: Path) -> web.Application:
-    """An app that opens the database read-only at startup and closes it at cleanup."""
-    db = Database(path, readonly=True)
+def open_app(settings: Settings) -> web.Application:
+    """An app that opens the configured database read-only at startup and closes it at cleanup."""
+    db = create_database(settings, readonly=True)
     app = create_app(db)
 
     async def lifecycle(_app: web.Application) -> Any:
@@ -385,21 +387,25 @@ def check_listen(host: str, port: int, *, command: str = "") -> str | None:
     return None
 
 
-def serve(path: Path, host: str, port: int, *, command: str = "") -> None:
-    """``python -m bot web``: serve until interrupted. An address it cannot listen on (a port
-    in use) is one line saying what to set, and exit status 1, not a traceback."""
-    if not Path(path).exists():
-        raise SystemExit(f"No database at {path} (set DATABASE_PATH, or run `python -m bot demo` first).")
-    try:
-        check_schema_file(path)
-    except SchemaTooNew as error:
-        raise SystemExit(str(error)) from None
+def serve(settings: Settings, host: str, port: int, *, command: str = "") -> None:
+    """``python -m bot web``: serve until interrupted. A database it cannot open, or an address
+    it cannot listen on (a port in use), is one line saying what to set, not a traceback."""
+    kind, where = target(settings)
+    if kind == "sqlite":
+        if not Path(where).exists():
+            raise SystemExit(f"No database at {where} (set DATABASE_PATH, or run `python -m bot demo` first).")
+        try:
+            check_schema_file(Path(where))
+        except SchemaTooNew as error:
+            raise SystemExit(str(error)) from None
+    else:
+        connect(settings).close()  # unreachable or wrong: DatabaseUnavailable, one line, before serving
     problem = check_listen(host, port, command=command)
     if problem is not None:
         raise SystemExit(problem)
-    print(f"Serving the archive of {path} at http://{host}:{port}/ (Ctrl+C stops)")
+    print(f"Serving the archive of {describe(settings)} at http://{host}:{port}/ (Ctrl+C stops)")
     try:
-        web.run_app(open_app(path), host=host, port=port, print=None)
+        web.run_app(open_app(settings), host=host, port=port, print=None)
     except OSError as error:
         problem = listen_problem(error, host, port, command=command)
         if problem is None:

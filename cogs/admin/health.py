@@ -6,7 +6,6 @@ command defined here joins the /forumadmin group of ``cogs.admin.Admin``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,7 +18,6 @@ from bot.services.access import requires
 from bot.services.recording import GAP_KEY
 from bot.storage import kv
 from bot.storage.errors import StorageUnavailable
-from bot.storage.sqlite.database import size_info
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -32,13 +30,6 @@ def human_bytes(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
-
-
-def _file_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 class HealthCommands:
@@ -56,14 +47,15 @@ class HealthCommands:
     async def health_text(self) -> str:
         bot = self.bot
         db = bot.db
-        path = db.path
         lines = ["**Threadkeeper health**"]
-        used, free = await db.run(size_info)
-        wal = _file_size(path.with_name(path.name + "-wal"))
-        lines.append(
-            f"Database: `{path}` {human_bytes(_file_size(path))} on disk (+ {human_bytes(wal)} WAL), "
-            f"{human_bytes(used)} in pages, {human_bytes(free)} free inside"
-        )
+        facts = await db.size_facts()
+        if facts.wal is not None:
+            lines.append(
+                f"Database: `{facts.where}` {human_bytes(facts.on_disk)} on disk (+ {human_bytes(facts.wal)} WAL), "
+                f"{human_bytes(facts.used or 0)} in pages, {human_bytes(facts.free or 0)} free inside"
+            )
+        else:
+            lines.append(f"Database: `{facts.where}` (PostgreSQL) {human_bytes(facts.on_disk)}")
         try:
             await db.transaction(kv.put, "health_checked_at", timeutil.iso(clock.utcnow()))
             lines.append("Writable: yes")

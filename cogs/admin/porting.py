@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from discord.ext import commands
 
     from bot.client import ForumBot
-    from bot.storage.sqlite.database import Database
+    from bot.storage.api import Database
 
     # For the type checker the mixin is a Cog (app_commands.command wants a Cog's method);
     # at runtime it is a plain class, and Admin's CogMeta collects its commands.

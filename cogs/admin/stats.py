@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.domain.roles import ForumRole
 from bot.services.access import requires
 from bot.storage import forums, stats
-from bot.storage.sqlite.database import Database
+from bot.storage.api import Database
 from bot.ui.stats import posts_per_week_png, stats_text
 from bot.ui.topics import COLOR
 

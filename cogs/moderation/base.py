@@ -15,8 +15,8 @@ from bot.services import moderation, overwrites, restructure
 from bot.services.access import guild_member
 from bot.services.lookup import resolve_post
 from bot.storage import forums, topics
+from bot.storage.api import Database
 from bot.storage.models import Post, Topic
-from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 REASON_CHOICES = [app_commands.Choice(name=r, value=r) for r in moderation.CLOSE_REASONS]

@@ -12,7 +12,11 @@ from bot.config import Settings
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    """The bot's settings: a SQLite file, or (a test parametrized with ``backend``, see
+    tests/backends.py) a fresh PostgreSQL database."""
+    if backend == "postgres":
+        return Settings(database_path=tmp_path / "forum.db", database_url=request.getfixturevalue("database_url"))
     return Settings(database_path=tmp_path / "forum.db")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.storage import posts, topics
+from tests.backends import BACKENDS
 
 
 async def numbers(world) -> list[int]:
@@ -13,6 +16,7 @@ def history_calls(world) -> int:
     return sum(1 for r in world.env.http_requests if r.method == "GET" and r.path.endswith("/messages"))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_130_replies_written_while_down_are_recorded_in_order_after_a_restart(world):
     await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
     thread = world.thread("Q")
@@ -29,6 +33,7 @@ async def test_130_replies_written_while_down_are_recorded_in_order_after_a_rest
     assert await numbers(world) == list(range(1, 132))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_topics_started_and_threads_archived_while_down_are_caught_up(world):
     await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Old", body="?")
     old = world.thread("Old")
@@ -47,6 +52,7 @@ async def test_topics_started_and_threads_archived_while_down_are_caught_up(worl
     assert [p.content for p in await world.posts_of(old)] == ["?", "late reply"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_catch_up_flags_posts_of_members_who_could_not_post_instead_of_deleting(world):
     await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
     thread = world.thread("Q")
@@ -62,6 +68,7 @@ async def test_catch_up_flags_posts_of_members_who_could_not_post_instead_of_del
     assert all(p.flag for p in recorded[1:])
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_live_message_in_a_thread_never_seen_adopts_the_history_first(world):
     poster, helper = world.member("Poster"), world.member("Helper")
     backend = world.env.backend

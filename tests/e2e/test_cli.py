@@ -8,17 +8,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.__main__ import main
+from bot.config import Settings
+from tests.backends import BACKENDS
 
 
-def run_cli(args: list[str], database: Path, capsys, monkeypatch) -> tuple[int, str, str]:
-    monkeypatch.setenv("DATABASE_PATH", str(database))
+def run_cli(args: list[str], database: Path | Settings, capsys, monkeypatch) -> tuple[int, str, str]:
+    """``python -m bot ARGS`` on this database (a SQLite path, or the settings of either backend)."""
+    if isinstance(database, Settings):
+        monkeypatch.setenv("DATABASE_PATH", str(database.database_path))
+        if database.database_url:
+            monkeypatch.setenv("DATABASE_URL", database.database_url)
+        else:
+            monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_PATH", str(database))
+        monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_export_json_is_the_documented_format(world, settings, capsys, monkeypatch):
     asker, helper = world.member("Marzana M"), world.member("Dr. Kumar")
     await asker.slash(world.general, "topic new", forum=world.forum, title="Q", body="Is there a difference?")
@@ -30,7 +44,7 @@ async def test_export_json_is_the_documented_format(world, settings, capsys, mon
     await helper.delete(gone)
     await world.bot.db.flush()
     code, out, _ = run_cli(
-        ["export", "--format", "json", "--guild", str(world.guild.id)], settings.database_path, capsys, monkeypatch
+        ["export", "--format", "json", "--guild", str(world.guild.id)], settings, capsys, monkeypatch
     )
     assert code == 0
     document = json.loads(out)
@@ -80,15 +94,10 @@ async def test_export_json_is_the_documented_format(world, settings, capsys, mon
 
 async def test_export_of_an_unknown_guild_and_a_missing_database(world, settings, capsys, monkeypatch, tmp_path):
     await world.bot.db.flush()
-    code, _, err = run_cli(["export", "--guild", "42"], settings.database_path, capsys, monkeypatch)
+    code, _, err = run_cli(["export", "--guild", "42"], settings, capsys, monkeypatch)
     assert code == 2 and "No guild 42" in err
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "missing.db"))
-    try:
-        main(["export"])
-    except SystemExit as exit_:
-        assert "No database" in str(exit_)
-    else:
-        raise AssertionError("exported from a missing database")
+    code, out, err = run_cli(["export"], tmp_path / "missing.db", capsys, monkeypatch)
+    assert code == 2 and "No database at" in err and "missing.db" in err and not out
 
 
 def test_db_migrate_check_backup(tmp_path, capsys, monkeypatch):
@@ -128,3 +137,36 @@ def test_run_without_a_token_explains_and_exits_cleanly(tmp_path):
         env={"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(tmp_path / "x.db")},
     )
     assert result.returncode == 0 and "No DISCORD_TOKEN" in result.stdout and "demo" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://postgres:secret@127.0.0.1:1/nothing", "postgresql://postgres@127.0.0.1:1/nothing"),
+        ("mysql://somewhere/forum", "DATABASE_URL must start with postgresql:// or sqlite:///"),
+    ],
+)
+@pytest.mark.parametrize("command", [["export"], ["db", "migrate"], ["db", "check"], ["web"]])
+def test_an_unreachable_or_wrong_database_url_is_one_line(url, expected, command, tmp_path, capsys, monkeypatch):
+    code, out, err = run_cli(command, Settings(database_path=tmp_path / "f.db", database_url=url), capsys, monkeypatch)
+    assert code == 2 and not out
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+    assert "secret" not in err  # the password is never shown
+
+
+def test_the_bot_does_not_start_on_an_unreachable_database(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DISCORD_TOKEN": "not-a-real-token",
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/forum",
+        },
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("Cannot open the database postgresql://postgres@127.0.0.1:1/forum:")
+    assert "Traceback" not in result.stderr

@@ -50,3 +50,33 @@ def test_the_demo_never_overwrites_a_real_forum(tmp_path: Path) -> None:
     with pytest.raises(NotADemoDatabase):
         prepare_database(seeded.path)
     assert seeded.path.exists()
+
+
+async def test_the_demo_plays_on_postgresql_and_replaces_only_its_own_database(database_url: str) -> None:
+    from bot.demo import prepare
+    from bot.storage import connect
+    from tests.web.seed import seed
+
+    settings = Settings(database_url=database_url)
+    prepare(settings)  # a fresh database: nothing to replace
+    report = await play(settings, say=lambda _line: None)
+    conn = connect(settings)
+    posts = conn.execute("SELECT number, author_name, accepted FROM posts ORDER BY number").fetchall()
+    assert [tuple(row) for row in posts] == [(1, "Marzana M", 0), (2, "Dr. Kumar", 0), (3, "Dr. M", 1)]
+    assert report.accepted == 3
+    conn.close()
+    prepare(settings)  # its own earlier run: the tables go, the next run makes them again
+    conn = connect(settings)
+    assert conn.execute("SELECT to_regclass('posts')").fetchone()[0] is None
+    conn.close()
+    seed(database_url)  # a real forum now
+    with pytest.raises(NotADemoDatabase):
+        prepare(settings)
+    conn = connect(settings)
+    assert conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] > 0
+    conn.close()
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgres"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import discord
+import pytest
 
 from bot.services.recording import GAP_KEY, RETRY_SECONDS
 from bot.services.recording import catchup as recording
 from bot.storage import kv, posts
+from tests.backends import BACKENDS
 from tests.e2e.helpers import (
     archive_offline,
     assert_numbers_gapless,
@@ -58,6 +60,7 @@ async def test_catch_up_reaches_archived_threads_new_topics_and_visible_edits(wo
     assert len(rows) == 2 + 3 + 2  # opening, live reply, 3 offline; new topic and its reply
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_two_catch_ups_record_nothing_twice(world):
     ann = world.member("Ann")
     thread = await _started(world, ann)
@@ -124,6 +127,7 @@ async def test_a_rate_limit_honours_retry_after_and_a_live_reply_cannot_hide_the
     assert len(await assert_numbers_gapless(world)) == 5
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_catch_up_interrupted_by_a_restart_finishes_on_the_next_start(world):
     ann = world.member("Ann")
     first = await _started(world, ann, title="First")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import discord
+import pytest
 
 from bot.storage import posts, reports
+from tests.backends import BACKENDS
 from tests.e2e.helpers import text_of
 
 
@@ -26,6 +28,7 @@ async def start_topic(world, title="Q", asker=None):
     return world.thread(title)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_throttle_refuses_a_second_post_within_the_window_and_returns_the_text(world):
     thread = await start_topic(world)
     fast = world.member("Fast")
@@ -74,6 +77,7 @@ async def test_closed_dms_get_a_short_notice_in_the_thread_that_deletes_itself(w
     assert all(m.id != notice.id for m in thread.history())
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_refused_post_the_bot_cannot_delete_is_recorded_flagged_and_held(world):
     readers = world.guild.create_role("Readers")
     await world.admin.slash(world.general, "forumadmin rolemap", forum_role="spectator", discord_role=readers)
@@ -90,6 +94,7 @@ async def test_a_refused_post_the_bot_cannot_delete_is_recorded_flagged_and_held
     assert "held for the moderators" in "\n".join(world.dm_texts(reader))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_spectators_native_post_is_removed_and_the_text_comes_back(world):
     await world.admin.slash(world.general, "forumadmin settings", default_role="spectator")
     spectator = world.member("Watcher")

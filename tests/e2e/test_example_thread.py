@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests.backends import BACKENDS
 from tests.e2e.helpers import text_of
 
 QUESTION = "Is there a difference between personalized medicine and precision medicine, or they are the same?"
@@ -10,6 +13,7 @@ KUMAR = "Precision medicine and personalized medicine are often used interchange
 DRM = 'The terms "precision medicine" and "personalized medicine" overlap ...'
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_marzana_asks_two_doctors_answer_a_spectator_is_refused(world):
     readers = world.guild.create_role("Readers")
     await world.admin.slash(world.general, "forumadmin rolemap", forum_role="spectator", discord_role=readers)

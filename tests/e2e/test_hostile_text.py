@@ -9,8 +9,7 @@ from xml.etree import ElementTree
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.storage import forums
-from bot.storage.sqlite.database import Database
+from bot.storage import create_database, forums
 from bot.web.app import create_app
 
 # Every control character but newline and tab, one lone surrogate and the byte that broke the feed.
@@ -39,7 +38,7 @@ async def recorded_texts(world: Any) -> list[str]:
 
 async def feed_of(world: Any) -> bytes:
     forum = await world.bot.db.run(forums.by_channel, world.forum.id)
-    db = Database(world.bot.settings.database_path, readonly=True)
+    db = create_database(world.bot.settings, readonly=True)
     await db.open(migrate_schema=False)
     try:
         async with TestClient(TestServer(create_app(db))) as client:

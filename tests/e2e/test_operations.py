@@ -6,6 +6,7 @@ import logging
 import re
 
 import discord
+import pytest
 from discord import app_commands
 
 from cogs.admin import Admin
@@ -81,3 +82,11 @@ async def test_unexpected_errors_are_logged_with_guild_command_and_the_code_the_
     assert record.error_code == shown.group(1)  # type: ignore[attr-defined]
     assert record.exc_info is not None
     assert shown.group(1) in last_error(world)
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_health_on_postgresql_shows_the_server_and_the_database_size(world):
+    await world.member("Ann").slash(world.general, "topic new", forum=world.forum, title="Hello", body="world")
+    text = text_of(await world.admin.slash(world.general, "forumadmin health"))
+    assert re.search(r"Database: `postgresql://\S+/tk_test_\w+` \(PostgreSQL\) [\d.]+ (KiB|MiB)", text), text
+    assert "Writable: yes" in text and re.search(r"Writer queue: 0 waiting", text), text

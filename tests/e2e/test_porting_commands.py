@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import discord
+import pytest
 
 from bot.porting import exports
 from cogs.admin import Admin
 from cogs.admin.porting import PortingCommands
+from tests.backends import BACKENDS
 from tests.e2e.helpers import text_of
 from tests.e2e.test_example_thread import KUMAR, QUESTION, TITLE
 
@@ -40,6 +42,7 @@ async def _example(world):
     return marzana
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_export_json_html_markdown_as_attachments(world) -> None:
     await _example(world)
     result = await world.admin.slash(world.general, "forumadmin export")
@@ -196,6 +199,7 @@ async def test_imported_topics_get_the_forum_tags_they_had(world) -> None:
     assert [t.name for t in thread.applied_tags] == ["Medicine"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_export_then_import_into_another_server_round_trips(world) -> None:
     """Everything but the Discord ids survives: numbers, parents, statuses, edits, answers, authors."""
     from bot.storage import importing, posts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.e2e.helpers import text_of
 
 
@@ -18,6 +19,7 @@ async def _thread_with_replies(world, count: int, word: str = "otter"):  # type:
     return thread
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_search_finds_posts_with_numbers_links_and_highlights(world) -> None:  # type: ignore[no-untyped-def]
     thread = await _thread_with_replies(world, 2)
     marzana = world.member("Marzana M")
@@ -68,6 +70,7 @@ async def test_impossible_queries_get_a_clear_ephemeral_message(world, query: st
     assert any(message in str(error) for error in world.env.errors)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_deleted_posts_are_never_found(world) -> None:  # type: ignore[no-untyped-def]
     thread = await _thread_with_replies(world, 0)
     member = world.member("Deleter")
@@ -77,6 +80,7 @@ async def test_deleted_posts_are_never_found(world) -> None:  # type: ignore[no-
     assert "Nothing found" in text_of(await member.slash(world.general, "search", query="walrus"))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_filters_forum_author_and_solved_only(world) -> None:  # type: ignore[no-untyped-def]
     thread = await _thread_with_replies(world, 0)
     member = world.member("Filter")
@@ -92,6 +96,7 @@ async def test_filters_forum_author_and_solved_only(world) -> None:  # type: ign
     assert any("not a registered forum" in str(e) for e in world.env.errors)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_pages_of_ten_with_buttons_that_survive_a_restart(world) -> None:  # type: ignore[no-untyped-def]
     await _thread_with_replies(world, 24)
     result = await world.admin.slash(world.general, "search", query="otter")

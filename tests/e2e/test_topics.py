@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.storage import posts, topics
+from tests.backends import BACKENDS
 from tests.e2e.helpers import errors_text, text_of
 
 
@@ -12,6 +13,7 @@ async def count_posts(world) -> int:
     return await world.bot.db.run(lambda c: c.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_topic_new_answers_with_number_and_link_and_records_the_opening_post(world):
     asker = world.member("Asker")
     result = await asker.slash(world.general, "topic new", forum=world.forum, title="  Hello   there ", body="Body")
@@ -80,6 +82,7 @@ async def test_mentions_in_a_body_ping_nobody(world):
     assert opening.content == body
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_reply_posts_on_the_members_behalf_and_accepts_every_reference_form(world):
     asker, helper = world.member("Asker"), world.member("Helper")
     await asker.slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
@@ -132,6 +135,7 @@ async def test_commands_in_direct_messages_get_a_clear_answer(world):
     assert "NoPrivateMessage" in repr(world.env.errors)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_topic_show_pages_with_buttons_that_survive_a_restart(world):
     asker = world.member("Asker")
     await asker.slash(world.general, "topic new", forum=world.forum, title="Busy", body="first")
@@ -151,6 +155,7 @@ async def test_topic_show_pages_with_buttons_that_survive_a_restart(world):
     assert "reply 18" in text_of(page2)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_topic_list_shows_voices_posts_freshness(world):
     asker, helper = world.member("Asker"), world.member("Helper")
     await asker.slash(world.general, "topic new", forum=world.forum, title="Old", body="?")
@@ -173,6 +178,7 @@ async def test_forum_list(world):
     assert "Discussion" in listed and "Topics 1 · Posts 1" in listed
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_native_new_post_is_adopted_with_its_first_message_as_opening_post(world):
     poster = world.member("Native")
     thread = await world.native_post(poster, "From the client", "opening words")
@@ -186,6 +192,7 @@ async def test_native_new_post_is_adopted_with_its_first_message_as_opening_post
     assert topic.title == "From the client" and topic.author_name == "Native"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_nested_replies_edits_deletes_and_attachments_are_recorded(world):
     asker, helper = world.member("Asker"), world.member("Helper")
     await asker.slash(world.general, "topic new", forum=world.forum, title="Q", body="?")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.storage.sqlite.database import Database
+from bot.storage import create_database
 from bot.web.app import create_app
+from tests.backends import BACKENDS
 from tests.e2e.test_example_thread import DRM, KUMAR, QUESTION, TITLE
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_the_archive_shows_the_recorded_example_thread(world):
     marzana = world.member("Marzana M")
     kumar = world.member("Dr. Kumar")
@@ -24,7 +27,7 @@ async def test_the_archive_shows_the_recorded_example_thread(world):
     await marzana.send(thread, "Thanks <b>Dr.</b> Kumar!", reply_to=answer)
     await world.bot.db.flush()
 
-    db = Database(world.bot.settings.database_path, readonly=True)
+    db = create_database(world.bot.settings, readonly=True)
     await db.open(migrate_schema=False)
     try:
         async with TestClient(TestServer(create_app(db))) as client:
@@ -90,7 +93,7 @@ async def test_the_archive_search_finds_what_the_search_command_finds(world) -> 
     await world.admin.delete(gone)
     await world.bot.db.flush()
     reader = world.member("Reader")
-    db = Database(world.bot.settings.database_path, readonly=True)
+    db = create_database(world.bot.settings, readonly=True)
     await db.open(migrate_schema=False)
     try:
         async with TestClient(TestServer(create_app(db))) as client:

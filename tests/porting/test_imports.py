@@ -14,6 +14,7 @@ from bot.porting.apply import import_offline
 from bot.porting.html_markdown import html_to_markdown
 from bot.porting.load import detect_and_parse
 from bot.porting.model import MAX_IMPORT_BYTES, ImportRefused
+from tests.backends import BACKENDS
 from tests.web.seed import GUILD, Seeded, connect, seed
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "bbpress-example.xml"
@@ -48,6 +49,24 @@ def test_json_round_trip_gives_the_same_document(tmp_path: Path, monkeypatch: py
     assert main(["import", str(exported)]) == 0
     after = _export(target, GUILD)
     assert after == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_an_export_imported_into_postgresql_exports_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """SQLite -> JSON -> PostgreSQL (python -m bot import) -> JSON: the same document."""
+    seeded: Seeded = seed(tmp_path / "a.db", extra_topics=3)
+    before = _export(seeded.path, GUILD)
+    exported = tmp_path / "export.json"
+    exported.write_text(json.dumps(before), encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["import", str(exported)]) == 0
+    conn = connect(database_url)
+    try:
+        assert export_json.build(conn, GUILD, include_deleted=True, now="X") == before
+    finally:
+        conn.close()
 
 
 def test_import_keeps_free_numbers_and_renumbers_taken_ones(tmp_path: Path) -> None:
@@ -134,8 +153,9 @@ def test_fifty_megabytes_of_nonsense_is_refused_before_parsing(tmp_path: Path, m
     assert not target.exists()  # nothing half-imported: not even a database
 
 
-def test_a_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    conn = connect(tmp_path / "atomic.db")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failure_midway_leaves_nothing(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = connect(database_url)
     doc = detect_and_parse(FIXTURE.read_bytes())
     calls = {"n": 0}
     from bot.porting import apply

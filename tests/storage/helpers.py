@@ -1,6 +1,6 @@
 from bot.storage import forums
+from bot.storage.api import Database
 from bot.storage.models import NewPost, NewTopic
-from bot.storage.sqlite.database import Database
 
 
 async def register_forum(db: Database, *, guild_id: int = 1, channel_id: int = 100, name: str = "Discussion") -> int:

@@ -1,17 +1,17 @@
-"""Accepted answers and the solved flag, on a real SQLite file."""
+"""Accepted answers and the solved flag, on both backends."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.storage import answers, posts, topics
-from tests.storage.seed import Seeder, connect
+from tests.storage.seed import Seeder
 
 
-def test_solved_follows_accepted_published_answers(tmp_path: Path) -> None:
-    seeder = Seeder(connect(tmp_path / "forum.db"))
+def test_solved_follows_accepted_published_answers(conn: Any) -> None:
+    seeder = Seeder(conn)
     topic = seeder.topic(seeder.forum(), "Q", "question")
     one, two = seeder.reply(topic, "one"), seeder.reply(topic, "two")
 

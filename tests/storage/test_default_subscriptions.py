@@ -1,7 +1,7 @@
 """A topic's author follows it by default, however the topic came to be."""
 
 from bot.storage import posts, subscriptions, topics
-from bot.storage.sqlite.database import Database
+from bot.storage.api import Database
 from tests.storage.helpers import new_post, new_topic
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.roles import ForumRole
 from bot.storage import answers, forums, members, posts, reports, topics
-from bot.storage.sqlite.database import Database
+from bot.storage.api import Database
 from tests.storage.helpers import new_post, new_topic, register_forum
 
 

@@ -1,19 +1,20 @@
-"""bot/storage/search.py on a real SQLite file: what is found, in which order, and what never is."""
+"""bot/storage/search.py on both backends (FTS5, PostgreSQL full text): what is found, in which order."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.storage import answers, posts, search
+from bot.storage.api import dialect_name
 from bot.storage.search import HL_END, HL_START, SearchQueryError, highlight_segments
-from tests.storage.seed import Seeder, connect
+from tests.storage.seed import Seeder
 
 
 @pytest.fixture
-def seeder(tmp_path: Path) -> Seeder:
-    return Seeder(connect(tmp_path / "forum.db"))
+def seeder(conn: Any) -> Seeder:
+    return Seeder(conn)
 
 
 def numbers(results: search.SearchResults) -> list[int]:
@@ -226,6 +227,8 @@ def test_topic_titles_are_searched_as_their_opening_posts(seeder: Seeder) -> Non
 
 
 def test_without_the_title_index_only_texts_are_searched(seeder: Seeder) -> None:
+    if dialect_name(seeder.conn) != "sqlite":
+        pytest.skip("a database from before SQLite's migration 0004; PostgreSQL's search came whole")
     forum = seeder.forum()
     seeder.topic(forum, "Papaya care", "How often?")
     seeder.conn.executescript(
@@ -293,7 +296,7 @@ def test_a_search_past_its_time_budget_is_interrupted_and_says_narrow_it(
     monkeypatch.setattr(search, "TIME_BUDGET_SECONDS", 60.0)
     assert find(seeder, "wom* OR woo*").total == 6000
     seeder.conn.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 300000) SELECT SUM(i) FROM n"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT SUM(i) FROM n"
     )
 
 

@@ -8,10 +8,15 @@ import sqlite3
 
 import pytest
 
-from bot.storage import kv, posts
+from bot.config import Settings
+from bot.storage import create_database, kv, posts
 from bot.storage.errors import StorageUnavailable
 from bot.storage.sqlite.database import Database, as_unavailable
 from tests.storage.helpers import new_post, new_topic
+
+# SQLite's own faults (query_only, max_page_count, a second connection's lock) are SQLite's
+# tests; PostgreSQL's read-only server is the last one's.
+SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def _put(conn: sqlite3.Connection) -> None:
@@ -28,6 +33,7 @@ async def _every_way_in(db: Database) -> list[BaseException]:
     return found
 
 
+@SQLITE
 async def test_a_read_only_database_raises_storage_unavailable_on_every_way_in(db: Database) -> None:
     await db.run(lambda conn: conn.execute("PRAGMA query_only = ON"))
     raised = await _every_way_in(db)
@@ -39,6 +45,7 @@ async def test_a_read_only_database_raises_storage_unavailable_on_every_way_in(d
     assert await db.run(kv.get, "probe") == "x"
 
 
+@SQLITE
 async def test_a_full_database_raises_storage_unavailable(db: Database, forum_id: int) -> None:
     topic = (await db.transaction(posts.record_topic, new_topic(forum_id))).topic
 
@@ -52,6 +59,7 @@ async def test_a_full_database_raises_storage_unavailable(db: Database, forum_id
     assert raised.value.reason == "full"
 
 
+@SQLITE
 async def test_a_database_locked_past_its_timeout_raises_storage_unavailable(db: Database) -> None:
     await db.run(lambda conn: conn.execute("PRAGMA busy_timeout = 50"))
     other = sqlite3.connect(db.path, isolation_level=None)
@@ -66,6 +74,7 @@ async def test_a_database_locked_past_its_timeout_raises_storage_unavailable(db:
     await db.transaction(_put)  # free again
 
 
+@SQLITE
 async def test_other_errors_stay_what_they_are(db: Database, forum_id: int) -> None:
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         await db.run(lambda conn: conn.execute("SELECT * FROM nowhere"))
@@ -94,3 +103,18 @@ async def test_other_errors_stay_what_they_are(db: Database, forum_id: int) -> N
 def test_errors_without_a_result_code_are_recognised_by_sqlites_words(error: Exception, reason: str | None) -> None:
     found = as_unavailable(error)
     assert (found.reason if found else None) == reason
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_read_only_postgresql_raises_storage_unavailable_on_every_way_in(db, database_url: str) -> None:
+    """A server that refuses writes (a standby, default_transaction_read_only): SQLSTATE 25006."""
+    await db.write(_put)  # the schema is there, and writable through the bot's own handle
+    refusing = create_database(Settings(database_url=database_url), readonly=True)
+    await refusing.open(migrate_schema=False)
+    try:
+        raised = await _every_way_in(refusing)
+        assert all(isinstance(e, StorageUnavailable) and e.reason == "read-only" for e in raised), raised
+        assert all(getattr(e.__cause__, "sqlstate", None) == "25006" for e in raised)  # the driver's error kept
+        assert await refusing.run(kv.get, "probe") == "x"  # reading still works
+    finally:
+        await refusing.close()

@@ -1,21 +1,21 @@
-"""Subscriptions and digests on a real SQLite file."""
+"""Subscriptions and digests on both backends."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
 from bot.domain import timeutil
 from bot.storage import subscriptions
-from tests.storage.seed import Seeder, connect
+from tests.storage.seed import Seeder
 
 
 def due_for(seeder: Seeder, user_id: int) -> list[subscriptions.Digest]:
     return [d for d in subscriptions.due(seeder.conn, seeder.tick(seconds=1)) if d.user_id == user_id]
 
 
-def test_adopting_an_old_thread_does_not_dm_its_author_about_old_replies(tmp_path: Path) -> None:
-    seeder = Seeder(connect(tmp_path / "forum.db"))
+def test_adopting_an_old_thread_does_not_dm_its_author_about_old_replies(conn: Any) -> None:
+    seeder = Seeder(conn)
     # The bot adopts a month-old thread (registration or catch-up): it records the topic, and
     # subscribes its author, a month after it was written; then its old replies.
     adopted = timeutil.iso(seeder.clock + timedelta(days=30))
@@ -29,8 +29,8 @@ def test_adopting_an_old_thread_does_not_dm_its_author_about_old_replies(tmp_pat
     assert digest.total == 1 and digest.posts[0].content == "a new reply"
 
 
-def test_live_topics_tell_the_author_about_every_reply_and_windows_hold_the_next(tmp_path: Path) -> None:
-    seeder = Seeder(connect(tmp_path / "forum.db"))
+def test_live_topics_tell_the_author_about_every_reply_and_windows_hold_the_next(conn: Any) -> None:
+    seeder = Seeder(conn)
     topic = seeder.topic(seeder.forum(), "Live", "question", author=1)
     subscriptions.subscribe_author(seeder.conn, topic.id, timeutil.iso(seeder.clock))
     assert not subscriptions.subscribe_author(seeder.conn, topic.id)  # once

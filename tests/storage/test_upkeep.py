@@ -13,6 +13,12 @@ from bot.storage.sqlite import upkeep
 from bot.storage.sqlite.database import Database, atomically, migrate
 from tests.storage.helpers import new_post, new_topic, register_forum
 
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # SQLite's own upkeep: WAL checkpoints and FTS5 merges
+
+
 REPLIES = 40  # one commit each: ten times the segments FTS5 merges at once (usermerge, 4)
 
 

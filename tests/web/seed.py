@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bot.config import Settings
+from bot.storage import connect as connect_url
 from bot.storage import forums, importing, posts
 from bot.storage.models import NewPost, NewTopic
 from bot.storage.sqlite.database import migrate
@@ -23,11 +26,17 @@ SECRET = "Secret staff plans"
 
 @dataclass
 class Seeded:
-    path: Path
+    path: Path | str  # a SQLite file, or a database URL (either backend)
     forum_id: int
     staff_forum_id: int
     topic_id: int
     nested_number: int
+
+    @property
+    def settings(self) -> Settings:
+        if isinstance(self.path, str):
+            return Settings(database_url=self.path)
+        return Settings(database_path=self.path)
 
 
 def _post(number: int, name: str, content: str, minute: int, **extra: object) -> NewPost:
@@ -46,14 +55,16 @@ def _post(number: int, name: str, content: str, minute: int, **extra: object) ->
     return NewPost(**fields)  # type: ignore[arg-type]
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path | str) -> Any:
+    if isinstance(path, str):  # a DATABASE_URL
+        return connect_url(Settings(database_url=path), migrate_schema=True)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     migrate(conn)
     return conn
 
 
-def seed(path: Path, *, extra_topics: int = 0) -> Seeded:
+def seed(path: Path | str, *, extra_topics: int = 0) -> Seeded:
     conn = connect(path)
     conn.execute("BEGIN")
     forum = forums.register(

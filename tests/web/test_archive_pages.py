@@ -11,19 +11,26 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.storage import create_database
 from bot.storage.sqlite.database import Database
 from bot.web.app import create_app
+from tests.backends import BACKENDS
 from tests.web.seed import DELETED, DRM, GUILD, HOSTILE, KUMAR, QUESTION, SECRET, SPAM, TITLE, Seeded, seed
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def seeded(tmp_path: Path) -> Seeded:
-    return seed(tmp_path / "forum.db", extra_topics=20)
+def seeded(database_url: str) -> Seeded:
+    return seed(database_url, extra_topics=20)
 
 
 @pytest_asyncio.fixture
 async def client(seeded: Seeded) -> AsyncIterator[TestClient]:
-    db = Database(seeded.path, readonly=True)
+    db = create_database(seeded.settings, readonly=True)
     await db.open(migrate_schema=False)
     async with TestClient(TestServer(create_app(db))) as test_client:
         yield test_client

@@ -15,6 +15,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.__main__ import main
+from bot.config import Settings
 from bot.domain.numbers import ID_MAX, strict_id, strict_int
 from bot.storage.sqlite.database import Database
 from bot.web import app as web_app
@@ -121,7 +122,7 @@ def test_web_on_a_port_in_use_says_so_in_one_line(database: Path, busy_port: int
 def test_a_port_taken_after_the_check_is_one_line_too(database: Path, busy_port: int, monkeypatch) -> None:
     monkeypatch.setattr(web_app, "check_listen", lambda *args, **kwargs: None)  # lost the race
     with pytest.raises(SystemExit) as refused:
-        web_app.serve(database, "127.0.0.1", busy_port)
+        web_app.serve(Settings(database_path=database), "127.0.0.1", busy_port)
     assert "already in use" in str(refused.value.code) and "WEB_PORT" in str(refused.value.code)
 
 

@@ -22,7 +22,7 @@ from bot.storage.models import NewPost, NewTopic, Recorded, Topic
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
-    from bot.storage.sqlite.database import Database
+    from bot.storage.api import Database
 
 log = logging.getLogger("bot.services.recording")
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)

@@ -1,18 +1,11 @@
-"""One aiosqlite connection, its pragmas and the single writer (migrations: ``schema.py``).
+"""One aiosqlite connection, its pragmas and upkeep (migrations: ``schema.py``).
 
 All SQL runs on aiosqlite's connection thread as plain functions that take the raw
-``sqlite3.Connection``: one thread round trip per logical operation, not per statement.
-
-- ``run(fn, ...)``: a read (or a write that manages its own transaction) in one hop.
-- ``transaction(fn, ...)``: ``fn`` inside BEGIN IMMEDIATE/COMMIT, awaited at once
-  (commands that must answer at once, e.g. ``/topic new``).
-- ``write(fn, ...)``: queued to the single writer task, which runs queued jobs in
-  groups of at most ``batch_size`` inside one transaction (each job in its own
-  SAVEPOINT, so one failing job fails alone) and resolves each caller after COMMIT.
-- ``submit_bulk(fn, ...)``: the same for backlog work (catch-up): live writes go first,
-  and a group of backlog work ends early (after ``yield_seconds``) as soon as anyone
-  else waits for the connection, so a command's latency stays bounded during a catch-up
-  while an idle writer still commits in full groups.
+``sqlite3.Connection`` (``SqliteConnection``, which names its dialect): one thread round
+trip per logical operation, not per statement. ``run`` / ``transaction`` / ``write`` /
+``submit`` / ``submit_bulk`` and the group commit are the shared ``bot.storage.writer``
+(the PostgreSQL backend has the same API); this module adds the connection, its pragmas,
+SQLite's migrations and upkeep.
 
 Upkeep stays out of the commits members wait for (``bot.storage.sqlite.upkeep``): between
 group commits the writer checkpoints the WAL and merges the search index, one short step
@@ -28,17 +21,15 @@ any other sqlite3 error (a constraint, a bug) stays what it is.
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.storage.api import SqliteConnection, StorageFacts, atomically
 from bot.storage.errors import Reason, StorageUnavailable
 from bot.storage.sqlite import upkeep
 from bot.storage.sqlite.schema import MigrationError as MigrationError
@@ -47,30 +38,36 @@ from bot.storage.sqlite.schema import check_schema as check_schema
 from bot.storage.sqlite.schema import check_schema_file as check_schema_file
 from bot.storage.sqlite.schema import latest_version as latest_version
 from bot.storage.sqlite.schema import migrate as migrate
+from bot.storage.writer import GroupWriter, Job, run_batch
+
+__all__ = ["Database", "atomically", "integrity_check", "migrate"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], Any]
 
 
-class Database:
+class Database(GroupWriter):
+    """The SQLite backend: one aiosqlite connection (its thread runs every repository call)."""
+
+    backend = "sqlite"
+
     def __init__(self, path: Path, *, readonly: bool = False, synchronous: str = "NORMAL") -> None:
+        super().__init__()
         self.path = Path(path)
         self.readonly = readonly
         self.synchronous = synchronous if synchronous in {"NORMAL", "FULL"} else "NORMAL"
         self._conn: aiosqlite.Connection | None = None
-        self._queue: collections.deque[tuple[Job, asyncio.Future[Any]]] = collections.deque()
-        self._bulk: collections.deque[tuple[Job, asyncio.Future[Any]]] = collections.deque()
-        self._waiting = 0  # callers of run() waiting for the connection thread
-        self.yield_seconds = 0.001
-        self._writer: asyncio.Task[None] | None = None
-        self.batch_size = 100
-        self.commits = 0  # group commits done by the writer (for health and benchmarks)
         self._uncheckpointed = 0  # group commits since the last checkpoint
         self._merge_debt = 0  # rows changed since the search index last needed no merging
         self.upkeep_steps = 0  # idle checkpoints and merge steps done (for tests and benchmarks)
-        self._closing = False  # close() waits for queued writes, not for upkeep
-        self._stepped = False  # an upkeep step ran since the last group commit
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def reader(self) -> Database:
+        """Another read-only connection to the same file (the archive's searches: a long one
+        never holds the connection pages read through)."""
+        return Database(self.path, readonly=True)
 
     # ------------------------------------------------------------------ lifecycle
     async def open(self, *, migrate_schema: bool = True, batch_size: int = 100) -> None:
@@ -78,10 +75,10 @@ class Database:
         self._closing = False
         if self.readonly:
             uri = f"file:{self.path.resolve()}?mode=ro"
-            self._conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+            self._conn = await aiosqlite.connect(uri, uri=True, isolation_level=None, factory=SqliteConnection)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None, factory=SqliteConnection)
         await self.run(self._configure)
         try:
             await self.run(check_schema, self.path)
@@ -115,19 +112,13 @@ class Database:
     def is_open(self) -> bool:
         return self._conn is not None
 
-    @property
-    def queue_depth(self) -> int:
-        return len(self._queue) + len(self._bulk)
+    async def size_facts(self) -> StorageFacts:
+        """For /forumadmin health: the file, its WAL and its pages."""
+        used, free = await self.run(size_info)
+        wal = _file_size(self.path.with_name(self.path.name + "-wal"))
+        return StorageFacts(where=str(self.path), on_disk=_file_size(self.path), wal=wal, used=used, free=free)
 
-    # ------------------------------------------------------------------ access
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(conn, *args, **kwargs)`` on the connection thread."""
-        self._waiting += 1
-        try:
-            return await self._call(fn, *args, **kwargs)
-        finally:
-            self._waiting -= 1
-
+    # ------------------------------------------------------------------ the connection thread
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self._conn is None:
             raise RuntimeError("database is not open")
@@ -141,65 +132,21 @@ class Database:
                 raise
             raise unavailable from error
 
-    async def transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(conn, ...)`` atomically, now (not through the writer queue)."""
-        return await self.run(atomically, _bind(fn, args, kwargs))
+    def _translate(self, error: BaseException) -> BaseException:
+        return as_unavailable(error) or error
 
-    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Queue ``fn(conn, ...)`` for the writer; returns its result after COMMIT."""
-        return await self.submit(fn, *args, **kwargs)
+    def _group(self, conn: Any, jobs: list[Job], live: int) -> tuple[list[tuple[bool, Any]], int]:
+        return _run_group(conn, jobs, live, self.yield_seconds, self._someone_waits)
 
-    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
-        """Queue a write now, in call order; the future resolves after its group's COMMIT."""
-        return self._enqueue(self._queue, fn, args, kwargs)
+    # ------------------------------------------------------------------ upkeep between commits
+    def _next_upkeep(self, *, caller: bool) -> upkeep.Step | None:
+        return upkeep.next_step(
+            since_checkpoint=self._uncheckpointed, merge_debt=self._merge_debt, busy=caller or bool(self._bulk)
+        )
 
-    def submit_bulk(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
-        """Queue backlog work (catch-up): after live writes, in groups that yield to waiting callers."""
-        return self._enqueue(self._bulk, fn, args, kwargs)
-
-    def _enqueue(
-        self,
-        queue: collections.deque[tuple[Job, asyncio.Future[Any]]],
-        fn: Callable[..., T],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> asyncio.Future[T]:
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        queue.append((_bind(fn, args, kwargs), future))
-        # The writer runs only while there is something to write: no idle task.
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain(), name="threadkeeper-db-writer")
-        return future
-
-    async def flush(self) -> None:
-        """Wait until every write queued so far has been committed."""
-        if self._writer is not None and not self._writer.done():
-            await asyncio.shield(self._writer)
-
-    def _someone_waits(self) -> bool:
-        # Read on the connection thread: plain int and deque length reads are safe under the GIL.
-        return self._waiting > 0 or bool(self._queue)
-
-    async def _drain(self) -> None:
-        while True:
-            if self._queue:
-                await self._write_group()
-                continue
-            await asyncio.sleep(0)  # callers just answered make their next call first
-            if self._queue:
-                continue
-            caller = self._waiting > 0
-            step = upkeep.next_step(
-                since_checkpoint=self._uncheckpointed, merge_debt=self._merge_debt, busy=caller or bool(self._bulk)
-            )
-            if step is not None and not self._closing and not (caller and self._stepped):
-                await self._upkeep(step)  # before more backlog; a caller waits for one step at most
-            elif self._bulk:
-                await self._write_group()
-            else:
-                return  # nothing to do, or not now: the next write's drain comes back to it
+    def _group_committed(self, changes: int) -> None:
+        self._uncheckpointed += 1
+        self._merge_debt += changes
 
     async def _upkeep(self, step: upkeep.Step) -> None:
         """One short step of upkeep; a failure is logged and left for the next drain."""
@@ -218,100 +165,19 @@ class Database:
             log.warning("database upkeep (%s) failed; the next write tries again", step, exc_info=True)
             self._merge_debt = 0
 
-    async def _write_group(self) -> None:
-        """One group commit: the live writes queued (up to ``batch_size``), else backlog."""
-        batch: list[tuple[Job, asyncio.Future[Any]]] = []
-        live = 0
-        while self._queue and len(batch) < self.batch_size:
-            batch.append(self._queue.popleft())
-            live += 1
-        # A group with live writes carries no backlog: its callers wait for its COMMIT.
-        while not live and self._bulk and len(batch) < self.batch_size:
-            batch.append(self._bulk.popleft())
-        jobs = [job for job, _ in batch]
-        changes = 0
-        try:
-            outcomes, changes = await self._call(_run_group, jobs, live, self.yield_seconds, self._someone_waits)
-        except Exception as error:  # the COMMIT itself failed: every job failed
-            log.exception("group commit of %d writes failed", len(batch))
-            outcomes = [(False, error)] * len(batch)
-        self.commits += 1
-        self._stepped = False
-        self._uncheckpointed += 1
-        self._merge_debt += changes
-        # Backlog jobs the group yielded before go back to the front, in order.
-        for item in reversed(batch[len(outcomes) :]):
-            self._bulk.appendleft(item)
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=False):
-            if future.done():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(as_unavailable(value) or value)
 
-
-def _bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[sqlite3.Connection], T]:
-    """``fn`` with its arguments bound after the connection."""
-    return lambda conn: fn(conn, *args, **kwargs)
-
-
-def atomically(conn: sqlite3.Connection, fn: Callable[..., T]) -> T:
-    """Run ``fn(conn)`` inside BEGIN IMMEDIATE / COMMIT (ROLLBACK on any error)."""
-    conn.execute("BEGIN IMMEDIATE")
+def _file_size(path: Path) -> int:
     try:
-        result = fn(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _run_group(conn: sqlite3.Connection, jobs: list[Job], *args: Any) -> tuple[list[tuple[bool, Any]], int]:
-    """``_run_batch`` and the number of rows it changed (what the search index's merging owes)."""
+    """``run_batch`` and the number of rows it changed (what the search index's merging owes)."""
     before = conn.total_changes
-    outcomes = _run_batch(conn, jobs, *args)
+    outcomes = run_batch(conn, jobs, *args)
     return outcomes, conn.total_changes - before
-
-
-def _run_batch(
-    conn: sqlite3.Connection,
-    jobs: list[Job],
-    live: int | None = None,
-    yield_seconds: float = 0.0,
-    someone_waits: Callable[[], bool] | None = None,
-) -> list[tuple[bool, Any]]:
-    """Run ``jobs`` in one transaction; backlog jobs (after the first ``live``) stop early
-    once ``yield_seconds`` have passed and ``someone_waits()``. Returns the outcomes of
-    the jobs that ran, in order."""
-    outcomes: list[tuple[bool, Any]] = []
-    live = len(jobs) if live is None else live
-    started = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for index, job in enumerate(jobs):
-            if (
-                index > live
-                and someone_waits is not None
-                and time.perf_counter() - started >= yield_seconds
-                and someone_waits()
-            ):
-                break
-            conn.execute("SAVEPOINT job")
-            try:
-                outcomes.append((True, job(conn)))
-                conn.execute("RELEASE job")
-            except Exception as error:
-                conn.execute("ROLLBACK TO job")
-                conn.execute("RELEASE job")
-                outcomes.append((False, error))
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return outcomes
 
 
 # SQLite's primary result codes (the low byte of an extended code) that mean "the database

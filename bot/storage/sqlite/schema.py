@@ -8,6 +8,8 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
+from bot.storage.errors import SchemaTooNew
+
 # Versions that must never be used again. The list of shipped migrations is pinned by
 # tests/storage/test_migrations.py: a migration, once shipped, is never deleted, renamed or
 # renumbered; a change is a new, higher-numbered migration (docs/operations.md, "Upgrades").
@@ -16,17 +18,6 @@ RETIRED_VERSIONS = {
     10: "0010_reading_outline shipped in 9567f8d and was deleted in d6c478f; databases migrated "
     "in between are at version 10 with its wide posts_topic index, which 0011 replaces",
 }
-
-
-class SchemaTooNew(Exception):
-    """The database was written by a newer Threadkeeper: this code does not know its schema."""
-
-    def __init__(self, found: int, known: int, where: object = "the database") -> None:
-        self.found, self.known = found, known
-        super().__init__(
-            f"{where} has schema version {found}, newer than this Threadkeeper knows (up to {known}): "
-            "run the newer Threadkeeper, or restore the backup taken before the upgrade (docs/operations.md)."
-        )
 
 
 class MigrationError(Exception):

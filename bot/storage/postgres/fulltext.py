@@ -1,0 +1,221 @@
+"""Search on PostgreSQL's own full text: what ``bot.storage.search`` and the archive's
+search do with SQLite's FTS5, here with tsvector, GIN and ``ts_rank`` (migration 0002).
+
+The member's query is parsed once, by ``bot.domain.searchquery`` as on SQLite; its terms
+become a ``tsquery`` built by PostgreSQL's own functions from bound parameters (no member
+text is ever SQL or tsquery syntax): a word or a quoted phrase is
+``phraseto_tsquery('threadkeeper', text)`` (its words next to each other), ``word*`` is
+``to_tsquery('threadkeeper', quote_literal(word) || ':*')``, the words of a branch are
+joined with ``&&``, words left out with ``&& !!``, ``OR`` branches with ``||``.
+
+Ranking: ``ts_rank`` (higher is better), negated so that lower is better as bm25 is on
+SQLite; the same lift for accepted answers and solved topics, the same title weight, the
+same newest-first fallback when the terms match too many posts, the same cap on counting.
+Snippets (``ts_headline``) are computed only for the page shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.searchquery import SearchQuery, Term
+
+CONFIG = "threadkeeper"  # text search configuration of migration 0002: simple + unaccent
+
+
+def _term(term: Term) -> tuple[str, str]:
+    if term.prefix:
+        return f"to_tsquery('{CONFIG}', quote_literal(?) || ':*')", term.text
+    return f"phraseto_tsquery('{CONFIG}', ?)", term.text
+
+
+def tsquery(conn: Any, parsed: SearchQuery) -> str:
+    """The query as tsquery text ('' when PostgreSQL finds no word in it)."""
+    branches: list[str] = []
+    params: list[str] = []
+    for include, exclude in parsed.groups:
+        parts: list[str] = []
+        for term in include:
+            sql, value = _term(term)
+            parts.append(sql)
+            params.append(value)
+        for term in exclude:
+            sql, value = _term(term)
+            parts.append(f"!! {sql}")
+            params.append(value)
+        if parts:
+            branches.append("(" + " && ".join(parts) + ")")
+    if not branches:
+        return ""
+    row = conn.execute(f"SELECT ({' || '.join(branches)})::text", params).fetchone()
+    return str(row[0] or "")
+
+
+def words_tsquery(conn: Any, words: Sequence[str]) -> str:
+    """Every word required, the last also as a prefix (the archive's search box)."""
+    parts = [f"phraseto_tsquery('{CONFIG}', ?)" for _ in words[:-1]]
+    parts.append(f"to_tsquery('{CONFIG}', quote_literal(?) || ':*')")
+    row = conn.execute(f"SELECT ({' && '.join(parts)})::text", list(words)).fetchone()
+    return str(row[0] or "")
+
+
+def too_common(conn: Any, query: str, threshold: int) -> bool:
+    """True when the query matches more than ``threshold`` posts (of every guild)."""
+    size = conn.execute("SELECT COALESCE(MAX(id), 0) FROM posts").fetchone()[0]
+    if size <= threshold:
+        return False
+    matches = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM posts_fts WHERE vector @@ ?::tsquery LIMIT ?) AS m",
+        (query, threshold + 1),
+    ).fetchone()[0]
+    return bool(matches > threshold)
+
+
+def has_title_index(conn: Any) -> bool:
+    return conn.execute("SELECT to_regclass('topics_fts') IS NOT NULL").fetchone()[0] is True
+
+
+def rank_ids(
+    conn: Any,
+    query: str,
+    where: str,
+    params: list[object],
+    *,
+    titles: bool,
+    lift: str,
+    title_weight: float,
+    limit: int,
+    offset: int,
+) -> tuple[list[int], int]:
+    """A page of post ids, best first, and how many matched (posts, and opening posts of
+    topics whose title matches, the two scores added)."""
+    matches = (
+        f"SELECT p.id AS id, -ts_rank(f.vector, ?::tsquery) * {lift} AS score FROM posts_fts f "
+        f"JOIN posts p ON p.id = f.post_id JOIN topics t ON t.id = p.topic_id WHERE f.vector @@ ?::tsquery AND {where}"
+    )
+    match_params: list[object] = [query, query, *params]
+    if titles:
+        matches = (
+            f"SELECT id, SUM(score) AS score FROM ({matches} UNION ALL SELECT p.id AS id, "
+            f"-ts_rank(tf.vector, ?::tsquery) * {title_weight} * {lift} AS score FROM topics_fts tf "
+            "JOIN topics t ON t.id = tf.topic_id JOIN posts p ON p.topic_id = t.id AND p.is_opening = 1 "
+            f"WHERE tf.vector @@ ?::tsquery AND {where}) AS scored GROUP BY id"
+        )
+        match_params += [query, query, *params]
+    rows = conn.execute(
+        f"SELECT id, COUNT(*) OVER () AS total FROM ({matches}) AS ranked ORDER BY score, id DESC LIMIT ? OFFSET ?",
+        [*match_params, limit, offset],
+    ).fetchall()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    total = conn.execute(f"SELECT COUNT(*) FROM ({matches}) AS ranked", match_params).fetchone()[0]
+    return [], int(total)
+
+
+def newest_ids(conn: Any, query: str, where: str, params: list[object], cap: int) -> list[int]:
+    """Matching posts' ids, newest first, at most ``cap``."""
+    rows = conn.execute(
+        "SELECT p.id FROM posts_fts f JOIN posts p ON p.id = f.post_id JOIN topics t ON t.id = p.topic_id "
+        f"WHERE f.vector @@ ?::tsquery AND {where} ORDER BY p.id DESC LIMIT ?",
+        [query, *params, cap],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def headline(column: str) -> str:
+    """SQL for the headline of ``column`` (the query and the options are the next two
+    parameters), made from the text as it was indexed (migration 0002's threadkeeper_text)."""
+    return f"translate(ts_headline('{CONFIG}', threadkeeper_text({column}), ?::tsquery, ?), E'\\x0e\\x0f', '<>')"
+
+
+def headline_options(start: str, end: str, ellipsis: str, words: int) -> str:
+    return (
+        f"StartSel={start}, StopSel={end}, MaxWords={words}, MinWords={max(1, words // 3)}, "
+        f'ShortWord=0, MaxFragments=2, FragmentDelimiter=" {ellipsis} "'
+    )
+
+
+def hit_rows(conn: Any, query: str, ids: list[int], options: str, columns: str) -> list[Any]:
+    """``columns`` of the posts with these ids (joined to their topics as ``t``), and their
+    headline (the matched words marked) as the last column: computed only for these rows."""
+    marks = ",".join("?" * len(ids))
+    return list(
+        conn.execute(
+            f"SELECT {columns}, CASE WHEN f.vector @@ ?::tsquery "
+            f"THEN {headline('p.content')} END AS snip, p.content "
+            "FROM posts p JOIN topics t ON t.id = p.topic_id JOIN posts_fts f ON f.post_id = p.id "
+            f"WHERE p.id IN ({marks})",
+            [query, query, options, *ids],
+        ).fetchall()
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of ``bot.storage.search.search`` on PostgreSQL: what it turns into hits."""
+
+    rows: list[tuple[Any, ...]]  # per post, in order: the columns asked for, then the snippet
+    suffixes: list[str]  # what follows each snippet (an ellipsis after a cut opening post)
+    total: int
+    newest_first: bool
+    capped: bool
+
+
+def search(
+    conn: Any,
+    parsed: SearchQuery,
+    where: str,
+    params: list[object],
+    *,
+    limit: int,
+    offset: int,
+    fallback_min_matches: int,
+    total_cap: int,
+    lift: str,
+    title_weight: float,
+    marks: tuple[str, str, str, int],
+    columns: str,
+) -> Found:
+    """``bot.storage.search.search`` on PostgreSQL: ``where``/``params`` filter posts ``p`` and
+    topics ``t``; ``marks`` are the snippet's (start, end, ellipsis, words); each row holds
+    ``columns`` (a plain comma list of columns, ``p.id`` first), then the snippet."""
+    query = tsquery(conn, parsed)
+    if not query:
+        return Found([], [], 0, False, False)
+    newest_first = too_common(conn, query, fallback_min_matches)
+    capped = False
+    if newest_first:
+        # As on SQLite: stop after total_cap + 1 matches (or, for a page beyond them, the
+        # page's end + 1): the page and the total, a lower bound when capped.
+        reach = max(total_cap, offset + limit)
+        found = newest_ids(conn, query, where, params, reach + 1)
+        total = len(found)
+        if total > reach:
+            total, capped = reach, True
+        ids = found[offset : offset + limit]
+    else:
+        ids, total = rank_ids(
+            conn,
+            query,
+            where,
+            params,
+            titles=not parsed.excludes and has_title_index(conn),
+            lift=lift,
+            title_weight=title_weight,
+            limit=limit,
+            offset=offset,
+        )
+    by_id: dict[int, tuple[tuple[Any, ...], str]] = {}
+    if ids:
+        start, end, ellipsis, words = marks
+        width = len(columns.split(","))  # the headline follows the columns, then the text
+        for row in hit_rows(conn, query, ids, headline_options(start, end, ellipsis, words), columns):
+            if row[width] is None:  # found by the topic title only: the opening post's first words
+                text = row[width + 1] or ""
+                by_id[row[0]] = ((*row[:width], text[:200]), ellipsis if len(text) >= 200 else "")
+            else:
+                by_id[row[0]] = (tuple(row[: width + 1]), "")
+    kept = [by_id[i] for i in ids if i in by_id]
+    return Found([row for row, _ in kept], [suffix for _, suffix in kept], total, newest_first, capped)
