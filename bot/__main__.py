@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.logging_setup import configure
 
 NO_TOKEN = """\
@@ -63,8 +67,18 @@ def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
     from bot.app import create_bot
 
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
-    bot.run(settings.discord_token, log_handler=None)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the bot closed on the way out
+        asyncio.run(_serve(bot, settings.discord_token))
     return 0
+
+
+async def _serve(bot: Any, token: str) -> None:
+    """``bot.run`` plus a clean close on SIGTERM (systemd's stop), as on Ctrl+C."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+    async with bot:
+        await bot.start(token)
 
 
 def _connect(settings: Settings) -> sqlite3.Connection:
@@ -195,7 +209,11 @@ def _check(conn: sqlite3.Connection, path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     load_dotenv()
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"Threadkeeper cannot start: {error}", file=sys.stderr)
+        return 2
     configure(settings.log_level, settings.log_format)
     command = args.command or "run"
     if command == "run":

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord.ext import commands
@@ -42,9 +42,16 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class ForumBot(commands.Bot):
+class ForumBot(commands.AutoShardedBot):
+    """The bot. It runs ``settings.shard_ids`` of ``settings.shard_count`` shards (SHARD_IDS /
+    SHARD_COUNT); without them, every shard, as many as Discord recommends."""
+
     def __init__(self, settings: Settings, *, sync_mode: SyncMode = "never") -> None:
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
+            **shards,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             tree_cls=ForumTree,
