@@ -73,7 +73,8 @@ def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
 
 
 async def _serve(bot: Any, token: str) -> None:
-    """``bot.run`` plus a clean close on SIGTERM (systemd's stop), as on Ctrl+C."""
+    """``bot.run`` plus a clean close on SIGTERM (systemd's stop), as on Ctrl+C: the bot releases
+    its shard leases, so the next process does the once-per-guild work at once."""
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
         loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))

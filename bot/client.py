@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.failures import ForumTree
+from bot.services.ownership import Ownership
 from bot.services.recording import Recorder
 from bot.storage import kv
 from bot.storage.sqlite.database import Database
@@ -64,6 +65,7 @@ class ForumBot(commands.AutoShardedBot):
         self.sync_mode: SyncMode = sync_mode
         self.db = Database(settings.database_path, synchronous=settings.synchronous)
         self.recorder = Recorder(self)
+        self.ownership = Ownership(self)  # whose once-per-guild work is it (bot/services/ownership.py)
         self.pagers: dict[str, PageFn] = {}
         self.last_error: str | None = None  # the newest unexpected command failure (tree.on_error)
         self.storage_alerts: dict[int, datetime] = {}  # guild id -> when its owner was told (bot/alerts.py)
@@ -96,8 +98,14 @@ class ForumBot(commands.AutoShardedBot):
         log.info("synced the command tree (%s)", digest[:12])
         return True
 
+    async def on_ready(self) -> None:
+        running = self.ownership.running()
+        log.info("ready: shards %s, %s", running.label() if running else "?", self.ownership.holder)
+        self.ownership.start()
+
     async def close(self) -> None:
         try:
+            await self.ownership.release()
             await super().close()
         finally:
             if self.db.is_open:

@@ -11,8 +11,10 @@ from discord.ext import commands, tasks
 
 from bot.client import ForumBot
 from bot.domain import timeutil
+from bot.domain.shards import Shards
 from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
+from bot.services import ownership
 from bot.services.access import guild_member
 from bot.services.lookup import resolve_topic
 from bot.storage import forums, guilds, subscriptions
@@ -166,7 +168,8 @@ class Subscriptions(commands.Cog):
         try:
             await self.send_due()
             now = discord.utils.utcnow()
-            left = await self.db.run(subscriptions.pending, timeutil.iso(now))
+            owned = ownership.owned(self.bot)  # digests of other processes' guilds are theirs
+            left = await self.db.run(subscriptions.pending, timeutil.iso(now), shards=owned)
         except Exception:
             log.exception("the subscription digest failed; trying again next round")
             return
@@ -189,11 +192,16 @@ class Subscriptions(commands.Cog):
     async def on_ready(self) -> None:
         self.wake()  # a catch-up may record posts without live messages
 
+    @commands.Cog.listener()
+    async def on_forum_shards_gained(self, gained: Shards) -> None:
+        self.wake()  # this process took over the digests of these shards' guilds
+
     async def send_due(self) -> int:
-        """Send every digest that is due now; returns how many DMs went out."""
+        """Send every digest that is due now in the guilds this process owns; how many DMs went out."""
+        owned = await ownership.claim(self.bot)
         now = discord.utils.utcnow()
         sent = 0
-        for digest in await self.db.run(subscriptions.due, timeutil.iso(now)):
+        for digest in await self.db.run(subscriptions.due, timeutil.iso(now), shards=owned):
             sent += await self._send(digest, now)
         return sent
 

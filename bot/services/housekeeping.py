@@ -15,7 +15,7 @@ import discord
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
-from bot.services import moderation, overwrites
+from bot.services import moderation, overwrites, ownership
 from bot.storage import audit, housekeeping, members
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Housekeeper:
         now = discord.utils.utcnow()
         lifted = 0
         touched: set[int] = set()
-        for guild_id, user_id in await self.db.run(members.due_expiries, now):
+        for guild_id, user_id in await self.db.run(members.due_expiries, now, await ownership.claim(self.bot)):
             guild = self.bot.get_guild(guild_id)
             if guild is None:
                 continue  # lifted when the guild is back, so its overwrites follow
@@ -95,7 +95,7 @@ class Housekeeper:
         closed = 0
         me = self.bot.user
         name = me.display_name if me else "Threadkeeper"
-        for topic, days in await self.db.run(housekeeping.auto_close_due, now):
+        for topic, days in await self.db.run(housekeeping.auto_close_due, now, 20, await ownership.claim(self.bot)):
             guild = self.bot.get_guild(topic.guild_id)
             if guild is None:
                 continue

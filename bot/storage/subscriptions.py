@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain import timeutil
+from bot.domain.shards import Shards
+from bot.storage import leases
 
 DIGEST_LISTED = 8  # posts listed in one DM; the rest are counted
 MAX_DM_FAILURES = 3
@@ -180,15 +182,23 @@ _NOT_GIVEN_UP = (
 )
 
 
-def pending(conn: sqlite3.Connection, now: str) -> bool:
-    """True while some subscription has posts to tell about, now or after its window."""
-    return bool(due(conn, now, limit=1, ignore_window=True))
+def pending(conn: sqlite3.Connection, now: str, *, shards: Shards | None = None) -> bool:
+    """True while some subscription (in a guild on ``shards``) has posts to tell about, now or after its window."""
+    return bool(due(conn, now, limit=1, ignore_window=True, shards=shards))
 
 
-def due(conn: sqlite3.Connection, now: str, *, limit: int = 500, ignore_window: bool = False) -> list[Digest]:
-    """Subscriptions with posts to tell about whose next DM may go out now."""
+def due(
+    conn: sqlite3.Connection,
+    now: str,
+    *,
+    limit: int = 500,
+    ignore_window: bool = False,
+    shards: Shards | None = None,
+) -> list[Digest]:
+    """Subscriptions with posts to tell about whose next DM may go out now (of guilds on ``shards``)."""
     digests: list[Digest] = []
     window = "1" if ignore_window else "(s.next_dm_at IS NULL OR s.next_dm_at <= :now)"
+    window += " AND " + leases.shard_filter("s.guild_id", shards)
     topic_rows = conn.execute(
         "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, t.id AS topic_id, t.title, t.number, "
         "t.thread_id, "

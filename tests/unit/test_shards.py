@@ -1,17 +1,20 @@
-"""SHARD_COUNT / SHARD_IDS parsing and checks, and the shard formula."""
+"""SHARD_COUNT / SHARD_IDS parsing and checks, the shard formula, and owns(bot, guild_id)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import create_bot
+from bot.client import ForumBot
 from bot.config import ConfigError, Settings
-from bot.domain.shards import shard_of
+from bot.domain.shards import Shards, shard_of
+from bot.services.ownership import owns
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,3 +90,41 @@ def test_a_guild_lives_on_discord_s_shard(count: int) -> None:
     for guild_id in [1456074443980800015, 81384788765712384, (1 << 22) * 7 + 5, 5]:
         assert shard_of(guild_id, count) == (guild_id >> 22) % count
     assert [shard_of(k << 22, count) for k in range(2 * count)] == list(range(count)) * 2
+
+
+def guild_on(shard: int, count: int) -> int:
+    return ((347_155_200_000 * count + shard) << 22) | 9
+
+
+async def test_owns_needs_the_guild_s_shard_and_that_shard_s_lease(tmp_path: Path) -> None:
+    path = tmp_path / "forum.db"
+    first = create_bot(Settings(database_path=path, shard_count=4, shard_ids=(1, 3)))
+    second = create_bot(Settings(database_path=path, shard_count=4, shard_ids=(0, 3)))  # 3 twice, by mistake
+    assert isinstance(first, ForumBot) and isinstance(second, ForumBot)
+    second.ownership.holder += ":second"
+    second.ownership.renew_every = timedelta(0)
+    await first.db.open()
+    await second.db.open()
+    try:
+        assert not owns(first, guild_on(1, 4))  # nothing claimed yet
+        assert await first.ownership.claim() == Shards(4, frozenset({1, 3}))
+        assert [owns(first, guild_on(k, 4)) for k in range(4)] == [False, True, False, True]
+        assert await second.ownership.claim() == Shards(4, frozenset({0}))  # shard 3's lease is the first's
+        assert [owns(second, guild_on(k, 4)) for k in range(4)] == [True, False, False, False]
+        assert second.ownership.owns(guild_on(3, 4), best_effort=False) is False
+        assert second.ownership.owned(best_effort=True) == Shards(4, frozenset({0}))  # 3 is known to be another's
+
+        await first.ownership.release()  # a clean stop
+        assert not owns(first, guild_on(3, 4))
+        assert await second.ownership.claim() == Shards(4, frozenset({0, 3}))
+        assert owns(second, guild_on(3, 4))
+    finally:
+        await first.db.close()
+        await second.db.close()
+
+
+def test_nothing_is_owned_before_the_bot_connects(tmp_path: Path) -> None:
+    bot = create_bot(Settings(database_path=tmp_path / "x.db"))
+    assert isinstance(bot, ForumBot)
+    assert bot.ownership.running() is None and bot.ownership.owned().none
+    assert not owns(bot, 1) and not owns(object(), 1)
