@@ -91,7 +91,7 @@ async def catchup_calls(
     assert isinstance(bot, ForumBot)
     bots = [bot]
     try:
-        async with simcord.run(bot) as env:
+        async with simcord.run(bot, shard_count=1) as env:
             made = await _setup(env, threads=threads, per_thread=per_thread, members=20, rng=rng)
             people, ids = made["people"], made["threads"]
             # Downtime: the bot is gone while members keep writing.
@@ -155,7 +155,7 @@ async def _rss(db_path: Path, threads: int, per_thread: int) -> dict[str, Any]:
     bot = create_bot(Settings(database_path=db_path), sync_commands=True)
     assert isinstance(bot, ForumBot)
     try:
-        async with simcord.run(bot) as env:
+        async with simcord.run(bot, shard_count=1) as env:
             await _setup(env, threads=threads, per_thread=per_thread, members=50, rng=random.Random(3))
             report = bot.recorder.last_catchup
             await bot.db.flush()

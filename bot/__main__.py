@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -83,8 +86,19 @@ def cmd_run(settings: Settings, sync: bool, *, demo_without_token: bool) -> int:
 
     _connect(settings, create=True).close()  # unreachable, unreadable or too new: one line now, before Discord
     bot = create_bot(settings, sync_mode="always" if sync else "auto")
-    bot.run(settings.discord_token, log_handler=None)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the bot closed on the way out
+        asyncio.run(_serve(bot, settings.discord_token))
     return 0
+
+
+async def _serve(bot: Any, token: str) -> None:
+    """``bot.run`` plus a clean close on SIGTERM (systemd's stop), as on Ctrl+C: the bot releases
+    its shard leases, so the next process does the once-per-guild work at once."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+    async with bot:
+        await bot.start(token)
 
 
 def _connect(settings: Settings, *, check: bool = True, create: bool = False) -> Any:
@@ -245,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
     except ConfigError as error:
-        print(error, file=sys.stderr)
+        print(f"Threadkeeper cannot start: {error}", file=sys.stderr)
         return 2
     configure(settings.log_level, settings.log_format)
     try:

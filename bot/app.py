@@ -8,8 +8,11 @@ from bot.client import ForumBot, SyncMode
 from bot.config import Settings
 
 
-def create_bot(settings: Settings, *, sync_commands: bool = False, sync_mode: SyncMode | None = None) -> commands.Bot:
-    """An unstarted bot. ``sync_commands=True`` syncs its command tree when it logs in.
+def create_bot(
+    settings: Settings, *, sync_commands: bool = False, sync_mode: SyncMode | None = None
+) -> commands.AutoShardedBot:
+    """An unstarted bot (a ``commands.AutoShardedBot``: the shards of ``settings.shard_ids`` of
+    ``settings.shard_count``, or all of them). ``sync_commands=True`` syncs its command tree when it logs in.
 
     ``sync_mode`` (used by the CLI) may instead be "auto": sync only when the tree's
     hash differs from the one stored at the last sync.

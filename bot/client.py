@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot import failures
 from bot.config import Settings
 from bot.failures import Failure, ForumTree
+from bot.services.ownership import Ownership
 from bot.services.recording import Recorder
 from bot.services.scheduler import Scheduler
 from bot.storage import create_database, kv
@@ -44,9 +45,16 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class ForumBot(commands.Bot):
+class ForumBot(commands.AutoShardedBot):
+    """The bot. It runs ``settings.shard_ids`` of ``settings.shard_count`` shards (SHARD_IDS /
+    SHARD_COUNT); without them, every shard, as many as Discord recommends."""
+
     def __init__(self, settings: Settings, *, sync_mode: SyncMode = "never") -> None:
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
+            **shards,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             tree_cls=ForumTree,
@@ -60,6 +68,7 @@ class ForumBot(commands.Bot):
         self.db = create_database(settings)
         self.recorder = Recorder(self)
         self.scheduler = Scheduler(self)  # timed work: cogs add their jobs, it sleeps until one is due
+        self.ownership = Ownership(self)  # whose once-per-guild work is it (bot/services/ownership.py)
         self.pagers: dict[str, PageFn] = {}
         self.last_failure: Failure | None = None  # the newest unexpected failure (bot/failures.py), for health
         self.storage_alerts: dict[int, datetime] = {}  # guild id -> when its owner was told (services/alerts.py)
@@ -73,6 +82,9 @@ class ForumBot(commands.Bot):
         self.scheduler.start()
 
     async def on_ready(self) -> None:
+        running = self.ownership.running()
+        log.info("ready: shards %s, %s", running.label() if running else "?", self.ownership.holder)
+        self.ownership.start()
         self.scheduler.poke()  # a fresh READY: every job looks again (guilds may be back)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -107,6 +119,7 @@ class ForumBot(commands.Bot):
     async def close(self) -> None:
         self.scheduler.stop()
         try:
+            await self.ownership.release()
             await super().close()
         finally:
             if self.db.is_open:

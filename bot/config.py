@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain import shards
 from bot.domain.numbers import PORT_MAX, strict_id, strict_int
 
 
@@ -31,6 +32,15 @@ class Settings:
     writer_batch_size: int = 100
     # SQLite's synchronous pragma: NORMAL (default, safe in WAL) or FULL (power-loss durable).
     synchronous: str = "NORMAL"
+    # Sharding (SHARD_COUNT / SHARD_IDS): this process runs ``shard_ids`` of ``shard_count``
+    # shards. None and None: one process, every shard, as many as Discord recommends.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        problem = shards.check(self.shard_count, self.shard_ids)
+        if problem is not None:
+            raise ConfigError(problem)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,4 +63,26 @@ class Settings:
             web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
             web_port=web_port,
             synchronous=(env.get("SQLITE_SYNCHRONOUS", "").strip() or "NORMAL").upper(),
+            shard_count=_shard_count(env.get("SHARD_COUNT", "")),
+            shard_ids=_shard_ids(env.get("SHARD_IDS", "")),
         )
+
+
+def _shard_count(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ConfigError(f"SHARD_COUNT must be a whole number, 1 or more (got {text!r}).")
+    return int(text)
+
+
+def _shard_ids(text: str) -> tuple[int, ...] | None:
+    """``0,1`` (spaces allowed) -> (0, 1); unset -> None. Ranges and duplicates are checked by Settings."""
+    if not text.strip():
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    bad = [part for part in parts if not (part.isascii() and part.isdigit())]
+    if bad:
+        raise ConfigError(f"SHARD_IDS must be shard numbers separated by commas, e.g. 0,1 (got {text.strip()!r}).")
+    return tuple(int(part) for part in parts)

@@ -12,7 +12,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import discord
@@ -114,10 +114,11 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
         report.lines.append(line)
         say(line)
 
-    bot = create_bot(settings, sync_commands=True)
+    # The demo stays unsharded whatever SHARD_COUNT / SHARD_IDS say: one process, one shard.
+    bot = create_bot(replace(settings, shard_count=None, shard_ids=None), sync_commands=True)
     assert isinstance(bot, ForumBot)
     try:
-        async with simcord.run(bot) as env:
+        async with simcord.run(bot, shard_count=1) as env:  # unsharded: one shard holds the demo guild
             owner = env.create_user("admin", global_name="Admin")
             guild = env.create_guild("Activity", owner=owner)
             report.guild_id = guild.id

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot import failures
 from bot.client import ForumBot
+from bot.domain.shards import Shards
 from bot.storage import forums, guilds
 
 log = logging.getLogger(__name__)
@@ -22,18 +23,46 @@ class Recording(commands.Cog):
     def __init__(self, bot: ForumBot) -> None:
         self.bot = bot
         self.recorder = bot.recorder
-        self._catchup: asyncio.Task[object] | None = None
+        self._catchup: asyncio.Task[None] | None = None
+        self._again = False
 
     async def cog_load(self) -> None:
         await self.recorder.load()
 
+    def start_catch_up(self) -> None:
+        """Catch up the guilds this process owns; one more time after the running one, if one runs."""
+        if self._catchup is None or self._catchup.done():
+            self.recorder.catchup_shards = None  # not claimed yet
+            self._catchup = asyncio.create_task(self._catch_up(), name="threadkeeper-catch-up")
+        else:
+            self._again = True
+
+    async def _catch_up(self) -> None:
+        self._again = False
+        await failures.reported(self.bot, self.recorder.catch_up(), where="catch-up")
+        while self._again:
+            self._again = False
+            await failures.reported(self.bot, self.recorder.catch_up(), where="catch-up")
+
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        # on_ready fires for every fresh READY (not for a resumed session): catch up.
-        if self._catchup is None or self._catchup.done():
-            self._catchup = asyncio.create_task(
-                failures.reported(self.bot, self.recorder.catch_up(), where="catch-up"), name="threadkeeper-catch-up"
-            )
+        # on_ready fires for every fresh READY of the process (not for a resumed session): catch up.
+        self.start_catch_up()
+
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # With several shards, one shard's fresh READY after the start is not an on_ready.
+        if self.bot.is_ready():
+            self.start_catch_up()
+
+    @commands.Cog.listener()
+    async def on_forum_shards_gained(self, gained: Shards) -> None:
+        # This process took over the once-per-guild work of these shards (bot/services/ownership.py).
+        running = self._catchup is not None and not self._catchup.done()
+        covered = self.recorder.catchup_shards
+        if running and (covered is None or gained.ids <= covered.ids):
+            return  # the running catch-up claimed (or is claiming) them itself
+        self.start_catch_up()
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

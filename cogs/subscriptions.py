@@ -12,8 +12,10 @@ from discord.ext import commands
 from bot import clock
 from bot.client import ForumBot
 from bot.domain import timeutil
+from bot.domain.shards import Shards
 from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
+from bot.services import ownership
 from bot.services.access import guild_member
 from bot.services.lookup import resolve_topic
 from bot.services.scheduler import DIGEST, Job
@@ -178,14 +180,20 @@ class Subscriptions(commands.Cog):
     async def send_due(self, now: datetime) -> tuple[int, int]:
         """Send the digests due now: (how many were due, how many were sent or skipped for good).
 
-        Those of a guild the bot is not connected to now wait until it is back."""
-        found = await self.db.run(subscriptions.due, timeutil.iso(now))
+        Those of a guild the bot is not connected to now wait until it is back, and those of
+        guilds another process owns are that process's."""
+        owned = await ownership.claim(self.bot)
+        found = await self.db.run(subscriptions.due, timeutil.iso(now), shards=owned)
         handled = 0
         for digest in found:
             if self.bot.get_guild(digest.guild_id) is not None:
                 handled += 1
                 await self._send(digest, now)
         return len(found), handled
+
+    @commands.Cog.listener()
+    async def on_forum_shards_gained(self, gained: Shards) -> None:
+        self.bot.scheduler.poke(DIGEST)  # this process took over the digests of these shards' guilds
 
     async def _send(self, digest: Digest, now: datetime) -> int:
         guild = self.bot.get_guild(digest.guild_id)

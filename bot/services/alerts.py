@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import discord
 
 from bot import clock
+from bot.services import ownership
 
 log = logging.getLogger(__name__)
 QUIET = timedelta(hours=1)
@@ -25,8 +26,8 @@ STORAGE_ALERT = (
 
 async def storage_trouble(client: discord.Client, guild: discord.Guild | None) -> None:
     """DM the guild owner that storage is unwritable, unless they were told within the hour."""
-    if guild is None:
-        return
+    if guild is None or not ownership.owns(client, guild.id, best_effort=True):
+        return  # another process (its shard, or its lease) tells this guild's owner
     told: dict[int, datetime] | None = getattr(client, "storage_alerts", None)
     if told is None:
         return

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
-from bot.services import moderation, overwrites
+from bot.services import moderation, overwrites, ownership
 from bot.services.scheduler import AUTO_CLOSE, EXPIRIES, Job
 from bot.storage import audit, housekeeping, members
 
@@ -57,7 +57,7 @@ class Housekeeper:
     async def lift_expired(self, now: datetime) -> int:
         lifted = 0
         touched: set[int] = set()
-        for guild_id, user_id in await self.db.run(members.due_expiries, now):
+        for guild_id, user_id in await self.db.run(members.due_expiries, now, await ownership.claim(self.bot)):
             guild = self.bot.get_guild(guild_id)
             if guild is None:
                 continue  # lifted when the guild is back, so its overwrites follow
@@ -90,7 +90,7 @@ class Housekeeper:
         closed = 0
         me = self.bot.user
         name = me.display_name if me else "Threadkeeper"
-        due = await self.db.run(housekeeping.auto_close_due, now, AUTO_CLOSE_BATCH)
+        due = await self.db.run(housekeeping.auto_close_due, now, AUTO_CLOSE_BATCH, await ownership.claim(self.bot))
         for topic, days in due:
             guild = self.bot.get_guild(topic.guild_id)
             if guild is None:

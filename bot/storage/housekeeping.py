@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain import timeutil
-from bot.storage import topics
+from bot.domain.shards import Shards
+from bot.storage import leases, topics
 from bot.storage.api import Connection
 from bot.storage.models import Topic
 
 
-def _auto_close_guilds(conn: Connection) -> list[tuple[int, int]]:
-    rows = conn.execute("SELECT guild_id, auto_close_days FROM guilds WHERE auto_close_days > 0").fetchall()
+def _auto_close_guilds(conn: Connection, shards: Shards | None) -> list[tuple[int, int]]:
+    mine = leases.shard_filter("guild_id", shards)
+    rows = conn.execute(f"SELECT guild_id, auto_close_days FROM guilds WHERE auto_close_days > 0 AND {mine}").fetchall()
     return [(row[0], row[1]) for row in rows]
 
 
-def auto_close_due(conn: Connection, now: datetime, limit: int = 20) -> list[tuple[Topic, int]]:
-    """Open, non-sticky topics idle for their guild's ``auto_close_days`` (with the days)."""
+def auto_close_due(
+    conn: Connection, now: datetime, limit: int = 20, shards: Shards | None = None
+) -> list[tuple[Topic, int]]:
+    """Open, non-sticky topics idle for their guild's ``auto_close_days`` (with the days), in guilds on ``shards``."""
     found: list[tuple[Topic, int]] = []
-    for guild_id, days in _auto_close_guilds(conn):
+    for guild_id, days in _auto_close_guilds(conn, shards):
         cutoff = timeutil.iso(now - timedelta(days=days))
         found += [(topic, days) for topic in topics.idle_open(conn, guild_id, cutoff, limit)]
         if len(found) >= limit:
@@ -34,7 +38,7 @@ def next_auto_close(conn: Connection, since: datetime | None) -> datetime | None
     last_post_at, ..., status) from the first topic that could become due after ``since``.
     """
     earliest: datetime | None = None
-    for guild_id, days in _auto_close_guilds(conn):
+    for guild_id, days in _auto_close_guilds(conn, None):
         idle = timedelta(days=days)
         floor = timeutil.iso(since - idle) if since is not None else ""
         row = conn.execute(

@@ -8,7 +8,9 @@ from datetime import datetime
 
 from bot.domain import timeutil
 from bot.domain.roles import Assignment, ForumRole
+from bot.domain.shards import Shards
 from bot.domain.text import without_controls
+from bot.storage import leases
 from bot.storage.api import Connection, Row
 
 
@@ -124,11 +126,11 @@ def role_inputs(conn: Connection, guild_id: int, user_id: int, discord_role_ids:
     )
 
 
-def due_expiries(conn: Connection, now: datetime) -> list[tuple[int, int]]:
-    """(guild id, user id) of every timed assignment that has run out at ``now``."""
+def due_expiries(conn: Connection, now: datetime, shards: Shards | None = None) -> list[tuple[int, int]]:
+    """(guild id, user id) of every timed assignment that has run out at ``now`` (in guilds on ``shards``)."""
     rows = conn.execute(
         "SELECT guild_id, user_id FROM assignments WHERE expires_at IS NOT NULL AND expires_at <= ? "
-        "ORDER BY expires_at",
+        f"AND {leases.shard_filter('guild_id', shards)} ORDER BY expires_at",
         (timeutil.iso(now),),
     ).fetchall()
     return [(row[0], row[1]) for row in rows]

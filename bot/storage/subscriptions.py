@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain import timeutil
+from bot.domain.shards import Shards
+from bot.storage import leases
 from bot.storage.api import Connection, Row, dialect
 
 DIGEST_LISTED = 8  # posts listed in one DM; the rest are counted
@@ -206,11 +208,12 @@ def next_due(conn: Connection, since: datetime | None) -> datetime | None:
     return min((moment for moment in found if moment is not None), default=None)
 
 
-def due(conn: Connection, now: str, *, limit: int = DUE_LIMIT) -> list[Digest]:
+def due(conn: Connection, now: str, *, limit: int = DUE_LIMIT, shards: Shards | None = None) -> list[Digest]:
     """Subscriptions with posts to tell about whose next DM may go out now (``limit`` topic
-    subscriptions and ``limit`` forum subscriptions at most)."""
+    subscriptions and ``limit`` forum subscriptions at most), of guilds on ``shards``."""
     digests: list[Digest] = []
     window = "(s.next_dm_at IS NULL OR s.next_dm_at <= :now)"
+    window += " AND " + leases.shard_filter("s.guild_id", shards)
     topic_rows = conn.execute(
         "SELECT s.id, s.guild_id, s.user_id, s.cursor_post_id, s.created_at, t.id AS topic_id, t.title, t.number, "
         "t.thread_id, "

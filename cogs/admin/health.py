@@ -14,10 +14,13 @@ from discord import app_commands
 from bot import clock
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
+from bot.domain.shards import shard_of
 from bot.services.access import requires
+from bot.services.ownership import process_name
 from bot.services.recording import GAP_KEY
 from bot.storage import kv
 from bot.storage.errors import StorageUnavailable
+from bot.storage.leases import all_leases, lease_name
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -42,12 +45,13 @@ class HealthCommands:
     )
     @requires(ForumRole.KEYMASTER)
     async def health(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(await self.health_text(), ephemeral=True)
+        await interaction.response.send_message(await self.health_text(interaction.guild_id), ephemeral=True)
 
-    async def health_text(self) -> str:
+    async def health_text(self, guild_id: int | None = None) -> str:
         bot = self.bot
         db = bot.db
         lines = ["**Threadkeeper health**"]
+        lines += await self.shard_lines(guild_id)
         facts = await db.size_facts()
         if facts.wal is not None:
             lines.append(
@@ -90,3 +94,36 @@ class HealthCommands:
         failure = bot.last_failure
         lines.append("Last error: " + (failure.line() if failure else "none since this start"))
         return "\n".join(lines)
+
+    async def shard_lines(self, guild_id: int | None) -> list[str]:
+        """This guild's shard, the shards and the process running here, and who does the guild's
+        once-per-guild work (bot/services/ownership.py)."""
+        ownership = self.bot.ownership
+        running = ownership.running()
+        lines = [f"Process: {process_name()}"]
+        if running is None or guild_id is None:
+            return lines
+        shard = shard_of(guild_id, running.count)
+        lines.insert(
+            0,
+            f"Shard: this server is on shard {shard} of {running.count}; this process runs shard"
+            f"{'s' if len(running.ids) != 1 else ''} {', '.join(str(i) for i in sorted(running.ids))}",
+        )
+        if ownership.owns(guild_id):
+            lines.append("Once-per-server work (catch-up, digests, expiries, auto-close): done by this process")
+            return lines
+        name = lease_name(shard, running.count)
+        try:
+            found = [lease for lease in await self.bot.db.run(all_leases) if lease.name == name]
+        except Exception as error:
+            found, ownership.last_error = [], f"reading the leases failed: {type(error).__name__}: {error}"
+        now = timeutil.iso(clock.utcnow())
+        if found and found[0].holder != ownership.holder and found[0].expires_at >= now:
+            holder = found[0].holder.rsplit(":", 1)[0].replace(":", " pid ")
+            lines.append(
+                f"Once-per-server work: done by **another process** ({holder}), which holds shard {shard}'s lease"
+            )
+        else:
+            why = ownership.last_error or "this process takes it at its next renewal"
+            lines.append(f"Once-per-server work: **nobody** holds shard {shard}'s lease now ({why})")
+        return lines

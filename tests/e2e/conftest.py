@@ -11,6 +11,15 @@ from bot.client import ForumBot
 from bot.config import Settings
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """ForumBot is an AutoShardedBot, whose shard count discord.py asks Discord for: on simcord an
+    unsharded test runs it as shard 0 of 1 (tests of sharding say their own count)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("simcord") is None:
+            item.add_marker(pytest.mark.simcord(shard_count=1))
+
+
 @pytest.fixture
 def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
     """The bot's settings: a SQLite file, or (a test parametrized with ``backend``, see

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +56,7 @@ class World:
         await old.db.flush()
         fresh = create_bot(old.settings, sync_commands=True)
         assert isinstance(fresh, ForumBot)
+        fresh.ownership.holder = old.ownership.holder  # the same process: it keeps its shard leases
         self.built_bots.append(fresh)
         await self.env.restart_bot(fresh)
         await old.db.close()
@@ -102,9 +107,11 @@ class World:
         )
 
 
-async def make_world(env: Env, bot: Any, built_bots: list[ForumBot]) -> World:
+async def make_world(
+    env: Env, bot: Any, built_bots: list[ForumBot], *, shard_id: int | None = None, guild_id: int | None = None
+) -> World:
     owner = env.create_user("owner", global_name="Owner")
-    guild = env.create_guild("Activity", owner=owner)
+    guild = env.create_guild("Activity", owner=owner, shard_id=shard_id, id=guild_id)
     admin = guild.add_member(owner)
     general = guild.create_text_channel("general")
     forum = guild.create_forum_channel("Discussion")
@@ -276,3 +283,74 @@ def dispatch_slash(world: World, actor: MemberActor, channel: ChannelHandle, nam
     )
     env.backend.emit("INTERACTION_CREATE", payload)
     return InteractionResult(env, record)
+
+
+# ---------------------------------------------------------------- a second bot process (simcord internals)
+class _UpperHalf(dict[int, int]):
+    """A backend's per-millisecond snowflake sequences, starting halfway up (see Peer)."""
+
+    def get(self, key: int, default: int | None = None) -> int:  # type: ignore[override]
+        return super().get(key, 1 << 21)
+
+
+class Peer:
+    """Another bot process on the same database file, with its own simulated Discord.
+
+    simcord runs one live Env per event loop, so the second process gets its own thread, loop
+    and Env: its own view of Discord, holding the guilds on its shards. Every call into it goes
+    through ``run``. Its snowflakes take the upper half of each millisecond's sequence, so no id
+    it makes equals one the first env makes, as in one Discord. Its clock is its own: a test
+    moves both (``advance_both``) to keep the two processes alive side by side.
+    """
+
+    def __init__(self, bot: ForumBot, *, shard_count: int) -> None:
+        self.bots = [bot]  # every bot it ran (World.restart adds the fresh one): the newest runs now
+        self.env = Env(bot, shard_count=shard_count)
+        self.env.backend._sequences = _UpperHalf()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="simcord-peer", daemon=True)
+        self._thread.start()
+
+    @property
+    def bot(self) -> ForumBot:
+        return self.bots[-1]
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` on the peer's loop (awaited when it is a coroutine)."""
+
+        async def call() -> Any:
+            with self.env.time_context():
+                result = fn(*args, **kwargs)
+                return await result if inspect.isawaitable(result) else result
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), self.loop))
+
+    async def start(self) -> None:
+        await self.run(self.env.start)
+
+    async def stop(self) -> list[BaseException]:
+        """Shut the peer down; the errors its bot met (the caller decides whether they were expected)."""
+
+        async def down() -> list[BaseException]:
+            errors = list(self.env.errors)
+            await self.env.shutdown()
+            for bot in self.bots:
+                if bot.db.is_open:
+                    await bot.db.close()
+            return errors
+
+        try:
+            return await self.run(down)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
+            self.loop.close()
+
+
+async def advance_both(env: Env, peer: Peer, seconds: float, *, step: float = 60) -> None:
+    """Both processes live through ``seconds``, side by side (each simulated Discord has its own clock)."""
+    while seconds > 0:
+        moved = min(step, seconds)
+        await env.advance_time(moved)
+        await peer.run(peer.env.advance_time, moved)
+        seconds -= moved

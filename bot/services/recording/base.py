@@ -14,6 +14,7 @@ import discord
 from bot import clock
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
+from bot.domain.shards import Shards
 from bot.services.access import role_and_inputs
 from bot.storage import forums as forums_repo
 from bot.storage import posts, reports
@@ -73,6 +74,9 @@ class RecorderBase:
         self._locks: dict[int, asyncio.Lock] = {}
         self.catchup_lock = asyncio.Lock()
         self.last_catchup: CatchUpReport | None = None
+        # The shards a running READY catch-up covers (None while it claims them): a shard gained
+        # meanwhile needs no second run (cogs/recording.py).
+        self.catchup_shards: Shards | None = None
         # Threads whose history is known complete since this connection's READY: a live
         # message elsewhere first catches its thread up, so it cannot jump the cursor.
         self._synced: set[int] = set()

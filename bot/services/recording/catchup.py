@@ -15,6 +15,7 @@ import discord
 from bot import clock, failures
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
+from bot.services import ownership
 from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
@@ -43,11 +44,17 @@ class CatchUp(RecorderBase):
         A thread whose ``last_message_id`` (as Discord reports it) is not newer than the
         last recorded message costs no history call; ``full`` reads the newest page of
         every thread anyway, to pick up edits made while the bot was away.
+
+        Without ``forum_ids`` (a fresh READY, or shards taken over) it covers the forums of the
+        guilds this process owns (bot/services/ownership.py); named forums are caught up as asked.
         """
         report = CatchUpReport()
         async with self.catchup_lock:
             wanted = set(forum_ids) if forum_ids is not None else None
+            owned = None
             if wanted is None:
+                self.catchup_shards = None  # claiming: a shard gained meanwhile is covered by this run
+                self.catchup_shards = owned = await ownership.claim(self.bot)
                 self._synced.clear()  # a fresh READY: nothing is known complete any more
             failed: list[tuple[discord.Thread, int]] = []
             unlisted: list[tuple[discord.ForumChannel, int]] = []
@@ -55,6 +62,8 @@ class CatchUp(RecorderBase):
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
                     continue
+                if owned is not None and not owned.holds(forum.guild_id):
+                    continue  # another process's guild (another shard, or its lease)
                 channel = self.bot.get_channel(forum.channel_id)
                 if not isinstance(channel, discord.ForumChannel):
                     continue
