@@ -22,7 +22,7 @@ from bot.domain.cooldown import Cooldown
 from bot.domain.searchquery import MAX_QUERY_CHARS, SearchQueryError
 from bot.errors import UserFacingError
 from bot.services.access import visible_forum_ids
-from bot.storage import forums
+from bot.storage import forums, saved_searches
 from bot.storage import search as search_repo
 from bot.ui.pager import Page, view_for
 from bot.ui.search import PER_PAGE, search_embed
@@ -87,9 +87,9 @@ class Search(commands.Cog):
         page = await self._render(
             member, key, 0, query=query, forum_id=forum_id, author_id=author_id, solved=solved_only
         )
-        await self.db.write(search_repo.prune_saved, timeutil.iso(interaction.created_at - SAVED_FOR))
+        await self.db.write(saved_searches.prune_saved, timeutil.iso(interaction.created_at - SAVED_FOR))
         await self.db.write(
-            search_repo.save,
+            saved_searches.save,
             key=key,
             guild_id=interaction.guild.id,
             query=query,
@@ -146,7 +146,7 @@ class Search(commands.Cog):
         wait = self.page_turns.hit((member.guild.id, member.id), interaction.created_at.timestamp())
         if wait:
             raise slow_down(wait, "page turns", PAGE_TURNS)
-        saved = await self.db.run(search_repo.saved, key)
+        saved = await self.db.run(saved_searches.saved, key)
         if saved is None or saved.guild_id != member.guild.id:
             raise UserFacingError("This search has expired; run `/search` again.")
         return await self._render(

@@ -13,7 +13,7 @@ from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
 from bot.services.lookup import fetch_thread
 from bot.services.scheduler import AUTO_CLOSE
-from bot.storage import forums, posts, topics
+from bot.storage import forums, posts, restructuring
 from bot.storage.models import Post, Topic
 from cogs.moderation.base import ModerationBase
 
@@ -120,7 +120,7 @@ class PostCommands(ModerationBase):
             reason=f"Threadkeeper: restored by {actor}",
             progress=self._progress(interaction, "Restoring"),
         )
-        await self.db.transaction(topics.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
+        await self.db.transaction(restructuring.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
         self.bot.scheduler.poke(AUTO_CLOSE)  # open again, maybe idle long enough
         await restructure.finish(thread, closed=False, reason=f"Threadkeeper: restored by {actor}")
         await log_action(

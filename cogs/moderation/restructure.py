@@ -12,7 +12,7 @@ from bot.services import restructure
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
 from bot.services.lookup import fetch_thread, resolve_topic
-from bot.storage import forums, posts, topics
+from bot.storage import forums, posts, restructuring
 from cogs.moderation.base import ModerationBase
 
 
@@ -43,7 +43,7 @@ class RestructureCommands(ModerationBase):
             old, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason, undo=undo
         )
         moved = await self.db.transaction(
-            topics.move,
+            restructuring.move,
             found.id,
             forum_id=target.id,
             thread_id=thread.id,
@@ -93,7 +93,7 @@ class RestructureCommands(ModerationBase):
             undo=undo,
         )
         merged = await self.db.transaction(
-            topics.merge,
+            restructuring.merge,
             origin.id,
             into.id,
             moves=moves,
@@ -140,7 +140,7 @@ class RestructureCommands(ModerationBase):
             channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
         )
         created = await self.db.transaction(
-            topics.split,
+            restructuring.split,
             topic.id,
             thread_id=thread.id,
             title=new_title,

@@ -1,6 +1,6 @@
 """A topic's author follows it by default, however the topic came to be."""
 
-from bot.storage import posts, subscriptions, topics
+from bot.storage import posts, restructuring, subscriptions
 from bot.storage.api import Database
 from tests.storage.helpers import new_post, new_topic
 
@@ -10,7 +10,7 @@ async def test_a_split_topic_is_followed_by_the_author_of_its_first_post(db: Dat
     moved = (await db.write(posts.record_reply, topic.id, new_post(2001, author=8, at=5))).post
     before = await db.run(subscriptions.of_member, 1, 8)
     split = await db.transaction(
-        topics.split,
+        restructuring.split,
         topic.id,
         thread_id=5000,
         title="Split",

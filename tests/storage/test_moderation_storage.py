@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.roles import ForumRole
-from bot.storage import answers, forums, members, posts, reports, topics
+from bot.storage import answers, forums, members, posts, reports, restructuring, topics
 from bot.storage.api import Database
 from tests.storage.helpers import new_post, new_topic, register_forum
 
@@ -61,7 +61,7 @@ async def test_status_counters_follow_every_change(db: Database, forum_id: int) 
     assert open_total == 2
     moves = [(p.id, 4000, 9000 + p.number) for p in await db.run(posts.of_topic, second)]
     await db.transaction(
-        topics.move, second, forum_id=other, thread_id=4000, old_thread_id=2000, moves=moves, now="2026"
+        restructuring.move, second, forum_id=other, thread_id=4000, old_thread_id=2000, moves=moves, now="2026"
     )
     await assert_status_counts_exact(db)
     await db.transaction(answers.toggle, reply.id)  # unsolved
@@ -95,7 +95,7 @@ async def test_split_keeps_numbers_and_counters(db: Database, forum_id: int) -> 
     topic_id = await topic_with_replies(db, forum_id, 3)  # numbers 1..4
     leaving = [p for p in await db.run(posts.of_topic, topic_id) if p.number >= 3]
     moves = [(p.id, 2000, 5000 + p.number) for p in leaving]
-    created = await db.transaction(topics.split, topic_id, thread_id=2000, title="Split", moves=moves)
+    created = await db.transaction(restructuring.split, topic_id, thread_id=2000, title="Split", moves=moves)
     assert created.number == 3 and created.reply_count == 1 and created.thread_id == 2000
     assert [p.number for p in await db.run(posts.of_topic, created.id)] == [3, 4]
     assert [p.number for p in await db.run(posts.of_topic, topic_id)] == [1, 2]
@@ -110,7 +110,7 @@ async def test_merge_joins_posts_and_keeps_counters_true(db: Database, forum_id:
     source = await topic_with_replies(db, forum_id, 1, thread=3000)  # 3, 4
     moving = await db.run(posts.of_topic, source)
     moves = [(p.id, 1000, 7000 + p.number) for p in moving]
-    joined = await db.transaction(topics.merge, source, target, moves=moves, old_thread_id=3000, now="2026")
+    joined = await db.transaction(restructuring.merge, source, target, moves=moves, old_thread_id=3000, now="2026")
     assert joined.reply_count == 3
     # Read in time order: both openings at 00:00, both replies at 00:01.
     assert [p.number for p in await db.run(posts.of_topic, target)] == [1, 3, 2, 4]
@@ -126,7 +126,7 @@ async def test_move_changes_forum_counters_and_retires_the_old_thread(db: Databa
     topic_id = await topic_with_replies(db, forum_id, 2)
     moves = [(p.id, 4000, 9000 + p.number) for p in await db.run(posts.of_topic, topic_id)]
     moved = await db.transaction(
-        topics.move, topic_id, forum_id=other, thread_id=4000, old_thread_id=1000, moves=moves, now="2026"
+        restructuring.move, topic_id, forum_id=other, thread_id=4000, old_thread_id=1000, moves=moves, now="2026"
     )
     assert moved.forum_id == other and moved.thread_id == 4000
     assert await counts(db, forum_id) == (0, 0) and await counts(db, other) == (1, 3)

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from bot.domain.reading import reading_order
-from bot.storage import answers, forums, guilds, posts, topics
+from bot.storage import answers, forums, guilds, posts, restructuring, topics
 from bot.storage.api import Database
 from bot.storage.postgres import database as pg
 from bot.storage.sqlite.database import latest_version, migrate
@@ -143,7 +143,7 @@ async def test_a_page_of_numbers_skips_what_an_import_took_as_one_by_one_does(db
 
 async def test_posting_context_reads_topic_retirement_and_role_facts_at_once(db: Database, forum_id: int):
     recorded = await db.write(posts.record_topic, new_topic(forum_id, 1000, author=7))
-    await db.transaction(topics.retire_thread, 3000, recorded.topic.id, "moved", "2026-01-01")
+    await db.transaction(restructuring.retire_thread, 3000, recorded.topic.id, "moved", "2026-01-01")
     known = await db.run(topics.posting_context, 1000, 1, 7, [])
     assert known.topic == recorded.topic and not known.retired
     assert known.inputs.last_post_at == recorded.post.created_at  # the author's throttle clock
