@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
 import pytest_asyncio
 
 from bot.app import create_bot
@@ -18,6 +19,8 @@ from bot.config import Settings
 from bot.services.ownership import LEASE_SECONDS, RENEW_SECONDS
 from bot.storage import leases, members, posts
 from tests.e2e.helpers import Peer, World, advance_both, make_world, text_of
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"])  # one SQLite file, one PostgreSQL database
 
 
 @pytest_asyncio.fixture

@@ -1,4 +1,5 @@
-"""Two bot processes with disjoint shards (SHARD_IDS 0 and 1 of SHARD_COUNT 2) on one database.
+"""Two bot processes with disjoint shards (SHARD_IDS 0 and 1 of SHARD_COUNT 2) on one database
+(a SQLite file, and a PostgreSQL database).
 
 Process A runs on the test's simulated Discord; process B is a Peer (its own simulated Discord
 on its own thread, tests/e2e/helpers.py). Each serves the guilds on its shard and nothing else:
@@ -22,7 +23,8 @@ from bot.config import Settings
 from bot.storage import audit, forums, members, posts, topics
 from tests.e2e.helpers import Peer, World, make_world, text_of
 
-pytestmark = pytest.mark.simcord(shard_count=2)
+# On both backends: two processes share one SQLite file or one PostgreSQL database.
+pytestmark = [pytest.mark.simcord(shard_count=2), pytest.mark.parametrize("backend", ["sqlite", "postgres"])]
 
 NOW_MS = 347_155_200_000  # simcord's clock starts at 2026-01-01, this many ms after Discord's epoch
 # Guild ids on their shards, B's below A's: queries that walk guilds in id order meet B's first.
@@ -31,8 +33,9 @@ GUILD_B = (NOW_MS - 3) << 22  # shard 1 of 2
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_path=tmp_path / "forum.db", shard_count=2, shard_ids=(0,))
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    url = request.getfixturevalue("database_url") if backend == "postgres" else None
+    return Settings(database_path=tmp_path / "forum.db", database_url=url, shard_count=2, shard_ids=(0,))
 
 
 @pytest_asyncio.fixture
