@@ -280,8 +280,8 @@ def cmd_copy(settings: Settings, url: str) -> int:
     )
     print(
         f"checked: rows of every table, the next numbers of {report.guilds} guild(s), {report.sequences} id "
-        f"sequence(s), the search index; not copied: {', '.join(report.skipped) or 'nothing'} (the target keeps "
-        "its own; see docs/operations.md)"
+        f"sequence(s), the search index; not copied: {', '.join(report.skipped) or 'nothing'} "
+        '(docs/operations.md, "Moving a forum")'
     )
     return 0
 

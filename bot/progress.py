@@ -1,7 +1,8 @@
 """A progress bar for long command-line work (``db copy``), written to stderr.
 
 On a terminal: one line redrawn in place, at most ten times a second. Elsewhere (a log,
-a pipe): a plain line when the stage changes and at every tenth of the work.
+a pipe): a plain line at every tenth of the work, and for each stage after the work
+(checking).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Bar:
             self._open = True
             return
         tenth = int(share * 10)
-        if stage != self._stage or tenth != self._tenth:
+        if tenth != self._tenth or (stage != self._stage and done >= total):
             self._stage, self._tenth = stage, tenth
             self.stream.write(f"{stage}: {done:,}/{total:,} rows ({share:.0%})\n")
             self.stream.flush()

@@ -344,7 +344,8 @@ def copy_database(
         _check_columns(tables, target, target_where)
         done = 0
         for table in tables:
-            say(table.name, done, total)
+            if counts[table.name]:
+                say(table.name, done, total)
 
             def tick(rows: int, name: str = table.name) -> None:
                 nonlocal done
