@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     dbsub.add_parser("check", help="integrity check")
     backup = dbsub.add_parser("backup", help="online backup to PATH")
     backup.add_argument("path", type=Path)
+    copy = dbsub.add_parser("copy", help="copy the whole database into an empty one at URL (SQLite or PostgreSQL)")
+    copy.add_argument("url", help="postgresql://user:password@host/db or sqlite:///path")
     return root
 
 
@@ -210,6 +212,80 @@ def cmd_db(settings: Settings, what: str, path: Path | None) -> int:
     return 0
 
 
+def cmd_copy(settings: Settings, url: str) -> int:
+    """`db copy URL`: the configured database into an empty one (bot/storage/copy.py)."""
+    from bot.progress import Bar
+    from bot.storage import connect, target
+    from bot.storage.api import StorageError
+    from bot.storage.copy import CopyFailed, CopyRefused, copy_database
+
+    to = Settings(database_url=url)
+    try:
+        kind, where = target(to)
+    except ValueError:
+        print(f"db copy: the URL must start with postgresql:// or sqlite:/// (got {url[:40]!r})", file=sys.stderr)
+        return 2
+    source_where, target_where = describe(settings), describe(to)
+    if kind == "sqlite" and target(settings)[0] == "sqlite":
+        same = Path(where).resolve() == Path(target(settings)[1]).resolve()
+    else:
+        same = source_where == target_where
+    if same:
+        print(f"db copy: {target_where} is the configured database itself", file=sys.stderr)
+        return 2
+    source = _connect(settings)  # missing, unreachable or too new: one line in main()
+    bar = Bar()
+    failures: tuple[type[Exception], ...] = (CopyFailed, *StorageError)
+    try:
+        try:
+            destination = connect(to, create=True, check=False)
+        except OSError as error:
+            print(f"db copy: cannot create {target_where}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        try:
+            report = copy_database(
+                source, destination, source_where=source_where, target_where=target_where, progress=bar
+            )
+        finally:
+            destination.close()
+    except CopyRefused as error:
+        bar.close()
+        print(f"db copy refused: {error}; nothing was written.", file=sys.stderr)
+        return 2
+    except failures as error:
+        bar.close()
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(
+            f"db copy failed: {first}. {target_where} holds an unfinished copy: run the same command again "
+            "to start over.",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            f"db copy interrupted: {target_where} holds an unfinished copy: run the same command again to start over.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        source.close()
+    bar.close()
+    width = max((len(name) for name in report.tables), default=0)
+    for name, rows in report.tables.items():
+        print(f"  {name:<{width}} {rows:>12,}")
+    print(
+        f"copied {len(report.tables)} tables, {report.rows:,} rows from {source_where} to {target_where} "
+        f"in {report.seconds:.1f} s" + (" (an unfinished copy was emptied first)" if report.restarted else "")
+    )
+    print(
+        f"checked: rows of every table, the next numbers of {report.guilds} guild(s), {report.sequences} id "
+        f"sequence(s), the search index; not copied: {', '.join(report.skipped) or 'nothing'} "
+        '(docs/operations.md, "Moving a forum")'
+    )
+    return 0
+
+
 CORRUPT_ADVICE = (
     "Stop the bot, keep this file for inspection, and restore the newest good backup "
     "(see docs/operations.md): copy it into place, run `python -m bot db check`, then start the bot; "
@@ -282,6 +358,8 @@ def _main(args: argparse.Namespace, settings: Settings) -> int:
         return cmd_export(settings, args.format, args.guild, args.out)
     if command == "import":
         return cmd_import(settings, args.file, args.guild, args.public)
+    if command == "db" and args.db_command == "copy":
+        return cmd_copy(settings, args.url)
     if command == "db":
         return cmd_db(settings, args.db_command, getattr(args, "path", None))
     if command == "web":

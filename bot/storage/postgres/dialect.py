@@ -42,3 +42,96 @@ def tables(conn: Any) -> set[str]:
 def tuples(conn: Any, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
     """Rows as plain tuples, where building named rows would cost more than the query."""
     return list(conn.execute_tuples(sql, params))
+
+
+# ---------------------------------------------------------------- the catalogue (db copy)
+SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"  # one snapshot until COMMIT
+
+# Tables this backend keeps itself: the record of applied migrations, and the search
+# vectors (migration 0002), filled by triggers as posts and topics arrive.
+_INTERNAL = {"schema_migrations", "posts_fts", "topics_fts"}
+_FTS = {"posts_fts": "posts", "topics_fts": "topics"}
+
+
+def internal_tables(conn: Any) -> set[str]:
+    return _INTERNAL & tables(conn)
+
+
+def columns(conn: Any, table: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = ? ORDER BY ordinal_position",
+        (table,),
+    )
+    return [row[0] for row in rows]
+
+
+def primary_key(conn: Any, table: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = to_regclass(?) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+        (f'"{table}"',),
+    )
+    return [row[0] for row in rows]
+
+
+def references(conn: Any, table: str) -> list[tuple[str, str, str]]:
+    rows = conn.execute(
+        "SELECT a.attname, r.relname, ra.attname FROM pg_constraint c "
+        "JOIN pg_class r ON r.oid = c.confrelid "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] "
+        "WHERE c.contype = 'f' AND c.conrelid = to_regclass(?)",
+        (f'"{table}"',),
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def _sequences(conn: Any) -> list[tuple[str, str, str]]:
+    """(table, column, sequence) of every identity or serial column."""
+    rows = conn.execute(
+        "SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), column_name) "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')"
+    )
+    return [(row[0], row[1], row[2]) for row in rows if row[2]]
+
+
+def id_positions(conn: Any) -> dict[str, tuple[str, int]]:
+    """The last id each identity column's sequence gave (0: none yet)."""
+    found = {}
+    for table, column, sequence in _sequences(conn):
+        row = conn.execute(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+        found[table] = (column, int(row[0]) if row[1] else 0)
+    return found
+
+
+def set_id_position(conn: Any, table: str, column: str, position: int) -> bool:
+    """Make ``table``'s sequence give ids after ``position`` (setval)."""
+    if position > 0:
+        conn.execute("SELECT setval(pg_get_serial_sequence(?, ?), ?, true)", (f'"{table}"', column, position))
+    else:
+        conn.execute("SELECT setval(pg_get_serial_sequence(?, ?), 1, false)", (f'"{table}"', column))
+    return True
+
+
+def clear(conn: Any, names: list[str]) -> None:
+    """Empty ``names`` and the search vectors, ids restarting, in the caller's transaction."""
+    every = sorted(set(names) | (set(_FTS) & tables(conn)))
+    conn.execute("TRUNCATE " + ", ".join(f'"{name}"' for name in every) + " RESTART IDENTITY")
+
+
+def after_bulk_load(conn: Any) -> None:
+    """Statistics for the planner now, not when autovacuum gets to it."""
+    conn.execute("ANALYZE")
+
+
+def index_problems(conn: Any) -> list[str]:
+    """Search vectors missing for a post or a topic (the triggers fill one per row)."""
+    problems = []
+    for index, table in _FTS.items():
+        if index in tables(conn):
+            rows, vectors = (int(conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]) for name in (table, index))
+            if rows != vectors:
+                problems.append(f"{index}: {vectors} search vectors for {rows} {table}")
+    return problems

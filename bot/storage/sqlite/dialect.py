@@ -40,3 +40,83 @@ def tuples(conn: Any, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
     cursor = conn.cursor()
     cursor.row_factory = None  # sqlite3.Row costs twice the query on a big topic's outline
     return list(cursor.execute(sql, params).fetchall())
+
+
+# ---------------------------------------------------------------- the catalogue (db copy)
+SNAPSHOT = "BEGIN"  # a read transaction: in WAL mode one snapshot until COMMIT, writers go on
+
+
+def internal_tables(conn: Any) -> set[str]:
+    """Tables SQLite keeps itself: its own (sqlite_*), the full-text indexes (virtual tables,
+    filled by triggers as rows arrive) and their shadow tables."""
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    virtual = {row[0] for row in rows if (row[1] or "").upper().startswith("CREATE VIRTUAL TABLE")}
+    return {
+        row[0]
+        for row in rows
+        if row[0].startswith("sqlite_") or row[0] in virtual or any(row[0].startswith(v + "_") for v in virtual)
+    }
+
+
+def columns(conn: Any, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def primary_key(conn: Any, table: str) -> list[str]:
+    """The primary key's columns in key order (a rowid table without one: ``rowid``)."""
+    found = sorted((row[5], row[1]) for row in conn.execute(f'PRAGMA table_info("{table}")') if row[5])
+    return [name for _, name in found] or ["rowid"]
+
+
+def references(conn: Any, table: str) -> list[tuple[str, str, str]]:
+    """The table's foreign keys: (column, referenced table, referenced column)."""
+    return [(row[3], row[2], row[4]) for row in conn.execute(f'PRAGMA foreign_key_list("{table}")')]
+
+
+def id_positions(conn: Any) -> dict[str, tuple[str, int]]:
+    """The last id each AUTOINCREMENT table gave (sqlite_sequence). Plain INTEGER PRIMARY
+    KEY tables (all of Threadkeeper's) give max(id) + 1 and keep no position of their own."""
+    if "sqlite_sequence" not in tables(conn):
+        return {}
+    return {
+        row[0]: (primary_key(conn, row[0])[0], int(row[1]))
+        for row in conn.execute("SELECT name, seq FROM sqlite_sequence")
+    }
+
+
+def set_id_position(conn: Any, table: str, column: str, position: int) -> bool:
+    """Make ``table`` give ids after ``position``; False when SQLite keeps no position for it
+    (max(id) + 1 is its next id then)."""
+    if table not in id_positions(conn):
+        return False
+    conn.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (position, table))
+    return True
+
+
+def clear(conn: Any, names: list[str]) -> None:
+    """Empty ``names`` (children first) in the caller's transaction; the search indexes
+    follow through their triggers."""
+    for name in names:
+        conn.execute(f'DELETE FROM "{name}"')
+
+
+def after_bulk_load(conn: Any) -> None:
+    """Rebuild the full-text indexes in one compact piece (the triggers filled them row by
+    row, one segment per transaction): exact whatever an interrupted copy left behind."""
+    for index in ("posts_fts", "topics_fts"):
+        if index in tables(conn):
+            conn.execute(f"INSERT INTO {index}({index}) VALUES ('rebuild')")
+
+
+def index_problems(conn: Any) -> list[str]:
+    """FTS5's own check of each full-text index against its table (rank 1: the content too)."""
+    import sqlite3
+
+    problems = []
+    for index in ("posts_fts", "topics_fts"):
+        if index in tables(conn):
+            try:
+                conn.execute(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.DatabaseError as error:
+                problems.append(f"{index}: {error}")
+    return problems
