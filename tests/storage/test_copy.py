@@ -17,7 +17,20 @@ import pytest
 from bot.config import Settings
 from bot.domain.roles import ForumRole
 from bot.porting import exports
-from bot.storage import audit, connect, describe, kv, leases, members, posts, reports, search, subscriptions, topics
+from bot.storage import (
+    audit,
+    connect,
+    describe,
+    kv,
+    leases,
+    members,
+    posts,
+    reports,
+    restructuring,
+    saved_searches,
+    search,
+    subscriptions,
+)
 from bot.storage import copy as dbcopy
 from bot.storage.api import dialect
 from bot.storage.models import NewPost, NewTopic
@@ -88,10 +101,10 @@ def seed_forum(url: str) -> None:
         members.block(conn, guild_id=GUILD, user_id=66, assigned_by=1, now=NOW, expires_at=None, reason="spam")
         members.map_role(conn, GUILD, 555, ForumRole.MODERATOR)
         kv.put(conn, "last_catchup_at", NOW)
-        search.save(
+        saved_searches.save(
             conn, key="k1", guild_id=GUILD, query="medicine", forum_id=None, author_id=None, solved_only=False, now=NOW
         )
-        topics.retire_thread(conn, 123456, seeded.topic_id, "moved", NOW)
+        restructuring.retire_thread(conn, 123456, seeded.topic_id, "moved", NOW)
         leases.take(conn, ["shard 0/1"], "host:1:x", NOW, "2026-11-29T09:00:00+00:00")
         first, last = (posts.by_number(conn, GUILD, n) for n in (3147, 3155))
         assert first is not None and last is not None
