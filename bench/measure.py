@@ -23,6 +23,7 @@ from bot.domain import timeutil
 from bot.services.access import decide_role
 from bot.services.recording import CATCHUP_CHUNK, HISTORY_PAGE
 from bot.storage import posts, topics
+from bot.storage.api import Database as AnyDatabase
 from bot.storage.models import NewPost
 from bot.storage.sqlite.database import Database
 
@@ -98,7 +99,7 @@ def by_thread(new_posts: list[NewPost]) -> list[NewPost]:
     return sorted(new_posts, key=lambda p: (p.channel_id, p.message_id))
 
 
-async def _catch_up_pages(db: Database, new_posts: list[NewPost], topic_of: dict[int, int]) -> None:
+async def _catch_up_pages(db: AnyDatabase, new_posts: list[NewPost], topic_of: dict[int, int]) -> None:
     """bot/recording.py's catch-up, its writer calls in its order: thread by thread, chunks
     of CATCHUP_CHUNK replies per backlog job (``posts.record_replies``), awaited at the end
     (Recorder.catch_up reads the next thread while the writer commits)."""
@@ -176,7 +177,7 @@ async def record_ratio(
 
 
 # --------------------------------------------------------------------------- command latency
-async def _one_reply(db: Database, post: NewPost, role_ids: list[int]) -> float:
+async def _one_reply(db: AnyDatabase, post: NewPost, role_ids: list[int]) -> float:
     """The database work of one live reply (``Recorder.on_message``): the thread's topic and the
     author's role facts in one read (``topics.posting_context``), the role decided, the write."""
     start = time.perf_counter()
@@ -248,13 +249,15 @@ def search_queries(size: data.Size, seed: int = 6) -> list[tuple[str, str]]:
     return queries
 
 
-async def search_latency(fixture: data.Built, size: data.Size) -> dict[str, Any]:
+async def search_latency(fixture: data.Built, size: data.Size, db: AnyDatabase | None = None) -> dict[str, Any]:
+    """``db``: an open database holding ``fixture``'s rows (PostgreSQL); default: the SQLite file."""
     try:
         from bot.storage import search as search_repo  # type: ignore[attr-defined]
     except ImportError:
         return {"p95_ms": None, "note": "bot.storage.search is not in this tree yet (the reading branch)"}
-    db = Database(fixture.path, readonly=True)
-    await db.open(migrate_schema=False)
+    if db is None:
+        db = Database(fixture.path, readonly=True)
+        await db.open(migrate_schema=False)
     by_kind: dict[str, list[float]] = {}
     times: list[float] = []
     queries = search_queries(size)
@@ -280,12 +283,14 @@ async def search_latency(fixture: data.Built, size: data.Size) -> dict[str, Any]
 
 
 # --------------------------------------------------------------------------- /topic list
-async def list_latency(fixture: data.Built) -> dict[str, Any]:
+async def list_latency(fixture: data.Built, db: AnyDatabase | None = None) -> dict[str, Any]:
+    """``db``: an open database holding ``fixture``'s rows (PostgreSQL); default: the SQLite file."""
     conn = sqlite3.connect(fixture.path)
     biggest = conn.execute("SELECT forum_id FROM topics GROUP BY forum_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
     conn.close()
-    db = Database(fixture.path, readonly=True)
-    await db.open(migrate_schema=False)
+    if db is None:
+        db = Database(fixture.path, readonly=True)
+        await db.open(migrate_schema=False)
     everything = list(fixture.forum_ids)
     cases = []
     for forum_ids in ([biggest], everything):
