@@ -11,6 +11,7 @@ from bot.failures import describe_http_error
 from bot.services import moderation, restructure
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
+from bot.services.choices import post_choices
 from bot.services.lookup import fetch_thread
 from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import forums, posts, topics
@@ -21,12 +22,14 @@ from cogs.moderation.base import ModerationBase
 class PostCommands(ModerationBase):
     @app_commands.command(name="spam", description="Mark a post as spam (its opening post: the whole topic)")
     @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def spam(self, interaction: discord.Interaction, post: str) -> None:
         await self._hide(interaction, post, "spam")
 
     @app_commands.command(name="trash", description="Move a post to the trash (its opening post: the whole topic)")
     @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def trash(self, interaction: discord.Interaction, post: str) -> None:
         await self._hide(interaction, post, "trash")
@@ -65,6 +68,7 @@ class PostCommands(ModerationBase):
 
     @app_commands.command(name="restore", description="Bring back a spammed or trashed post or topic, attributed")
     @app_commands.describe(post="The post: #12, 12, a link or an id (a topic's opening post restores the topic)")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def restore(self, interaction: discord.Interaction, post: str) -> None:
         actor = guild_member(interaction)

@@ -11,18 +11,25 @@ from bot.errors import UserFacingError
 from bot.services import restructure
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
-from bot.services.lookup import fetch_thread, resolve_topic
+from bot.services.choices import post_choices, topic_choices
+from bot.services.lookup import fetch_thread, resolve_topic, resolve_topic_here
 from bot.storage import forums, posts, topics
 from cogs.moderation.base import ModerationBase
 
 
 class RestructureCommands(ModerationBase):
     @app_commands.command(name="move", description="Move a topic and all its posts to another forum")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id", forum="The registered forum to move it to")
+    @app_commands.describe(
+        forum="The registered forum to move it to",
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def move(self, interaction: discord.Interaction, topic: str, forum: discord.ForumChannel) -> None:
+    async def move(
+        self, interaction: discord.Interaction, forum: discord.ForumChannel, topic: str | None = None
+    ) -> None:
         actor = guild_member(interaction)
-        found = await resolve_topic(self.db, actor.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         target = await self.db.run(forums.by_channel, forum.id)
         if target is None or not target.registered or target.guild_id != actor.guild.id:
             raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
@@ -66,11 +73,15 @@ class RestructureCommands(ModerationBase):
         )
 
     @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
-    @app_commands.describe(source="The topic whose posts move: #12, 12, a link or an id", target="The topic they join")
+    @app_commands.describe(
+        target="The topic they join: #12, 12, a link or an id",
+        source="The topic whose posts move (left out inside a topic's thread: that topic)",
+    )
+    @app_commands.autocomplete(target=topic_choices, source=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
+    async def merge(self, interaction: discord.Interaction, target: str, source: str | None = None) -> None:
         actor = guild_member(interaction)
-        origin = await resolve_topic(self.db, actor.guild.id, source)
+        origin = await resolve_topic_here(self.db, interaction, source)
         into = await resolve_topic(self.db, actor.guild.id, target)
         if origin.id == into.id:
             raise UserFacingError("Source and target are the same topic.")
@@ -120,6 +131,7 @@ class RestructureCommands(ModerationBase):
 
     @app_commands.command(name="split", description="Make a new topic from a reply on")
     @app_commands.describe(post="The first reply of the new topic: #12, 12, a link or an id", title="The new title")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def split(
         self, interaction: discord.Interaction, post: str, title: app_commands.Range[str, 1, 100] | None = None
