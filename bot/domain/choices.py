@@ -39,8 +39,13 @@ def parse_query(text: str | None) -> ChoiceQuery:
         return ChoiceQuery(prefix=int(digits))
     if "discord.com/channels/" in value or "discordapp.com/channels/" in value:
         return ChoiceQuery(nothing=True)
-    words = tuple(word[:_MAX_WORD].lower() for word in value.split()[:_MAX_WORDS])
-    return ChoiceQuery(words=words)
+    # LIKE's wildcards and escape are dropped: a pattern without them needs no ESCAPE clause
+    words = tuple(w for w in (_plain(word)[:_MAX_WORD].lower() for word in value.split()[:_MAX_WORDS]) if w)
+    return ChoiceQuery(words=words) if words else ChoiceQuery(nothing=True)
+
+
+def _plain(word: str) -> str:
+    return word.replace("%", "").replace("_", "").replace("\\", "")
 
 
 def number_ranges(prefix: int, greatest: int) -> list[tuple[int, int]]:
@@ -55,9 +60,8 @@ def number_ranges(prefix: int, greatest: int) -> list[tuple[int, int]]:
 
 
 def like_pattern(word: str) -> str:
-    """A ``LIKE ... ESCAPE '\\'`` pattern finding ``word`` anywhere."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """A ``LIKE`` pattern finding ``word`` (already without wildcards) anywhere."""
+    return f"%{word}%"
 
 
 def choice_name(number: int, title: str, *, reply: bool = False, status: str = "") -> str:

@@ -55,9 +55,16 @@ def topic_choices(
     hint = dialect(conn).indexed_by("topics_choices")
     select = f"SELECT number, title, status FROM topics {hint} WHERE guild_id = ? AND {where}"
     if query.prefix is None:
-        words = ["LOWER(title) LIKE ? ESCAPE '\\'" for _ in query.words]
-        sql = " AND ".join([select, *words]) + " ORDER BY number DESC LIMIT ?"
-        rows = conn.execute(sql, [guild_id, *params, *map(like_pattern, query.words), limit]).fetchall()
+        # The title test first: it rejects most entries, and SQLite tries the terms as written
+        # (a third of the time of testing the forum and status lists first on every entry).
+        # ... and the longest word first: "the" passes nearly every title, "davine" few.
+        typed = sorted(query.words, key=len, reverse=True)
+        words = [f"{dialect(conn).contains_nocase('title')} AND " for _ in typed]
+        sql = (
+            f"SELECT number, title, status FROM topics {hint} WHERE guild_id = ? AND {''.join(words)}{where} "
+            "ORDER BY number DESC LIMIT ?"
+        )
+        rows = conn.execute(sql, [guild_id, *map(like_pattern, typed), *params, limit]).fetchall()
         return [Choice(row[0], row[1], row[2]) for row in rows]
     found: list[Choice] = []
     greatest = conn.execute("SELECT MAX(number) FROM topics WHERE guild_id = ?", (guild_id,)).fetchone()[0]

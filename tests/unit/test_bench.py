@@ -47,6 +47,8 @@ def test_every_measurement_runs_tiny_and_writes_every_key(tmp_path: Path, capsys
             assert isinstance(results[key], float | int), key
     assert results["machine"]["cores"] and results["machine"]["sqlite"]
     assert results["details"]["catchup"]["missed"] == 180
+    autocomplete = results["details"]["autocomplete"]["by_kind_p95_ms"]
+    assert set(autocomplete) == {"empty", "digits", "word", "words", "no match"}
     spread = results["details"]["catchup_spread"]
     assert spread["history_calls"] == spread["minimum_calls"] == 2  # idle threads cost no history call
     printed = capsys.readouterr().out
