@@ -58,7 +58,7 @@ class Subscriptions(commands.Cog):
             found_topic = await resolve_topic_here(self.db, interaction, topic, hint=hint)
             home = await self.db.run(forums.get, found_topic.forum_id)
             if home is None or not _can_see(member, home.channel_id):
-                raise UserFacingError(f"No topic `{(topic or '')[:40]}` in this server's forums.")
+                raise UserFacingError(f"No topic `{(topic or f'#{found_topic.number}')[:40]}` in this server's forums.")
         if forum is not None:
             found_forum = await self.db.run(forums.by_channel, forum.id)
             if found_forum is None or not found_forum.registered or found_forum.guild_id != member.guild.id:

@@ -162,7 +162,7 @@ class Topics(commands.Cog):
         if forum is None or not forum.registered:
             raise UserFacingError("That topic's forum is no longer registered, so it takes no replies.")
         if not self._visible(member, forum.channel_id):
-            raise UserFacingError(f"No topic `{(topic or '')[:40]}` in this server's forums.")
+            raise UserFacingError(f"No topic `{(topic or f'#{found.number}')[:40]}` in this server's forums.")
         try:
             text = clean_body(body)
         except ValueError as error:
