@@ -117,12 +117,13 @@ class PostCommands(ModerationBase):
         everything = await self.db.run(posts.of_topic, topic.id)
         if not everything or not everything[0].is_opening:
             everything = [opening, *[p for p in everything if p.id != opening.id]]
+        progress = self._progress(interaction, "Restoring")
         thread, moves = await restructure.rebuild(
             channel,
             topic,
             everything,
             reason=f"Threadkeeper: restored by {actor}",
-            progress=self._progress(interaction, "Restoring"),
+            progress=progress.update,
         )
         await self.db.transaction(topics.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
         self.bot.scheduler.poke(AUTO_CLOSE)  # open again, maybe idle long enough
@@ -136,7 +137,6 @@ class PostCommands(ModerationBase):
             target_user=opening.author_id,
             details={"from": topic.status, "posts": len(moves)},
         )
-        await interaction.followup.send(
-            f"Restored topic **#{topic.number}** in {thread.mention} with {len(moves)} post(s), numbers kept.",
-            ephemeral=True,
+        await progress.finish(
+            f"Restored topic **#{topic.number}** in {thread.mention} with {len(moves)} post(s), numbers kept."
         )

@@ -39,9 +39,8 @@ class RestructureCommands(ModerationBase):
         everything = await self.db.run(posts.of_topic, found.id)
         old = await fetch_thread(actor.guild, found.thread_id)
         reason = f"Threadkeeper: moved by {actor}"
-        thread, moves = await restructure.rebuild(
-            forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
-        )
+        progress = self._progress(interaction, "Moving")
+        thread, moves = await restructure.rebuild(forum, found, everything, reason=reason, progress=progress.update)
 
         async def undo() -> None:
             await thread.delete(reason="Threadkeeper: move undone")
@@ -66,10 +65,9 @@ class RestructureCommands(ModerationBase):
             topic_id=moved.id,
             details={"from_forum": found.forum_id, "to_forum": target.id, "posts": len(moves)},
         )
-        await interaction.followup.send(
+        await progress.finish(
             f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
             "the old thread is locked with a pointer.",
-            ephemeral=True,
         )
 
     @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
@@ -91,7 +89,8 @@ class RestructureCommands(ModerationBase):
         old = await fetch_thread(actor.guild, origin.thread_id)
         thread = await fetch_thread(actor.guild, into.thread_id)
         reason = f"Threadkeeper: merged by {actor}"
-        moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
+        progress = self._progress(interaction, "Merging")
+        moves = await restructure.append(thread, everything, progress=progress.update)
         sent = restructure.messages_of(thread, moves)
 
         async def undo() -> None:
@@ -123,10 +122,9 @@ class RestructureCommands(ModerationBase):
         await log_action(
             self.db, interaction, "topic.close", topic_id=origin.id, reason="merged", details={"into": into.number}
         )
-        await interaction.followup.send(
+        await progress.finish(
             f"Merged {len(moves)} post(s) of topic **#{origin.number}** into **#{merged.number}** {thread.mention}, "
             "numbers kept; the source thread is locked with a pointer.",
-            ephemeral=True,
         )
 
     @app_commands.command(name="split", description="Make a new topic from a reply on")
@@ -148,8 +146,9 @@ class RestructureCommands(ModerationBase):
         everything = await self.db.run(posts.of_topic, topic.id)
         leaving = [p for p in everything if not p.is_opening and (p.created_at, p.id) >= (found.created_at, found.id)]
         reason = f"Threadkeeper: split by {actor}"
+        progress = self._progress(interaction, "Splitting")
         thread, moves = await restructure.rebuild(
-            channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
+            channel, topic, leaving, title=new_title, reason=reason, progress=progress.update
         )
         created = await self.db.transaction(
             topics.split,
@@ -176,8 +175,7 @@ class RestructureCommands(ModerationBase):
             if left
             else ""
         )
-        await interaction.followup.send(
+        await progress.finish(
             f"Split {len(moves)} post(s) from topic **#{topic.number}** into the new topic **#{created.number}** "
             f"{thread.mention}, numbers kept.{warning}",
-            ephemeral=True,
         )
