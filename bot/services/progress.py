@@ -49,11 +49,15 @@ class ProgressMessage:
         return not self.token_gone and clock.utcnow() - self.interaction.created_at < TOKEN_LIFE
 
     async def update(self, done: int, total: int) -> None:
+        await self.say(f"{self.what}… {bar(done, total)}", last=done >= total)
+
+    async def say(self, text: str, *, last: bool = False) -> None:
+        """Show ``text`` as the progress (at most every ``EVERY``; ``last`` always)."""
         now = clock.utcnow()
-        if self.last is not None and now - self.last < EVERY and done < total:
+        if self.last is not None and now - self.last < EVERY and not last:
             return
         self.last = now
-        await self._show(f"{self.what}… {bar(done, total)}")
+        await self._show(text)
 
     async def finish(self, summary: str) -> None:
         """The work's summary: the command's answer while its token lives, else where the bar went."""

@@ -49,7 +49,8 @@ async def test_a_move_shows_a_bar_then_its_summary(world: World) -> None:
 async def test_past_the_interaction_token_the_work_continues_in_a_dm_or_the_channel(world: World, where: str) -> None:
     questions = await _busy_topic(world)
     # Discord refuses the token (as it does 15 minutes after the command): every edit and follow-up
-    for method, path in [("PATCH", "/webhooks/*/messages/@original"), ("POST", "/webhooks/*")]:
+    app = world.bot.application_id  # the interaction's webhook only, not the forum's own
+    for method, path in [("PATCH", f"/webhooks/{app}/*/messages/@original"), ("POST", f"/webhooks/{app}/*")]:
         world.env.inject_error(method, path, status=401, code=50027, message="Invalid Webhook Token", times=None)
     if where == "channel":
         world.close_dms(world.admin)
@@ -61,4 +62,17 @@ async def test_past_the_interaction_token_the_work_continues_in_a_dm_or_the_chan
         assert f"<@{world.admin.id}>" in note
     assert "Moved topic **#1** with 13 post(s)" in note and CONTINUED in note
     assert [t.name for t in questions.threads] == ["Busy"]
+    world.env.errors  # noqa: B018 - the refused token was expected
+
+
+async def test_an_import_past_the_token_ends_with_its_summary_in_a_dm(world: World) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "bbpress-example.xml"
+    app = world.bot.application_id  # the interaction's webhook only, not the forum's own
+    for method, path in [("PATCH", f"/webhooks/{app}/*/messages/@original"), ("POST", f"/webhooks/{app}/*")]:
+        world.env.inject_error(method, path, status=401, code=50027, message="Invalid Webhook Token", times=None)
+    await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", fixture.read_bytes()))
+    [note] = world.dm_texts(world.admin)
+    assert "Import finished: 2 topic(s)" in note and CONTINUED in note
     world.env.errors  # noqa: B018 - the refused token was expected
