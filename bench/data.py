@@ -25,7 +25,7 @@ from typing import Any
 from bot.storage.sqlite.database import migrate
 
 # Bump when the generated data changes: cached fixtures are keyed by it.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: migration 0014's topics_choices index (autocomplete)
 GUILD_ID = 900_000_000_000_000_001
 FORUM_CHANNEL_BASE = 910_000_000_000_000_000
 DISCORD_EPOCH_MS = 1_420_070_400_000

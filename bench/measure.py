@@ -20,9 +20,10 @@ from typing import Any
 from bench import data
 from bot import clock
 from bot.domain import timeutil
+from bot.domain.choices import parse_query
 from bot.services.access import decide_role
 from bot.services.recording import CATCHUP_CHUNK, HISTORY_PAGE
-from bot.storage import posts, topics
+from bot.storage import choices, posts, topics
 from bot.storage.api import Database as AnyDatabase
 from bot.storage.models import NewPost
 from bot.storage.sqlite.database import Database
@@ -321,6 +322,59 @@ async def list_latency(fixture: data.Built, db: AnyDatabase | None = None) -> di
         "p95_ms": percentile(times, 95),
         "by_sort_p95_ms": {sort: percentile(v, 95) for sort, v in by_sort.items()},
         "by_status_p95_ms": {status: percentile(v, 95) for status, v in by_status.items()},
+        "queries": len(times),
+    }
+
+
+# --------------------------------------------------------------------------- autocomplete
+def autocomplete_queries(path: Path, seed: int = 6) -> list[tuple[str, str]]:
+    """(kind, typed) as members type them: nothing, number prefixes, words of real titles
+    (common and rare, one and two), and words no title holds (the whole index read)."""
+    conn = sqlite3.connect(path)
+    titles = [row[0] for row in conn.execute("SELECT title FROM topics ORDER BY id")]
+    greatest = conn.execute("SELECT MAX(number) FROM topics").fetchone()[0]
+    conn.close()
+    rng = random.Random(seed)
+    queries: list[tuple[str, str]] = [("empty", "")] * 3
+    for digits in (1, 2, 3, 4, len(str(greatest))):
+        for _ in range(3):
+            queries.append(("digits", str(rng.randint(1, greatest))[:digits]))
+    for _ in range(6):
+        words = rng.choice(titles).split()
+        queries.append(("word", rng.choice(words)[:4]))
+        queries.append(("words", " ".join(rng.sample(words, min(2, len(words))))))
+    queries += [("no match", "zqxjv"), ("no match", "qqq www")] * 3
+    return queries
+
+
+async def autocomplete_latency(fixture: data.Built) -> dict[str, Any]:
+    """``choices.topic_choices`` as a member's autocomplete runs it: all forums and the biggest."""
+    conn = sqlite3.connect(fixture.path)
+    biggest = conn.execute("SELECT forum_id FROM topics GROUP BY forum_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    db = Database(fixture.path, readonly=True)
+    await db.open(migrate_schema=False)
+    queries = autocomplete_queries(fixture.path)
+    times: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    for i, (forum_ids, (kind, typed)) in enumerate(
+        [(f, q) for f in ([biggest], list(fixture.forum_ids)) for q in [*queries[:4], *queries]]
+    ):
+        query = parse_query(typed)
+        start = time.perf_counter()
+        found = await db.run(
+            lambda conn, f=forum_ids, q=query: choices.topic_choices(conn, data.GUILD_ID, f, q)  # type: ignore[misc]
+        )
+        ms = (time.perf_counter() - start) * 1000
+        assert isinstance(found, list)
+        if i % (len(queries) + 4) < 4:  # warming the cache
+            continue
+        times.append(ms)
+        by_kind.setdefault(kind, []).append(ms)
+    await db.close()
+    return {
+        "p95_ms": percentile(times, 95),
+        "by_kind_p95_ms": {kind: percentile(v, 95) for kind, v in by_kind.items()},
         "queries": len(times),
     }
 

@@ -13,7 +13,9 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import discord
 
@@ -35,6 +37,11 @@ DRM = (
     "for the subgroup a patient belongs to."
 )
 SPECTATOR_TRY = "I have an opinion on this too!"
+# Numbered and dated as SPEC's example thread: the question #3146 three days ago, Dr. Kumar's
+# reply #3147 the next day, Dr. M's #3153 the day after (#3148-#3152 went to other topics).
+FIRST_NUMBER = 3146
+DRM_NUMBER = 3153
+DAYS_AGO = 3
 DEMO_MARK = "demo"
 MARK_AS_ANSWER = "Mark as answer"
 
@@ -105,7 +112,7 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
     from bot.client import ForumBot
     from bot.domain import timeutil
     from bot.domain.reading import reading_order
-    from bot.storage import importing, kv, posts, topics
+    from bot.storage import guilds, importing, kv, posts, topics
     from bot.ui.topics import reply_threads_header, role_display
 
     report = DemoReport()
@@ -119,6 +126,7 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
     assert isinstance(bot, ForumBot)
     try:
         async with simcord.run(bot, shard_count=1) as env:  # unsharded: one shard holds the demo guild
+            _move_clock(env, _days_ago(DAYS_AGO) - env.now())
             owner = env.create_user("admin", global_name="Admin")
             guild = env.create_guild("Activity", owner=owner)
             report.guild_id = guild.id
@@ -134,6 +142,8 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
             await bot.db.transaction(kv.put, DEMO_MARK, timeutil.iso(clock.utcnow()))
             added = await admin.slash(general, "forumadmin add", channel=forum, description="General discussion")
             tell(f"Admin registers the forum: {_text(added).splitlines()[0]}")
+            # An established server: its forum numbers are in the thousands already.
+            await bot.db.transaction(guilds.skip_numbers_to, guild.id, FIRST_NUMBER)
             await admin.slash(general, "forumadmin rolemap", forum_role="spectator", discord_role=readers)
             tell("Admin maps the Discord role @Readers to the forum role Spectator.")
 
@@ -143,10 +153,15 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
             asked = await marzana.slash(general, "topic new", forum=forum, title=TITLE, body=QUESTION)
             tell(f"Marzana M: /topic new → {_text(asked).splitlines()[0]}")
             thread = next(t for t in forum.threads if t.name == TITLE)
+            _move_clock(env, timedelta(hours=26))
             kumar_message = await kumar.send(thread, KUMAR)
-            tell("Dr. Kumar replies in the thread.")
+            tell("The next day, Dr. Kumar replies in the thread.")
+            _move_clock(env, timedelta(hours=23))
+            # Meanwhile the server's other topics took #3148-#3152 (the demo records only this one).
+            await bot.db.transaction(guilds.skip_numbers_to, guild.id, DRM_NUMBER)
             drm_message = await drm.send(thread, DRM)
-            tell("Dr. M replies in the thread.")
+            tell("A day later Dr. M replies (#3148-#3152 went to other topics meanwhile).")
+            _move_clock(env, timedelta(hours=2))
 
             try:
                 await spectator.send(thread, SPECTATOR_TRY)
@@ -194,6 +209,21 @@ async def play(settings: Settings, say: Callable[[str], None] = print) -> DemoRe
         if bot.db.is_open:
             await bot.db.close()
     return report
+
+
+def _days_ago(days: int) -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
+
+
+def _move_clock(env: Any, delta: timedelta) -> None:
+    """Move simcord's clock forward by ``delta`` at once, so the story's posts are dated over
+    the last days (its clock starts at 2026-01-01). ``env.advance_time`` over months or days
+    would run every timer of the time between (lease renewals, ...); the demo moves the
+    clock's origin instead: simcord 3.2.1 keeps it in ``backend.clock._epoch`` (where it does
+    not, or the delta is negative, the dates stay as they are)."""
+    clock = getattr(env.backend, "clock", None)
+    if clock is not None and hasattr(clock, "_epoch") and delta > timedelta(0):
+        clock._epoch += delta
 
 
 def _text(result: object) -> str:

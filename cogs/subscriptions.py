@@ -17,7 +17,8 @@ from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
 from bot.services import ownership
 from bot.services.access import guild_member
-from bot.services.lookup import resolve_topic
+from bot.services.choices import topic_choices
+from bot.services.lookup import HERE_HINT, resolve_topic_here
 from bot.services.scheduler import DIGEST, Job
 from bot.storage import forums, guilds, subscriptions
 from bot.storage.models import Forum, Topic
@@ -47,16 +48,17 @@ class Subscriptions(commands.Cog):
 
     # --------------------------------------------------------------- commands
     async def _targets(
-        self, member: discord.Member, topic: str | None, forum: discord.ForumChannel | None
+        self, interaction: discord.Interaction, topic: str | None, forum: discord.ForumChannel | None
     ) -> tuple[Topic | None, Forum | None]:
-        if topic is None and forum is None:
-            raise UserFacingError("Give a `topic` (#12, a link or an id), a `forum`, or both.")
+        member = guild_member(interaction)
         found_topic = found_forum = None
-        if topic is not None:
-            found_topic = await resolve_topic(self.db, member.guild.id, topic)
+        if topic is not None or forum is None:
+            # neither given: the topic whose thread this is (SPEC §4), or a clear refusal
+            hint = None if topic is not None else f"{HERE_HINT} Or give a `forum`."
+            found_topic = await resolve_topic_here(self.db, interaction, topic, hint=hint)
             home = await self.db.run(forums.get, found_topic.forum_id)
             if home is None or not _can_see(member, home.channel_id):
-                raise UserFacingError(f"No topic `{topic[:40]}` in this server's forums.")
+                raise UserFacingError(f"No topic `{(topic or f'#{found_topic.number}')[:40]}` in this server's forums.")
         if forum is not None:
             found_forum = await self.db.run(forums.by_channel, forum.id)
             if found_forum is None or not found_forum.registered or found_forum.guild_id != member.guild.id:
@@ -64,13 +66,17 @@ class Subscriptions(commands.Cog):
         return found_topic, found_forum
 
     @app_commands.command(name="subscribe", description="Get DMs about new replies in a topic or new topics in a forum")
-    @app_commands.describe(topic="A topic: #12, 12, a link or an id", forum="A registered forum")
+    @app_commands.describe(
+        topic="A topic: #12, 12, a link or an id (both left out inside a topic's thread: that topic)",
+        forum="A registered forum",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
     @app_commands.guild_only()
     async def subscribe(
         self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
     ) -> None:
         member = guild_member(interaction)
-        found_topic, found_forum = await self._targets(member, topic, forum)
+        found_topic, found_forum = await self._targets(interaction, topic, forum)
         now = timeutil.iso(interaction.created_at)
         lines = []
         await self.db.write(subscriptions.dm_ok, member.guild.id, member.id)  # a fresh start for closed DMs
@@ -102,13 +108,17 @@ class Subscriptions(commands.Cog):
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="unsubscribe", description="Stop DMs about a topic or a forum")
-    @app_commands.describe(topic="A topic: #12, 12, a link or an id", forum="A registered forum")
+    @app_commands.describe(
+        topic="A topic: #12, 12, a link or an id (both left out inside a topic's thread: that topic)",
+        forum="A registered forum",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
     @app_commands.guild_only()
     async def unsubscribe(
         self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
     ) -> None:
         member = guild_member(interaction)
-        found_topic, found_forum = await self._targets(member, topic, forum)
+        found_topic, found_forum = await self._targets(interaction, topic, forum)
         lines = []
         if found_topic is not None:
             done = await self.db.write(subscriptions.unsubscribe, user_id=member.id, topic_id=found_topic.id)

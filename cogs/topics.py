@@ -16,7 +16,8 @@ from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
 from bot.errors import NotDone, UserFacingError
 from bot.services.access import guild_member, role_and_inputs
-from bot.services.lookup import fetch_thread, resolve_topic
+from bot.services.choices import tag_choices, topic_choices
+from bot.services.lookup import fetch_thread, resolve_topic_here
 from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
 from bot.storage import forums, guilds, posts, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
@@ -87,6 +88,7 @@ class Topics(commands.Cog):
         body="Your question or post (1–4000 characters)",
         tags="Comma-separated tags of the forum (at most 5)",
     )
+    @app_commands.autocomplete(tags=tag_choices)
     async def new(
         self,
         interaction: discord.Interaction,
@@ -148,15 +150,19 @@ class Topics(commands.Cog):
 
     # ------------------------------------------------------------------ reply
     @app_commands.command(name="reply", description="Reply to a topic")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id", body="Your reply (1–4000 characters)")
-    async def reply(self, interaction: discord.Interaction, topic: str, body: str) -> None:
+    @app_commands.describe(
+        body="Your reply (1–4000 characters)",
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
+    async def reply(self, interaction: discord.Interaction, body: str, topic: str | None = None) -> None:
         member = guild_member(interaction)
-        found = await resolve_topic(self.db, member.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         forum = await self.db.run(forums.get, found.forum_id)
         if forum is None or not forum.registered:
             raise UserFacingError("That topic's forum is no longer registered, so it takes no replies.")
         if not self._visible(member, forum.channel_id):
-            raise UserFacingError(f"No topic `{topic[:40]}` in this server's forums.")
+            raise UserFacingError(f"No topic `{(topic or f'#{found.number}')[:40]}` in this server's forums.")
         try:
             text = clean_body(body)
         except ValueError as error:
@@ -193,12 +199,16 @@ class Topics(commands.Cog):
 
     # ------------------------------------------------------------------- show
     @topic.command(name="show", description="Read a topic: every post with its number, author and role")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id", page="Page number (15 posts a page)")
+    @app_commands.describe(
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
+        page="Page number (15 posts a page)",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
     async def show(
-        self, interaction: discord.Interaction, topic: str, page: app_commands.Range[int, 1, 10000] = 1
+        self, interaction: discord.Interaction, topic: str | None = None, page: app_commands.Range[int, 1, 10000] = 1
     ) -> None:
         member = guild_member(interaction)
-        found = await resolve_topic(self.db, member.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         rendered = await self._render_show(member, found.id, page - 1)
         await interaction.response.send_message(
             embed=rendered.embed, view=view_for("show", str(found.id), rendered), ephemeral=True

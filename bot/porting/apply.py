@@ -210,6 +210,8 @@ def _forum_for(
 ) -> Forum:
     found = importing.forum_named(conn, guild_id, name)
     if found is not None:
+        if public and not found.public:
+            forums.set_public(conn, found.id, True)  # imported again with --public: now shown
         return found
     channel = channel_id if channel_id is not None and importing.channel_id_free(conn, channel_id) else None
     return forums.register(

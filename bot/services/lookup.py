@@ -42,6 +42,31 @@ async def resolve_topic(db: Database, guild_id: int, text: str, *, include_hidde
     return topic
 
 
+HERE_HINT = "Use this inside a topic's thread, or give the topic: #12, 12, a link or an id."
+
+
+async def resolve_topic_here(
+    db: Database,
+    interaction: discord.Interaction,
+    text: str | None,
+    *,
+    include_hidden: bool = False,
+    hint: str | None = None,
+) -> Topic:
+    """The topic the member gave, or, when they left it out, the topic whose thread the
+    command was used in; outside a topic's thread leaving it out is a clear refusal."""
+    guild_id = interaction.guild_id or 0
+    if text is not None and text.strip():
+        return await resolve_topic(db, guild_id, text, include_hidden=include_hidden)
+    channel = interaction.channel
+    topic = await db.run(topics.by_thread, channel.id) if isinstance(channel, discord.Thread) else None
+    if topic is None or topic.guild_id != guild_id:
+        raise UserFacingError(hint or HERE_HINT)
+    if topic.status in HIDDEN_TOPIC and not include_hidden:
+        raise UserFacingError(f"Topic #{topic.number} is not available (it is {topic.status}).")
+    return topic
+
+
 async def resolve_post(db: Database, guild_id: int, text: str) -> Post:
     try:
         ref = parse_ref(text)

@@ -152,7 +152,7 @@ async def append(thread: discord.Thread, posts: Sequence[Post], *, progress: Pro
     try:
         for index, post in enumerate(posts, start=1):
             moves.append(await poster.send(thread, post))
-            if progress is not None and index % 25 == 0:
+            if progress is not None:  # it decides how often to show (bot/services/progress.py)
                 await progress(index, len(posts))
     except discord.HTTPException as error:
         await undo_messages(messages_of(thread, moves))
@@ -219,7 +219,7 @@ async def rebuild(
         poster = Poster(forum)
         for index, post in enumerate(rest, start=1):
             moves.append(await poster.send(thread, post))
-            if progress is not None and index % 25 == 0:
+            if progress is not None:  # it decides how often to show (bot/services/progress.py)
                 await progress(index, len(rest))
     except discord.HTTPException as error:
         log.warning("rebuilding topic %s failed after %d posts", topic.id, len(moves), exc_info=True)

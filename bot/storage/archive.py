@@ -40,6 +40,12 @@ def public_forums(conn: Connection, guild_id: int | None = None) -> list[ForumRo
     return [ForumRow(Forum.from_row(row), row["guild_name"]) for row in rows.fetchall()]
 
 
+def hidden_forum_count(conn: Connection) -> int:
+    """Registered forums the archive does not show (their channel is closed to @everyone,
+    or an import made them without ``--public``)."""
+    return int(conn.execute("SELECT COUNT(*) FROM forums WHERE registered = 1 AND public = 0").fetchone()[0])
+
+
 def public_forum_ids(conn: Connection, guild_id: int | None = None) -> dict[int, str]:
     """The public forums' ids (of one guild, or of all) and names: what the archive may search."""
     sql = f"SELECT f.id, f.name FROM forums f WHERE {PUBLIC_FORUM_SQL}"

@@ -43,6 +43,15 @@ def update_settings(conn: Connection, guild_id: int, changes: dict[str, Any]) ->
     return settings(conn, guild_id)
 
 
+def skip_numbers_to(conn: Connection, guild_id: int, first: int) -> None:
+    """The next number is at least ``first`` (numbers only ever grow: never lowers the counter)."""
+    ensure(conn, guild_id)
+    conn.execute(
+        f"UPDATE guilds SET next_number = {dialect(conn).GREATEST}(next_number, ?) WHERE guild_id = ?",
+        (first, guild_id),
+    )
+
+
 def allocate_number(conn: Connection, guild_id: int, wanted: int | None = None) -> int:
     """The next number of the guild's shared sequence (or ``wanted`` when it is free)."""
     if wanted is None:

@@ -143,7 +143,8 @@ async def index(request: web.Request) -> web.Response:
     guilds: dict[int, tuple[str, list[archive.ForumRow]]] = {}
     for row in rows:
         guilds.setdefault(row.forum.guild_id, (row.guild_name, []))[1].append(row)
-    return _render(request, "index.html", title="Forums", guilds=list(guilds.values()))
+    hidden = 0 if rows else await request.app[DB_KEY].run(archive.hidden_forum_count)
+    return _render(request, "index.html", title="Forums", guilds=list(guilds.values()), hidden=hidden)
 
 
 async def forum(request: web.Request) -> web.Response:

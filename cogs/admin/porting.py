@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import io
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -24,6 +23,7 @@ from bot.porting.load import detect_and_parse
 from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportRefused
 from bot.services.access import requires
 from bot.services.auditing import log_action
+from bot.services.progress import ProgressMessage
 from bot.storage import forums, importing
 from bot.storage.models import Forum
 
@@ -109,7 +109,7 @@ class PortingCommands(_MixinBase):
             raise UserFacingError("An import is already running in this server; wait for its summary.")
         _RUNNING.add(guild.id)
         try:
-            doc, summary = await self._import(interaction, guild, file, forum)
+            doc, summary, shown = await self._import(interaction, guild, file, forum)
         finally:
             _RUNNING.discard(guild.id)
         await log_action(
@@ -118,7 +118,7 @@ class PortingCommands(_MixinBase):
             "forum.import",
             details={"file": file.filename[:100], "kind": doc.kind, "topics": doc.topic_count},
         )
-        await interaction.edit_original_response(content=summary_text(summary, doc.topic_count))
+        await shown.finish(summary_text(summary, doc.topic_count))
 
     async def _import(
         self,
@@ -126,7 +126,7 @@ class PortingCommands(_MixinBase):
         guild: discord.Guild,
         file: discord.Attachment,
         forum: discord.ForumChannel | None,
-    ) -> tuple[ImportDoc, ImportSummary]:
+    ) -> tuple[ImportDoc, ImportSummary, ProgressMessage]:
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         try:
@@ -136,17 +136,8 @@ class PortingCommands(_MixinBase):
         targets = await resolve_targets(self.db, guild, doc, forum)
         key = apply.progress_key(guild.id, hashlib.sha256(data).hexdigest())
         progress = await self.db.run(apply.load_progress, key)
-        last = 0.0
-
-        async def report(text: str) -> None:
-            nonlocal last
-            if time.monotonic() - last < 2:
-                return
-            last = time.monotonic()
-            try:
-                await interaction.edit_original_response(content=text)
-            except discord.HTTPException:
-                log.info("could not show import progress", exc_info=True)
+        shown = ProgressMessage(interaction, "Importing")
+        report = shown.say  # every few seconds; past the 15-minute token in a DM or the channel
 
         await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {file.filename}…")
         importer = DiscordImporter(self.db, guild, targets, progress, report)
@@ -158,7 +149,7 @@ class PortingCommands(_MixinBase):
                 f"Discord refused a step of the import ({error.status}: {error.text[:120]}). Everything posted "
                 "so far is recorded; run the same import again to resume where it stopped."
             ) from None
-        return doc, summary
+        return doc, summary, shown
 
 
 def summary_text(summary: ImportSummary, total_topics: int) -> str:

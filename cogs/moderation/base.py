@@ -11,9 +11,10 @@ from discord import app_commands
 from bot.client import ForumBot
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
-from bot.services import moderation, overwrites, restructure
+from bot.services import moderation, overwrites
 from bot.services.access import guild_member
 from bot.services.lookup import resolve_post
+from bot.services.progress import ProgressMessage
 from bot.storage import forums, topics
 from bot.storage.api import Database
 from bot.storage.models import Post, Topic
@@ -62,14 +63,10 @@ class ModerationBase(_Mixin):
             )
         return ""
 
-    def _progress(self, interaction: discord.Interaction, what: str) -> restructure.Progress:
-        async def show(done: int, total: int) -> None:
-            try:
-                await interaction.edit_original_response(content=f"{what}… {done}/{total} posts")
-            except discord.HTTPException:
-                log.debug("could not show progress", exc_info=True)
-
-        return show
+    def _progress(self, interaction: discord.Interaction, what: str) -> ProgressMessage:
+        """A bar in the command's answer, edited every few seconds; past Discord's 15-minute
+        token it continues in a DM (or the channel); ``finish`` sends the summary there too."""
+        return ProgressMessage(interaction, what)
 
     async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel:
         forum = await self.db.run(forums.get, forum_id)

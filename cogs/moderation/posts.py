@@ -11,6 +11,7 @@ from bot.failures import describe_http_error
 from bot.services import moderation, restructure
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
+from bot.services.choices import post_choices
 from bot.services.lookup import fetch_thread
 from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import forums, posts, restructuring
@@ -21,12 +22,14 @@ from cogs.moderation.base import ModerationBase
 class PostCommands(ModerationBase):
     @app_commands.command(name="spam", description="Mark a post as spam (its opening post: the whole topic)")
     @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def spam(self, interaction: discord.Interaction, post: str) -> None:
         await self._hide(interaction, post, "spam")
 
     @app_commands.command(name="trash", description="Move a post to the trash (its opening post: the whole topic)")
     @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def trash(self, interaction: discord.Interaction, post: str) -> None:
         await self._hide(interaction, post, "trash")
@@ -65,6 +68,7 @@ class PostCommands(ModerationBase):
 
     @app_commands.command(name="restore", description="Bring back a spammed or trashed post or topic, attributed")
     @app_commands.describe(post="The post: #12, 12, a link or an id (a topic's opening post restores the topic)")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def restore(self, interaction: discord.Interaction, post: str) -> None:
         actor = guild_member(interaction)
@@ -113,12 +117,13 @@ class PostCommands(ModerationBase):
         everything = await self.db.run(posts.of_topic, topic.id)
         if not everything or not everything[0].is_opening:
             everything = [opening, *[p for p in everything if p.id != opening.id]]
+        progress = self._progress(interaction, "Restoring")
         thread, moves = await restructure.rebuild(
             channel,
             topic,
             everything,
             reason=f"Threadkeeper: restored by {actor}",
-            progress=self._progress(interaction, "Restoring"),
+            progress=progress.update,
         )
         await self.db.transaction(restructuring.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
         self.bot.scheduler.poke(AUTO_CLOSE)  # open again, maybe idle long enough
@@ -132,7 +137,6 @@ class PostCommands(ModerationBase):
             target_user=opening.author_id,
             details={"from": topic.status, "posts": len(moves)},
         )
-        await interaction.followup.send(
-            f"Restored topic **#{topic.number}** in {thread.mention} with {len(moves)} post(s), numbers kept.",
-            ephemeral=True,
+        await progress.finish(
+            f"Restored topic **#{topic.number}** in {thread.mention} with {len(moves)} post(s), numbers kept."
         )

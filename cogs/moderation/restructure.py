@@ -11,18 +11,25 @@ from bot.errors import UserFacingError
 from bot.services import restructure
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
-from bot.services.lookup import fetch_thread, resolve_topic
+from bot.services.choices import post_choices, topic_choices
+from bot.services.lookup import fetch_thread, resolve_topic, resolve_topic_here
 from bot.storage import forums, posts, restructuring
 from cogs.moderation.base import ModerationBase
 
 
 class RestructureCommands(ModerationBase):
     @app_commands.command(name="move", description="Move a topic and all its posts to another forum")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id", forum="The registered forum to move it to")
+    @app_commands.describe(
+        forum="The registered forum to move it to",
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def move(self, interaction: discord.Interaction, topic: str, forum: discord.ForumChannel) -> None:
+    async def move(
+        self, interaction: discord.Interaction, forum: discord.ForumChannel, topic: str | None = None
+    ) -> None:
         actor = guild_member(interaction)
-        found = await resolve_topic(self.db, actor.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         target = await self.db.run(forums.by_channel, forum.id)
         if target is None or not target.registered or target.guild_id != actor.guild.id:
             raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
@@ -32,9 +39,8 @@ class RestructureCommands(ModerationBase):
         everything = await self.db.run(posts.of_topic, found.id)
         old = await fetch_thread(actor.guild, found.thread_id)
         reason = f"Threadkeeper: moved by {actor}"
-        thread, moves = await restructure.rebuild(
-            forum, found, everything, reason=reason, progress=self._progress(interaction, "Moving")
-        )
+        progress = self._progress(interaction, "Moving")
+        thread, moves = await restructure.rebuild(forum, found, everything, reason=reason, progress=progress.update)
 
         async def undo() -> None:
             await thread.delete(reason="Threadkeeper: move undone")
@@ -59,18 +65,21 @@ class RestructureCommands(ModerationBase):
             topic_id=moved.id,
             details={"from_forum": found.forum_id, "to_forum": target.id, "posts": len(moves)},
         )
-        await interaction.followup.send(
+        await progress.finish(
             f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
             "the old thread is locked with a pointer.",
-            ephemeral=True,
         )
 
     @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
-    @app_commands.describe(source="The topic whose posts move: #12, 12, a link or an id", target="The topic they join")
+    @app_commands.describe(
+        target="The topic they join: #12, 12, a link or an id",
+        source="The topic whose posts move (left out inside a topic's thread: that topic)",
+    )
+    @app_commands.autocomplete(target=topic_choices, source=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
+    async def merge(self, interaction: discord.Interaction, target: str, source: str | None = None) -> None:
         actor = guild_member(interaction)
-        origin = await resolve_topic(self.db, actor.guild.id, source)
+        origin = await resolve_topic_here(self.db, interaction, source)
         into = await resolve_topic(self.db, actor.guild.id, target)
         if origin.id == into.id:
             raise UserFacingError("Source and target are the same topic.")
@@ -80,7 +89,8 @@ class RestructureCommands(ModerationBase):
         old = await fetch_thread(actor.guild, origin.thread_id)
         thread = await fetch_thread(actor.guild, into.thread_id)
         reason = f"Threadkeeper: merged by {actor}"
-        moves = await restructure.append(thread, everything, progress=self._progress(interaction, "Merging"))
+        progress = self._progress(interaction, "Merging")
+        moves = await restructure.append(thread, everything, progress=progress.update)
         sent = restructure.messages_of(thread, moves)
 
         async def undo() -> None:
@@ -112,14 +122,14 @@ class RestructureCommands(ModerationBase):
         await log_action(
             self.db, interaction, "topic.close", topic_id=origin.id, reason="merged", details={"into": into.number}
         )
-        await interaction.followup.send(
+        await progress.finish(
             f"Merged {len(moves)} post(s) of topic **#{origin.number}** into **#{merged.number}** {thread.mention}, "
             "numbers kept; the source thread is locked with a pointer.",
-            ephemeral=True,
         )
 
     @app_commands.command(name="split", description="Make a new topic from a reply on")
     @app_commands.describe(post="The first reply of the new topic: #12, 12, a link or an id", title="The new title")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def split(
         self, interaction: discord.Interaction, post: str, title: app_commands.Range[str, 1, 100] | None = None
@@ -136,8 +146,9 @@ class RestructureCommands(ModerationBase):
         everything = await self.db.run(posts.of_topic, topic.id)
         leaving = [p for p in everything if not p.is_opening and (p.created_at, p.id) >= (found.created_at, found.id)]
         reason = f"Threadkeeper: split by {actor}"
+        progress = self._progress(interaction, "Splitting")
         thread, moves = await restructure.rebuild(
-            channel, topic, leaving, title=new_title, reason=reason, progress=self._progress(interaction, "Splitting")
+            channel, topic, leaving, title=new_title, reason=reason, progress=progress.update
         )
         created = await self.db.transaction(
             restructuring.split,
@@ -164,8 +175,7 @@ class RestructureCommands(ModerationBase):
             if left
             else ""
         )
-        await interaction.followup.send(
+        await progress.finish(
             f"Split {len(moves)} post(s) from topic **#{topic.number}** into the new topic **#{created.number}** "
             f"{thread.mention}, numbers kept.{warning}",
-            ephemeral=True,
         )

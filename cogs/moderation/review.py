@@ -10,6 +10,7 @@ from bot.errors import UserFacingError
 from bot.services import moderation
 from bot.services import queue as mod_queue
 from bot.services.access import guild_member, member_role, requires
+from bot.services.choices import post_choices, topic_choices
 from bot.services.lookup import resolve_post, resolve_topic
 from bot.storage import audit, posts, topics
 from bot.ui.pager import Page, view_for
@@ -26,6 +27,7 @@ class ReviewCommands(ModerationBase):
 
     @app_commands.command(name="log", description="The audit log: who did what to what, when, why")
     @app_commands.describe(member="Only actions by or on this member", topic="Only actions on this topic")
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
     async def log(
         self, interaction: discord.Interaction, member: discord.Member | None = None, topic: str | None = None
@@ -85,6 +87,7 @@ class ReviewCommands(ModerationBase):
 
     @app_commands.command(name="history", description="A post's revisions")
     @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.MODERATOR)
     async def history(self, interaction: discord.Interaction, post: str) -> None:
         actor = guild_member(interaction)

@@ -10,7 +10,8 @@ from bot.errors import UserFacingError
 from bot.services import moderation
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
-from bot.services.lookup import fetch_thread, resolve_topic
+from bot.services.choices import topic_choices
+from bot.services.lookup import fetch_thread, resolve_topic_here
 from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import topics
 from bot.storage.models import Topic
@@ -20,21 +21,22 @@ from cogs.moderation.base import REASON_CHOICES, ModerationBase, log
 class TopicCommands(ModerationBase):
     @app_commands.command(name="close", description="Close a topic: lock and archive its thread with a note")
     @app_commands.describe(
-        topic="The topic: #12, 12, a link or an id",
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
         reason="Why it is closed (default other)",
         note="A closing note posted in the thread",
     )
     @app_commands.choices(reason=REASON_CHOICES)
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
     async def close(
         self,
         interaction: discord.Interaction,
-        topic: str,
+        topic: str | None = None,
         reason: app_commands.Choice[str] | None = None,
         note: app_commands.Range[str, 1, 1500] | None = None,
     ) -> None:
         actor = guild_member(interaction)
-        found = await resolve_topic(self.db, actor.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         if found.status == "closed":
             raise UserFacingError(f"Topic #{found.number} is already closed; `/mod open` reopens it.")
         why = reason.value if reason else "other"
@@ -50,11 +52,12 @@ class TopicCommands(ModerationBase):
         )
 
     @app_commands.command(name="open", description="Reopen a closed topic")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)")
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def open(self, interaction: discord.Interaction, topic: str) -> None:
+    async def open(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         actor = guild_member(interaction)
-        found = await resolve_topic(self.db, actor.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         if found.status != "closed":
             raise UserFacingError(f"Topic #{found.number} is not closed.")
         if found.close_reason == "merged":
@@ -66,11 +69,15 @@ class TopicCommands(ModerationBase):
         await interaction.followup.send(f"Reopened topic **#{opened.number}**.", ephemeral=True)
 
     @app_commands.command(name="stick", description="Stick a topic to the top of its forum (super: every forum)")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id", super="List it first in every forum")
+    @app_commands.describe(
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
+        super="List it first in every forum",
+    )
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def stick(self, interaction: discord.Interaction, topic: str, super: bool = False) -> None:
+    async def stick(self, interaction: discord.Interaction, topic: str | None = None, super: bool = False) -> None:
         actor = guild_member(interaction)
-        found = await resolve_topic(self.db, actor.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         kind = "super" if super else "sticky"
         if found.sticky == kind:
             raise UserFacingError(f"Topic #{found.number} is already {'a super sticky' if super else 'sticky'}.")
@@ -82,11 +89,12 @@ class TopicCommands(ModerationBase):
         await interaction.followup.send(f"Topic **#{found.number}** now lists first in {where}.{pin}", ephemeral=True)
 
     @app_commands.command(name="unstick", description="Stop a topic listing first")
-    @app_commands.describe(topic="The topic: #12, 12, a link or an id")
+    @app_commands.describe(topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)")
+    @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
-    async def unstick(self, interaction: discord.Interaction, topic: str) -> None:
+    async def unstick(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         actor = guild_member(interaction)
-        found = await resolve_topic(self.db, actor.guild.id, topic)
+        found = await resolve_topic_here(self.db, interaction, topic)
         if found.sticky == "none":
             raise UserFacingError(f"Topic #{found.number} is not sticky.")
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -19,24 +21,29 @@ async def test_the_demo_plays_the_example_thread(tmp_path: Path) -> None:
 
     conn = sqlite3.connect(path)
     topic = conn.execute("SELECT number, title, solved, guild_id FROM topics").fetchall()
-    assert topic == [(1, TITLE, 1, report.guild_id)]
+    assert topic == [(3146, TITLE, 1, report.guild_id)]
     assert conn.execute("SELECT name FROM guilds").fetchall() == [("Activity",)]
     assert conn.execute("SELECT name FROM forums").fetchall() == [("Discussion",)]
     posts = conn.execute(
         "SELECT number, author_name, author_role, content, accepted, status FROM posts ORDER BY number"
     ).fetchall()
     assert posts == [
-        (1, "Marzana M", "participant", QUESTION, 0, "publish"),
-        (2, "Dr. Kumar", "participant", KUMAR, 0, "publish"),
-        (3, "Dr. M", "participant", DRM, 1, "publish"),
+        (3146, "Marzana M", "participant", QUESTION, 0, "publish"),
+        (3147, "Dr. Kumar", "participant", KUMAR, 0, "publish"),
+        (3153, "Dr. M", "participant", DRM, 1, "publish"),
     ]
+    # dated over the last days, in the example thread's order: a day or so apart, the newest yesterday
+    dates = [datetime.fromisoformat(row[0]) for row in conn.execute("SELECT created_at FROM posts ORDER BY number")]
+    now = datetime.now(UTC)
+    assert dates == sorted(dates) and all(timedelta(hours=20) < b - a < timedelta(hours=30) for a, b in pairwise(dates))
+    assert now - timedelta(days=4) < dates[0] < dates[-1] < now
     assert all(SPECTATOR_TRY not in row[3] for row in posts)
     conn.close()
     story = "\n".join(lines)
     assert "Discord refuses" in story and "You must be a participant to reply to this topic" in story
-    assert "Viewing 2 reply threads" in story and report.accepted == 3
+    assert "Viewing 2 reply threads" in story and report.accepted == 3153 and report.numbers == [3146, 3147, 3153]
     assert f"Forums › Discussion › {TITLE}" in story
-    assert "#1    Marzana M  Participant" in story and "✓ accepted answer" in story
+    assert "#3146 Marzana M  Participant" in story and "✓ accepted answer" in story
 
     # A second run replaces its own database instead of piling up a second guild.
     prepare_database(path)
@@ -62,8 +69,8 @@ async def test_the_demo_plays_on_postgresql_and_replaces_only_its_own_database(d
     report = await play(settings, say=lambda _line: None)
     conn = connect(settings)
     posts = conn.execute("SELECT number, author_name, accepted FROM posts ORDER BY number").fetchall()
-    assert [tuple(row) for row in posts] == [(1, "Marzana M", 0), (2, "Dr. Kumar", 0), (3, "Dr. M", 1)]
-    assert report.accepted == 3
+    assert [tuple(row) for row in posts] == [(3146, "Marzana M", 0), (3147, "Dr. Kumar", 0), (3153, "Dr. M", 1)]
+    assert report.accepted == 3153
     conn.close()
     prepare(settings)  # its own earlier run: the tables go, the next run makes them again
     conn = connect(settings)

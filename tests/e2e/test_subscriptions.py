@@ -78,8 +78,8 @@ async def test_subscribe_to_topics_and_forums_and_list_them(world) -> None:  # t
     assert all("Another question" not in text for text in world.dm_texts(marzana))
 
     nothing = await kumar.slash(world.general, "subscribe")
-    assert "Give a `topic`" in text_of(nothing)
-    assert any("Give a `topic`" in str(e) for e in world.env.errors)
+    assert "Use this inside a topic's thread" in text_of(nothing)
+    assert any("Use this inside a topic's thread" in str(e) for e in world.env.errors)
 
 
 async def test_closed_dms_are_not_retried_forever(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -104,7 +104,7 @@ async def test_reply_posts_on_the_members_behalf_and_accepts_every_reference_for
 
 @pytest.mark.parametrize(
     ("ref", "expected"),
-    [("#99", "No topic or post `#99`"), ("abc", "is not a topic or post"), ("", "Give a topic or post")],
+    [("#99", "No topic or post `#99`"), ("abc", "is not a topic or post"), ("", "Use this inside a topic's thread")],
 )
 async def test_reply_with_an_unknown_or_malformed_topic_is_refused(world, ref, expected):
     result = await world.member("Helper").slash(world.general, "reply", topic=ref, body="hi")

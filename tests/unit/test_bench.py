@@ -68,6 +68,8 @@ def test_every_measurement_runs_tiny_and_writes_every_key(tmp_path: Path, capsys
     assert results["machine"]["cores"] and results["machine"]["sqlite"]
     assert len(results["machine"]["load_average"]) == len(results["load_average_end"]) == 3
     assert results["details"]["catchup"]["missed"] == 180
+    autocomplete = results["details"]["autocomplete"]["by_kind_p95_ms"]
+    assert set(autocomplete) == {"empty", "digits", "word", "words", "no match"}
     spread = results["details"]["catchup_spread"]
     assert spread["history_calls"] == spread["minimum_calls"] == 2  # idle threads cost no history call
     printed = capsys.readouterr().out

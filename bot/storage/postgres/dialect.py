@@ -19,6 +19,11 @@ def indexed_by(index: str) -> str:
     return ""
 
 
+def contains_nocase(expression: str) -> str:
+    """A condition: ``expression`` holds the parameter's ``%word%`` pattern, case ignored."""
+    return f"{expression} ILIKE ?"
+
+
 def nocase(expression: str) -> str:
     """``expression`` as it sorts and compares without regard to case."""
     return f"lower({expression})"

@@ -20,6 +20,12 @@ def indexed_by(index: str) -> str:
     return f"INDEXED BY {index}"
 
 
+def contains_nocase(expression: str) -> str:
+    """A condition: ``expression`` holds the parameter's ``%word%`` pattern (ASCII case ignored;
+    SQLite's LIKE ignores it already, and costs a third of ``LOWER(x) LIKE ? ESCAPE``)."""
+    return f"{expression} LIKE ?"
+
+
 def nocase(expression: str) -> str:
     """``expression`` as it sorts and compares without regard to (ASCII) case."""
     return f"{expression} COLLATE NOCASE"
