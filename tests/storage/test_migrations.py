@@ -42,6 +42,7 @@ SHIPPED = [
     "0011_posts_topic_again.sql",
     "0012_due_indexes.sql",
     "0013_leases.sql",
+    "0014_own_posts.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])
 SINCE_0011 = [name for name in SHIPPED if name >= "0011"]
