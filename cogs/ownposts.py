@@ -105,13 +105,23 @@ class EditModal(AnsweringModal, title="Edit post"):
             raise UserFacingError(f"Post #{post.number} already reads like that: nothing changed.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
+        thread = await fetch_thread(interaction.guild, topic.thread_id)
+        # Discord edits nothing in an archived thread (a closed topic's): open it for the edit.
+        archived = thread.archived
         try:
-            thread = await fetch_thread(interaction.guild, topic.thread_id)
+            if archived:
+                await thread.edit(archived=False, reason="Threadkeeper: editing a post of a closed topic")
             continuations = await editing.rewrite(thread, self.message, post, text)
             if title is not None and title != topic.title:
                 await thread.edit(name=title, reason="Threadkeeper: the opening post's title was edited")
         except discord.HTTPException as error:
             raise NotDone(f"Post #{post.number} is unchanged.", give_back=text) from error
+        finally:
+            if archived:
+                try:
+                    await thread.edit(archived=True, reason="Threadkeeper: the closed topic's post was edited")
+                except discord.HTTPException:
+                    log.warning("could not archive %s again after an edit", thread.id, exc_info=True)
         editor = (interaction.user.id, interaction.user.display_name)
         await self.bot.db.transaction(
             posts.edit_post,

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.storage import audit, create_database, posts
 from tests.backends import BACKENDS
-from tests.e2e.helpers import World, moderator_discord_role, text_of
+from tests.e2e.helpers import World, moderator_discord_role, text_of, thread_state
 
 TITLE = "Precision medicine?"
 
@@ -169,7 +169,10 @@ async def test_the_edit_window_closed_topics_and_bad_text(world: World) -> None:
     assert "This topic is closed: only moderators can edit its posts." in text_of(closed)
     admin = await world.admin.context_menu(thread, "Edit post", message)
     assert set(fields_of(admin)) == {"text", "reason"}
-    assert (await _post(world, 2)).content == "Helo, it depends on the genes."
+    edited = await world.admin.submit_modal(admin, {"text": "Hello, it depends.", "reason": "Typo"})
+    assert "Post #2 edited." in text_of(edited)
+    assert thread_state(thread) == (True, True)  # the closed topic's thread stays archived and locked
+    assert (await _post(world, 2)).content == "Hello, it depends."
     denied(world, "Nothing was changed.", "within 5 minutes", "This topic is closed")
 
 
