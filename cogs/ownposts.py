@@ -32,7 +32,7 @@ async def _checked(
     """The post behind the message, its topic, and whether the member edits it as a
     moderator (someone else's post); UserFacingError when they may not edit it now."""
     member = guild_member(interaction)
-    post = await bot.db.run(posts.by_message, message.id)
+    post = await bot.db.run(posts.by_any_message, message.channel.id, message.id)
     if post is None or post.guild_id != member.guild.id:
         raise UserFacingError("That message is not a post of this server's forums, so there is nothing to edit.")
     topic = await bot.db.run(topics.by_id, post.topic_id)
@@ -199,6 +199,11 @@ class OwnPosts(commands.Cog):
 
     async def edit_post(self, interaction: discord.Interaction, message: discord.Message) -> None:
         post, topic, moderator = await _checked(self.bot, interaction, message)
+        if post.message_id != message.id:  # a later message of a long post: edit from its first
+            try:
+                message = await message.channel.fetch_message(post.message_id)
+            except discord.HTTPException:
+                raise UserFacingError(f"The first message of post #{post.number} is gone from Discord.") from None
         await interaction.response.send_modal(EditModal(self.bot, message, post, topic, moderator=moderator))
 
     async def delete_post(self, interaction: discord.Interaction, message: discord.Message) -> None:

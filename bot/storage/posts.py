@@ -19,6 +19,17 @@ def by_message(conn: Connection, message_id: int) -> Post | None:
     return Post.from_row(row) if row else None
 
 
+def by_any_message(conn: Connection, channel_id: int, message_id: int) -> Post | None:
+    """The post of a message: its own, or one of its continuations (a long post's later messages)."""
+    found = by_message(conn, message_id)
+    if found is not None:
+        return found
+    row = conn.execute(
+        "SELECT * FROM posts WHERE channel_id = ? AND continuation_ids LIKE ?", (channel_id, f"%{message_id}%")
+    ).fetchone()
+    return Post.from_row(row) if row and message_id in json.loads(row["continuation_ids"]) else None
+
+
 def by_number(conn: Connection, guild_id: int, number: int) -> Post | None:
     row = conn.execute("SELECT * FROM posts WHERE guild_id = ? AND number = ?", (guild_id, number)).fetchone()
     return Post.from_row(row) if row else None

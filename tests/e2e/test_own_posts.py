@@ -193,8 +193,14 @@ async def test_a_long_post_is_split_again_and_discord_refusing_changes_nothing(w
     await kumar.submit_modal(shown, {"text": long_text})
     post = await _post(world, 2)
     assert len(post.continuations) == 1 and post.content == long_text
+    # The menu on the long post's second message edits the same post, from its first message.
+    shown = await kumar.context_menu(thread, "Edit post", thread.history()[-1])
+    assert fields_of(shown) == {"text": long_text}
+    await kumar.submit_modal(shown, {"text": long_text + " more"})
+    post = await _post(world, 2)
+    assert post.content == long_text + " more" and len(post.continuations) == 1
     assert [m.id for m in thread.history()[1:]] == [post.message_id, *post.continuations]
-    assert "".join(m.content for m in thread.history()[1:]).endswith(long_text[-100:])
+    assert "".join(m.content for m in thread.history()[1:]).endswith(long_text[-100:] + " more")
 
     world.env.inject_error("PATCH", f"/channels/{thread.id}/messages/*", status=403, code=50013, times=None)
     shown = await kumar.context_menu(thread, "Edit post", thread.history()[1])
@@ -203,8 +209,8 @@ async def test_a_long_post_is_split_again_and_discord_refusing_changes_nothing(w
     assert "Post #2 is unchanged." in told and "Never recorded." in told and refused.ephemeral
     denied(world, "Post #2 is unchanged.")
     assert "missing a permission" in told
-    assert (await _post(world, 2)).content == long_text
-    assert len(await world.bot.db.run(posts.revision_notes, post.id)) == 2
+    assert (await _post(world, 2)).content == long_text + " more"
+    assert len(await world.bot.db.run(posts.revision_notes, post.id)) == 3
 
 
 async def test_a_moved_post_is_edited_in_the_bots_copy(world: World) -> None:
