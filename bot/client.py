@@ -33,6 +33,7 @@ COGS = (
     "cogs.reports",
     "cogs.search",
     "cogs.answers",
+    "cogs.ownposts",
     "cogs.profiles",
     "cogs.subscriptions",
 )

@@ -105,3 +105,50 @@ def parse_tags(text: str | None, available: list[str]) -> list[str]:
     if len(wanted) > TAGS_MAX:
         raise ValueError(f"At most {TAGS_MAX} tags per topic.")
     return wanted
+
+
+@dataclass(frozen=True)
+class EditAccess:
+    """Who edits a post through the Edit post menu, and how: its author, or a moderator
+    (who gives a reason readers see beside the post when it is someone else's)."""
+
+    as_moderator: bool  # someone else's post: the form asks for a reason
+
+
+def check_edit(
+    *,
+    number: int,
+    is_author: bool,
+    role: ForumRole,
+    post_status: str,
+    topic_status: str,
+    sent_by_bot: bool,
+    window_minutes: int,
+    posted_at: datetime,
+    now: datetime,
+) -> EditAccess:
+    """May this member edit post #number through the bot now? ValueError says why not (SPEC §4)."""
+    if post_status != "publish" or topic_status not in ("open", "closed"):
+        shown = post_status if post_status != "publish" else f"in a {topic_status} topic"
+        raise ValueError(f"Post #{number} is {shown}: only published posts can be edited.")
+    if not sent_by_bot:
+        if is_author:
+            raise ValueError(
+                f"You typed post #{number} yourself: use Discord's own **Edit** on the message "
+                "(the forum records that edit too)."
+            )
+        raise ValueError(f"Post #{number} was typed by its author in Discord: only they can edit it, there.")
+    if role.can_moderate:
+        return EditAccess(as_moderator=not is_author)
+    if not is_author:
+        raise ValueError(f"Only its author or a moderator can edit post #{number}.")
+    if not role.can_reply:
+        raise ValueError(f"You cannot edit posts as a {role.display}.")
+    if topic_status != "open":
+        raise ValueError("This topic is closed: only moderators can edit its posts.")
+    if window_minutes > 0 and (now - posted_at).total_seconds() > window_minutes * 60:
+        raise ValueError(
+            f"Posts can be edited within {window_minutes} minute{'s' if window_minutes != 1 else ''} "
+            f"of posting; post #{number} is older. Ask a moderator."
+        )
+    return EditAccess(as_moderator=False)

@@ -161,7 +161,12 @@ def record_reply(
 
 def _finish_post(conn: Connection, recorded: Recorded, post: ImportPost) -> None:
     if post.revisions or post.edited_at:
-        importing.set_post_history(conn, recorded.post.id, edited_at=post.edited_at, revisions=list(post.revisions))
+        importing.set_post_history(
+            conn,
+            recorded.post.id,
+            edited_at=post.edited_at,
+            revisions=[(r.content, r.edited_at, r.editor_id, r.editor_name, r.reason) for r in post.revisions],
+        )
     if post.accepted:
         importing.set_accepted(conn, recorded.post.id)
 

@@ -19,6 +19,7 @@ from bot.porting.model import (
     ImportForum,
     ImportPost,
     ImportRefused,
+    ImportRevision,
     ImportTopic,
 )
 
@@ -92,6 +93,24 @@ def _author(obj: Any, where: str) -> Author:
     return Author(id=author_id or 0, name=_str(obj, "name", where), role=role)
 
 
+def _revision(obj: dict[str, Any], where: str) -> ImportRevision:
+    """{content, edited_at, editor: {id, name} or null, reason: str or null} (SPEC §7); older
+    exports carry only content and edited_at."""
+    editor = obj.get("editor")
+    if editor is not None and not isinstance(editor, dict):
+        raise _bad(where, "a revision's `editor` must be {id, name} or null")
+    reason = obj.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _bad(where, "a revision's `reason` must be text or null")
+    return ImportRevision(
+        content=_str(obj, "content", where),
+        edited_at=_time(obj, "edited_at", where) or "",
+        editor_id=_id(editor.get("id"), where, "revision editor.id", optional=True) if editor else None,
+        editor_name=_str(editor, "name", where) if editor else None,
+        reason=reason,
+    )
+
+
 def _post(obj: Any, where: str, accepted: set[int]) -> ImportPost:
     if not isinstance(obj, dict):
         raise _bad(where, "each post must be an object")
@@ -118,7 +137,7 @@ def _post(obj: Any, where: str, accepted: set[int]) -> ImportPost:
         created_at=_time(obj, "created_at", where) or "",
         attachments=tuple(dict(a) for a in attachments),
         edited_at=_time(obj, "edited_at", where, optional=True),
-        revisions=tuple((_str(r, "content", where), _time(r, "edited_at", where) or "") for r in revisions),
+        revisions=tuple(_revision(r, where) for r in revisions),
         accepted=number in accepted,
         message_id=_id(obj.get("message_id"), where, "message_id", optional=True),
     )

@@ -16,6 +16,7 @@ from bot.porting.model import ImportDoc, ImportPost, ImportRefused, ImportTopic
 NAME_MAX = 100  # author, forum and server names (Discord's own are at most 100; members' 32)
 TAG_MAX = 50  # Discord's forum tags are at most 20: a longer one is recorded, matches none
 DESCRIPTION_MAX = 1_000
+REASON_MAX = 1_000  # an edit's reason (the Edit post form takes 300)
 BODY_MAX = 20_000  # a post and each of its revisions; posted into Discord as up to 11 messages
 ATTACHMENTS_MAX = 10  # Discord's own limit per message
 ATTACHMENT_FIELD_MAX = 2_000  # a file name or URL
@@ -88,9 +89,16 @@ def _topic_problems(topic: ImportTopic) -> list[str]:
         body = without_controls(post.content)
         if len(body) > BODY_MAX:
             found.append(f"{where}: {_too_long('body', len(body), BODY_MAX)}")
-        for number, (content, _) in enumerate(post.revisions, start=1):
+        for number, revision in enumerate(post.revisions, start=1):
+            content = revision.content
             if len(without_controls(content)) > BODY_MAX:
                 found.append(f"{where}: {_too_long(f'revision {number}', len(content), BODY_MAX)}")
+            editor = one_line(revision.editor_name or "")
+            if len(editor) > NAME_MAX:
+                found.append(f"{where}: {_too_long(f'revision {number} editor name', len(editor), NAME_MAX)}")
+            reason = revision.reason or ""
+            if len(reason) > REASON_MAX:
+                found.append(f"{where}: {_too_long(f'revision {number} reason', len(reason), REASON_MAX)}")
         if len(post.attachments) > ATTACHMENTS_MAX:
             found.append(f"{where}: {len(post.attachments)} attachments; at most {ATTACHMENTS_MAX}")
         for attachment in post.attachments:

@@ -10,7 +10,7 @@ MAX_IMPORT_POSTS = 50_000
 # SQLite's INTEGER is signed 64-bit, so numbers leave it room.
 NUMBER_MAX = 2**62 - 1
 TOPIC_STATUSES = ("open", "closed", "spam", "trash", "pending", "deleted")
-POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted")
+POST_STATUSES = ("publish", "spam", "trash", "pending", "deleted", "purged")  # purged: a tombstone
 STICKY = ("none", "sticky", "super")
 ROLES = ("keymaster", "moderator", "participant", "spectator", "blocked")
 
@@ -31,6 +31,18 @@ class Author:
 
 
 @dataclass(frozen=True)
+class ImportRevision:
+    """An earlier version of a post: replaced at ``edited_at`` by the editor (None where
+    Discord alone knows) for ``reason`` (SPEC §7)."""
+
+    content: str
+    edited_at: str
+    editor_id: int | None = None
+    editor_name: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class ImportPost:
     key: str  # stable within the file (resuming), e.g. "p3147"
     number: int | None
@@ -41,7 +53,7 @@ class ImportPost:
     created_at: str
     attachments: tuple[dict[str, str], ...] = ()
     edited_at: str | None = None
-    revisions: tuple[tuple[str, str], ...] = ()  # (content, edited_at), oldest first
+    revisions: tuple[ImportRevision, ...] = ()  # oldest first
     accepted: bool = False
     message_id: int | None = None  # the original Discord id (Threadkeeper JSON), reused when free
 

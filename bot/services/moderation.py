@@ -18,7 +18,7 @@ from bot.services.posting import NO_MENTIONS, delete_messages
 from bot.storage import posts, topics
 from bot.storage.api import Database
 from bot.storage.audit import AuditEntry
-from bot.storage.models import Post, Topic
+from bot.storage.models import Post, Revision, Topic
 
 log = logging.getLogger(__name__)
 CLOSE_REASONS = ("solved", "duplicate", "off-topic", "stale", "other")
@@ -60,13 +60,24 @@ def audit_line(entry: AuditEntry, topic_number: int | None = None, post_number: 
     return line
 
 
-def history_lines(number: int, created_at: str, current: str, revisions: Sequence[tuple[str, str]]) -> list[str]:
-    """Every version of a post, oldest first: a revision holds the text an edit replaced."""
+def history_lines(
+    number: int, created_at: str, current: str, revisions: Sequence[tuple[str, str] | Revision]
+) -> list[str]:
+    """Every version of a post, oldest first: a revision holds the text an edit replaced, and
+    (edits made through Edit post) who replaced it and why: "Edited by <name>: <reason>"."""
     lines: list[str] = []
     since = created_at
-    for index, (content, revised_at) in enumerate(revisions, start=1):
-        lines.append(f"**Version {index}** · from {stamp(since)} to {stamp(revised_at)}\n{quote(content)}")
-        since = revised_at
+    for index, revision in enumerate(revisions, start=1):
+        if not isinstance(revision, Revision):
+            revision = Revision(*revision)
+        by = ""
+        if revision.editor_name:
+            by = f" · Edited by {escape_inline(revision.editor_name)}"
+            by += f": {escape_inline(excerpt(revision.reason, 200))}" if revision.reason else ""
+        lines.append(
+            f"**Version {index}** · from {stamp(since)} to {stamp(revision.revised_at)}{by}\n{quote(revision.content)}"
+        )
+        since = revision.revised_at
     label = "Current" if revisions else "Current (never edited)"
     lines.append(f"**{label}** · since {stamp(since)}\n{quote(current)}")
     return lines

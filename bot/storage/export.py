@@ -34,10 +34,21 @@ def posts_of(conn: Connection, topic_id: int) -> list[Row]:
 
 
 def revisions_of(conn: Connection, post_id: int) -> list[dict[str, Any]]:
+    """SPEC §7: each earlier version, oldest first, with who replaced it (null where Discord
+    alone knows) and why."""
     rows = conn.execute(
-        "SELECT content, revised_at FROM revisions WHERE post_id = ? ORDER BY id", (post_id,)
+        "SELECT content, revised_at, editor_id, editor_name, reason FROM revisions WHERE post_id = ? ORDER BY id",
+        (post_id,),
     ).fetchall()
-    return [{"content": row[0], "edited_at": row[1]} for row in rows]
+    return [
+        {
+            "content": row[0],
+            "edited_at": row[1],
+            "editor": {"id": str(row[2]), "name": row[3] or ""} if row[2] is not None else None,
+            "reason": row[4],
+        }
+        for row in rows
+    ]
 
 
 def attachments(row: Row) -> list[dict[str, str]]:

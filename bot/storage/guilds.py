@@ -15,6 +15,7 @@ SETTING_COLUMNS = (
     "replies_per_page",
     "auto_close_days",
     "notify_digest_minutes",
+    "edit_window_minutes",
 )
 
 

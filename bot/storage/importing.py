@@ -7,7 +7,7 @@ closed or sticky topics, revisions and edit times, imported forums by name.
 
 from __future__ import annotations
 
-from bot.domain.text import without_controls
+from bot.domain.text import one_line, without_controls
 from bot.storage import posts as posts_repo
 from bot.storage.api import Connection, dialect
 from bot.storage.models import Forum
@@ -50,14 +50,27 @@ def set_topic_state(
 
 
 def set_post_history(
-    conn: Connection, post_id: int, *, edited_at: str | None, revisions: list[tuple[str, str]]
+    conn: Connection,
+    post_id: int,
+    *,
+    edited_at: str | None,
+    revisions: list[tuple[str, str, int | None, str | None, str | None]],
 ) -> None:
-    """Earlier versions (content, revised_at), oldest first, and the last edit time."""
+    """Earlier versions (content, revised_at, editor id, editor name, reason), oldest first,
+    and the last edit time; the latest edit's editor and reason become the post's note."""
+    rows = [
+        (post_id, without_controls(content), at, editor_id, one_line(name or "") or None, one_line(why or "") or None)
+        for content, at, editor_id, name, why in revisions
+    ]
     conn.executemany(
-        "INSERT INTO revisions(post_id, content, revised_at) VALUES (?, ?, ?)",
-        [(post_id, without_controls(content), revised_at) for content, revised_at in revisions],
+        "INSERT INTO revisions(post_id, content, revised_at, editor_id, editor_name, reason) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
     )
-    conn.execute("UPDATE posts SET edited_at = ? WHERE id = ?", (edited_at, post_id))
+    last = rows[-1] if rows else None
+    conn.execute(
+        "UPDATE posts SET edited_at = ?, edited_by = ?, edit_reason = ? WHERE id = ?",
+        (edited_at, last[4] if last and last[5] else None, last[5] if last else None, post_id),
+    )
 
 
 def forum_named(conn: Connection, guild_id: int, name: str) -> Forum | None:

@@ -31,6 +31,7 @@ class GuildSettings:
     replies_per_page: int
     auto_close_days: int
     notify_digest_minutes: int
+    edit_window_minutes: int = 0
 
     @property
     def registration_open(self) -> bool:
@@ -47,6 +48,7 @@ class GuildSettings:
             replies_per_page=row["replies_per_page"],
             auto_close_days=row["auto_close_days"],
             notify_digest_minutes=row["notify_digest_minutes"],
+            edit_window_minutes=row["edit_window_minutes"],
         )
 
 
@@ -130,6 +132,15 @@ class Topic:
         )
 
 
+def _optional(row: Row, key: str) -> Any:
+    """A column added by a later migration (0014): None on an older schema (a migration test
+    records posts with the code of today before migrating)."""
+    try:
+        return row[key]
+    except (IndexError, KeyError):
+        return None
+
+
 @dataclass(frozen=True)
 class Post:
     id: int
@@ -151,6 +162,15 @@ class Post:
     created_at: str
     edited_at: str | None
     continuations: tuple[int, ...] = ()  # further messages of a post split for Discord
+    edited_by: str | None = None  # the latest edit's editor, when a moderator edited it
+    edit_reason: str | None = None  # ... and the reason readers see beside the post
+
+    @property
+    def edit_note(self) -> str | None:
+        """What readers see beside a post a moderator edited with a reason."""
+        if self.edited_by and self.edit_reason:
+            return f"Edited by {self.edited_by}: {self.edit_reason}"
+        return None
 
     @classmethod
     def from_row(cls, row: Row) -> Post:
@@ -174,7 +194,21 @@ class Post:
             created_at=row["created_at"],
             edited_at=row["edited_at"],
             continuations=tuple(json.loads(row["continuation_ids"])),
+            edited_by=_optional(row, "edited_by"),
+            edit_reason=_optional(row, "edit_reason"),
         )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """An earlier version of a post: replaced at ``revised_at`` by ``editor_name`` (None where
+    Discord alone knows), for ``reason``."""
+
+    content: str
+    revised_at: str
+    editor_id: int | None = None
+    editor_name: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from bot.domain.text import without_controls
+from bot.domain.text import one_line, without_controls
 from bot.storage import guilds, subscriptions
 from bot.storage.api import Connection, dialect
-from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Topic
+from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Revision, Topic
 
 PUBLISHED = "publish"
 VISIBLE_TOPIC = ("open", "closed")
@@ -17,6 +17,17 @@ VISIBLE_TOPIC = ("open", "closed")
 def by_message(conn: Connection, message_id: int) -> Post | None:
     row = conn.execute("SELECT * FROM posts WHERE message_id = ?", (message_id,)).fetchone()
     return Post.from_row(row) if row else None
+
+
+def by_any_message(conn: Connection, channel_id: int, message_id: int) -> Post | None:
+    """The post of a message: its own, or one of its continuations (a long post's later messages)."""
+    found = by_message(conn, message_id)
+    if found is not None:
+        return found
+    row = conn.execute(
+        "SELECT * FROM posts WHERE channel_id = ? AND continuation_ids LIKE ?", (channel_id, f"%{message_id}%")
+    ).fetchone()
+    return Post.from_row(row) if row and message_id in json.loads(row["continuation_ids"]) else None
 
 
 def by_number(conn: Connection, guild_id: int, number: int) -> Post | None:
@@ -69,6 +80,15 @@ def revisions(conn: Connection, post_id: int) -> list[tuple[str, str]]:
         "SELECT content, revised_at FROM revisions WHERE post_id = ? ORDER BY id", (post_id,)
     ).fetchall()
     return [(row[0], row[1]) for row in rows]
+
+
+def revision_notes(conn: Connection, post_id: int) -> list[Revision]:
+    """A post's revisions, oldest first, with who replaced each version and why."""
+    rows = conn.execute(
+        "SELECT content, revised_at, editor_id, editor_name, reason FROM revisions WHERE post_id = ? ORDER BY id",
+        (post_id,),
+    ).fetchall()
+    return [Revision(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
 
 def _topic(conn: Connection, topic_id: int) -> Topic:
@@ -281,18 +301,69 @@ def _insert_page(conn: Connection, topic_id: int, numbered: list[tuple[int, NewP
         conn.executemany("UPDATE posts SET parent_id = ? WHERE id = ?", late)
 
 
-def record_edit(conn: Connection, message_id: int, content: str, edited_at: str) -> Post | None:
-    """Keep the earlier version as a revision; None when unknown or unchanged."""
+def record_edit(
+    conn: Connection,
+    message_id: int,
+    content: str,
+    edited_at: str,
+    *,
+    editor: tuple[int, str] | None = None,
+    reason: str | None = None,
+) -> Post | None:
+    """Keep the earlier version as a revision; None when unknown or unchanged. ``editor``
+    (id, name) and ``reason`` say who replaced that version and why (None: Discord alone
+    knows, an edit typed in Discord); the post keeps them as its latest edit's note."""
     content = without_controls(content)  # as NewPost records it
     post = by_message(conn, message_id)
     if post is None or post.content == content:
         return None
+    return _revise(conn, post, content, edited_at, editor=editor, reason=reason)
+
+
+def edit_post(
+    conn: Connection,
+    post_id: int,
+    content: str,
+    edited_at: str,
+    *,
+    editor: tuple[int, str] | None,
+    reason: str | None = None,
+    title: str | None = None,
+    continuations: Sequence[int] | None = None,
+) -> Post:
+    """An edit made through the bot (Edit post): the new text (and the opening post's topic
+    title) recorded with a revision naming the editor and the reason; the search index
+    follows by its triggers. An unchanged text with a new title or reason still counts."""
+    post = by_id(conn, post_id)
+    assert post is not None
+    if title is not None and post.is_opening:
+        conn.execute("UPDATE topics SET title = ? WHERE id = ?", (one_line(title), post.topic_id))
+    if continuations is not None:
+        set_continuations(conn, post.id, list(continuations))
+    return _revise(conn, post, without_controls(content), edited_at, editor=editor, reason=reason)
+
+
+def _revise(
+    conn: Connection,
+    post: Post,
+    content: str,
+    edited_at: str,
+    *,
+    editor: tuple[int, str] | None,
+    reason: str | None,
+) -> Post:
+    editor_id, editor_name = editor if editor is not None else (None, None)
+    if editor_name is not None:
+        editor_name = one_line(editor_name)
+    if reason is not None:
+        reason = one_line(reason)
     conn.execute(
-        "INSERT INTO revisions(post_id, content, revised_at) VALUES (?, ?, ?)",
-        (post.id, post.content, edited_at),
+        "INSERT INTO revisions(post_id, content, revised_at, editor_id, editor_name, reason) VALUES (?, ?, ?, ?, ?, ?)",
+        (post.id, post.content, edited_at, editor_id, editor_name, reason),
     )
     row = conn.execute(
-        "UPDATE posts SET content = ?, edited_at = ? WHERE id = ? RETURNING *", (content, edited_at, post.id)
+        "UPDATE posts SET content = ?, edited_at = ?, edited_by = ?, edit_reason = ? WHERE id = ? RETURNING *",
+        (content, edited_at, editor_name if reason else None, reason, post.id),
     ).fetchone()
     return Post.from_row(row)
 

@@ -71,6 +71,8 @@ def topic_embed(view: TopicView, *, guild_name: str) -> discord.Embed:
         )
         text = excerpt(post.content, budget) if post.content else "*(attachment only)*"
         quoted = "\n".join(f"{indent}> {row}" if row else f"{indent}>" for row in text.splitlines() or [""])
+        if post.edit_note:
+            quoted += f"\n{indent}*✏️ {escape_inline(excerpt(post.edit_note, 240))}*"
         blocks.append(f"{line}\n{quoted}")
     embed = discord.Embed(
         title=excerpt(f"#{topic.number} {topic.title}", 256),

@@ -19,8 +19,10 @@ from bot.services.auditing import log_action
 from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
+from cogs.admin.authors import AuthorCommands
 from cogs.admin.health import HealthCommands
 from cogs.admin.porting import PortingCommands
+from cogs.admin.purge import PurgeCommands
 from cogs.admin.stats import StatsCommands
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ def settings_text(settings: GuildSettings) -> str:
             f"replies_per_page: `{settings.replies_per_page}`",
             f"auto_close_days: `{settings.auto_close_days}`" + (" (off)" if settings.auto_close_days == 0 else ""),
             f"notify_digest_minutes: `{settings.notify_digest_minutes}`",
+            f"edit_window_minutes: `{settings.edit_window_minutes}`"
+            + (" (no limit)" if settings.edit_window_minutes == 0 else ""),
         ]
     )
 
@@ -50,6 +54,8 @@ def settings_text(settings: GuildSettings) -> str:
 @app_commands.default_permissions(manage_guild=True)
 class Admin(
     StatsCommands,
+    AuthorCommands,
+    PurgeCommands,
     PortingCommands,
     HealthCommands,
     commands.GroupCog,
@@ -148,6 +154,7 @@ class Admin(
         replies_per_page="Posts per page in /topic show",
         auto_close_days="Close topics idle this many days (0 = off)",
         notify_digest_minutes="At most one notification DM per topic per this many minutes",
+        edit_window_minutes="Participants may edit their posts this many minutes after posting (0 = no limit)",
     )
     @app_commands.choices(
         default_role=DEFAULT_ROLE_CHOICES,
@@ -166,6 +173,7 @@ class Admin(
         replies_per_page: app_commands.Range[int, 5, 50] | None = None,
         auto_close_days: app_commands.Range[int, 0, 3650] | None = None,
         notify_digest_minutes: app_commands.Range[int, 0, 1440] | None = None,
+        edit_window_minutes: app_commands.Range[int, 0, 525600] | None = None,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
@@ -178,6 +186,7 @@ class Admin(
                 "replies_per_page": replies_per_page,
                 "auto_close_days": auto_close_days,
                 "notify_digest_minutes": notify_digest_minutes,
+                "edit_window_minutes": edit_window_minutes,
             }.items()
             if value is not None
         }

@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 
 from bot.domain.roles import ForumRole
+from bot.domain.text import escape_inline, plural
 from bot.services.access import requires
-from bot.storage import forums, stats
+from bot.storage import authors, forums, stats
 from bot.storage.api import Database
 from bot.ui.stats import posts_per_week_png, stats_text
 from bot.ui.topics import COLOR
@@ -35,6 +36,13 @@ class StatsCommands:
         names = ", ".join(f.name for f in registered) or "no registered forums"
         embed = discord.Embed(title="Forum statistics", description=stats_text(found), colour=COLOR)
         embed.set_footer(text=f"Registered forums: {names}"[:2000])
+        unlinked = await self.db.run(authors.unlinked, guild.id, "", 10)
+        if unlinked:
+            embed.add_field(
+                name="Imported authors not linked yet (`/forumadmin link-author`)",
+                value="\n".join(f"{escape_inline(a.name[:60])} — {plural(a.posts, 'post')}" for a in unlinked)[:1024],
+                inline=False,
+            )
         png = await asyncio.to_thread(posts_per_week_png, found.posts_per_week)
         if png is None:
             await interaction.followup.send(embed=embed, ephemeral=True)

@@ -92,7 +92,7 @@ class ReviewCommands(ModerationBase):
     async def history(self, interaction: discord.Interaction, post: str) -> None:
         actor = guild_member(interaction)
         found = await resolve_post(self.db, actor.guild.id, post)
-        revisions = await self.db.run(posts.revisions, found.id)
+        revisions = await self.db.run(posts.revision_notes, found.id)
         lines = moderation.history_lines(found.number, found.created_at, found.content, revisions)
         description, left = moderation.fit(lines)
         embed = discord.Embed(

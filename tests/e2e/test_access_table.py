@@ -61,6 +61,8 @@ REFUSAL_PHRASES = (
     "You are blocked",  # posting, /forum join
     "Only the topic's author",  # Mark as answer
     "Only a keymaster may",  # /mod role limits
+    "Only its author or a moderator can edit",  # Edit post
+    "Only its author can delete",  # Delete post
 )
 
 
@@ -79,6 +81,7 @@ class Scene:
     helpers_role: Any
     question: ChannelHandle
     answer: discord.Message
+    sent_reply: discord.Message  # a reply the bot sent on Helper's behalf (/reply)
     numbers: dict[str, int] = field(default_factory=dict)
 
     def n(self, key: str) -> str:
@@ -103,6 +106,8 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/topic new", "start", lambda s: {"forum": s.world.forum, "title": "My own topic", "body": "Hello all"}),
     ("/reply", "reply", lambda s: {"topic": s.n("question"), "body": "I agree with the answer."}),
     ("Mark as answer", "moderate", lambda s: {}),
+    ("Edit post", "moderate", lambda s: {"text": "They mean the same thing, mostly.", "reason": "Clarified"}),
+    ("Delete post", "author", lambda s: {}),
     ("/mod history", "moderate", lambda s: {"post": s.n("question")}),
     ("/mod log", "moderate", lambda s: {}),
     ("/mod queue", "moderate", lambda s: {}),
@@ -128,6 +133,9 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/forumadmin add", "administer", lambda s: {"channel": s.fresh, "description": "New things"}),
     ("/forumadmin sync", "administer", lambda s: {}),
     ("/forumadmin import", "administer", lambda s: {"file": ("bbpress.xml", FIXTURE.read_bytes())}),
+    ("/forumadmin link-author", "administer", lambda s: {"author": "Dr. Kumar", "member": s.target}),
+    ("/forumadmin purge", "administer", lambda s: {"post": s.n("trash_reply")}),
+    ("/forumadmin purge-member", "administer", lambda s: {"member": s.asker}),
     ("/forumadmin remove", "administer", lambda s: {"forum": s.spare}),
     ("/forum join", "join", lambda s: {}),
     ("/forum leave", "leave", lambda s: {}),
@@ -142,6 +150,8 @@ def expected_outcome(command: str, role: str) -> str:
         return REFUSED if role == "blocked" else ALLOWED
     if capability == "leave":  # only the spectator who just joined has a registration to remove
         return ALLOWED if role == "spectator" else NOTHING
+    if capability == "author":  # on another member's post: its author alone may (moderators trash)
+        return REFUSED
     return ALLOWED if SPEC_ROLES[role][capability] else REFUSED
 
 
@@ -200,6 +210,9 @@ async def build_scene(world: World, role: str) -> Scene:
 
     question = await topic("question", "What is the difference between the two?")
     answer = await reply("answer", question, "They mean the same thing.")
+    await world.env.advance_time(1)
+    await helper.slash(general, "reply", topic=f"#{numbers['question']}", body="And a reply sent by the bot.")
+    sent_reply = question.history()[-1]
     await topic("close", "Close me")
     await topic("stick", "Stick me")
     spam = await topic("spam", "Spam and trash here")
@@ -238,6 +251,7 @@ async def build_scene(world: World, role: str) -> Scene:
         helpers_role=helpers_role,
         question=question,
         answer=answer,
+        sent_reply=sent_reply,
         numbers=numbers,
     )
 
@@ -256,13 +270,14 @@ async def run(scene: Scene, command: str, options: dict[str, Any]) -> Ran:
         if command.startswith("/"):
             result = await actor.slash(world.general, command[1:], **options)
         else:
-            result = await actor.context_menu(scene.question, command, scene.answer)
+            target = scene.sent_reply if command == "Edit post" else scene.answer
+            result = await actor.context_menu(scene.question, command, target)
     except SetupError as error:
         if "not visible to this user" in str(error) and "a real user could not run it" in str(error):
             return Ran("hidden")
         raise
     assert result.acknowledged, f"{command}: the interaction was never acknowledged"
-    if command == "Report post" and result.modal is not None:  # the member fills in the reason
+    if command in ("Report post", "Edit post") and result.modal is not None:  # the member fills in the form
         result = await actor.submit_modal(result, options)
         assert result.acknowledged
     errors = world.env.errors[before:]

@@ -76,6 +76,17 @@ REPLY = f"{TOPIC}.posts.1"
         (f"{TOPIC}.tags", ["a", "b", "c", "d", "e", "f"], "topic #12 'Foo': 6 tags; at most 5"),
         (f"{REPLY}.content", "y" * 20_001, "topic #12 'Foo', post #13: body is 20001 characters; at most 20000"),
         (f"{REPLY}.revisions", [{"content": "z" * 20_001, "edited_at": AT}], "post #13: revision 1 is 20001"),
+        (
+            f"{REPLY}.revisions",
+            [{"content": "z", "edited_at": AT, "editor": {"id": "5", "name": "E" * 101}, "reason": None}],
+            "post #13: revision 1 editor name is 101 characters",
+        ),
+        (
+            f"{REPLY}.revisions",
+            [{"content": "z", "edited_at": AT, "editor": None, "reason": "r" * 1001}],
+            "post #13: revision 1 reason is 1001 characters",
+        ),
+        (f"{REPLY}.revisions", [{"content": "z", "edited_at": AT, "editor": "Mia"}], "`editor` must be {id, name}"),
         (f"{REPLY}.author", {"id": "4", "name": "N" * 101, "role": "participant"}, "author name 'NNNN"),
         (f"{REPLY}.attachments", [{"filename": "f", "url": "u"}] * 11, "post #13: 11 attachments; at most 10"),
         (f"{REPLY}.attachments", [{"filename": "f", "url": "h" * 2001}], "an attachment url is 2001 characters"),

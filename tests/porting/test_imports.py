@@ -29,18 +29,48 @@ def _export(path: Path, guild_id: int) -> dict:
         conn.close()
 
 
-def test_json_round_trip_gives_the_same_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    seeded: Seeded = seed(tmp_path / "a.db", extra_topics=3)
-    conn = connect(seeded.path)
-    # Give the example a revision and an edit so they travel too.
+def _give_history(path: Path) -> None:
+    """Two revisions of #3147: one Discord alone knows of, one a moderator made with a reason."""
+    conn = connect(path)
     conn.execute(
         "INSERT INTO revisions(post_id, content, revised_at) SELECT id, 'first draft', '2026-11-28T11:00:00+00:00' "
         "FROM posts WHERE number = 3147"
     )
-    conn.execute("UPDATE posts SET edited_at = '2026-11-28T11:00:00+00:00' WHERE number = 3147")
+    conn.execute(
+        "INSERT INTO revisions(post_id, content, revised_at, editor_id, editor_name, reason) "
+        "SELECT id, 'second draft', '2026-11-28T12:00:00+00:00', 42, 'Mod Mia', 'Fixed a typo' "
+        "FROM posts WHERE number = 3147"
+    )
+    conn.execute(
+        "UPDATE posts SET edited_at = '2026-11-28T12:00:00+00:00', edited_by = 'Mod Mia', "
+        "edit_reason = 'Fixed a typo' WHERE number = 3147"
+    )
+    conn.close()
+
+
+HISTORY = [
+    {"content": "first draft", "edited_at": "2026-11-28T11:00:00+00:00", "editor": None, "reason": None},
+    {
+        "content": "second draft",
+        "edited_at": "2026-11-28T12:00:00+00:00",
+        "editor": {"id": "42", "name": "Mod Mia"},
+        "reason": "Fixed a typo",
+    },
+]
+
+
+def _revisions_of(doc: dict, number: int) -> list[dict]:
+    return next(p["revisions"] for f in doc["forums"] for t in f["topics"] for p in t["posts"] if p["number"] == number)
+
+
+def test_json_round_trip_gives_the_same_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Seeded = seed(tmp_path / "a.db", extra_topics=3)
+    _give_history(seeded.path)  # revisions, editors and reasons travel too
+    conn = connect(seeded.path)
     conn.execute("UPDATE topics SET status = 'closed', sticky = 'super' WHERE number = 4001")
     conn.close()
     before = _export(seeded.path, GUILD)
+    assert _revisions_of(before, 3147) == HISTORY
     exported = tmp_path / "export.json"
     exported.write_text(json.dumps(before), encoding="utf-8")
 
@@ -49,6 +79,10 @@ def test_json_round_trip_gives_the_same_document(tmp_path: Path, monkeypatch: py
     assert main(["import", str(exported)]) == 0
     after = _export(target, GUILD)
     assert after == before
+    conn = connect(target)
+    note = conn.execute("SELECT edited_by, edit_reason FROM posts WHERE number = 3147").fetchone()
+    conn.close()
+    assert tuple(note) == ("Mod Mia", "Fixed a typo")  # readers see the imported note too
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -57,7 +91,9 @@ def test_an_export_imported_into_postgresql_exports_the_same(
 ) -> None:
     """SQLite -> JSON -> PostgreSQL (python -m bot import) -> JSON: the same document."""
     seeded: Seeded = seed(tmp_path / "a.db", extra_topics=3)
+    _give_history(seeded.path)
     before = _export(seeded.path, GUILD)
+    assert _revisions_of(before, 3147) == HISTORY
     exported = tmp_path / "export.json"
     exported.write_text(json.dumps(before), encoding="utf-8")
     monkeypatch.setenv("DATABASE_URL", database_url)

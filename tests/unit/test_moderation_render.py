@@ -95,3 +95,19 @@ def test_attributed_chunks_name_role_number_and_split_long_text() -> None:
     assert len(long) == 3 and all(len(c) <= 2000 for c in long) and long[-1].endswith("https://x/a.png")
     assert long[0].startswith("`#42` **Dr. M** · *Participant*\nword")
     assert "".join(long).count("word") == 900
+
+
+def test_history_lines_name_who_replaced_a_version_and_why() -> None:
+    from bot.storage.models import Revision
+
+    lines = history_lines(
+        3,
+        "2026-01-01T00:00:00+00:00",
+        "fixed",
+        [
+            Revision("typo", "2026-01-02T00:00:00+00:00", 5, "Mod *Mia*", "Fixed a typo"),
+            Revision("x", "2026-01-03T00:00:00+00:00"),
+        ],
+    )
+    assert r"Edited by Mod \*Mia\*: Fixed a typo" in lines[0]
+    assert "Edited by" not in lines[1]

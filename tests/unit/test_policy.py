@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
+from bot.domain.policy import check_edit, check_post, clean_body, clean_title, parse_tags
 from bot.domain.roles import ForumRole
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -74,3 +74,45 @@ def test_parse_tags():
         parse_tags("nope", available)
     with pytest.raises(ValueError, match="At most 5"):
         parse_tags("a,b,c,d,e,f", ["a", "b", "c", "d", "e", "f"])
+
+
+def edit(role=ForumRole.PARTICIPANT, *, author=True, post="publish", topic="open", bot=True, window=0, age=60):
+    return check_edit(
+        number=7,
+        is_author=author,
+        role=role,
+        post_status=post,
+        topic_status=topic,
+        sent_by_bot=bot,
+        window_minutes=window,
+        posted_at=NOW - timedelta(seconds=age),
+        now=NOW,
+    )
+
+
+def test_check_edit_lets_authors_edit_their_posts_and_moderators_any_the_bot_sent():
+    assert not edit().as_moderator
+    assert not edit(ForumRole.MODERATOR).as_moderator
+    assert edit(ForumRole.MODERATOR, author=False).as_moderator
+    assert edit(ForumRole.KEYMASTER, author=False, topic="closed", window=1, age=3600).as_moderator
+    assert not edit(window=5, age=299).as_moderator
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [
+        ({"author": False}, "Only its author or a moderator can edit post #7."),
+        ({"post": "trash"}, "Post #7 is trash: only published posts can be edited."),
+        ({"topic": "spam", "role": ForumRole.KEYMASTER}, "Post #7 is in a spam topic"),
+        ({"bot": False}, "use Discord's own **Edit**"),
+        ({"bot": False, "author": False, "role": ForumRole.MODERATOR}, "only they can edit it, there"),
+        ({"topic": "closed"}, "This topic is closed: only moderators can edit its posts."),
+        ({"window": 5, "age": 301}, "within 5 minutes of posting; post #7 is older"),
+        ({"window": 1, "age": 61}, "within 1 minute of posting"),
+        ({"role": ForumRole.BLOCKED}, "You cannot edit posts as a Blocked."),
+    ],
+)
+def test_check_edit_refuses_with_a_reason(kwargs, said):
+    with pytest.raises(ValueError, match=None) as refused:
+        edit(**kwargs)
+    assert said in str(refused.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -25,6 +25,7 @@ class EditRecording(RecorderBase):
             content is None
             or payload.guild_id is None
             or not self._may_hold_posts(payload.guild_id, payload.channel_id)
+            or self._sent_by_bot(payload.data)
         ):
             return
         edited = payload.data.get("edited_timestamp") or timeutil.iso(clock.utcnow())
@@ -33,6 +34,13 @@ class EditRecording(RecorderBase):
     async def on_raw_delete(self, guild_id: int, channel_id: int, message_ids: list[int]) -> None:
         if self._may_hold_posts(guild_id, channel_id):
             await self.db.write(posts.mark_deleted, message_ids)
+
+    def _sent_by_bot(self, data: Any) -> bool:
+        """The bot's or its webhook's message: Edit post recorded its edit already (the message
+        holds the attribution line besides the text), and notices are not posts."""
+        author = data.get("author") or {}
+        user = self.bot.user
+        return data.get("webhook_id") is not None or (user is not None and str(author.get("id")) == str(user.id))
 
     def _may_hold_posts(self, guild_id: int, channel_id: int) -> bool:
         """False for a channel known not to be a forum's thread (a text channel, a thread of
