@@ -232,40 +232,29 @@ def record_replies(conn: Connection, topic_id: int, news: list[NewPost]) -> int:
         _insert_page(conn, topic_id, numbered[start : start + PAGE_ROWS])
     published = [(number, new) for number, new in numbered if new.status == PUBLISHED]
     if published:
-        greatest = dialect(conn).GREATEST
         authors = list(dict.fromkeys(new.author_id for _, new in published))
-        voices = len(
-            conn.execute(  # the voices this page adds: the rows the INSERT made
-                "INSERT INTO topic_voices(topic_id, author_id) VALUES "
-                + ", ".join(["(?, ?)"] * len(authors))
-                + " ON CONFLICT DO NOTHING RETURNING author_id",
-                [value for author in authors for value in (topic_id, author)],
-            ).fetchall()
-        )
         last_number, last = max(published, key=lambda item: (item[1].created_at, item[0]))
-        row = conn.execute(
-            "UPDATE topics SET reply_count = reply_count + ?, voice_count = voice_count + ?, "
-            "last_post_number = CASE WHEN ? >= last_post_at THEN ? ELSE last_post_number END, "
-            f"last_post_at = {greatest}(last_post_at, ?) WHERE id = ? RETURNING forum_id, status",
-            (len(published), voices, last.created_at, last_number, last.created_at, topic_id),
-        ).fetchone()
-        if row["status"] in VISIBLE_TOPIC:
-            conn.execute(
-                "UPDATE forums SET post_count = post_count + ?, "
-                f"last_post_at = {greatest}(COALESCE(last_post_at, ''), ?) WHERE id = ?",
-                (len(published), last.created_at, row["forum_id"]),
-            )
+        # The voices this page adds, the topic's counters and latest post, and, when the
+        # topic is visible, its forum's: PostgreSQL in one statement, SQLite in three.
+        dialect(conn).count_page(conn, topic_id, authors, len(published), last.created_at, last_number, VISIBLE_TOPIC)
     return len(fresh)
 
 
 PAGE_ROWS = 500  # rows per multi-row INSERT: 7,000 parameters, well under SQLite's limit
+_PAGE_COLUMNS = [
+    ("guild_id", "bigint"), ("topic_id", "bigint"), ("number", "bigint"), ("message_id", "bigint"),
+    ("channel_id", "bigint"), ("parent_id", "bigint"), ("is_opening", "integer"), ("author_id", "bigint"),
+    ("author_name", "text"), ("author_role", "text"), ("content", "text"), ("attachments", "text"),
+    ("status", "text"), ("flag", "text"), ("created_at", "text"),
+]  # fmt: skip
 
 
 def _insert_page(conn: Connection, topic_id: int, numbered: list[tuple[int, NewPost]]) -> None:
     """Insert a page of replies in one multi-row INSERT. One statement, because FTS5 writes out
     its pending index data as a new segment whenever a statement opens a statement journal:
     an INSERT per post (even through ``executemany``) made one search-index segment per post,
-    all to be merged later; one INSERT makes one segment per page. A reply to a message
+    all to be merged later; one INSERT makes one segment per page (``dialect.insert_rows``:
+    on PostgreSQL one prepared INSERT from arrays, whatever the page's length). A reply to a message
     earlier in the page gets its parent after the insert, from the ids it returned."""
     asked = {new.reply_to_message_id for _, new in numbered if new.reply_to_message_id is not None}
     parents: dict[int, int] = {}
@@ -276,20 +265,13 @@ def _insert_page(conn: Connection, topic_id: int, numbered: list[tuple[int, NewP
                 f"SELECT message_id, id FROM posts WHERE topic_id = ? AND message_id IN ({marks})", [topic_id, *asked]
             ).fetchall()
         )
-    columns = (
-        "guild_id, topic_id, number, message_id, channel_id, parent_id, is_opening, "
-        "author_id, author_name, author_role, content, attachments, status, flag, created_at"
-    )
-    values = ", ".join(["(?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(numbered))
-    params: list[object] = []
-    for number, new in numbered:
-        parent = parents.get(new.reply_to_message_id) if new.reply_to_message_id is not None else None
-        params += [new.guild_id, topic_id, number, new.message_id, new.channel_id, parent, new.author_id,
-                   new.author_name, new.author_role, new.content, new.attachments_json(), new.status, new.flag,
-                   new.created_at]  # fmt: skip
-    ids = dict(
-        conn.execute(f"INSERT INTO posts({columns}) VALUES {values} RETURNING message_id, id", params).fetchall()
-    )
+    rows = [
+        (new.guild_id, topic_id, number, new.message_id, new.channel_id,
+         parents.get(new.reply_to_message_id) if new.reply_to_message_id is not None else None, 0, new.author_id,
+         new.author_name, new.author_role, new.content, new.attachments_json(), new.status, new.flag, new.created_at)
+        for number, new in numbered
+    ]  # fmt: skip
+    ids = dict(dialect(conn).insert_rows(conn, "posts", _PAGE_COLUMNS, rows, "message_id, id"))
     late = [  # as record_reply would have found them: a message earlier in the page
         (ids[new.reply_to_message_id], ids[new.message_id])
         for _, new in numbered

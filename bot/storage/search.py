@@ -222,11 +222,12 @@ def time_budget(conn: Connection, seconds: float | None) -> Iterator[None]:
         yield
         return
     if dialect_name(conn) == "postgres":  # the server cancels the statement (SQLSTATE 57014)
-        conn.execute(f"SET statement_timeout = {max(1, round(seconds * 1000))}")
-        try:
+        # SET LOCAL in a transaction of its own (a savepoint inside one already open): the
+        # setting ends with it, so a transaction pooler (PgBouncer) cannot hand it to
+        # another client's statements, nor run the search on a server connection without it.
+        with conn.raw.transaction():  # type: ignore[attr-defined]
+            conn.execute(f"SET LOCAL statement_timeout = {max(1, round(seconds * 1000))}")
             yield
-        finally:
-            conn.execute("SET statement_timeout = 0")
         return
     deadline = time.perf_counter() + max(0.0, seconds)
     clock = time.perf_counter

@@ -298,6 +298,9 @@ def test_a_search_past_its_time_budget_is_interrupted_and_says_narrow_it(
     seeder.conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT SUM(i) FROM n"
     )
+    if dialect_name(seeder.conn) == "postgres":  # SET LOCAL: the setting ended with the search's transaction
+        assert seeder.conn.execute("SHOW statement_timeout").fetchone()[0] == "0"
+        assert seeder.conn.raw.info.transaction_status.name == "IDLE"  # and no transaction left open
 
 
 def test_the_newest_first_fallback_reaches_every_match_page_by_page(
@@ -317,6 +320,32 @@ def test_the_newest_first_fallback_reaches_every_match_page_by_page(
     assert seen == [p.number for p in reversed(made)] + [topic.number]  # every match, newest first
     last = find(seeder, "the", limit=5, offset=20)
     assert last.total == 25 and not last.total_capped  # the end is known once a page reaches it
+
+
+def test_the_newest_first_fallback_finds_sparse_matches_across_windows_of_ids(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL reads the newest ids in windows (fulltext.newest_ids): made small here, so
+    # the matches, one post in seven among other guilds' matches, span several windows.
+    from bot.storage.postgres import fulltext
+
+    monkeypatch.setattr(search, "FALLBACK_MIN_MATCHES", 5)
+    monkeypatch.setattr(search, "TOTAL_CAP", 12)
+    monkeypatch.setattr(fulltext, "FIRST_WINDOW_PER_MATCH", 1)
+    topic = seeder.topic(seeder.forum(), "Fruit", "the start")
+    elsewhere = seeder.topic(seeder.forum("Elsewhere", guild_id=2), "Other", "kiwi there")
+    made = []
+    for i in range(140):
+        if i % 7 == 3:
+            made.append(seeder.reply(topic, f"kiwi reply {i}"))
+        else:
+            seeder.reply(elsewhere if i % 2 else topic, f"kiwi elsewhere {i}" if i % 2 else f"plain {i}")
+    newest = [p.number for p in reversed(made)]
+    first = find(seeder, "kiwi", limit=5)
+    assert first.newest_first and first.total == 12 and first.total_capped
+    assert numbers(first) == newest[:5]
+    seen = [n for offset in range(0, 20, 5) for n in numbers(find(seeder, "kiwi", limit=5, offset=offset))]
+    assert seen == newest
 
 
 def test_search_across_guilds_only_in_the_forums_given(seeder: Seeder) -> None:

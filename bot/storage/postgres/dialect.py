@@ -5,6 +5,7 @@ The same names as ``bot.storage.sqlite.dialect``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 NAME = "postgres"
@@ -32,6 +33,64 @@ def nocase(expression: str) -> str:
 def week_start(expression: str) -> str:
     """The date (YYYY-MM-DD, UTC) of the Monday of the week holding the ISO time ``expression``."""
     return f"to_char(date_trunc('week', ({expression})::timestamptz AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+
+def insert_rows(
+    conn: Any, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], returning: str
+) -> list[Any]:
+    """Insert ``rows`` (values in the order of ``columns``: (name, PostgreSQL type)) in one
+    INSERT from one array per column (``unnest``), in their order; the ``returning`` columns
+    of each row made. The statement's text is the same for any number of rows, so psycopg
+    prepares it once and the server plans it once; a multi-row VALUES list is a new statement
+    for each length, parsed and planned every time (the catch-up's pages: 2.3 times slower
+    than a prepared insert per row)."""
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+    return list(
+        conn.execute(
+            f"INSERT INTO {table}({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY "
+            f"AS page({names}, position) ORDER BY position RETURNING {returning}",
+            [list(column) for column in zip(*rows, strict=True)],
+        ).fetchall()
+    )
+
+
+def count_page(
+    conn: Any,
+    topic_id: int,
+    authors: Sequence[int],
+    published: int,
+    last_at: str,
+    last_number: int,
+    visible: Sequence[str],
+) -> None:
+    """A recorded page of ``published`` replies by ``authors`` in counters (``posts.record_replies``):
+    the topic's new voices, reply and voice counts and latest post, then, when the topic's
+    status is in ``visible``, its forum's post count and latest post. One statement (SQLite
+    runs three): the voices' INSERT and the topic's UPDATE are data-modifying CTEs, whose
+    RETURNING rows the next part reads."""
+    conn.execute(
+        "WITH voices AS (INSERT INTO topic_voices(topic_id, author_id) SELECT ?, unnest(?::bigint[]) "
+        "ON CONFLICT DO NOTHING RETURNING author_id), "
+        "topic AS (UPDATE topics SET reply_count = reply_count + ?, "
+        "voice_count = voice_count + (SELECT COUNT(*) FROM voices), "
+        "last_post_number = CASE WHEN ? >= last_post_at THEN ? ELSE last_post_number END, "
+        "last_post_at = GREATEST(last_post_at, ?) WHERE id = ? RETURNING forum_id, status) "
+        "UPDATE forums SET post_count = post_count + ?, last_post_at = GREATEST(COALESCE(last_post_at, ''), ?) "
+        "FROM topic WHERE forums.id = topic.forum_id AND topic.status = ANY(?::text[])",
+        (
+            topic_id,
+            list(authors),
+            published,
+            last_at,
+            last_number,
+            last_at,
+            topic_id,
+            published,
+            last_at,
+            list(visible),
+        ),
+    )
 
 
 def tables(conn: Any) -> set[str]:

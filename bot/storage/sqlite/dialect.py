@@ -6,6 +6,7 @@ once, in SQL both backends understand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 NAME = "sqlite"
@@ -34,6 +35,51 @@ def nocase(expression: str) -> str:
 def week_start(expression: str) -> str:
     """The date (YYYY-MM-DD, UTC) of the Monday of the week holding the ISO time ``expression``."""
     return f"date({expression}, 'weekday 0', '-6 days')"
+
+
+def insert_rows(
+    conn: Any, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], returning: str
+) -> list[Any]:
+    """Insert ``rows`` (values in the order of ``columns``: (name, PostgreSQL type)) in one
+    multi-row INSERT; the ``returning`` columns of each row made."""
+    names = ", ".join(name for name, _ in columns)
+    values = ", ".join(["(" + ", ".join("?" * len(columns)) + ")"] * len(rows))
+    params = [value for row in rows for value in row]
+    return list(conn.execute(f"INSERT INTO {table}({names}) VALUES {values} RETURNING {returning}", params).fetchall())
+
+
+def count_page(
+    conn: Any,
+    topic_id: int,
+    authors: Sequence[int],
+    published: int,
+    last_at: str,
+    last_number: int,
+    visible: Sequence[str],
+) -> None:
+    """A recorded page of ``published`` replies by ``authors`` in counters (``posts.record_replies``):
+    the topic's new voices, reply and voice counts and latest post, then, when the topic's
+    status is in ``visible``, its forum's post count and latest post."""
+    voices = len(
+        conn.execute(  # the voices this page adds: the rows the INSERT made
+            "INSERT INTO topic_voices(topic_id, author_id) VALUES "
+            + ", ".join(["(?, ?)"] * len(authors))
+            + " ON CONFLICT DO NOTHING RETURNING author_id",
+            [value for author in authors for value in (topic_id, author)],
+        ).fetchall()
+    )
+    row = conn.execute(
+        "UPDATE topics SET reply_count = reply_count + ?, voice_count = voice_count + ?, "
+        "last_post_number = CASE WHEN ? >= last_post_at THEN ? ELSE last_post_number END, "
+        f"last_post_at = {GREATEST}(last_post_at, ?) WHERE id = ? RETURNING forum_id, status",
+        (published, voices, last_at, last_number, last_at, topic_id),
+    ).fetchone()
+    if row["status"] in visible:
+        conn.execute(
+            "UPDATE forums SET post_count = post_count + ?, "
+            f"last_post_at = {GREATEST}(COALESCE(last_post_at, ''), ?) WHERE id = ?",
+            (published, last_at, row["forum_id"]),
+        )
 
 
 def tables(conn: Any) -> set[str]:
