@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -53,34 +54,28 @@ async def _answer(
 
 async def topic_choices(interaction: discord.Interaction, current: str) -> Choices:
     """Topics by number prefix or title words, newest first."""
-
-    async def work(db: Database, member: discord.Member) -> Choices:
-        query = parse_query(current)
-        if query.nothing:
-            return []
-        forum_ids, moderator = await _visible(db, member, interaction.created_at)
-        found = await db.run(
-            lambda conn: choices.topic_choices(conn, member.guild.id, forum_ids, query, include_hidden=moderator)
-        )
-        return [_choice(c, moderator) for c in found]
-
-    return await _answer(interaction, "a topic", work)
+    return await _records(interaction, current, "a topic", choices.topic_choices)
 
 
 async def post_choices(interaction: discord.Interaction, current: str) -> Choices:
     """Posts by number prefix (replies too), or topics' opening posts by title words."""
+    return await _records(interaction, current, "a post", choices.post_choices)
+
+
+async def _records(
+    interaction: discord.Interaction, current: str, what: str, repository: Callable[..., list[Any]]
+) -> Choices:
+    """What ``repository`` (choices.topic_choices or post_choices) offers this member for ``current``."""
 
     async def work(db: Database, member: discord.Member) -> Choices:
         query = parse_query(current)
         if query.nothing:
             return []
         forum_ids, moderator = await _visible(db, member, interaction.created_at)
-        found = await db.run(
-            lambda conn: choices.post_choices(conn, member.guild.id, forum_ids, query, include_hidden=moderator)
-        )
+        found = await db.run(lambda conn: repository(conn, member.guild.id, forum_ids, query, include_hidden=moderator))
         return [_choice(c, moderator) for c in found]
 
-    return await _answer(interaction, "a post", work)
+    return await _answer(interaction, what, work)
 
 
 def _choice(found: choices.Choice, moderator: bool) -> app_commands.Choice[str]:

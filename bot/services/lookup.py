@@ -37,6 +37,10 @@ async def resolve_topic(db: Database, guild_id: int, text: str, *, include_hidde
         topic = await db.run(topics.by_thread, snowflake) or await db.run(topics.containing_message, snowflake)
     if topic is None or topic.guild_id != guild_id:
         raise _not_found(text)
+    return _available(topic, include_hidden)
+
+
+def _available(topic: Topic, include_hidden: bool) -> Topic:
     if topic.status in HIDDEN_TOPIC and not include_hidden:
         raise UserFacingError(f"Topic #{topic.number} is not available (it is {topic.status}).")
     return topic
@@ -62,9 +66,7 @@ async def resolve_topic_here(
     topic = await db.run(topics.by_thread, channel.id) if isinstance(channel, discord.Thread) else None
     if topic is None or topic.guild_id != guild_id:
         raise UserFacingError(hint or HERE_HINT)
-    if topic.status in HIDDEN_TOPIC and not include_hidden:
-        raise UserFacingError(f"Topic #{topic.number} is not available (it is {topic.status}).")
-    return topic
+    return _available(topic, include_hidden)
 
 
 async def resolve_post(db: Database, guild_id: int, text: str) -> Post:
