@@ -170,3 +170,22 @@ class Database(Protocol):
     async def flush(self) -> None: ...
 
     async def size_facts(self) -> StorageFacts: ...
+
+
+def migration_files(package: str) -> list[tuple[int, str, str]]:
+    """A backend's migrations: (number, file name, text) of every ``NNNN_name.sql`` in
+    ``package``, in order. Two files with one number are a mistake a merge can make (each
+    would be applied, one recorded): refused here, before anything runs."""
+    from importlib import resources
+    from itertools import pairwise
+
+    found = []
+    for entry in resources.files(package).iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for (number, first, _), (again, second, _) in pairwise(found):
+        if number == again:
+            raise RuntimeError(f"{package}: {first} and {second} have the same number")
+    return found

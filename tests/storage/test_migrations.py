@@ -285,3 +285,19 @@ def test_the_bot_refuses_a_newer_schema_at_start_without_a_traceback(tmp_path: P
     assert result.returncode == 2, result
     assert result.stderr.count("\n") == 1 and "newer than this Threadkeeper knows" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("package", ["bot.storage.sqlite.migrations", "bot.storage.postgres.migrations"])
+def test_no_two_migrations_of_a_backend_share_a_number(package: str, tmp_path: Path, monkeypatch) -> None:
+    from bot.storage import api
+
+    numbers = [number for number, _, _ in api.migration_files(package)]
+    assert numbers == sorted(set(numbers)) and numbers  # each shipped file has a number of its own
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    (clash / "__init__.py").write_text("")
+    (clash / "0001_a.sql").write_text("SELECT 1;")
+    (clash / "0001_b.sql").write_text("SELECT 1;")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(RuntimeError, match=r"0001_a\.sql and 0001_b\.sql have the same number"):
+        api.migration_files("clash")

@@ -27,7 +27,6 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any, TypeVar
 
 import psycopg
@@ -35,7 +34,7 @@ from psycopg import conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.domain import timeutil
-from bot.storage.api import DatabaseUnavailable, StorageFacts, atomically
+from bot.storage.api import DatabaseUnavailable, StorageFacts, atomically, migration_files
 from bot.storage.errors import Reason, SchemaTooNew, StorageUnavailable
 from bot.storage.postgres.connection import PgConnection
 from bot.storage.writer import GroupWriter, Job, run_batch
@@ -49,12 +48,7 @@ _TRANSIENT = ("40P01", "40001", "23505")  # deadlock, serialization failure, uni
 
 
 def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for entry in resources.files("bot.storage.postgres.migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return migration_files("bot.storage.postgres.migrations")
 
 
 def latest_version() -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
+from bot.storage.api import migration_files
 from bot.storage.errors import SchemaTooNew
 
 # Versions that must never be used again. The list of shipped migrations is pinned by
@@ -25,12 +25,7 @@ class MigrationError(Exception):
 
 
 def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for entry in resources.files("bot.storage.sqlite.migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return migration_files("bot.storage.sqlite.migrations")
 
 
 def latest_version() -> int:
