@@ -132,15 +132,6 @@ class Topic:
         )
 
 
-def _optional(row: Row, key: str) -> Any:
-    """A column added by a later migration (0014): None on an older schema (a migration test
-    records posts with the code of today before migrating)."""
-    try:
-        return row[key]
-    except (IndexError, KeyError):
-        return None
-
-
 @dataclass(frozen=True)
 class Post:
     id: int
@@ -194,8 +185,8 @@ class Post:
             created_at=row["created_at"],
             edited_at=row["edited_at"],
             continuations=tuple(json.loads(row["continuation_ids"])),
-            edited_by=_optional(row, "edited_by"),
-            edit_reason=_optional(row, "edit_reason"),
+            edited_by=row["edited_by"],
+            edit_reason=row["edit_reason"],
         )
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.storage import posts
-from bot.storage.sqlite.database import Database, atomically
+from bot.storage.sqlite.database import Database
 from bot.storage.sqlite.schema import (
     RETIRED_VERSIONS,
     MigrationError,
@@ -24,7 +23,6 @@ from bot.storage.sqlite.schema import (
     migrate,
     statements,
 )
-from tests.storage.helpers import new_post, new_topic
 
 # Every migration ever shipped, in order. A shipped migration is never deleted, renamed or
 # renumbered: a change to the schema is a new file with a higher number, appended here.
@@ -98,12 +96,26 @@ def as_shipped_up_to(conn: sqlite3.Connection, last: int) -> None:
 
 
 def with_posts(conn: sqlite3.Connection) -> int:
+    """A topic of five posts, written with plain SQL of 0001's columns: it runs on the schema
+    of any version (today's repositories would write today's columns)."""
     conn.execute("INSERT INTO guilds(guild_id) VALUES (1)")
     conn.execute("INSERT INTO forums(guild_id, channel_id, name, created_at) VALUES (1, 100, 'F', '2026-01-01')")
-    topic = atomically(conn, lambda c: posts.record_topic(c, new_topic(1))).topic
-    for message in range(2, 6):
-        atomically(conn, lambda c, m=message: posts.record_reply(c, topic.id, new_post(m, at=m)))
-    return topic.id
+    conn.execute(
+        "INSERT INTO topics(id, guild_id, forum_id, number, thread_id, title, author_id, author_name, author_role, "
+        "created_at, last_post_at) VALUES (1, 1, 1, 1, 1000, 'T', 7, 'Ann', 'participant', ?, ?)",
+        (f"{START}0", f"{START}5"),
+    )
+    for number in range(1, 6):
+        conn.execute(
+            "INSERT INTO posts(guild_id, topic_id, number, message_id, channel_id, is_opening, author_id, "
+            "author_name, author_role, content, created_at) "
+            "VALUES (1, 1, ?, ?, 1000, ?, 7, 'Ann', 'participant', ?, ?)",
+            (number, 1000 + number, int(number == 1), f"post {number}", f"{START}{number}"),
+        )
+    return 1
+
+
+START = "2026-01-01T00:00:0"  # + one digit: the posts' times, in order
 
 
 # ---------------------------------------------------------------- the shipped list
