@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot import clock
 from bot.client import ForumBot
 from bot.domain import timeutil
+from bot.domain.forumrules import role_in_forum
 from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
 from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
@@ -64,9 +65,10 @@ class Topics(commands.Cog):
         return channel is None or channel.permissions_for(member).view_channel
 
     async def _check_may_post(
-        self, member: discord.Member, when: discord.Interaction, *, topic: Topic | None
+        self, member: discord.Member, when: discord.Interaction, forum: Forum, *, topic: Topic | None
     ) -> ForumRole:
         role, inputs = await role_and_inputs(self.db, member, when.created_at)
+        role = role_in_forum(role, inputs.scope, forum.id)
         refusal = check_post(
             role=role,
             starting_topic=topic is None,
@@ -75,6 +77,7 @@ class Topics(commands.Cog):
             throttle_seconds=inputs.throttle_seconds,
             last_post_at=timeutil.parse(inputs.last_post_at),
             now=when.created_at,
+            rules=forum.rules,
         )
         if refusal is not None:
             raise UserFacingError(refusal.reason)
@@ -106,7 +109,7 @@ class Topics(commands.Cog):
             tag_names = parse_tags(tags, [t.name for t in forum.available_tags])
         except ValueError as error:
             raise UserFacingError(str(error)) from None
-        role = await self._check_may_post(member, interaction, topic=None)
+        role = await self._check_may_post(member, interaction, record, topic=None)
         if moderated.intersection(tag_names) and not role.can_moderate:
             raise UserFacingError("Only moderators may apply " + ", ".join(sorted(moderated & set(tag_names))) + ".")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -167,7 +170,7 @@ class Topics(commands.Cog):
             text = clean_body(body)
         except ValueError as error:
             raise UserFacingError(str(error)) from None
-        role = await self._check_may_post(member, interaction, topic=found)
+        role = await self._check_may_post(member, interaction, forum, topic=found)
         await interaction.response.defer(ephemeral=True, thinking=True)
         chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
         try:

@@ -125,6 +125,16 @@ def keymaster_lockout(rules: ForumRules) -> str | None:
     return None
 
 
+def moderation_refusal(role_here: ForumRole, *, can_view: bool, forum_name: str) -> str | None:
+    """Why a member may not moderate in one forum (None: they may). ``role_here`` is their role
+    in that forum (``role_in_forum``); nobody moderates a forum whose channel they cannot view."""
+    if not role_here.can_moderate:
+        return f"You are not a moderator of the forum {forum_name}: you moderate other forums only."
+    if not can_view:
+        return f"You cannot view the forum {forum_name}'s channel, so you cannot moderate it."
+    return None
+
+
 def describe(rules: ForumRules) -> list[str]:
     """One line per rule, in words, for `/forumadmin forum` and the docs' table."""
     return [

@@ -242,6 +242,8 @@ def _import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: 
 
     for forum_doc in doc.forums:
         forum = _forum_for(conn, guild_id, forum_doc.name, forum_doc.description, forum_doc.channel_id, public)
+        if forum_doc.category is not None and forum.category is None:
+            forums.set_category(conn, forum.id, forum_doc.category)  # the file's category, where none is known
         for topic in forum_doc.topics:
             thread = topic.thread_id if topic.thread_id and importing.thread_id_free(conn, topic.thread_id) else None
             recorded = record_opening(

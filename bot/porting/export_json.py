@@ -69,6 +69,7 @@ def build(conn: Connection, guild_id: int, *, include_deleted: bool, now: str | 
                 "channel_id": str(forum["channel_id"]),
                 "name": forum["name"],
                 "description": forum["description"],
+                "category": forum["category"],
                 "topics": topics_out,
             }
         )

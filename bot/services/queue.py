@@ -21,7 +21,7 @@ from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
 from bot.failures import Answering, AnsweringView
 from bot.services import moderation
-from bot.services.access import member_role
+from bot.services.access import member_role, moderating
 from bot.storage import audit, reports, topics
 from bot.storage.api import Database
 from bot.storage.reports import QueueItem
@@ -63,8 +63,11 @@ def queue_view(items: list[QueueItem]) -> discord.ui.View:
     return view
 
 
-async def render(db: Database, guild_id: int) -> tuple[discord.Embed, discord.ui.View]:
-    items, total = await db.run(reports.open_items, guild_id, PAGE)
+async def render(
+    db: Database, guild_id: int, forum_ids: list[int] | None = None
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The open items (of ``forum_ids`` only: the forums the moderator moderates and can view)."""
+    items, total = await db.run(reports.open_items, guild_id, PAGE, forum_ids)
     return queue_embed(items, total), queue_view(items)
 
 
@@ -85,6 +88,7 @@ async def act(interaction: discord.Interaction, report_id: int, action: str) -> 
         return f"{item.kind.capitalize()} {item.id} was already {status}."
     topic = await db.run(topics.by_id, item.post.topic_id)
     assert topic is not None
+    await moderating(db, member, topic.forum_id, interaction.created_at)
     now = timeutil.iso(interaction.created_at)
     trash = (item.kind == "report") == (action == "a")
     verdict = "approved" if action == "a" else "dismissed"

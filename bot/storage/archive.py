@@ -1,8 +1,9 @@
 """Read queries for the web archive and the readable (HTML, Markdown) exports.
 
 Only what an anonymous reader may see leaves this module: forums that are registered
-and public (``@everyone`` can view the channel), topics that are open or closed, and
-published posts. Nothing here writes. The archive's search is the `/search` command's
+and public (``@everyone`` can view the channel, and the forum's `archive` rule is public),
+topics that are open or closed, and published posts. Nothing here writes. The archive's
+search is the `/search` command's
 (``bot.storage.search.search`` with ``forum_ids`` = ``public_forum_ids``).
 """
 
@@ -17,7 +18,8 @@ from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
 from bot.storage.search import SearchResults
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
-PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
+# Registered, its channel open to @everyone, and its `archive` rule public (SPEC §6).
+PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1 AND f.archive = 'public'"
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,18 @@ def public_forums(conn: Connection, guild_id: int | None = None) -> list[ForumRo
         sql += " AND f.guild_id = ?"
         params.append(guild_id)
     d = dialect(conn)
-    rows = conn.execute(sql + f" ORDER BY {d.nocase('g.name')}, f.guild_id, {d.nocase('f.name')}, f.id", params)
+    # Grouped by category (forums of none first), as /forum list and the index show them.
+    category = d.nocase("COALESCE(f.category, '')")
+    order = f"{d.nocase('g.name')}, f.guild_id, {category}, {d.nocase('f.name')}, f.id"
+    rows = conn.execute(sql + f" ORDER BY {order}", params)
     return [ForumRow(Forum.from_row(row), row["guild_name"]) for row in rows.fetchall()]
 
 
 def hidden_forum_count(conn: Connection) -> int:
-    """Registered forums the archive does not show (their channel is closed to @everyone,
-    or an import made them without ``--public``)."""
-    return int(conn.execute("SELECT COUNT(*) FROM forums WHERE registered = 1 AND public = 0").fetchone()[0])
+    """Registered forums the archive does not show (their channel is closed to @everyone, an
+    import made them without ``--public``, or their `archive` rule is hidden)."""
+    sql = "SELECT COUNT(*) FROM forums WHERE registered = 1 AND (public = 0 OR archive != 'public')"
+    return int(conn.execute(sql).fetchone()[0])
 
 
 def public_forum_ids(conn: Connection, guild_id: int | None = None) -> dict[int, str]:

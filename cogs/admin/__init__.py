@@ -23,6 +23,7 @@ from cogs.admin.authors import AuthorCommands
 from cogs.admin.health import HealthCommands
 from cogs.admin.porting import PortingCommands
 from cogs.admin.purge import PurgeCommands
+from cogs.admin.rules import RulesCommands
 from cogs.admin.stats import StatsCommands
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def settings_text(settings: GuildSettings) -> str:
 
 @app_commands.default_permissions(manage_guild=True)
 class Admin(
+    RulesCommands,
     StatsCommands,
     AuthorCommands,
     PurgeCommands,
@@ -102,7 +104,12 @@ class Admin(
             public=public,
             solved_tag_id=tag_id,
             now=timeutil.iso(interaction.created_at),
+            category=channel.category.name if channel.category is not None else None,
         )
+        default_role = (await self.db.run(guilds.settings, guild.id)).default_role
+        adopted = overwrites.adopted_rules(channel, forum.rules, default_role)
+        if adopted != forum.rules:  # a deny on @everyone set in Discord becomes the forum's rule
+            await self.db.transaction(forums.set_rules, forum.id, adopted)
         self.bot.recorder.forum_ids[channel.id] = forum.id
         warning = await self._sync_overwrites(guild, f"Threadkeeper: registered by {interaction.user}", [channel.id])
         report = await self.bot.recorder.catch_up([forum.id])

@@ -9,7 +9,7 @@ from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
 from bot.services import moderation
 from bot.services import queue as mod_queue
-from bot.services.access import guild_member, member_role, requires
+from bot.services.access import guild_member, member_role, moderated_forum_ids, requires
 from bot.services.choices import post_choices, topic_choices
 from bot.services.lookup import resolve_post, resolve_topic
 from bot.storage import audit, posts, topics
@@ -22,7 +22,8 @@ class ReviewCommands(ModerationBase):
     @requires(ForumRole.MODERATOR)
     async def queue(self, interaction: discord.Interaction) -> None:
         actor = guild_member(interaction)
-        embed, view = await mod_queue.render(self.db, actor.guild.id)
+        forum_ids = await moderated_forum_ids(self.db, actor, interaction.created_at)
+        embed, view = await mod_queue.render(self.db, actor.guild.id, forum_ids)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="log", description="The audit log: who did what to what, when, why")
@@ -92,6 +93,9 @@ class ReviewCommands(ModerationBase):
     async def history(self, interaction: discord.Interaction, post: str) -> None:
         actor = guild_member(interaction)
         found = await resolve_post(self.db, actor.guild.id, post)
+        topic = await self.db.run(topics.by_id, found.topic_id)
+        if topic is not None:
+            await self._in_scope(interaction, topic.forum_id)
         revisions = await self.db.run(posts.revision_notes, found.id)
         lines = moderation.history_lines(found.number, found.created_at, found.content, revisions)
         description, left = moderation.fit(lines)

@@ -67,6 +67,9 @@ class CatchUp(RecorderBase):
                 channel = self.bot.get_channel(forum.channel_id)
                 if not isinstance(channel, discord.ForumChannel):
                     continue
+                category = channel.category.name if channel.category is not None else None
+                if category != forum.category:  # moved to another Discord category while we were away
+                    await self.db.write(forums_repo.set_category, forum.id, category)
                 if not await self._catch_up_forum(channel, forum.id, report, done, failed, full=full):
                     unlisted.append((channel, forum.id))
             for attempt in range(1, CATCHUP_RETRIES + 1):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain import timeutil
+from bot.domain.forumrules import role_in_forum
 from bot.domain.policy import check_post
 from bot.services.access import decide_role, role_ids_of
 from bot.services.recording.base import CatchUpReport
@@ -35,7 +36,8 @@ class LiveRecording(CatchUp, Refusals):
             try:
                 member = await self._member(message.guild, message.author)
                 # The thread's topic and the author's stored role facts: one read (docs/performance.md).
-                read = (topics.posting_context, thread.id, message.guild.id, message.author.id, role_ids_of(member))
+                author = message.author.id
+                read = (topics.posting_context, thread.id, message.guild.id, author, role_ids_of(member), forum_id)
                 context = await self.db.run(*read)
                 if context.retired:
                     return  # the old thread of a moved or merged topic
@@ -71,7 +73,7 @@ class LiveRecording(CatchUp, Refusals):
     ) -> None:
         now = message.created_at
         topic, inputs = context.topic, context.inputs
-        role = decide_role(member, inputs, now)
+        role = role_in_forum(decide_role(member, inputs, now), inputs.scope, forum_id)
         refusal = check_post(
             role=role,
             starting_topic=topic is None,
@@ -80,6 +82,7 @@ class LiveRecording(CatchUp, Refusals):
             throttle_seconds=inputs.throttle_seconds,
             last_post_at=timeutil.parse(inputs.last_post_at),
             now=now,
+            rules=context.rules,
         )
         if refusal is not None:
             await self._refuse(message, thread, forum_id, topic, role, refusal)
