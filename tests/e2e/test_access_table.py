@@ -127,6 +127,8 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/forumadmin settings", "administer", lambda s: {}),
     ("/forumadmin stats", "administer", lambda s: {}),
     ("/forumadmin health", "administer", lambda s: {}),
+    ("/forumadmin forum", "administer", lambda s: {"forum": s.world.forum}),
+    ("/forumadmin roles", "administer", lambda s: {}),
     ("/forumadmin export", "administer", lambda s: {"format": "json"}),
     ("/forumadmin rolemap", "administer", lambda s: {"forum_role": "participant", "discord_role": s.helpers_role}),
     ("/forumadmin rolemap-remove", "administer", lambda s: {"discord_role": s.helpers_role}),

@@ -98,7 +98,7 @@ async def test_a_hidden_forum_leaves_the_web_archive_and_its_search(world):
     await world.admin.slash(world.general, "topic new", forum=world.forum, title="Otters", body="otters sleep")
     await world.bot.db.flush()
 
-    async def archive() -> tuple[str, str, int]:
+    async def archive() -> tuple[str, str, int, int]:
         await world.bot.db.flush()
         db = create_database(world.bot.settings, readonly=True)
         await db.open(migrate_schema=False)
@@ -107,15 +107,17 @@ async def test_a_hidden_forum_leaves_the_web_archive_and_its_search(world):
                 index = await (await client.get("/")).text()
                 search = await (await client.get("/search?q=otters")).text()
                 topic = (await client.get(f"/topics/1?guild={world.guild.id}")).status
-                return index, search, topic
+                feed = (await client.get(f"/forums/{forum_id}/feed.xml")).status
+                return index, search, topic, feed
         finally:
             await db.close()
 
-    index, search, topic = await archive()
-    assert "Discussion" in index and "Otters" in search and topic == 200
+    forum_id = (await stored(world, world.forum)).id
+    index, search, topic, feed = await archive()
+    assert "Discussion" in index and "Otters" in search and topic == 200 and feed == 200
     await world.admin.slash(world.general, "forumadmin forum", forum=world.forum, archive="hidden")
-    index, search, topic = await archive()
-    assert "Discussion" not in index and "Otters" not in search and topic == 404
+    index, search, topic, feed = await archive()
+    assert "Discussion" not in index and "Otters" not in search and topic == 404 and feed == 404
     assert "archive rule to hidden" in index  # the index says why nothing is shown
 
 
