@@ -70,9 +70,11 @@ def decide_role(member: discord.Member | None, inputs: members.RoleInputs, now: 
     )
 
 
-async def member_role(db: Database, member: discord.Member, now: datetime) -> ForumRole:
-    role, _ = await role_and_inputs(db, member, now)
-    return role
+async def member_role(db: Database, member: discord.Member, now: datetime, forum_id: int | None = None) -> ForumRole:
+    """The member's effective role; with ``forum_id``, their role in that forum (a moderator of
+    other forums is a participant there)."""
+    role, inputs = await role_and_inputs(db, member, now)
+    return role_in_forum(role, inputs.scope, forum_id)
 
 
 def _db(interaction: discord.Interaction) -> Database:

@@ -142,6 +142,14 @@ async def test_a_forum_moderator_moderates_their_forum_only(world):
     blocked = await mia.slash(world.general, "mod block", member=asker)
     assert "You moderate named forums only" in text_of(blocked)
     errors_text(world)  # the expected refusal, seen
+    # The queue: only items of her forum.
+    there = next(t for t in other.threads if t.name == "There")
+    bad = await world.member("Spammer").send(there, "Cheap watches here")
+    shown = await asker.context_menu(there, "Report post", bad)
+    await asker.submit_modal(shown, {"reason": "Advertising"})
+    queue = text_of(await mia.slash(world.general, "mod queue"))
+    assert "Cheap watches here" not in queue
+    assert "Cheap watches here" in text_of(await world.admin.slash(world.general, "mod queue"))
     # /forumadmin roles says who holds what where.
     listed = text_of(await world.admin.slash(world.general, "forumadmin roles"))
     assert f"{mia.mention}: Discussion" in listed and "**Blocked**" in listed

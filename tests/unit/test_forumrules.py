@@ -134,3 +134,19 @@ def test_no_combination_of_rules_locks_a_keymaster_out() -> None:
         rules = ForumRules(*values)
         assert keymaster_lockout(rules) is None
         assert may_start_topic(K, rules) and may_reply(K, rules)
+
+
+@pytest.mark.parametrize(
+    ("role", "can_view", "words"),
+    [
+        (M, True, None),
+        (K, True, None),
+        (P, True, "You are not a moderator of the forum Help: you moderate other forums only."),
+        (M, False, "You cannot view the forum Help's channel, so you cannot moderate it."),
+        (K, False, "You cannot view the forum Help's channel, so you cannot moderate it."),
+    ],
+)
+def test_moderation_refusal(role: ForumRole, can_view: bool, words: str | None) -> None:
+    from bot.domain.forumrules import moderation_refusal
+
+    assert moderation_refusal(role, can_view=can_view, forum_name="Help") == words
