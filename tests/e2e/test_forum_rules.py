@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from simcord.builders import ChannelHandle
 from simcord.enums import ChannelType
 
-from bot.storage import audit, create_database, forums
+from bot.storage import audit, create_database, forums, reports
 from bot.web.app import create_app
 from tests.backends import BACKENDS
 from tests.e2e.helpers import (
@@ -241,3 +241,19 @@ async def test_categories_group_the_forum_list_and_travel_in_the_export(world):
     attachment = next(m for m in [exported.response, *exported.followups] if m is not None and m.attachments)
     doc = json.loads(await attachment.attachments[0].read())
     assert {f["name"]: f["category"] for f in doc["forums"]} == {"Discussion": None, "Support": "Lounge"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_catch_up_holds_a_post_the_forums_rules_refuse(world):
+    await world.admin.slash(world.general, "topic new", forum=world.forum, title="News", body="Version 2")
+    thread = world.thread("News")
+    await world.admin.slash(world.general, "forumadmin forum", forum=world.forum, posting="moderators")
+    reader = world.member("Reader")
+    world.offline_message(thread, reader, "written while the bot was away")
+    world.offline_message(thread, world.admin, "a keymaster's note")
+    await world.restart()
+    recorded = await world.posts_of(thread)
+    assert [p.content for p in recorded][1:] == ["written while the bot was away", "a keymaster's note"]
+    assert await world.bot.db.run(reports.open_count, world.guild.id) == 1  # the reader's, in /mod queue
+    queue = text_of(await world.admin.slash(world.general, "mod queue"))
+    assert "written while the bot was away" in queue and "a keymaster's note" not in queue

@@ -14,6 +14,7 @@ import discord
 
 from bot import clock, failures
 from bot.domain import timeutil
+from bot.domain.forumrules import ForumRules, may_reply, may_start_topic, role_in_forum
 from bot.domain.roles import ForumRole
 from bot.services import ownership
 from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
@@ -250,13 +251,14 @@ class CatchUp(RecorderBase):
                 )
                 report.edits += changed is not None
         topic = await self.db.run(topics.by_thread, thread.id)
+        rules = await self.db.run(topics.forum_rules, forum_id)
         roles: dict[int, tuple[ForumRole, bool]] = {}
         page: list[NewPost] = []
         pending: list[asyncio.Future[int]] = []
         for message in newer:
             if not self._recordable(message):
                 continue
-            role, may_post = await self._role_at(message, roles, starting=topic is None)
+            role, may_post = await self._role_at(message, roles, forum_id, rules, starting=topic is None)
             flag = None if may_post else "Recorded during catch-up, but the author's forum role could not post."
             if topic is None:
                 recorded = await self._record(message, thread, forum_id, None, role, flag=flag)
@@ -290,10 +292,18 @@ class CatchUp(RecorderBase):
             page.clear()
 
     async def _role_at(
-        self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool
+        self,
+        message: discord.Message,
+        cache: dict[int, tuple[ForumRole, bool]],
+        forum_id: int,
+        rules: ForumRules,
+        *,
+        starting: bool,
     ) -> tuple[ForumRole, bool]:
+        """The author's role in this forum and whether its rules let them make this post."""
         author = message.author
         if author.id not in cache:
-            role, _ = await self._role_of(message, message.created_at)
-            cache[author.id] = (role, role.can_start_topics if starting else role.can_reply)
+            role, inputs = await self._role_of(message, message.created_at)
+            role = role_in_forum(role, inputs.scope, forum_id)
+            cache[author.id] = (role, may_start_topic(role, rules) if starting else may_reply(role, rules))
         return cache[author.id]
