@@ -75,10 +75,11 @@ def _item(conn: Connection, row: Row) -> QueueItem:
     )
 
 
-def open_items(conn: Connection, guild_id: int, limit: int = 5) -> tuple[list[QueueItem], int]:
-    """The oldest open items first, and how many are open in all."""
+def open_items(conn: Connection, guild_id: int, limit: int = 5, offset: int = 0) -> tuple[list[QueueItem], int]:
+    """The oldest open items first (one page), and how many are open in all."""
     rows = conn.execute(
-        "SELECT * FROM reports WHERE guild_id = ? AND status = 'open' ORDER BY id LIMIT ?", (guild_id, limit)
+        "SELECT * FROM reports WHERE guild_id = ? AND status = 'open' ORDER BY id LIMIT ? OFFSET ?",
+        (guild_id, limit, offset),
     ).fetchall()
     return [_item(conn, row) for row in rows], open_count(conn, guild_id)
 

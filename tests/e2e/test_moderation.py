@@ -270,7 +270,7 @@ async def test_trash_a_reply_then_restore_it_attributed_with_its_number(world: W
     assert actions == ["post.restore", "post.trash"]
 
     await world.admin.slash(world.general, "mod restore", post="#3")
-    assert "only spam and trash can be restored" in errors_text(world)
+    assert "only spam, trash and deleted posts can be restored" in errors_text(world)
 
 
 async def test_spam_a_topic_removes_its_thread_and_restore_rebuilds_it(world: World) -> None:
