@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.forumrules import HOLD_FIRST_POSTS, HOLD_LINKS
+
 # ------------------------------------------------------------------ held posts
-HOLD_RULES = ("none", "links", "new", "all")
-HOLD_LINKS = 3  # `links`: a post with this many links or more is held
-HOLD_NEW_POSTS = 3  # `new`: a member's first this-many posts in the guild are held
+# The forum's `hold` rule (bot/domain/forumrules.py HOLD): none, links (HOLD_LINKS or more
+# links), new (until a member has HOLD_FIRST_POSTS published posts), all.
 
 # A link as Discord makes one clickable: http(s)://... up to whitespace or a closing bracket,
 # and Markdown's [text](url) (whose url the same pattern finds inside the parentheses).
@@ -38,8 +39,8 @@ def held_because(rule: str, *, text: str, can_moderate: bool, published_posts: i
         if links >= HOLD_LINKS:
             return f"posts with {HOLD_LINKS} or more links are held for approval here ({links} links)"
         return None
-    if rule == "new" and published_posts < HOLD_NEW_POSTS:
-        return f"a member's first {HOLD_NEW_POSTS} posts are held for approval here"
+    if rule == "new" and published_posts < HOLD_FIRST_POSTS:
+        return f"a member's first {HOLD_FIRST_POSTS} posts are held for approval here"
     return None
 
 
