@@ -4,10 +4,11 @@ deleted) for /mod queue, a member's recent posts for /mod spam-member, and the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.storage import importing, posts
 from bot.storage.api import Connection, Row
-from bot.storage.models import Post
+from bot.storage.models import NewPost, NewTopic, Post, Recorded
 
 HIDDEN = ("pending", "spam", "trash", "deleted")
 
@@ -86,3 +87,17 @@ def published_count(conn: Connection, guild_id: int, user_id: int, *, up_to: int
         (guild_id, user_id, up_to),
     ).fetchone()
     return int(row[0])
+
+
+def hold_reply(conn: Connection, topic_id: int, new: NewPost) -> Recorded:
+    """A reply held for approval that never reached Discord (/reply): recorded pending under
+    a synthetic message id (as imports record posts they do not post), in its topic's thread."""
+    return posts.record_reply(conn, topic_id, replace(new, message_id=importing.synthetic_id(conn), status="pending"))
+
+
+def hold_topic(conn: Connection, new: NewTopic) -> Recorded:
+    """A topic held for approval that never reached Discord (/topic new): recorded pending
+    with synthetic thread and message ids; approval builds its thread."""
+    thread_id = importing.synthetic_id(conn)
+    opening = replace(new.opening, message_id=thread_id - 1, channel_id=thread_id)
+    return posts.record_topic(conn, replace(new, thread_id=thread_id, status="pending", opening=opening))
