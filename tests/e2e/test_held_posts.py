@@ -119,3 +119,19 @@ async def test_hold_links_and_new_members_and_closed_dms(world: World) -> None:
     await world.env.advance_time(20)
     said = await asker.send(thread, "Asker has posted enough")  # three published posts: not held
     assert said.id in [m.id for m in thread.history()]
+
+
+async def test_a_held_post_discord_will_not_remove_stays_up_flagged(world: World) -> None:
+    asker = world.member("Asker")
+    await world.admin.slash(world.general, "topic new", forum=world.forum, title="Welcome", body="Say hello")
+    thread = world.thread("Welcome")
+    await set_hold(world, "all")
+    world.env.inject_error("DELETE", f"/channels/{thread.id}/messages/*", status=403, code=50013, times=1)
+    stuck = await asker.send(thread, "Discord keeps this one")
+    assert stuck.id in [m.id for m in thread.history()]
+    kept = await post_numbered(world, 2)
+    assert kept.status == "publish" and kept.message_id == stuck.id
+    queue = await world.admin.slash(world.general, "mod queue")
+    assert "Flagged 1" in text_of(queue) and "Discord would not let me remove it" in text_of(queue)
+    pending = await world.admin.slash(world.general, "mod queue", kind="pending")
+    assert "Nothing waiting" in text_of(pending)
