@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from typing import Any, ClassVar
 
 import discord
@@ -32,7 +33,7 @@ from bot.failures import Answering, AnsweringView
 from bot.services import moderation, publishing
 from bot.services.access import member_role
 from bot.storage import audit, reports, review, topics
-from bot.storage.api import Database
+from bot.storage.api import Connection, Database
 from bot.storage.reports import QueueItem
 from bot.storage.review import HiddenItem
 
@@ -90,27 +91,33 @@ def _pager(view: discord.ui.View, kind: str, page: int, total: int) -> None:
 
 
 async def render(
-    db: Database, guild_id: int, kind: str = rules.DEFAULT_KIND, page: int = 0
+    db: Database,
+    guild_id: int,
+    kind: str = rules.DEFAULT_KIND,
+    page: int = 0,
+    forum_ids: list[int] | None = None,
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """One page of one list: its embed and its buttons."""
+    """One page of one list (of ``forum_ids`` only, when given): its embed and its buttons."""
     view = AnsweringView(timeout=None)
     if kind == "reports":
-        items, total = await db.run(reports.open_items, guild_id, PAGE, page * PAGE)
+        items, total = await db.run(reports.open_items, guild_id, PAGE, forum_ids, page * PAGE)
         if not items and page > 0:  # the last page emptied (items handled): its new last page
             page = rules.clamp_page(page, total, PAGE)
-            items, total = await db.run(reports.open_items, guild_id, PAGE, page * PAGE)
+            items, total = await db.run(reports.open_items, guild_id, PAGE, forum_ids, page * PAGE)
         for row, item in enumerate(items):
             name = KIND_NAMES.get(item.kind, item.kind)
             view.add_item(QueueButton(item.id, "a", label=f"Approve {name} {item.id}", row=row))
             view.add_item(QueueButton(item.id, "d", label=f"Dismiss {name} {item.id}", row=row))
         lines = [item_text(item) for item in items]
     else:
-        hidden, total = await db.run(lambda c: review.hidden_posts(c, guild_id, kind, limit=PAGE, offset=page * PAGE))
+
+        def read(conn: Connection) -> tuple[list[HiddenItem], int]:
+            return review.hidden_posts(conn, guild_id, kind, limit=PAGE, offset=page * PAGE, forum_ids=forum_ids)
+
+        hidden, total = await db.run(read)
         if not hidden and page > 0:
             page = rules.clamp_page(page, total, PAGE)
-            hidden, total = await db.run(
-                lambda c: review.hidden_posts(c, guild_id, kind, limit=PAGE, offset=page * PAGE)
-            )
+            hidden, total = await db.run(read)
         for row, found in enumerate(hidden):
             post = found.post
             status = rules.shown_status(
@@ -136,6 +143,28 @@ async def _moderator(interaction: discord.Interaction) -> tuple[Database, discor
     return db, member
 
 
+async def scope(db: Database, member: discord.Member, at: datetime) -> list[int] | None:
+    """The forums whose items this moderator sees: None, every forum. The one place the
+    per-forum moderator scope (SPEC §1, issue 14 part 3) narrows the lists and the buttons."""
+    return None
+
+
+async def in_scope(db: Database, member: discord.Member, forum_id: int, at: datetime) -> None:
+    """Refuse an item of a forum outside this moderator's scope (see ``scope``)."""
+    forum_ids = await scope(db, member, at)
+    if forum_ids is not None and forum_id not in forum_ids:
+        raise UserFacingError("That post is in a forum you do not moderate.")
+
+
+async def render_for(
+    interaction: discord.Interaction, member: discord.Member, kind: str, page: int = 0
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The list as this moderator may see it."""
+    db: Database = interaction.client.db  # type: ignore[attr-defined]
+    forum_ids = await scope(db, member, interaction.created_at)
+    return await render(db, member.guild.id, kind, page, forum_ids)
+
+
 async def act(interaction: discord.Interaction, report_id: int, action: str) -> str:
     """Approve (``a``) or dismiss (``d``) one report or flagged post; what happened, for the moderator."""
     db, member = await _moderator(interaction)
@@ -149,6 +178,7 @@ async def act(interaction: discord.Interaction, report_id: int, action: str) -> 
         return f"{name} {item.id} was already {status}."
     topic = await db.run(topics.by_id, item.post.topic_id)
     assert topic is not None
+    await in_scope(db, member, topic.forum_id, interaction.created_at)
     now = timeutil.iso(interaction.created_at)
     trash = (item.kind == "report") == (action == "a")
     verdict = "approved" if action == "a" else "dismissed"
@@ -205,18 +235,19 @@ class QueueButton(
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         done = await act(interaction, self.report_id, self.action)
-        assert interaction.guild is not None
-        embed, view = await render(interaction.client.db, interaction.guild.id)  # type: ignore[attr-defined]
+        assert isinstance(interaction.user, discord.Member)
+        embed, view = await render_for(interaction, interaction.user, "reports")
         await interaction.response.edit_message(content=done, embed=embed, view=view)
 
 
 async def act_on_post(interaction: discord.Interaction, post_id: int, action: str) -> str:
     """Approve / Dismiss a held post, or Restore one out of Discord; what happened."""
-    db, _ = await _moderator(interaction)
+    db, member = await _moderator(interaction)
     assert interaction.guild is not None
     found = await db.run(review.hidden_post, post_id)
     if found is None or found.post.guild_id != interaction.guild.id:
         raise UserFacingError("That post no longer exists.")
+    await in_scope(db, member, found.forum_id, interaction.created_at)
     topic = await db.run(topics.by_id, found.post.topic_id)
     assert topic is not None
     status = rules.shown_status(
@@ -265,9 +296,9 @@ class PostButton(
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         done = await act_on_post(interaction, self.post_id, self.action)
-        assert interaction.guild is not None
+        assert isinstance(interaction.user, discord.Member)
         kind = self.kind if self.kind in rules.QUEUE_KINDS else rules.DEFAULT_KIND
-        embed, view = await render(interaction.client.db, interaction.guild.id, kind, self.page)  # type: ignore[attr-defined]
+        embed, view = await render_for(interaction, interaction.user, kind, self.page)
         await interaction.response.edit_message(content=done, embed=embed, view=view)
 
 
@@ -297,10 +328,9 @@ class QueuePageButton(
     where = "queue page button"
 
     async def pressed(self, interaction: discord.Interaction) -> None:
-        await _moderator(interaction)
-        assert interaction.guild is not None
+        _, member = await _moderator(interaction)
         kind = self.kind if self.kind in rules.QUEUE_KINDS else rules.DEFAULT_KIND
-        embed, view = await render(interaction.client.db, interaction.guild.id, kind, self.page)  # type: ignore[attr-defined]
+        embed, view = await render_for(interaction, member, kind, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 

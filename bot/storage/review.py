@@ -4,6 +4,7 @@ deleted) for /mod queue, a member's recent posts for /mod spam-member, and the c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.storage import importing, posts
@@ -21,36 +22,47 @@ class HiddenItem:
     topic_number: int
     topic_title: str
     topic_status: str
+    forum_id: int
 
 
 # A reply of that status (its own status), or a topic's opening post when the topic has it:
 # a spammed, trashed, held or deleted topic keeps its opening post published. The first
 # branch reads the posts_hidden index, the second topics_hidden (migration 0017 / pg 0008).
+_COLUMNS = "p.*, t.number AS topic_number, t.title AS topic_title, t.status AS topic_status, t.forum_id AS forum_id"
 _UNION = (
-    "SELECT p.*, t.number AS topic_number, t.title AS topic_title, t.status AS topic_status "
-    "FROM posts p JOIN topics t ON t.id = p.topic_id "
+    f"SELECT {_COLUMNS} FROM posts p JOIN topics t ON t.id = p.topic_id "
     "WHERE p.guild_id = ? AND p.status = ? AND p.is_opening = 0 "
     "UNION ALL "
-    "SELECT p.*, t.number AS topic_number, t.title AS topic_title, t.status AS topic_status "
-    "FROM topics t JOIN posts p ON p.topic_id = t.id AND p.is_opening = 1 "
+    f"SELECT {_COLUMNS} FROM topics t JOIN posts p ON p.topic_id = t.id AND p.is_opening = 1 "
     "WHERE t.guild_id = ? AND t.status = ?"
 )
 
 
 def _hidden_item(row: Row) -> HiddenItem:
-    return HiddenItem(Post.from_row(row), row["topic_number"], row["topic_title"], row["topic_status"])
+    return HiddenItem(Post.from_row(row), row["topic_number"], row["topic_title"], row["topic_status"], row["forum_id"])
 
 
 def hidden_posts(
-    conn: Connection, guild_id: int, status: str, *, limit: int, offset: int = 0
+    conn: Connection,
+    guild_id: int,
+    status: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    forum_ids: Sequence[int] | None = None,
 ) -> tuple[list[HiddenItem], int]:
-    """One page of the posts of ``status`` (oldest first), and how many there are in all."""
+    """One page of the posts of ``status`` (oldest first), and how many there are in all (in
+    ``forum_ids`` only, when given: the forums a moderator moderates and can view)."""
     if status not in HIDDEN:
         raise ValueError(f"unknown hidden status {status!r}")
-    args = (guild_id, status, guild_id, status)
-    total = conn.execute(f"SELECT COUNT(*) FROM ({_UNION}) AS hidden", args).fetchone()[0]
+    args: tuple[object, ...] = (guild_id, status, guild_id, status)
+    where = ""
+    if forum_ids is not None:
+        where = f" WHERE forum_id IN ({','.join('?' * len(forum_ids))})" if forum_ids else " WHERE 1 = 0"
+        args = (*args, *forum_ids)
+    total = conn.execute(f"SELECT COUNT(*) FROM ({_UNION}) AS hidden{where}", args).fetchone()[0]
     rows = conn.execute(
-        f"SELECT * FROM ({_UNION}) AS hidden ORDER BY created_at, id LIMIT ? OFFSET ?", (*args, limit, offset)
+        f"SELECT * FROM ({_UNION}) AS hidden{where} ORDER BY created_at, id LIMIT ? OFFSET ?", (*args, limit, offset)
     ).fetchall()
     return [_hidden_item(row) for row in rows], int(total)
 
@@ -58,8 +70,7 @@ def hidden_posts(
 def hidden_post(conn: Connection, post_id: int) -> HiddenItem | None:
     """One post with its topic's number, title and status (a queue button's item)."""
     row = conn.execute(
-        "SELECT p.*, t.number AS topic_number, t.title AS topic_title, t.status AS topic_status "
-        "FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = ?",
+        f"SELECT {_COLUMNS} FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = ?",
         (post_id,),
     ).fetchone()
     return _hidden_item(row) if row else None

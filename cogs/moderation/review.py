@@ -27,7 +27,7 @@ class ReviewCommands(ModerationBase):
     @requires(ForumRole.MODERATOR)
     async def queue(self, interaction: discord.Interaction, kind: app_commands.Choice[str] | None = None) -> None:
         actor = guild_member(interaction)
-        embed, view = await mod_queue.render(self.db, actor.guild.id, kind.value if kind else DEFAULT_KIND)
+        embed, view = await mod_queue.render_for(interaction, actor, kind.value if kind else DEFAULT_KIND)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="approve", description="Publish a post held for approval, attributed with its number")

@@ -42,6 +42,11 @@ async def test_hidden_posts_lists_replies_and_topics_by_status_oldest_first(db: 
         items, count = await db.run(lambda c, s=status: review.hidden_posts(c, 1, s, limit=10))
         assert count == 1 and [i.post.number for i in items] == [number]
     assert await db.run(lambda c: review.hidden_posts(c, 2, "pending", limit=10)) == ([], 0)  # another guild
+    # A moderator of named forums sees their forums' posts only.
+    mine, count = await db.run(lambda c: review.hidden_posts(c, 1, "pending", limit=10, forum_ids=[forum_id]))
+    assert count == 3 and [i.forum_id for i in mine] == [forum_id] * 3
+    assert await db.run(lambda c: review.hidden_posts(c, 1, "pending", limit=10, forum_ids=[forum_id + 1])) == ([], 0)
+    assert await db.run(lambda c: review.hidden_posts(c, 1, "pending", limit=10, forum_ids=[])) == ([], 0)
     # A topic moved to the trash: its opening post stands for it; its replies stay as they are.
     await db.transaction(topics.set_status, ids["a"], "trash")
     items, count = await db.run(lambda c: review.hidden_posts(c, 1, "trash", limit=10))
