@@ -156,6 +156,14 @@ async def in_scope(db: Database, member: discord.Member, forum_id: int, at: date
         raise UserFacingError("That post is in a forum you do not moderate.")
 
 
+def button_kind(text: str) -> str:
+    """The list a button redraws; a list this version does not know means an old message."""
+    try:
+        return rules.parse_kind(text)
+    except ValueError:
+        raise UserFacingError("These buttons are out of date; run `/mod queue` again.") from None
+
+
 async def render_for(
     interaction: discord.Interaction, member: discord.Member, kind: str, page: int = 0
 ) -> tuple[discord.Embed, discord.ui.View]:
@@ -295,9 +303,9 @@ class PostButton(
     where = "queue button"
 
     async def pressed(self, interaction: discord.Interaction) -> None:
+        kind = button_kind(self.kind)  # before acting: an out-of-date button does nothing
         done = await act_on_post(interaction, self.post_id, self.action)
         assert isinstance(interaction.user, discord.Member)
-        kind = self.kind if self.kind in rules.QUEUE_KINDS else rules.DEFAULT_KIND
         embed, view = await render_for(interaction, interaction.user, kind, self.page)
         await interaction.response.edit_message(content=done, embed=embed, view=view)
 
@@ -329,7 +337,7 @@ class QueuePageButton(
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         _, member = await _moderator(interaction)
-        kind = self.kind if self.kind in rules.QUEUE_KINDS else rules.DEFAULT_KIND
+        kind = button_kind(self.kind)
         embed, view = await render_for(interaction, member, kind, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
