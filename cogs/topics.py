@@ -18,9 +18,10 @@ from bot.domain.text import post_header, split_text
 from bot.errors import NotDone, UserFacingError
 from bot.services.access import guild_member, role_and_inputs
 from bot.services.choices import tag_choices, topic_choices
+from bot.services.holding import held_notice, hold_reason
 from bot.services.lookup import fetch_thread, resolve_topic_here
 from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
-from bot.storage import forums, guilds, posts, topics
+from bot.storage import forums, guilds, posts, review, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
 from bot.ui.topics import jump_url, topic_embed, topic_list_embed
@@ -41,6 +42,30 @@ def member_post(member: discord.Member, role: ForumRole, message: discord.Messag
         author_role=role.key,
         content=text,
         created_at=timeutil.iso(message.created_at),
+    )
+
+
+def held_post(
+    member: discord.Member,
+    role: ForumRole,
+    interaction: discord.Interaction,
+    text: str,
+    why: str,
+    *,
+    channel_id: int = 0,
+) -> NewPost:
+    """The record of a post held for approval before it reached Discord (its ids are the
+    storage's synthetic ones; ``review.hold_reply`` / ``hold_topic`` give them)."""
+    return NewPost(
+        guild_id=member.guild.id,
+        message_id=0,
+        channel_id=channel_id,
+        author_id=member.id,
+        author_name=member.display_name,
+        author_role=role.key,
+        content=text,
+        created_at=timeutil.iso(interaction.created_at),
+        flag=why,
     )
 
 
@@ -113,6 +138,23 @@ class Topics(commands.Cog):
         if moderated.intersection(tag_names) and not role.can_moderate:
             raise UserFacingError("Only moderators may apply " + ", ".join(sorted(moderated & set(tag_names))) + ".")
         await interaction.response.defer(ephemeral=True, thinking=True)
+        why = await hold_reason(
+            self.db, record.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
+        )
+        if why is not None:  # held: recorded pending, no thread until a moderator approves it
+            opening = held_post(member, role, interaction, text, why)
+            waiting = NewTopic(
+                guild_id=member.guild.id,
+                forum_id=record.id,
+                thread_id=0,
+                title=clean,
+                tags=tuple(tag_names),
+                opening=opening,
+                recorded_at=timeutil.iso(clock.utcnow()),
+            )
+            held = await self.db.transaction(review.hold_topic, waiting)
+            await interaction.followup.send(held_notice(why, held.topic.number), ephemeral=True)
+            return
         chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
         applied = [t for t in forum.available_tags if t.name in tag_names]
         try:
@@ -172,6 +214,15 @@ class Topics(commands.Cog):
             raise UserFacingError(str(error)) from None
         role = await self._check_may_post(member, interaction, forum, topic=found)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        why = await hold_reason(
+            self.db, forum.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
+        )
+        if why is not None:  # held: recorded pending, never sent to the thread until approved
+            new = held_post(member, role, interaction, text, why, channel_id=found.thread_id)
+            held = await self.db.transaction(review.hold_reply, found.id, new)
+            notice = held_notice(why, held.post.number)
+            await interaction.followup.send(f"{notice} (in **{found.title}**)", ephemeral=True)
+            return
         chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
         try:
             thread = await fetch_thread(member.guild, found.thread_id)

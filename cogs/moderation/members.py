@@ -1,7 +1,8 @@
-"""/mod role, block, unblock."""
+"""/mod role, block, unblock, spam-member."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import NoReturn
 
 import discord
@@ -15,7 +16,7 @@ from bot.services import moderation
 from bot.services.access import INTEGRATIONS_NOTE, REFUSED_ACTION, guild_member, member_role, requires
 from bot.services.auditing import log_action
 from bot.services.scheduler import EXPIRIES
-from bot.storage import forums, members
+from bot.storage import forums, members, review
 from cogs.moderation.base import ASSIGN_CHOICES, ModerationBase
 
 
@@ -191,3 +192,53 @@ class MemberCommands(ModerationBase):
         await interaction.followup.send(
             f"{member.mention} is unblocked; their forum role is now **{after.display}**." + warning, ephemeral=True
         )
+
+    @app_commands.command(
+        name="spam-member", description="Mark as spammer: their recent posts become spam and they are blocked"
+    )
+    @app_commands.describe(member="The member", days="Their posts of the last this many days (default 7)")
+    @requires(ForumRole.MODERATOR)
+    async def spam_member(
+        self, interaction: discord.Interaction, member: discord.Member, days: app_commands.Range[int, 1, 3650] = 7
+    ) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        refusal = may_assign(actor_role, target_role, ForumRole.BLOCKED)
+        if refusal is not None:
+            await self._refuse(interaction, member, refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        since = timeutil.iso(interaction.created_at - timedelta(days=days))
+        found = await self.db.run(review.member_posts_since, actor.guild.id, member.id, since)
+        found = sorted(found, key=lambda p: (not p.is_opening, p.created_at, p.id))  # topics first
+        marked, refused = await moderation.spam_posts(self.db, actor.guild, found, actor_name=str(actor))
+        await self.db.transaction(
+            members.block,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+            expires_at=None,
+            reason=f"spam-member: posts of the last {days} day(s) marked spam",
+        )
+        warning = await self._sync(actor.guild, f"Threadkeeper: {member} marked as spammer by {actor}")
+        await log_action(
+            self.db,
+            interaction,
+            "member.spam",
+            target_user=member.id,
+            details={"days": days, "posts": marked, "refused": refused, "before": target_role.key},
+        )
+        numbers = ", ".join(f"#{n}" for n in marked[:30]) + (" …" if len(marked) > 30 else "")
+        text = (
+            f"{member.mention} is marked as a spammer: blocked from posting until a moderator unblocks them, and "
+            + (
+                f"{len(marked)} post(s) of the last {days} day(s) are spam ({numbers})."
+                if marked
+                else f"no posts of the last {days} day(s) to mark."
+            )
+            + " `/mod restore` brings a post back, `/mod unblock` lifts the block."
+        )
+        if refused:
+            text += f"\n⚠️ Discord would not remove {len(refused)} post(s); they stay as they were: " + ", ".join(
+                f"#{n}" for n in refused[:30]
+            )
+        await interaction.followup.send(text + warning, ephemeral=True)

@@ -1,4 +1,4 @@
-"""Live messages: the bot's own check (role, closed topic, throttle), then record or refuse."""
+"""Live messages: the bot's own check (role, closed topic, throttle), then record, hold or refuse."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from bot.domain import timeutil
 from bot.domain.forumrules import role_in_forum
 from bot.domain.policy import check_post
 from bot.services.access import decide_role, role_ids_of
+from bot.services.holding import forum_hold, hold_reason
 from bot.services.recording.base import CatchUpReport
 from bot.services.recording.catchup import CatchUp
-from bot.services.recording.refusal import Refusals
+from bot.services.recording.holding import Holding
 from bot.storage import posts, topics
 from bot.storage.errors import StorageUnavailable
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.services.recording")
 
 
-class LiveRecording(CatchUp, Refusals):
+class LiveRecording(CatchUp, Holding):
     async def on_message(self, message: discord.Message) -> None:
         if not self._recordable(message) or not self.forum_ids:
             return
@@ -87,4 +88,15 @@ class LiveRecording(CatchUp, Refusals):
         if refusal is not None:
             await self._refuse(message, thread, forum_id, topic, role, refusal)
             return
+        if not role.can_moderate:  # moderators are never held
+            # The forum's rules come with the posting context where that read carries them.
+            rules = getattr(context, "rules", None)
+            hold = rules.hold if rules is not None else await forum_hold(self.db, forum_id)
+            assert message.guild is not None
+            why = await hold_reason(
+                self.db, hold, role=role, text=message.content, guild_id=message.guild.id, user_id=message.author.id
+            )
+            if why is not None:
+                await self._hold(message, thread, forum_id, topic, role, why)
+                return
         await self._record(message, thread, forum_id, topic, role)
