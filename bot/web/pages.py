@@ -175,9 +175,9 @@ async def topic(request: web.Request) -> web.Response:
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")
     shown = [post for post, _depth in view.entries]
-    texts = {
-        post.id: seo.plain_text(markup.markdown(post.content)) for post in [*shown, *([opening] if opening else [])]
-    }
+    # Each post rendered once (the archive's one renderer); its text from that (descriptions, JSON-LD).
+    rendered = {post.id: markup.markdown(post.content) for post in [*shown, *([opening] if opening else [])]}
+    texts = {post_id: seo.plain_text(html) for post_id, html in rendered.items()}
     answers = [post for post in shown if post.accepted and not post.is_opening] if page == 1 else []
     question = texts.get(opening.id, "") if opening else ""
     if page == 1:
@@ -206,6 +206,7 @@ async def topic(request: web.Request) -> web.Response:
         view=view,
         guild_name=guild_name,
         posts=view.entries,
+        rendered=rendered,
         answers=answers,
         page=page,
         pages=view.pages,

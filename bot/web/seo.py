@@ -10,9 +10,10 @@ where only absolute ones mean anything (``og:url``, the sitemap).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,45 +82,14 @@ def page_title(title: str, page: int = 1, pages: int = 1) -> str:
     return f"{shown} · {SITE_NAME}"
 
 
-class _Text(HTMLParser):
-    """Text of rendered post HTML, leaving out what a reader must click to see (spoilers)."""
-
-    SKIP = frozenset({"script", "style", "template"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden: list[str] = []  # open elements whose text is left out
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = " ".join(value or "" for name, value in attrs if name == "class")
-        if self.hidden or tag in self.SKIP or "spoiler" in classes:
-            self.hidden.append(tag)
-        elif tag in ("br", "p", "li", "div", "blockquote", "pre", "h1", "h2", "h3"):
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self.hidden:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.hidden:
-            if self.hidden[-1] == tag:
-                self.hidden.pop()
-            return
-        self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
+_SPOILER = re.compile(r"<(\w+)[^>]*\bclass=\"[^\"]*\bspoiler\b[^\"]*\"[^>]*>.*?</\1>", re.S)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def plain_text(html: str) -> str:
-    """Rendered post HTML (the archive's one renderer) as one line of text, spoilers left out."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
+    """Rendered post HTML (the archive's one renderer, which escapes all member text) as one
+    line of text, leaving out what a reader must click to see (an element of class ``spoiler``)."""
+    return " ".join(unescape(_TAG.sub(" ", _SPOILER.sub(" ", html))).split())
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
