@@ -9,12 +9,14 @@ published posts. Nothing here writes. The archive's search is the `/search` comm
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.storage import posts as posts_repo
 from bot.storage import search
 from bot.storage import topics as topics_repo
 from bot.storage.api import Connection, dialect
-from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
+from bot.storage.models import Forum, Post, PostOutline, Topic, TopicPage, TopicView
 from bot.storage.search import SearchResults
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
@@ -120,6 +122,25 @@ def topic_page(conn: Connection, topic_id: int) -> TopicPage:
 def topic_view(conn: Connection, topic_id: int, page: int, per_page: int) -> TopicView:
     """One page of the topic in reading order (0-based ``page``, clamped)."""
     return topics_repo.show_page(conn, topic_id, page=page, per_page=per_page)
+
+
+def topic_outline(conn: Connection, topic_id: int) -> list[PostOutline]:
+    """The outline (no text) of the topic's visible posts in time order: its reading order's input."""
+    return posts_repo.outline(conn, topic_id)
+
+
+def visible_posts(conn: Connection, ids: Sequence[int]) -> dict[int, Post]:
+    """Those of these posts an anonymous reader may see, by id (a page of a topic)."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT p.* FROM posts p WHERE p.id IN ({','.join('?' * len(ids))}) AND {VISIBLE_POST_SQL}", list(ids)
+    ).fetchall()
+    return {row["id"]: Post.from_row(row) for row in rows}
+
+
+def forum_of(conn: Connection, forum_id: int) -> Forum:
+    return Forum.from_row(conn.execute("SELECT * FROM forums WHERE id = ?", (forum_id,)).fetchone())
 
 
 def page_of(conn: Connection, topic_id: int, number: int, per_page: int) -> int | None:

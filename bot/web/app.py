@@ -46,8 +46,9 @@ from bot.storage.api import Database
 from bot.storage.sqlite.database import SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
 from bot.web import crawl, markup, pages
-from bot.web.common import DB_KEY, ENV_KEY, GATE_KEY, SEARCH_DB_KEY, SITE_KEY, not_found
+from bot.web.common import DB_KEY, ENV_KEY, GATE_KEY, ORDERS_KEY, SEARCH_DB_KEY, SITE_KEY, not_found
 from bot.web.gate import SearchGate
+from bot.web.reading import ReadingOrders
 from bot.web.seo import Site, topic_path
 
 log = logging.getLogger("bot.web")
@@ -116,6 +117,7 @@ def create_app(
     app[ENV_KEY] = templates()
     app[GATE_KEY] = gate or SearchGate()
     app[SITE_KEY] = Site(base_url(base))
+    app[ORDERS_KEY] = ReadingOrders()
     if not app[SITE_KEY].base_url:
 
         async def say_no_base_url(_app: web.Application) -> None:

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.domain.numbers import strict_id, strict_int
 from bot.storage.api import Database
 from bot.web.gate import SearchGate
+from bot.web.reading import ReadingOrders
 from bot.web.seo import Head, Site, page_title
 
 DB_KEY = web.AppKey("db", Database)
@@ -19,6 +20,7 @@ SEARCH_DB_KEY = web.AppKey("search_db", Database)
 GATE_KEY = web.AppKey("search_gate", SearchGate)
 ENV_KEY = web.AppKey("jinja", jinja2.Environment)
 SITE_KEY = web.AppKey("site", Site)
+ORDERS_KEY = web.AppKey("reading_orders", ReadingOrders)
 MAX_PAGE = 100_000
 # Characters XML 1.0 cannot carry at all. The record holds none (bot.domain.text), but a
 # database recorded before that rule may: feeds and sitemaps drop them rather than break.

@@ -17,11 +17,12 @@ from bot.domain.searchquery import SearchQueryError, parse
 from bot.storage import archive
 from bot.storage import search as search_repo
 from bot.storage.api import Connection
-from bot.storage.models import Post, Topic
-from bot.web import markup, seo
+from bot.storage.models import Post, Topic, TopicView
+from bot.web import markup, reading, seo
 from bot.web.common import (
     DB_KEY,
     GATE_KEY,
+    ORDERS_KEY,
     SEARCH_DB_KEY,
     guild_param,
     not_found,
@@ -164,14 +165,20 @@ async def topic(request: web.Request) -> web.Response:
     if guild_id is None:  # one canonical URL: the guild is part of it
         raise web.HTTPMovedPermanently(topic_path(chosen.guild_id, chosen.number, page))
 
-    def read(conn: Connection) -> tuple[Any, str, Post | None]:
+    orders = request.app[ORDERS_KEY]
+    remembered = orders.get(chosen)
+
+    def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order]:
         per_page = archive.replies_per_page(conn, chosen.guild_id)
-        view = archive.topic_view(conn, chosen.id, page - 1, per_page)
+        order = remembered or reading.read_order(conn, chosen)
+        view = reading.topic_view(conn, chosen, order, page - 1, per_page)
         first = view.entries[0][0] if view.entries else None
         opening = first if first is not None and first.is_opening else archive.opening_post(conn, chosen.id)
-        return view, archive.guild_name(conn, chosen.guild_id), opening
+        return view, archive.guild_name(conn, chosen.guild_id), opening, order
 
-    view, guild_name, opening = await db.run(read)
+    view, guild_name, opening, order = await db.run(read)
+    if remembered is None:
+        orders.put(chosen, order)
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")
     shown = [post for post, _depth in view.entries]

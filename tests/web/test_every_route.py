@@ -305,3 +305,31 @@ async def test_odd_input_is_400_or_404_never_500(archive: Archive) -> None:
     for url in (f"/forums/{forum}?tag=%FF%FE", f"/forums/{forum}?tag=%00", "/search?q=%FF", f"/forums/{forum}?%%%=&&="):
         status = (await archive.client.get(url, allow_redirects=False)).status
         assert status in (200, 400, 404), (url, status)
+
+
+async def test_a_big_topics_remembered_order_never_shows_a_hidden_post(archive: Archive) -> None:
+    from bot.web.common import ORDERS_KEY
+
+    orders = archive.client.server.app[ORDERS_KEY]  # type: ignore[union-attr]
+    orders.big = 5  # the example topic (25 posts) counts as big here
+    first = await get(archive.client, f"/topics/3146?guild={GUILD}&page=2")
+    assert "chatter 19" in first and orders.hits == 0
+    assert "chatter 19" in await get(archive.client, f"/topics/3146?guild={GUILD}&page=2") and orders.hits == 1
+    conn = connect(archive.seeded.path)
+    # Hidden behind the counters' back (no recount): the remembered order still counts it, the page never shows it.
+    conn.execute("UPDATE posts SET status = 'spam' WHERE number = ?", (5019,))
+    page = await get(archive.client, f"/topics/3146?guild={GUILD}&page=2")
+    assert "chatter 19" not in page and "chatter 18" in page and orders.hits == 2
+    # A reply recorded changes the counters: the order is read again and holds it.
+    posts.record_reply(
+        conn,
+        archive.seeded.topic_id,
+        NewPost(
+            guild_id=GUILD, message_id=999999, channel_id=700000, author_id=5, author_name="Late",
+            author_role="participant", content="a late reply", created_at="2026-11-28T13:00:00.000000+00:00",
+            number=6000,
+        ),
+    )  # fmt: skip
+    conn.close()
+    page = await get(archive.client, f"/topics/3146?guild={GUILD}&page=2")
+    assert "a late reply" in page and "chatter 19" not in page and orders.hits == 2
