@@ -333,3 +333,22 @@ async def test_a_big_topics_remembered_order_never_shows_a_hidden_post(archive: 
     conn.close()
     page = await get(archive.client, f"/topics/3146?guild={GUILD}&page=2")
     assert "a late reply" in page and "chatter 19" not in page and orders.hits == 2
+
+
+async def test_one_line_at_start_says_base_url_is_not_set(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    seeded = seed(database_url)
+    db = create_database(seeded.settings, readonly=True)
+    await db.open(migrate_schema=False)
+    try:
+        with caplog.at_level("WARNING", logger="bot.web"):
+            async with TestClient(TestServer(create_app(db))) as bare:
+                await get(bare, "/")
+                await get(bare, "/")
+            said = [r.getMessage() for r in caplog.records if "BASE_URL" in r.getMessage()]
+            assert len(said) == 1 and "relative" in said[0] and "sitemap" in said[0]
+            caplog.clear()
+            async with TestClient(TestServer(create_app(db, base=BASE))) as client:
+                await get(client, "/")
+            assert not [r for r in caplog.records if "BASE_URL" in r.getMessage()]
+    finally:
+        await db.close()
