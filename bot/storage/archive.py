@@ -21,8 +21,11 @@ from bot.storage.search import SearchResults
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
 PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
-# A post an anonymous reader may see (the queries below that read posts themselves use it).
-VISIBLE_POST_SQL = "p.status = 'publish'"
+# What the archive publishes of a topic row ``t`` and of a post ``p``: the queries below that
+# read topics or posts themselves (pages, feeds, sitemaps, structured data) use these, so
+# whatever hides a topic or post from the archive narrows these two.
+PUBLISHED_TOPIC_SQL = VISIBLE_TOPIC_SQL
+PUBLISHED_POST_SQL = "p.status = 'publish'"
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def visible_posts(conn: Connection, ids: Sequence[int]) -> dict[int, Post]:
     if not ids:
         return {}
     rows = conn.execute(
-        f"SELECT p.* FROM posts p WHERE p.id IN ({','.join('?' * len(ids))}) AND {VISIBLE_POST_SQL}", list(ids)
+        f"SELECT p.* FROM posts p WHERE p.id IN ({','.join('?' * len(ids))}) AND {PUBLISHED_POST_SQL}", list(ids)
     ).fetchall()
     return {row["id"]: Post.from_row(row) for row in rows}
 
@@ -178,7 +181,7 @@ def opening_post(conn: Connection, topic_id: int) -> Post | None:
     """The topic's visible opening post (descriptions, structured data). The opening is the
     topic's first post, so the posts_topic range is read from its start and stops there."""
     row = conn.execute(
-        f"SELECT p.* FROM posts p WHERE p.topic_id = ? AND p.is_opening = 1 AND {VISIBLE_POST_SQL} "
+        f"SELECT p.* FROM posts p WHERE p.topic_id = ? AND p.is_opening = 1 AND {PUBLISHED_POST_SQL} "
         "ORDER BY p.created_at, p.id LIMIT 1",
         (topic_id,),
     ).fetchone()
@@ -189,7 +192,7 @@ def newest_replies(conn: Connection, topic_id: int, limit: int = 20) -> list[Pos
     """The topic's newest visible replies, newest first (the topic's RSS feed): the
     posts_topic range read backwards, stopping after ``limit``."""
     rows = conn.execute(
-        f"SELECT p.* FROM posts p WHERE p.topic_id = ? AND p.is_opening = 0 AND {VISIBLE_POST_SQL} "
+        f"SELECT p.* FROM posts p WHERE p.topic_id = ? AND p.is_opening = 0 AND {PUBLISHED_POST_SQL} "
         "ORDER BY p.created_at DESC, p.id DESC LIMIT ?",
         (topic_id, limit),
     ).fetchall()
@@ -209,7 +212,7 @@ def sitemap_topics(conn: Connection, forum_id: int, *, offset: int, limit: int) 
     rows = dialect(conn).tuples(
         conn,
         f"SELECT t.guild_id, t.number, t.last_post_at FROM topics t JOIN forums f ON f.id = t.forum_id "
-        f"WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} AND {PUBLIC_FORUM_SQL} ORDER BY t.id LIMIT ? OFFSET ?",
+        f"WHERE t.forum_id = ? AND {PUBLISHED_TOPIC_SQL} AND {PUBLIC_FORUM_SQL} ORDER BY t.id LIMIT ? OFFSET ?",
         (forum_id, limit, offset),
     )
     return [SitemapEntry(guild_id, number, last) for guild_id, number, last in rows]
@@ -225,7 +228,7 @@ def tagged_topics(conn: Connection, forum: Forum, tag: str, *, offset: int, limi
     narrowed by a LIKE on the tag's JSON text, then each candidate's tags are checked."""
     pattern = "%" + _like_escape(json.dumps(tag)) + "%"
     rows = conn.execute(
-        f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {VISIBLE_TOPIC_SQL} AND t.tags LIKE ? ESCAPE '\\' "
+        f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {PUBLISHED_TOPIC_SQL} AND t.tags LIKE ? ESCAPE '\\' "
         "ORDER BY t.sticky = 'super' DESC, t.sticky = 'sticky' DESC, t.last_post_at DESC, t.id DESC",
         (forum.id, pattern),
     ).fetchall()
