@@ -37,6 +37,8 @@ GOALS: dict[str, tuple[float, str, str]] = {
     "autocomplete_p95_ms_100k": (30, "<=", "ms"),
     "catchup_calls_per_100_missed": (1.1, "<=", "calls"),
     "rss_mb_1m": (150, "<=", "MB"),
+    "archive_topic_p95_ms_1m": (20, "<=", "ms"),
+    "archive_sitemap_ms_1m": (500, "<=", "ms"),
     # the same workloads on PostgreSQL (bench/pg.py), on the server at --pg
     "pg_record_ratio": (0.5, ">=", "×"),
     "pg_command_p99_ms_idle": (15, "<=", "ms"),
@@ -176,6 +178,33 @@ async def postgres(plan: Plan, admin_url: str, prefix: str, fixtures: dict[str, 
     return details
 
 
+ARCHIVE_KEYS = ("archive_topic_p95_ms_1m", "archive_sitemap_ms_1m")
+
+
+async def archive_keys(plan: Plan, forum: data.Built) -> dict[str, Any]:
+    """The web archive's topic pages and sitemaps on the 1M-post forum (bench/web.py)."""
+    log("web archive: topic pages (the biggest topics' last pages too), then the sitemaps")
+    return {
+        "archive_topics": await web.topic_pages(forum, count=200 if plan.name == "full" else 20),
+        "archive_sitemap": await web.sitemap(forum),
+    }
+
+
+async def run_archive_keys(plan: Plan, cache: Path) -> dict[str, Any]:
+    """``--only archive``: just ARCHIVE_KEYS (the other keys stay as a full run left them)."""
+    started = time.perf_counter()
+    forum = data.cached(cache, f"forum-{plan.name}", plan.forum)
+    data.warm(forum.path)
+    details = await archive_keys(plan, forum)
+    return {
+        "plan": plan.name,
+        "archive_topic_p95_ms_1m": details["archive_topics"]["p95_ms"],
+        "archive_sitemap_ms_1m": details["archive_sitemap"]["slowest_ms"],
+        "details": details,
+        "seconds": time.perf_counter() - started,
+    }
+
+
 async def run(
     plan: Plan, cache: Path, work: Path, *, pg_url: str = pg.DEFAULT_URL, pg_prefix: str = "threadkeeper_bench"
 ) -> dict[str, Any]:
@@ -212,6 +241,8 @@ async def run(
     details["web_flood"] = await web.pages_during_flood(
         forum, seconds=plan.flood_seconds, pages=100 if plan.name == "full" else 10
     )
+
+    details.update(await archive_keys(plan, forum))
 
     log("/topic list")
     details["list"] = await measure.list_latency(forum)
@@ -275,6 +306,8 @@ async def run(
         "autocomplete_p95_ms_100k": details["autocomplete"]["p95_ms"],
         "catchup_calls_per_100_missed": details["catchup"]["calls_per_100_missed"],
         "rss_mb_1m": details["rss"]["rss_mb"],
+        "archive_topic_p95_ms_1m": details["archive_topics"]["p95_ms"],
+        "archive_sitemap_ms_1m": details["archive_sitemap"]["slowest_ms"],
         "pg_record_ratio": None if skipped else pgd["record"]["record_ratio"],
         "pg_command_p99_ms_idle": None if skipped else pgd["command_idle"]["p99_ms"],
         "pg_search_p95_ms_1m": None if skipped else pgd["search"]["p95_ms"],
@@ -304,8 +337,24 @@ def main(argv: list[str] | None = None) -> int:
         "(default: $BENCH_PG_URL, else %(default)s); 'off' skips the PostgreSQL keys",
     )
     parser.add_argument("--pg-prefix", default="threadkeeper_bench", help="names of the bench's databases there")
+    parser.add_argument(
+        "--only",
+        choices=["archive"],
+        help="measure only these keys (archive: " + ", ".join(ARCHIVE_KEYS) + ") and print them; "
+        "--out is left alone unless given",
+    )
     args = parser.parse_args(argv)
     plan = TINY if args.tiny else FULL
+    if args.only == "archive":
+        partial = asyncio.run(run_archive_keys(plan, args.cache))
+        if "--out" in (argv if argv is not None else sys.argv):
+            args.out.write_text(json.dumps(partial, indent=2, default=str) + "\n")
+        for key in ARCHIVE_KEYS:
+            goal, op, unit = GOALS[key]
+            verdict_text = f"{verdict(key, partial[key])} ({unit})"
+            print(f"{key:36} {partial[key]:12.3g} {op + ' ' + format(goal, 'g'):>10}  {verdict_text}")
+        print(json.dumps(partial["details"], indent=2, default=str))
+        return 0
     with tempfile.TemporaryDirectory(prefix="threadkeeper-bench-") as work:
         results = asyncio.run(run(plan, args.cache, Path(work), pg_url=args.pg, pg_prefix=args.pg_prefix))
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
