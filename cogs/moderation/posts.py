@@ -111,7 +111,7 @@ class PostCommands(ModerationBase):
             raise UserFacingError(f"Topic #{topic.number} is {topic.status}; only spam and trash can be restored.")
         forum = await self.db.run(forums.get, topic.forum_id)
         channel = actor.guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
-        if not isinstance(channel, discord.ForumChannel):
+        if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
             raise UserFacingError("That topic's forum is no longer registered; register it again first.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, topic.id)

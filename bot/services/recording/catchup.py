@@ -16,6 +16,7 @@ from bot import clock, failures
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.services import ownership
+from bot.services.posting import ForumChannel, is_forum_channel
 from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
@@ -57,7 +58,7 @@ class CatchUp(RecorderBase):
                 self.catchup_shards = owned = await ownership.claim(self.bot)
                 self._synced.clear()  # a fresh READY: nothing is known complete any more
             failed: list[tuple[discord.Thread, int]] = []
-            unlisted: list[tuple[discord.ForumChannel, int]] = []
+            unlisted: list[tuple[ForumChannel, int]] = []
             done: set[int] = set()
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
@@ -65,8 +66,9 @@ class CatchUp(RecorderBase):
                 if owned is not None and not owned.holds(forum.guild_id):
                     continue  # another process's guild (another shard, or its lease)
                 channel = self.bot.get_channel(forum.channel_id)
-                if not isinstance(channel, discord.ForumChannel):
+                if not is_forum_channel(channel):
                     continue
+                assert isinstance(channel, discord.ForumChannel | discord.TextChannel)
                 if not await self._catch_up_forum(channel, forum.id, report, done, failed, full=full):
                     unlisted.append((channel, forum.id))
             for attempt in range(1, CATCHUP_RETRIES + 1):
@@ -131,7 +133,7 @@ class CatchUp(RecorderBase):
 
     async def _catch_up_forum(
         self,
-        channel: discord.ForumChannel,
+        channel: ForumChannel,
         forum_id: int,
         report: CatchUpReport,
         done: set[int],
@@ -151,9 +153,9 @@ class CatchUp(RecorderBase):
                     failed.append((thread, forum_id))
         return listed
 
-    async def _threads_of(self, channel: discord.ForumChannel) -> tuple[list[discord.Thread], bool]:
+    async def _threads_of(self, channel: ForumChannel) -> tuple[list[discord.Thread], bool]:
         """Active and archived threads; False when Discord would not list the archived ones."""
-        found: dict[int, discord.Thread] = {t.id: t for t in channel.threads}
+        found: dict[int, discord.Thread] = {t.id: t for t in channel.threads if not t.is_private()}
         listed = True
         try:
             async for thread in channel.archived_threads(limit=None):
@@ -184,8 +186,24 @@ class CatchUp(RecorderBase):
             if oldest <= cursor or len(page) < HISTORY_PAGE:
                 break
             anchor = discord.Object(oldest)
+        if cursor < thread.id and (before is None or thread.id < before):
+            starter = await self._starter(thread)
+            if starter is not None and all(m.id != starter.id for m in newer):
+                newer.append(starter)
         newer.sort(key=lambda m: m.id)
         return newer, seen_old
+
+    async def _starter(self, thread: discord.Thread) -> discord.Message | None:
+        """A text-channel forum's thread opens with the message it was started from, which
+        lives in the channel, not in the thread (its id is the thread's); None elsewhere or
+        when it is gone (the thread's first reply then opens the topic)."""
+        parent = thread.parent
+        if not isinstance(parent, discord.TextChannel):
+            return None
+        try:
+            return await parent.fetch_message(thread.id)
+        except discord.NotFound:
+            return None
 
     async def _catch_up_thread_safely(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, full: bool = True
