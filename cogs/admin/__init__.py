@@ -17,6 +17,7 @@ from bot.services import overwrites
 from bot.services.access import INTEGRATIONS_NOTE, requires
 from bot.services.auditing import log_action
 from bot.services.posting import cannot_hold_threads
+from bot.services.progress import ProgressMessage
 from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
@@ -125,14 +126,14 @@ class Admin(
         )
         self.bot.recorder.forum_ids[channel.id] = forum.id
         warning = await self._sync_overwrites(guild, f"Threadkeeper: registered by {interaction.user}", [channel.id])
-        report = await self.bot.recorder.catch_up([forum.id])
+        shown = ProgressMessage(interaction, "Adopting existing threads")
+        report = await self.bot.recorder.catch_up([forum.id], progress=shown.update)
         await log_action(
             self.db, interaction, "forum.add", details={"channel_id": str(channel.id), "name": channel.name}
         )
-        await interaction.followup.send(
+        await shown.finish(
             f"Registered {channel.mention} as the forum **{channel.name}**. "
-            f"Adopted {report.recorded} post(s) from {report.threads} existing thread(s). {tag_note}{warning}",
-            ephemeral=True,
+            f"Adopted {report.recorded} post(s) from {report.threads} existing thread(s). {tag_note}{warning}"
         )
 
     async def _solved_tag(self, channel: discord.ForumChannel) -> tuple[int | None, str]:
@@ -283,12 +284,12 @@ class Admin(
         synced = await self.bot.sync_tree_if_needed(force=True)
         warning = await self._sync_overwrites(guild, f"Threadkeeper: sync by {interaction.user}")
         ids = [f.id for f in await self.db.run(forums.registered_in, guild.id)]
-        report = await self.bot.recorder.catch_up(ids, full=True)
+        shown = ProgressMessage(interaction, "Catching up")
+        report = await self.bot.recorder.catch_up(ids, full=True, progress=shown.update)
         await log_action(self.db, interaction, "forum.sync")
-        await interaction.followup.send(
+        await shown.finish(
             f"Commands {'synced' if synced else 'unchanged'}; permissions checked; catch-up read "
-            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{warning}",
-            ephemeral=True,
+            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{warning}"
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import discord
@@ -36,10 +36,13 @@ CATCHUP_RETRIES = 3
 RETRY_SECONDS = 30.0
 GAP_KEY = "catchup_gap:{}"
 CatchUpError = (discord.HTTPException, discord.RateLimited)
+Progress = Callable[[int, int], Awaitable[None]]  # (threads read, threads listed so far)
 
 
 class CatchUp(RecorderBase):
-    async def catch_up(self, forum_ids: Iterable[int] | None = None, *, full: bool = False) -> CatchUpReport:
+    async def catch_up(
+        self, forum_ids: Iterable[int] | None = None, *, full: bool = False, progress: Progress | None = None
+    ) -> CatchUpReport:
         """Reconcile registered forums with Discord; running it twice changes nothing.
 
         A thread whose ``last_message_id`` (as Discord reports it) is not newer than the
@@ -48,9 +51,11 @@ class CatchUp(RecorderBase):
 
         Without ``forum_ids`` (a fresh READY, or shards taken over) it covers the forums of the
         guilds this process owns (bot/services/ownership.py); named forums are caught up as asked.
+        ``progress`` hears after each thread how many are read of those listed so far.
         """
         report = CatchUpReport()
         async with self.catchup_lock:
+            self._progress, self._listed = progress, 0
             wanted = set(forum_ids) if forum_ids is not None else None
             owned = None
             if wanted is None:
@@ -91,6 +96,7 @@ class CatchUp(RecorderBase):
             report.failed_threads = len(failed)
             report.unlisted_forums = len(unlisted)
             self.last_catchup = report
+            self._progress = None
             if report.recorded:
                 self.bot.scheduler.poke()  # adopted topics may be idle; recorded posts may be news to subscribers
             try:
@@ -143,14 +149,16 @@ class CatchUp(RecorderBase):
     ) -> bool:
         """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
         threads, listed = await self._threads_of(channel)
-        for thread in threads:
-            if thread.id in done or any(t.id == thread.id for t, _ in failed):
-                continue
+        todo = [t for t in threads if t.id not in done and all(t.id != f.id for f, _ in failed)]
+        self._listed += len(todo)
+        for thread in todo:
             async with self.lock(thread.id):
                 if await self._catch_up_thread_safely(thread, forum_id, report, full=full):
                     done.add(thread.id)
                 else:
                     failed.append((thread, forum_id))
+            if self._progress is not None:  # it decides how often to show (bot/services/progress.py)
+                await self._progress(len(done) + len(failed), self._listed)
         return listed
 
     async def _threads_of(self, channel: ForumChannel) -> tuple[list[discord.Thread], bool]:
