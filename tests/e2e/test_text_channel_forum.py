@@ -142,3 +142,24 @@ async def test_a_channel_that_cannot_hold_threads_is_refused_and_nothing_is_writ
     assert "Registered" not in text_of(result)
     assert await world.bot.db.run(forums.by_channel, channel.id) is None
     errors_text(world)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_starter_message_is_the_opening_post_for_edits_and_spam(world: World) -> None:
+    helpdesk = await _help_forum(world)
+    asker = world.member("Asker")
+    await asker.slash(world.general, "topic new", forum=helpdesk, title="Typo", body="Helo")
+    thread = thread_named(helpdesk, "Typo")
+    [starter] = [m for m in helpdesk.history() if m.id == thread.id]
+    # Edit post on the starter (in the channel, not the thread): the bot's message there is edited
+    shown = await asker.context_menu(helpdesk, "Edit post", starter)
+    done = await asker.submit_modal(shown, {"title": "Typo", "text": "Hello"})
+    assert "Post #1 edited." in text_of(done), text_of(done)
+    [starter] = [m for m in helpdesk.history() if m.id == thread.id]
+    assert starter.content.endswith("\nHello")
+    content, _ = await _recorded_opening(world, thread.id)
+    assert content == "Hello"
+    # /mod spam of the opening post: the thread and its starter message leave Discord
+    result = await world.admin.slash(world.general, "mod spam", post="#1")
+    assert "spam" in text_of(result).lower(), text_of(result)
+    assert helpdesk.threads == [] and all(m.id != thread.id for m in helpdesk.history())
