@@ -163,3 +163,14 @@ async def test_the_starter_message_is_the_opening_post_for_edits_and_spam(world:
     result = await world.admin.slash(world.general, "mod spam", post="#1")
     assert "spam" in text_of(result).lower(), text_of(result)
     assert helpdesk.threads == [] and all(m.id != thread.id for m in helpdesk.history())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_stick_in_a_text_channel_forum_records_without_a_pin(world: World) -> None:
+    helpdesk = await _help_forum(world)
+    await world.member("Asker").slash(world.general, "topic new", forum=helpdesk, title="Rules", body="Be kind")
+    result = await world.admin.slash(world.general, "mod stick", topic="#1")
+    assert "no pins in Discord" in text_of(result), text_of(result)
+    found = await world.topic(thread_named(helpdesk, "Rules"))
+    assert found is not None and found.sticky != "none"
+    assert not [r for r in world.env.http_requests if r.method == "PATCH" and "flags" in (r.json or {})]
