@@ -154,3 +154,15 @@ async def test_an_export_past_the_token_goes_by_dm_and_the_channel_says_so(world
     note = world.general.history()[-1].content
     assert "I sent it to you by DM" in note and CONTINUED in note and not world.general.history()[-1].attachments
     world.env.errors  # noqa: B018 - the refused token was expected
+
+
+async def test_sync_shows_the_catch_up_thread_by_thread_then_its_summary(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(4):
+        await world.native_post(world.member(f"Asker {i}"), f"Topic {i}", f"question {i}")
+    monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=2)))
+    result = await world.admin.slash(world.general, "forumadmin sync")
+    assert "catch-up read 4 thread(s)" in text_of(result)
+    bars = [text for text in _edits(world) if text.startswith("Catching up… ")]
+    assert [b.rsplit(" ", 1)[-1] for b in bars] == ["(1/4)", "(2/4)", "(3/4)", "(4/4)"], bars

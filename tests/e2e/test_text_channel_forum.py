@@ -174,3 +174,14 @@ async def test_stick_in_a_text_channel_forum_records_without_a_pin(world: World)
     found = await world.topic(thread_named(helpdesk, "Rules"))
     assert found is not None and found.sticky != "none"
     assert not [r for r in world.env.http_requests if r.method == "PATCH" and "flags" in (r.json or {})]
+
+
+async def test_discord_offers_no_voice_channel_to_forumadmin_add(world: World) -> None:
+    """The option's channel types are forum (and media) and text (and announcement) channels:
+    Discord itself refuses a voice channel, so the command never sees one."""
+    from simcord.backend.errors import OptionError
+
+    lounge = world.guild.create_voice_channel("lounge")
+    with pytest.raises(OptionError, match="channel types"):
+        await world.admin.slash(world.general, "forumadmin add", channel=lounge)
+    assert await world.bot.db.run(forums.by_channel, lounge.id) is None
