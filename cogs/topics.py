@@ -20,7 +20,7 @@ from bot.services.access import guild_member, role_and_inputs
 from bot.services.choices import tag_choices, topic_choices
 from bot.services.holding import held_notice, hold_reason
 from bot.services.lookup import fetch_thread, resolve_topic_here
-from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
+from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest, start_thread
 from bot.storage import forums, guilds, posts, review, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
@@ -120,18 +120,23 @@ class Topics(commands.Cog):
     async def new(
         self,
         interaction: discord.Interaction,
-        forum: discord.ForumChannel,
+        forum: discord.ForumChannel | discord.TextChannel,
         title: str,
         body: str,
         tags: str | None = None,
     ) -> None:
         member = guild_member(interaction)
         record = await self._registered(member.guild, forum.id)
+        available = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
+        if tags and tags.strip() and not isinstance(forum, discord.ForumChannel):
+            raise UserFacingError(
+                f"{forum.mention} is a text-channel forum: Discord has no tags there. Leave `tags` out."
+            )
         try:
             clean = clean_title(title)
             text = clean_body(body)
-            moderated = {t.name for t in forum.available_tags if t.moderated}
-            tag_names = parse_tags(tags, [t.name for t in forum.available_tags])
+            moderated = {t.name for t in available if t.moderated}
+            tag_names = parse_tags(tags, [t.name for t in available])
         except ValueError as error:
             raise UserFacingError(str(error)) from None
         role = await self._check_may_post(member, interaction, record, topic=None)
@@ -156,14 +161,11 @@ class Topics(commands.Cog):
             await interaction.followup.send(held_notice(why, held.topic.number), ephemeral=True)
             return
         chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
-        applied = [t for t in forum.available_tags if t.name in tag_names]
+        applied = [t for t in available if t.name in tag_names]
         try:
-            created = await forum.create_thread(
-                name=clean, content=chunks[0], applied_tags=applied, allowed_mentions=NO_MENTIONS
-            )
+            thread, starter = await start_thread(forum, name=clean, content=chunks[0], applied_tags=applied)
         except discord.HTTPException as error:
             raise NotDone("Your topic was not created.", give_back=text) from error
-        thread, starter = created.thread, created.message
         new = member_post(member, role, starter, text)
         try:
             recorded = await self.db.transaction(
@@ -182,6 +184,8 @@ class Topics(commands.Cog):
             # Nothing recorded: take the thread down again, so no topic exists only in Discord.
             try:
                 await thread.delete(reason="Threadkeeper: the topic could not be recorded")
+                if starter.channel.id != thread.id:  # a text-channel forum's starter message
+                    await starter.delete()
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
             raise NotDone("Your topic was not posted.", give_back=text) from error
@@ -285,7 +289,7 @@ class Topics(commands.Cog):
     async def list(
         self,
         interaction: discord.Interaction,
-        forum: discord.ForumChannel | None = None,
+        forum: discord.ForumChannel | discord.TextChannel | None = None,
         sort: app_commands.Choice[str] | None = None,
         status: app_commands.Choice[str] | None = None,
     ) -> None:

@@ -151,6 +151,19 @@ def expires_text(expires_at: datetime | None) -> str:
     return f"until <t:{epoch}:f> (<t:{epoch}:R>)"
 
 
+async def remove_starter(guild: discord.Guild, post: Post, topic: Topic) -> None:
+    """A text-channel forum's topic opens with a message in the channel (not in its thread):
+    it goes with the thread. Best effort: it may be gone already."""
+    if post.message_id != topic.thread_id:
+        return
+    channel = guild.get_channel(post.channel_id)
+    if isinstance(channel, discord.TextChannel):
+        try:
+            await channel.get_partial_message(post.message_id).delete()
+        except discord.HTTPException:
+            log.info("starter message %s of topic %s could not be removed", post.message_id, topic.id)
+
+
 async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, status: str, *, actor_name: str) -> None:
     """Mark a post (its opening post: the topic) spam or trash, then remove it from Discord.
 
@@ -168,6 +181,7 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
         try:
             thread = await fetch_thread(guild, topic.thread_id)
             await thread.delete(reason=reason)
+            await remove_starter(guild, post, topic)
         except UserFacingError:
             pass  # the thread is already gone
         except discord.HTTPException as error:

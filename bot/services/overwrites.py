@@ -2,9 +2,10 @@
 
 ``plan`` is pure (ids and roles in, decisions out); ``apply`` talks to Discord.
 The bot owns two permissions on registered forums: Send Messages (start posts) and
-Send Messages in Threads (reply). Other permissions in the overwrites are left alone.
-Each forum has its own plan: its rules (posting, status) and its forum moderators decide
-it, so a sync of one forum never undoes another's.
+Send Messages in Threads (reply); on a text-channel forum a third, Create Public Threads
+(start a topic from a message), follows Send Messages. Other permissions in the overwrites
+are left alone. Each forum has its own plan: its rules (posting, status) and its forum
+moderators decide it, so a sync of one forum never undoes another's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from bot.storage.api import Database
 
 POST_PERMISSIONS = ("send_messages", "send_messages_in_threads")
+TEXT_CHANNEL_PERMISSIONS = (*POST_PERMISSIONS, "create_public_threads")
 
 # One overwrite's values of (Send Messages, Send Messages in Threads): allow, deny or neutral;
 # a single value stands for both.
@@ -68,11 +70,15 @@ def plan(
     return Plan(roles=roles, members=people)
 
 
-def _with(overwrite: discord.PermissionOverwrite | None, value: Value) -> discord.PermissionOverwrite:
+def _with(
+    overwrite: discord.PermissionOverwrite | None, value: Value, names: tuple[str, ...] = POST_PERMISSIONS
+) -> discord.PermissionOverwrite:
+    """``overwrite`` with our permissions (``names``) set: ``value`` is (start, reply) or one for
+    both; Create Public Threads (a text-channel forum) follows start."""
     updated = discord.PermissionOverwrite(**dict(overwrite)) if overwrite else discord.PermissionOverwrite()
-    pair = value if isinstance(value, tuple) else (value, value)
-    for name, one in zip(POST_PERMISSIONS, pair, strict=True):
-        setattr(updated, name, one)
+    start, reply = value if isinstance(value, tuple) else (value, value)
+    for name in names:
+        setattr(updated, name, reply if name == "send_messages_in_threads" else start)
     return updated
 
 
@@ -95,8 +101,9 @@ def merge(
     current: Mapping[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite],
     wanted: Plan,
     guild: discord.Guild,
+    names: tuple[str, ...] = POST_PERMISSIONS,
 ) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
-    """The channel's full overwrites after applying the plan to our two permissions."""
+    """The channel's full overwrites after applying the plan to our permissions (``names``)."""
     result: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {}
     seen: set[int] = set()
     for target, overwrite in current.items():
@@ -104,27 +111,28 @@ def merge(
         table = wanted.roles if is_role else wanted.members
         value = table.get(target.id)
         seen.add(target.id)
-        updated = _with(overwrite, value)
+        updated = _with(overwrite, value, names)
         if target.id == guild.me.id:
             updated.update(view_channel=True)
         if not updated.is_empty():
             result[target] = updated
     for role_id, value in wanted.roles.items():
         if role_id not in seen and value is not None:
-            result[guild.get_role(role_id) or discord.Object(role_id, type=discord.Role)] = _with(None, value)
+            result[guild.get_role(role_id) or discord.Object(role_id, type=discord.Role)] = _with(None, value, names)
     for user_id, value in wanted.members.items():
         if user_id not in seen and value is not None:
             target = guild.get_member(user_id) or discord.Object(user_id, type=discord.Member)
-            updated = _with(None, value)
+            updated = _with(None, value, names)
             if user_id == guild.me.id:
                 updated.update(view_channel=True)
             result[target] = updated
     return result
 
 
-async def apply(channel: discord.ForumChannel, wanted: Plan, *, reason: str) -> bool:
+async def apply(channel: discord.ForumChannel | discord.TextChannel, wanted: Plan, *, reason: str) -> bool:
     """Set the overwrites; False when nothing had to change."""
-    merged = merge(channel.overwrites, wanted, channel.guild)
+    names = POST_PERMISSIONS if isinstance(channel, discord.ForumChannel) else TEXT_CHANNEL_PERMISSIONS
+    merged = merge(channel.overwrites, wanted, channel.guild, names)
     if _same(channel.overwrites, merged):
         return False
     await channel.edit(overwrites=merged, reason=reason)
@@ -162,7 +170,7 @@ async def sync_guild(
         if channel_ids is not None and forum.channel_id not in channel_ids:
             continue
         channel = guild.get_channel(forum.channel_id)
-        if not isinstance(channel, discord.ForumChannel):
+        if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
             continue
         wanted = plan(
             everyone_id=guild.default_role.id,

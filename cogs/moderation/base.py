@@ -85,9 +85,9 @@ class ModerationBase(_Mixin):
         token it continues in a DM (or the channel); ``finish`` sends the summary there too."""
         return ProgressMessage(interaction, what)
 
-    async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel:
+    async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel | discord.TextChannel:
         forum = await self.db.run(forums.get, forum_id)
         channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
-        if not isinstance(channel, discord.ForumChannel):
+        if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
             raise UserFacingError("That topic's forum is no longer registered.")
         return channel

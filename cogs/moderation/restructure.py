@@ -26,7 +26,10 @@ class RestructureCommands(ModerationBase):
     @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
     async def move(
-        self, interaction: discord.Interaction, forum: discord.ForumChannel, topic: str | None = None
+        self,
+        interaction: discord.Interaction,
+        forum: discord.ForumChannel | discord.TextChannel,
+        topic: str | None = None,
     ) -> None:
         actor = guild_member(interaction)
         found = await resolve_topic_here(self.db, interaction, topic)

@@ -117,7 +117,10 @@ class TopicCommands(ModerationBase):
         if thread.flags.pinned == pinned:
             return ""
         parent = thread.parent
-        if pinned and isinstance(parent, discord.ForumChannel):
+        if not isinstance(parent, discord.ForumChannel):
+            # a text-channel forum: Discord pins threads only in forum channels
+            return " (A text-channel forum has no pins in Discord; `/topic list` shows it first.)" if pinned else ""
+        if pinned:
             other = next((t for t in parent.threads if t.flags.pinned and t.id != thread.id), None)
             if other is not None:
                 return f" (Discord pins one post per forum and {other.mention} holds it, so this one is not pinned.)"

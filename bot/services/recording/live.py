@@ -30,8 +30,8 @@ class LiveRecording(CatchUp, Holding):
             return
         thread = await self._thread_of(message)
         forum_id = self.forum_ids.get(thread.parent_id) if thread is not None else None
-        if thread is None or forum_id is None:
-            return
+        if thread is None or forum_id is None or thread.is_private():
+            return  # a private thread of a text-channel forum is not a topic
         assert message.guild is not None
         async with self.lock(thread.id):
             try:
@@ -51,6 +51,29 @@ class LiveRecording(CatchUp, Holding):
             except Exception:
                 await self._unrecorded(message, thread)
                 raise  # reported by the one failure path (ForumBot.on_error)
+
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        """Discord's *Create Thread* on a message of a text-channel forum: that message (in the
+        channel, not the thread) opens the topic, checked like a forum post; the bot's own
+        threads (/topic new, moves) are recorded by their command."""
+        forum_id = self.forum_ids.get(thread.parent_id)
+        me = self.bot.user
+        if forum_id is None or not isinstance(thread.parent, discord.TextChannel) or me is None:
+            return
+        if thread.is_private():
+            return
+        if thread.owner_id == me.id:
+            return
+        async with self.lock(thread.id):
+            starter = await self._starter(thread)
+            if starter is None or not self._recordable(starter):
+                return  # its first recordable reply opens the topic (as in the catch-up)
+            member = await self._member(thread.guild, starter.author)
+            read = (topics.posting_context, thread.id, thread.guild.id, starter.author.id, role_ids_of(member))
+            context = await self.db.run(*read)
+            if context.topic is not None or context.retired:
+                return
+            await self._record_live(starter, thread, forum_id, context, member)
 
     async def _unrecorded(self, message: discord.Message, thread: discord.Thread) -> None:
         """Recording failed (storage full or read-only, or worse): the message stays in Discord,
