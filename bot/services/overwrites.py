@@ -82,7 +82,9 @@ def _with(
     return updated
 
 
-def adopted_rules(channel: discord.ForumChannel, rules: ForumRules, default_role: ForumRole) -> ForumRules:
+def adopted_rules(
+    channel: discord.ForumChannel | discord.TextChannel, rules: ForumRules, default_role: ForumRole
+) -> ForumRules:
     """A forum's rules on registration: where @everyone is denied posting in the channel itself
     (a deny the bot did not set: the default role may post), the deny becomes the forum's rule —
     both denied is an announcement forum (posting moderators), a deny of new posts alone a

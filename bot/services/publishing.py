@@ -72,7 +72,7 @@ async def publish_topic(
     many posts it carries."""
     forum = await db.run(forums.get, topic.forum_id)
     channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
-    if not isinstance(channel, discord.ForumChannel):
+    if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
         raise UserFacingError("That topic's forum is no longer registered; register it again first.")
     everything = await db.run(posts.of_topic, topic.id)
     if not everything or not everything[0].is_opening:

@@ -20,10 +20,19 @@ def _choices(name: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=value, value=value) for value in ALLOWED[name]]
 
 
-def channel_facts(channel: discord.ForumChannel | None) -> ChannelFacts | None:
-    """Discord's own settings of a forum channel: slowmode, default sort order and reaction."""
+def channel_facts(channel: discord.ForumChannel | discord.TextChannel | None) -> ChannelFacts | None:
+    """Discord's own settings of a forum channel: slowmode, default sort order and reaction
+    (a text-channel forum has its slowmode and its threads' default slowmode only)."""
     if channel is None:
         return None
+    if isinstance(channel, discord.TextChannel):
+        return ChannelFacts(
+            slowmode_seconds=channel.slowmode_delay or 0,
+            thread_slowmode_seconds=channel.default_thread_slowmode_delay or 0,
+            sort_order="not set",
+            reaction="none",
+            require_tag=False,
+        )
     sort = channel.default_sort_order
     emoji = channel.default_reaction_emoji
     return ChannelFacts(
@@ -60,7 +69,7 @@ class RulesCommands:
     async def forum(
         self,
         interaction: discord.Interaction,
-        forum: discord.ForumChannel,
+        forum: discord.ForumChannel | discord.TextChannel,
         posting: app_commands.Choice[str] | None = None,
         status: app_commands.Choice[str] | None = None,
         archive: app_commands.Choice[str] | None = None,
@@ -106,7 +115,7 @@ class RulesCommands:
         said = ", ".join(f"{name} {old} → {new}" for name, (old, new) in difference.items())
         await interaction.followup.send(f"Saved: {said}.\n" + self._rules(updated, forum) + warning, ephemeral=True)
 
-    def _rules(self, found: Forum, channel: discord.ForumChannel) -> str:
+    def _rules(self, found: Forum, channel: discord.ForumChannel | discord.TextChannel) -> str:
         return rules_text(found.name, found.category, found.rules, channel_facts(channel))
 
     @app_commands.command(  # type: ignore[type-var]

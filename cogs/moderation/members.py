@@ -39,7 +39,7 @@ class MemberCommands(ModerationBase):
         interaction: discord.Interaction,
         member: discord.Member,
         new: ForumRole | None,
-        forum: discord.ForumChannel | None,
+        forum: discord.ForumChannel | discord.TextChannel | None,
     ) -> tuple[int, ...]:
         """The forums a moderator of named forums will moderate: the ones they had, and ``forum``."""
         if forum is None:
@@ -80,7 +80,7 @@ class MemberCommands(ModerationBase):
         interaction: discord.Interaction,
         member: discord.Member,
         role: app_commands.Choice[str],
-        forum: discord.ForumChannel | None = None,
+        forum: discord.ForumChannel | discord.TextChannel | None = None,
     ) -> None:
         actor, actor_role, target_role = await self._roles(interaction, member)
         new = None if role.value == "default" else ForumRole.parse(role.value)
