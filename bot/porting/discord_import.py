@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
@@ -44,6 +44,7 @@ class ImportSummary:
     numbers_kept: int = 0
     numbers_changed: int = 0
     via_webhook: bool = False
+    created: list[str] = field(default_factory=list)  # forum channels the import made
 
 
 def attribution(post: ImportPost, *, with_name: bool, answering: int | None = None) -> str:
