@@ -25,6 +25,7 @@ import discord
 from bot.domain.text import escape_inline, split_text
 from bot.porting import apply
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
+from bot.services import threadedits
 from bot.storage.api import Database
 from bot.storage.models import Forum
 
@@ -171,6 +172,7 @@ class DiscordImporter:
         await self.db.transaction(apply.finish_topic, self.progress, topic_id=stored.id, topic=topic)
         if posted and thread is not None and topic.status == "closed":
             try:
+                threadedits.expect(thread.id)
                 await thread.edit(locked=True, archived=True, reason="Threadkeeper: imported as closed")
             except discord.HTTPException:
                 log.warning("could not lock imported closed topic %s", thread.id, exc_info=True)

@@ -16,7 +16,8 @@ from bot import clock, failures
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.services import ownership
-from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
+from bot.services.recording.base import CatchUpReport, message_to_post
+from bot.services.recording.threads import ThreadStates
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
 from bot.storage.errors import StorageUnavailable
@@ -37,7 +38,7 @@ GAP_KEY = "catchup_gap:{}"
 CatchUpError = (discord.HTTPException, discord.RateLimited)
 
 
-class CatchUp(RecorderBase):
+class CatchUp(ThreadStates):
     async def catch_up(self, forum_ids: Iterable[int] | None = None, *, full: bool = False) -> CatchUpReport:
         """Reconcile registered forums with Discord; running it twice changes nothing.
 
@@ -229,6 +230,7 @@ class CatchUp(RecorderBase):
         idle = cursor and thread.last_message_id and thread.last_message_id <= cursor
         if not full and before is None and idle:
             self._synced.add(thread.id)
+            await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
             return True  # nothing newer than the cursor: no history call for an idle thread
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
@@ -277,6 +279,8 @@ class CatchUp(RecorderBase):
             await self.db.write(kv.delete, gap_key)
         self._gaps.pop(thread.id, None)
         self._synced.add(thread.id)
+        if before is None:
+            await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
         return True
 
     def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
