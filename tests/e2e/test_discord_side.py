@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import discord
 import pytest
 
 from bot.storage import audit
@@ -15,8 +16,8 @@ from tests.e2e.helpers import World, text_of
 THREAD_UPDATE = 111  # Discord's audit log action type
 
 
-async def _start(world: World, title: str = "Where do I start?") -> Any:
-    asker = world.member("Asker")
+async def _start(world: World, title: str = "Where do I start?", asker: Any = None) -> Any:
+    asker = asker or world.member("Asker")
     result = await asker.slash(world.general, "topic new", forum=world.forum, title=title, body="Hello there")
     assert "Started topic" in text_of(result), text_of(result)
     return world.thread(title)
@@ -130,3 +131,64 @@ async def test_changes_made_while_the_bot_was_away_are_recorded_at_catch_up(worl
     assert [e[:2] for e in await _entries(world, topic.id)] == [("topic.close", "in Discord")]
     again = await bot.recorder.catch_up(full=True)  # twice changes nothing
     assert again.recorded == 0 and len(await _entries(world, topic.id)) == 1
+
+
+def _tags(world: World, *names: str, moderated: tuple[str, ...] = ()) -> None:
+    channel = world.env.backend.get_channel(world.forum.id)
+    for index, name in enumerate(names):
+        channel.available_tags.append(
+            {"id": str(800 + index), "name": name, "moderated": name in moderated, "emoji_id": None, "emoji_name": None}
+        )
+    world.env.backend.announce_channel_update(world.forum.id)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_topic_tags_by_the_author_or_a_moderator(world: World) -> None:
+    _tags(world, "Howto", "Bug", "Staff pick", moderated=("Staff pick",))
+    await world.env.settle()
+    asker = world.member("Asker")
+    thread = await _start(world, asker=asker)
+    choices = await asker.autocomplete(world.general, "topic tags", "tags", "Bug, h", topic="#1")
+    assert [c["value"] for c in choices] == ["Bug, Howto"]  # the topic's forum's tags
+    result = await asker.slash(world.general, "topic tags", topic="#1", tags="bug, howto")
+    assert "now has `Howto`, `Bug`" in text_of(result), text_of(result)
+    topic = await world.topic(thread)
+    assert topic is not None and topic.tags == ("Howto", "Bug")
+    assert sorted(thread._channel.applied_tags) == [800, 801]
+
+    stranger = world.member("Stranger")
+    refusals = [
+        (stranger, "Howto", "Only the topic's author or a moderator"),
+        (asker, "Feature", "This forum has no tag `Feature`"),
+        (asker, "Staff pick", "Only moderators may apply Staff pick"),
+    ]
+    for actor, tags, says in refusals:
+        result = await actor.slash(world.general, "topic tags", topic="#1", tags=tags)
+        assert says in text_of(result), text_of(result)
+    assert [str(e) for e in world.env.errors]  # the refusals, read
+    topic = await world.topic(thread)
+    assert topic is not None and topic.tags == ("Howto", "Bug")  # nothing changed
+
+    result = await world.admin.slash(world.general, "topic tags", topic="#1", tags="Staff pick")
+    assert "now has `Staff pick`" in text_of(result)
+    entries = await _entries(world, topic.id)
+    assert [e[0] for e in entries] == ["topic.tags", "topic.tags"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_forum_that_requires_a_tag_asks_for_one_up_front(world: World) -> None:
+    _tags(world, "Howto", "Bug")
+    await world.env.settle()
+    forum = world.bot.get_channel(world.forum.id)
+    assert isinstance(forum, discord.ForumChannel)
+    forum._flags = discord.ChannelFlags(require_tag=True).value  # simcord 3.2.1 carries no channel flags
+    asker = world.member("Asker")
+    shown = await asker.slash(world.general, "topic new", forum=world.forum, title="Crash on start", body="It crashes")
+    assert "requires a tag" in text_of(shown) and shown.ephemeral
+    assert not world.forum.threads  # nothing posted yet
+    posted = await asker.select(shown.response, ["Bug"])
+    assert "Started topic **#1**" in text_of(posted), text_of(posted)
+    thread = world.thread("Crash on start")
+    assert thread._channel.applied_tags == [801]
+    topic = await world.topic(thread)
+    assert topic is not None and topic.tags == ("Bug",)
