@@ -9,7 +9,7 @@ guild and file, written in the same transaction as each recorded post.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import clock
@@ -238,10 +238,17 @@ def _forum_for(conn: Connection, guild_id: int, forum_doc: ImportForum, public: 
 
 
 def keep_imported_rules(conn: Connection, forum: Forum, forum_doc: ImportForum) -> None:
-    """What the file says of its forum: a private or hidden bbPress forum leaves the web archive
-    (``public`` off, however the forum was found or made)."""
-    if forum_doc.hidden and forum.public:
-        forums.set_public(conn, forum.id, False)
+    """What the file says of its forum: a private or hidden bbPress forum gets archive hidden
+    (and leaves the web archive's public list), however the forum was found or made; a bbPress
+    category becomes the category of a forum that has none yet (a Discord channel's own
+    category wins: channel updates and the catch-up keep it)."""
+    if forum_doc.hidden:
+        if forum.public:
+            forums.set_public(conn, forum.id, False)
+        if not forum.rules.hidden:
+            forums.set_rules(conn, forum.id, replace(forum.rules, archive="hidden"))
+    if forum_doc.category and not forum.category:
+        forums.set_category(conn, forum.id, forum_doc.category)
 
 
 def _import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: bool) -> OfflineSummary:

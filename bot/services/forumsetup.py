@@ -82,6 +82,7 @@ async def create_forum(
         public=channel.permissions_for(guild.default_role).view_channel,
         solved_tag_id=tag_id,
         now=timeutil.iso(clock.utcnow()),
+        category=category.name if category is not None else None,
     )
     failed = await overwrites.sync_guild(db, guild, reason=reason, channel_ids=[channel.id])
     if failed:

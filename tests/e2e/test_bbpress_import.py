@@ -54,7 +54,9 @@ async def test_three_files_import_as_one_forum_with_channels_created_under_their
     assert research.permissions_for(everyone).view_channel
     stored = {f.name: f for f in await world.bot.db.run(forums.registered_in, world.guild.id)}
     assert not stored["Moderators' Lounge"].public and not stored["Backstage"].public
-    assert stored["Research"].public and stored["Discussion"].public
+    assert stored["Moderators' Lounge"].rules.archive == "hidden" and stored["Backstage"].rules.archive == "hidden"
+    assert stored["Research"].public and stored["Discussion"].public and stored["Research"].rules.archive == "public"
+    assert stored["Research"].category == "Health" and stored["Moderators' Lounge"].category == "Staff"
 
     def rows(conn: Any) -> dict[int, tuple[Any, ...]]:
         found = conn.execute(

@@ -133,14 +133,15 @@ def test_the_split_export_imports_as_the_forum_it_was(
     assert "imported 8 topic(s) and 19 post(s) into 5 forum(s)" in capsys.readouterr().out
     conn = connect(database_url)
     try:
-        forums = _rows(conn, "SELECT name, public, topic_count FROM forums ORDER BY name")
-        # private and hidden forums stay out of the web archive whatever --public says
+        forums = _rows(conn, "SELECT name, category, public, archive, topic_count FROM forums ORDER BY name")
+        # bbPress categories are their forums' category; private and hidden forums stay out of
+        # the web archive (archive hidden) whatever --public says
         assert forums == [
-            ("Announcements", 1, 1),
-            ("Backstage", 0, 1),
-            ("Discussion", 1, 2),
-            ("Moderators' Lounge", 0, 1),
-            ("Research", 1, 1),
+            ("Announcements", None, 1, "public", 1),
+            ("Backstage", "Staff", 0, "hidden", 1),
+            ("Discussion", "Health", 1, "public", 2),
+            ("Moderators' Lounge", "Staff", 0, "hidden", 1),
+            ("Research", "Health", 1, "public", 1),
         ]
         topics = dict(
             (
