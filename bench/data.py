@@ -200,7 +200,12 @@ def build(path: Path, size: Size, *, seed: int = 6) -> Built:
     step = SPAN_DAYS * 86400 / max(1, size.topics)
 
     def flush() -> None:
-        conn.executemany("INSERT INTO topics VALUES (" + ",".join("?" * 19) + ")", topic_rows)
+        conn.executemany(
+            "INSERT INTO topics(id, guild_id, forum_id, number, thread_id, title, status, close_reason, sticky, tags, "
+            "author_id, author_name, author_role, created_at, reply_count, voice_count, last_post_at, "
+            "last_post_number, solved) VALUES (" + ",".join("?" * 19) + ")",
+            topic_rows,
+        )
         conn.executemany(
             "INSERT INTO posts(id, guild_id, topic_id, number, message_id, channel_id, parent_id, is_opening, "
             "author_id, author_name, author_role, content, attachments, status, flag, accepted, created_at) "

@@ -60,10 +60,21 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "html", "markdown"), default="json")
     export.add_argument("--guild", type=guild_id_arg, help="guild id (default: every guild, one file each)")
     export.add_argument("--out", type=Path, help="output file or directory (default: stdout for one guild)")
-    imp = sub.add_parser("import", help="import a Threadkeeper JSON or bbPress WXR file without Discord")
-    imp.add_argument("file", type=Path)
+    imp = sub.add_parser(
+        "import", help="import a Threadkeeper JSON file or a bbPress WXR export (its 1 to 3 files) without Discord"
+    )
+    imp.add_argument(
+        "file", type=Path, nargs="+", help="one export; WordPress's forums, topics and replies files as one"
+    )
     imp.add_argument("--guild", type=guild_id_arg, help="guild id (default: the JSON export's own; required for WXR)")
     imp.add_argument("--public", action="store_true", help="show forums the import creates in the web archive")
+    imp.add_argument(
+        "--super-sticky",
+        metavar="IDS",
+        default="",
+        help="bbPress's super-sticky topic ids (the _bbp_super_sticky_topics option, not in the WXR): "
+        "3170,3180, or the option's value as WP-CLI prints it",
+    )
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("migrate", help="apply schema migrations")
@@ -145,18 +156,25 @@ def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None
     return 0
 
 
-def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) -> int:
+def cmd_import(settings: Settings, files: list[Path], guild: int | None, public: bool, super_sticky: str = "") -> int:
     from bot.porting.apply import import_offline
-    from bot.porting.load import detect_and_parse
+    from bot.porting.load import detect_and_parse_many
     from bot.porting.model import ImportRefused
-    from bot.storage import connect
+    from bot.porting.phpserial import int_list
 
-    try:
-        data = file.read_bytes()
-        doc = detect_and_parse(data)
-    except OSError as error:
-        print(f"Cannot read {file}: {error.strerror}", file=sys.stderr)
+    supers = int_list(super_sticky) if super_sticky.strip() else []
+    if super_sticky.strip() and not supers:
+        print("--super-sticky takes topic ids: 3170,3180 (or the option's value as WP-CLI prints it).", file=sys.stderr)
         return 2
+    datas = []
+    for file in files:
+        try:
+            datas.append(file.read_bytes())
+        except OSError as error:
+            print(f"Cannot read {file}: {error.strerror}", file=sys.stderr)
+            return 2
+    try:
+        doc = detect_and_parse_many(datas, super_sticky=supers)
     except ImportRefused as error:
         print(error.message, file=sys.stderr)
         return 2
@@ -166,6 +184,7 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
         print("This file names no Discord server: pass --guild ID (the server the forum belongs to).", file=sys.stderr)
         return 2
     from bot.progress import Bar
+    from bot.storage import connect
 
     conn = connect(settings, migrate_schema=True)
     bar = Bar(unit="topics")
@@ -175,6 +194,8 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
         f"imported {summary.topics} topic(s) and {summary.posts} post(s) into {summary.forums} forum(s) of guild "
         f"{guild}; {summary.numbers_kept} number(s) kept, {summary.numbers_changed} renumbered"
     )
+    for warning in doc.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -367,7 +388,7 @@ def _main(args: argparse.Namespace, settings: Settings) -> int:
     if command == "export":
         return cmd_export(settings, args.format, args.guild, args.out)
     if command == "import":
-        return cmd_import(settings, args.file, args.guild, args.public)
+        return cmd_import(settings, args.file, args.guild, args.public, args.super_sticky)
     if command == "db" and args.db_command == "copy":
         return cmd_copy(settings, args.url)
     if command == "db":

@@ -87,6 +87,14 @@ class Recording(commands.Cog):
             await self.recorder.on_raw_delete(payload.guild_id, payload.channel_id, sorted(payload.message_ids))
 
     @commands.Cog.listener()
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        await self.recorder.on_thread_update(before, after)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        await self.recorder.on_raw_thread_update(payload)
+
+    @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         await self.recorder.on_thread_delete(payload.thread_id)
 

@@ -12,11 +12,13 @@ from bot import clock
 from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.forumrules import role_in_forum
-from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
+from bot.domain.policy import check_post, clean_body, clean_title
 from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
 from bot.errors import NotDone, UserFacingError
+from bot.services import topictags
 from bot.services.access import guild_member, role_and_inputs
+from bot.services.auditing import log_action
 from bot.services.choices import tag_choices, topic_choices
 from bot.services.holding import held_notice, hold_reason
 from bot.services.lookup import fetch_thread, resolve_topic_here
@@ -24,6 +26,7 @@ from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest, start_thr
 from bot.storage import forums, guilds, posts, review, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
+from bot.ui.tagprompt import TagPrompt, prompt_text
 from bot.ui.topics import jump_url, topic_embed, topic_list_embed
 
 log = logging.getLogger(__name__)
@@ -127,7 +130,6 @@ class Topics(commands.Cog):
     ) -> None:
         member = guild_member(interaction)
         record = await self._registered(member.guild, forum.id)
-        available = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
         if tags and tags.strip() and not isinstance(forum, discord.ForumChannel):
             raise UserFacingError(
                 f"{forum.mention} is a text-channel forum: Discord has no tags there. Leave `tags` out."
@@ -135,13 +137,40 @@ class Topics(commands.Cog):
         try:
             clean = clean_title(title)
             text = clean_body(body)
-            moderated = {t.name for t in available if t.moderated}
-            tag_names = parse_tags(tags, [t.name for t in available])
         except ValueError as error:
             raise UserFacingError(str(error)) from None
         role = await self._check_may_post(member, interaction, record, topic=None)
-        if moderated.intersection(tag_names) and not role.can_moderate:
-            raise UserFacingError("Only moderators may apply " + ", ".join(sorted(moderated & set(tag_names))) + ".")
+        tag_names = topictags.chosen_tags(forum, tags, role)
+        if not tag_names and isinstance(forum, discord.ForumChannel) and topictags.requires_tag(forum):
+            tagged = forum
+            # Discord would refuse the post: ask for a tag up front, then post.
+            async def chosen(later: discord.Interaction, names: list[str]) -> None:
+                await self._post_topic(later, member, tagged, record, clean, text, names)
+
+            allowed = [(t.name, role.can_moderate or not t.moderated) for t in forum.available_tags]
+            if not any(ok for _, ok in allowed):
+                raise UserFacingError(f"{forum.mention} requires a tag, and only moderators may apply its tags.")
+            await interaction.response.send_message(
+                prompt_text(forum.mention),
+                view=TagPrompt(member.id, allowed, chosen),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        await self._post_topic(interaction, member, forum, record, clean, text, tag_names)
+
+    async def _post_topic(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        forum: discord.ForumChannel | discord.TextChannel,
+        record: Forum,
+        clean: str,
+        text: str,
+        tag_names: list[str],
+    ) -> None:
+        role = await self._check_may_post(member, interaction, record, topic=None)  # again: time may have passed
+        available = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
         await interaction.response.defer(ephemeral=True, thinking=True)
         why = await hold_reason(
             self.db, record.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
@@ -195,6 +224,28 @@ class Topics(commands.Cog):
             f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"
             + ("" if complete else REST_REFUSED),
             ephemeral=True,
+        )
+
+    # ------------------------------------------------------------------- tags
+    @topic.command(name="tags", description="Change a topic's tags (its author or a moderator)")
+    @app_commands.describe(
+        topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)",
+        tags="Comma-separated tags of the topic's forum (at most 5); none clears them",
+    )
+    @app_commands.autocomplete(topic=topic_choices, tags=tag_choices)
+    async def tags(self, interaction: discord.Interaction, tags: str, topic: str | None = None) -> None:
+        member = guild_member(interaction)
+        found = await resolve_topic_here(self.db, interaction, topic)
+        forum = await self.db.run(forums.get, found.forum_id)
+        if forum is None or not self._visible(member, forum.channel_id):
+            raise UserFacingError(f"No topic `{(topic or f'#{found.number}')[:40]}` in this server's forums.")
+        role, _ = await role_and_inputs(self.db, member, interaction.created_at)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        applied = await topictags.set_tags(self.db, member, role, found, tags)
+        await log_action(self.db, interaction, "topic.tags", topic_id=found.id, details={"tags": applied})
+        shown = ", ".join(f"`{name}`" for name in applied) or "no tags"
+        await interaction.followup.send(
+            f"Topic **#{found.number}** now has {shown}.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     # ------------------------------------------------------------------ reply

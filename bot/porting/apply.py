@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import clock
 from bot.domain import timeutil
-from bot.porting.model import ImportDoc, ImportPost, ImportTopic
+from bot.porting.model import ImportDoc, ImportForum, ImportPost, ImportTopic
 from bot.storage import forums, guilds, importing, kv, posts
 from bot.storage.api import Connection, atomically
 from bot.storage.models import Forum, NewPost, NewTopic, Recorded
@@ -161,12 +161,13 @@ def record_reply(
 
 
 def _finish_post(conn: Connection, recorded: Recorded, post: ImportPost) -> None:
-    if post.revisions or post.edited_at:
+    if post.revisions or post.edited_at or post.edit_reason:
         importing.set_post_history(
             conn,
             recorded.post.id,
             edited_at=post.edited_at,
             revisions=[(r.content, r.edited_at, r.editor_id, r.editor_name, r.reason) for r in post.revisions],
+            note=(post.edited_by, post.edit_reason) if post.edit_reason else None,
         )
     if post.accepted:
         importing.set_accepted(conn, recorded.post.id)
@@ -213,32 +214,50 @@ def import_offline(
     Discord ids from a Threadkeeper export are kept where free (so an export imported into
     an empty database exports back the same); WXR items get synthetic negative ids. Each
     file forum becomes the guild's registered forum of that name, created when missing
-    (``public`` decides whether the web archive shows created forums). ``step`` hears after
-    each topic how many are done of how many (a progress bar).
+    (``public`` decides whether the web archive shows created forums; a private or hidden
+    bbPress forum is never shown, whatever ``public`` says). ``step`` hears after each topic
+    how many are done of how many (a progress bar).
     """
     return atomically(conn, lambda c: _import_offline(c, guild_id, doc, public=public, step=step))
 
 
-def _forum_for(
-    conn: Connection, guild_id: int, name: str, description: str, channel_id: int | None, public: bool
-) -> Forum:
-    found = importing.forum_named(conn, guild_id, name)
+def _forum_for(conn: Connection, guild_id: int, forum_doc: ImportForum, public: bool) -> Forum:
+    public = public and not forum_doc.hidden
+    found = importing.forum_named(conn, guild_id, forum_doc.name)
     if found is not None:
         if public and not found.public:
             forums.set_public(conn, found.id, True)  # imported again with --public: now shown
+        keep_imported_rules(conn, found, forum_doc)
         return found
+    channel_id = forum_doc.channel_id
     channel = channel_id if channel_id is not None and importing.channel_id_free(conn, channel_id) else None
-    return forums.register(
+    forum = forums.register(
         conn,
         guild_id=guild_id,
         guild_name="",
         channel_id=channel if channel is not None else importing.synthetic_id(conn),
-        name=name,
-        description=description,
+        name=forum_doc.name,
+        description=forum_doc.description,
         public=public,
         solved_tag_id=None,
         now=timeutil.iso(clock.utcnow()),
     )
+    keep_imported_rules(conn, forum, forum_doc)
+    return forum
+
+
+def keep_imported_rules(conn: Connection, forum: Forum, forum_doc: ImportForum) -> None:
+    """What the file says of its forum: a private or hidden bbPress forum gets archive hidden
+    (and leaves the web archive's public list), however the forum was found or made; a bbPress
+    category becomes the category of a forum that has none yet (a Discord channel's own
+    category wins: channel updates and the catch-up keep it)."""
+    if forum_doc.hidden:
+        if forum.public:
+            forums.set_public(conn, forum.id, False)
+        if not forum.rules.hidden:
+            forums.set_rules(conn, forum.id, replace(forum.rules, archive="hidden"))
+    if forum_doc.category and not forum.category:
+        forums.set_category(conn, forum.id, forum_doc.category)
 
 
 def _import_offline(
@@ -252,9 +271,7 @@ def _import_offline(
         return wanted if wanted is not None and importing.message_id_free(conn, wanted) else None
 
     for forum_doc in doc.forums:
-        forum = _forum_for(conn, guild_id, forum_doc.name, forum_doc.description, forum_doc.channel_id, public)
-        if forum_doc.category is not None and forum.category is None:
-            forums.set_category(conn, forum.id, forum_doc.category)  # the file's category, where none is known
+        forum = _forum_for(conn, guild_id, forum_doc, public)
         for topic in forum_doc.topics:
             thread = topic.thread_id if topic.thread_id and importing.thread_id_free(conn, topic.thread_id) else None
             recorded = record_opening(

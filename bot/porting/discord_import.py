@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
@@ -25,6 +25,7 @@ import discord
 from bot.domain.text import escape_inline, split_text
 from bot.porting import apply
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
+from bot.services import threadedits
 from bot.storage.api import Database
 from bot.storage.models import Forum
 
@@ -44,6 +45,7 @@ class ImportSummary:
     numbers_kept: int = 0
     numbers_changed: int = 0
     via_webhook: bool = False
+    created: list[str] = field(default_factory=list)  # forum channels the import made
 
 
 def attribution(post: ImportPost, *, with_name: bool, answering: int | None = None) -> str:
@@ -170,6 +172,7 @@ class DiscordImporter:
         await self.db.transaction(apply.finish_topic, self.progress, topic_id=stored.id, topic=topic)
         if posted and thread is not None and topic.status == "closed":
             try:
+                threadedits.expect(thread.id)
                 await thread.edit(locked=True, archived=True, reason="Threadkeeper: imported as closed")
             except discord.HTTPException:
                 log.warning("could not lock imported closed topic %s", thread.id, exc_info=True)

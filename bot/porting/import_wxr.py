@@ -7,15 +7,21 @@ reply a threaded reply answers. Post ids become the numbers (#3146 stays #3146 w
 an id of a forum item that is not a number (ASCII digits, 1 .. NUMBER_MAX) refuses the file,
 naming the item; lengths are checked with everything else (bot.porting.limits).
 
+WordPress writes one post type per file unless "All content" is chosen, and never in
+parent-first order (MySQL walks its type/status/date index): ``read`` takes one file,
+``combine`` joins the files of one export by WordPress ids — forums (a `_bbp_forum_type`
+`category` names its child forums' category; a `private` or `hidden` forum, or one inside
+such a forum, is never published), topics, replies — into one ImportDoc.
+
 Parsing goes through defusedxml: entity declarations (billion laughs), external entities
 and DTD tricks are refused before anything is read.
 """
 
 from __future__ import annotations
 
-import re
 import zlib
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, ParseError
 
@@ -23,6 +29,7 @@ import defusedxml
 from defusedxml import ElementTree
 
 from bot.domain.numbers import describe_problem, strict_int
+from bot.porting import phpserial
 from bot.porting.html_markdown import html_to_markdown
 from bot.porting.limits import quoted
 from bot.porting.model import NUMBER_MAX, Author, ImportDoc, ImportForum, ImportPost, ImportRefused, ImportTopic
@@ -30,7 +37,7 @@ from bot.porting.model import NUMBER_MAX, Author, ImportDoc, ImportForum, Import
 UNFILED = "Imported"
 _TOPIC_STATUS = {"publish": "open", "closed": "closed", "spam": "spam", "trash": "trash", "pending": "pending"}
 _REPLY_STATUS = {"publish": "publish", "spam": "spam", "trash": "trash", "pending": "pending"}
-_STICKY_IDS = re.compile(r'(?:i:[0-9]+;i:([0-9]+);)|(?:s:[0-9]+:"([0-9]+)";)')  # [0-9]: ASCII only
+HIDDEN_FORUM = ("private", "hidden")  # bbPress's forum visibilities other than publish
 
 
 def _text(element: Element, tag: str) -> str:
@@ -47,16 +54,24 @@ def _meta(item: Element) -> dict[str, str]:
     return meta
 
 
+def _moment(value: str) -> str | None:
+    """A WordPress date (`2021-03-01 10:00:00`) as ISO 8601 UTC; None when empty, zero or not a date."""
+    if not value or value.startswith("0000"):
+        return None
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC).isoformat(timespec="microseconds")
+
+
 def _when(item: Element) -> str:
+    # post_date is the site's local time; without the site's zone it is read as UTC (WordPress
+    # leaves post_date_gmt at zero for a pending post, whose date "floats").
     for tag in ("{*}post_date_gmt", "{*}post_date"):
-        value = _text(item, tag)
-        if value and not value.startswith("0000"):
-            try:
-                moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-            except ValueError:
-                continue
-            # post_date is the site's local time; without the site's zone it is read as UTC.
-            return moment.replace(tzinfo=UTC).isoformat(timespec="microseconds")
+        found = _moment(_text(item, tag))
+        if found:
+            return found
     return datetime(1970, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
 
 
@@ -94,6 +109,7 @@ class _Item:
     author: Author
     meta: dict[str, str]
     tags: tuple[str, ...]
+    modified: str  # post_modified_gmt ('' when the file has none)
 
 
 def _item(item: Element, post_id: int, names: dict[str, str], label: str) -> _Item:
@@ -116,10 +132,23 @@ def _item(item: Element, post_id: int, names: dict[str, str], label: str) -> _It
             for c in item.findall("category")
             if c.get("domain") == "topic-tag" and (c.text or "").strip()
         ),
+        modified=_moment(_text(item, "{*}post_modified_gmt")) or "",
     )
 
 
-def parse(data: bytes) -> ImportDoc:
+@dataclass
+class WxrFile:
+    """One WordPress export file's forum items, by WordPress post id."""
+
+    title: str
+    site: str  # wp:base_site_url: the files of one export name the same site
+    users: dict[int, str] = field(default_factory=dict)  # wp:author_id -> display name
+    forums: dict[int, _Item] = field(default_factory=dict)
+    topics: dict[int, _Item] = field(default_factory=dict)
+    replies: dict[int, _Item] = field(default_factory=dict)
+
+
+def read(data: bytes) -> WxrFile:
     try:
         root = ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as error:
@@ -132,80 +161,189 @@ def parse(data: bytes) -> ImportDoc:
     if root.tag != "rss" or channel is None:
         raise ImportRefused("That XML is not a WordPress export (WXR): no <rss><channel>.")
     names: dict[str, str] = {}
+    found = WxrFile(title=_text(channel, "title"), site=_text(channel, "{*}base_site_url").rstrip("/"))
     for author in channel.findall("{*}author"):
         login = _text(author, "{*}author_login")
         if login:
             names[login] = _text(author, "{*}author_display_name") or login
-
-    forums: dict[int, tuple[str, str, set[int]]] = {}
-    topics: dict[int, _Item] = {}
-    replies: list[_Item] = []
+            number = _checked(_text(author, "{*}author_id"))
+            if number is not None:
+                found.users[number] = names[login]
+    kinds = {"forum": found.forums, "topic": found.topics, "reply": found.replies}
     for element in channel.findall("item"):
         kind = _text(element, "{*}post_type")
-        if kind not in ("forum", "topic", "reply"):
+        if kind not in kinds:
             continue  # other WordPress items (pages, posts, attachments) are not the forum's
         label = f"{kind} {quoted(_text(element, 'title'))}"
         post_id = _ref(_text(element, "{*}post_id"), label, "wp:post_id")
         if post_id is None:
             raise ImportRefused(f"{label}: it has no wp:post_id. Nothing was imported.")
-        item = _item(element, post_id, names, f"{kind} #{post_id} {quoted(_text(element, 'title'))}")
-        if kind == "forum":
-            stickies = {int(a or b) for a, b in _STICKY_IDS.findall(item.meta.get("_bbp_sticky_topics", ""))}
-            forums[post_id] = (item.title or f"Forum {post_id}", html_to_markdown(item.html), stickies)
-        elif kind == "topic":
-            topics[post_id] = item
-        else:
-            replies.append(item)
+        kinds[kind][post_id] = _item(element, post_id, names, f"{kind} #{post_id} {quoted(_text(element, 'title'))}")
+    return found
 
+
+def parse(data: bytes, *, super_sticky: Collection[int] = ()) -> ImportDoc:
+    return combine([read(data)], super_sticky=super_sticky)
+
+
+def _joined(files: Sequence[WxrFile]) -> WxrFile:
+    sites = {f.site for f in files if f.site}
+    if len(sites) > 1:
+        raise ImportRefused(
+            "These files are exports of different sites (" + ", ".join(sorted(s[:60] for s in sites)) + "); "
+            "several files must be the forums, topics and replies of one export. Nothing was imported."
+        )
+    joined = WxrFile(title=next((f.title for f in files if f.title), ""), site=next(iter(sites), ""))
+    kinds = ("forums", "topics", "replies")
+    for one in files:
+        joined.users.update(one.users)
+        for kind in kinds:
+            for post_id, item in getattr(one, kind).items():
+                for other in kinds:
+                    if other != kind and post_id in getattr(joined, other):
+                        raise ImportRefused(
+                            f"#{post_id} is a {other[:-1].replace('replie', 'reply')} in one file and a "
+                            f"{kind[:-1].replace('replie', 'reply')} in another: these files are not one export. "
+                            "Nothing was imported."
+                        )
+                getattr(joined, kind)[post_id] = item  # the same item in two files (All content + Topics): one
+    return joined
+
+
+def _forum_of(forums: dict[int, _Item], start: int | None) -> list[_Item]:
+    """The forum ``start`` and its ancestors, nearest first (a loop in the file stops the walk)."""
+    chain: list[_Item] = []
+    seen: set[int] = set()
+    while start is not None and start in forums and start not in seen and len(chain) < 100:
+        seen.add(start)
+        chain.append(forums[start])
+        start = forums[start].parent
+    return chain
+
+
+def _edit_note(item: _Item, users: dict[int, str]) -> tuple[str | None, str | None, str | None]:
+    """(edited_at, editor, reason) of the latest entry of bbPress's `_bbp_revision_log`
+    (revision id -> {author: user id, reason}); the earlier text itself is not in the export."""
+    log = phpserial.loads(item.meta.get("_bbp_revision_log", ""))
+    if not isinstance(log, dict) or not log:
+        return None, None, None
+    latest = log[max(log, key=lambda k: (isinstance(k, int), k if isinstance(k, int) else 0))]
+    if not isinstance(latest, dict):
+        return None, None, None
+    author, reason = latest.get("author"), latest.get("reason")
+    editor = users.get(author) if isinstance(author, int) and not isinstance(author, bool) else None
+    why = " ".join(reason.split()) if isinstance(reason, str) else ""
+    return item.modified or None, editor if why else None, why or None
+
+
+def _post(item: _Item, *, users: dict[int, str], status: str, parent: int | None) -> ImportPost:
+    edited_at, editor, reason = _edit_note(item, users)
+    return ImportPost(
+        key=f"p{item.id}",
+        number=item.id,
+        parent=parent,
+        status=status,
+        author=item.author,
+        content=html_to_markdown(item.html),
+        created_at=item.when,
+        edited_at=edited_at,
+        edited_by=editor,
+        edit_reason=reason,
+    )
+
+
+@dataclass
+class _Grouped:
+    description: str
+    category: str | None
+    hidden: bool
+    topics: list[ImportTopic] = field(default_factory=list)
+
+
+def combine(files: Sequence[WxrFile], *, super_sticky: Collection[int] = ()) -> ImportDoc:
+    """The files of one export as one ImportDoc; ``super_sticky`` are the topic ids of
+    bbPress's `_bbp_super_sticky_topics` option (not in any WXR file)."""
+    wxr = _joined(files)
+    unknown = sorted(set(super_sticky) - set(wxr.topics))
+    if unknown:
+        raise ImportRefused(
+            "The super-sticky topic id(s) "
+            + ", ".join(f"#{n}" for n in unknown[:10])
+            + " are not topics of the file(s). Nothing was imported."
+        )
+    warnings: list[str] = []
     by_topic: dict[int, list[_Item]] = {}
-    for reply in replies:
+    orphans = 0
+    for reply in wxr.replies.values():
         topic_id = _checked(reply.meta.get("_bbp_topic_id", "")) or reply.parent
-        if topic_id is not None and topic_id in topics:
+        if topic_id is not None and topic_id in wxr.topics:
             by_topic.setdefault(topic_id, []).append(reply)
+        else:
+            orphans += 1
+    if orphans:
+        warnings.append(
+            f"{orphans} repl{'y' if orphans == 1 else 'ies'} belong to topics none of the files hold "
+            "(was the topics file left out?); they were not imported."
+        )
+    if not wxr.replies and any((_checked(t.meta.get("_bbp_reply_count", "")) or 0) > 0 for t in wxr.topics.values()):
+        warnings.append("The topics have replies, but no file holds any: was the replies file left out?")
 
-    unfiled: tuple[str, str, set[int]] = (UNFILED, "", set())
-    grouped: dict[str, tuple[str, list[ImportTopic]]] = {}
-    for topic_id, topic in sorted(topics.items(), key=lambda pair: (pair[1].when, pair[0])):
-        forum_id = _checked(topic.meta.get("_bbp_forum_id", "")) or topic.parent or 0
-        forum_name, description, stickies = forums.get(forum_id, unfiled)
-        ordered = sorted(by_topic.get(topic_id, []), key=lambda r: (r.when, r.id))
-        numbers = {r.id for r in ordered}
-        posts = [
-            ImportPost(
-                key=f"p{topic_id}",
-                number=topic_id,
-                parent=None,
-                status="publish",
-                author=topic.author,
-                content=html_to_markdown(topic.html),
-                created_at=topic.when,
-            )
-        ]
-        for reply in ordered:
-            answers = _checked(reply.meta.get("_bbp_reply_to", ""))
-            posts.append(
-                ImportPost(
-                    key=f"p{reply.id}",
-                    number=reply.id,
-                    parent=answers if answers in numbers else None,
-                    status=_REPLY_STATUS.get(reply.status, "pending"),
-                    author=reply.author,
-                    content=html_to_markdown(reply.html),
-                    created_at=reply.when,
-                )
-            )
-        grouped.setdefault(forum_name, (description, []))[1].append(
-            ImportTopic(
-                key=f"t{topic_id}",
-                title=" ".join(topic.title.split()) or f"Topic {topic_id}",  # its length: bot.porting.limits
-                status=_TOPIC_STATUS.get(topic.status, "pending"),
-                sticky="sticky" if topic_id in stickies else "none",
-                tags=topic.tags[:5],
-                posts=tuple(posts),
-            )
+    stickies: set[int] = set()
+    for forum in wxr.forums.values():
+        stickies.update(phpserial.int_list(forum.meta.get("_bbp_sticky_topics", "")))
+    grouped: dict[str, _Grouped] = {}
+    unfiled = 0
+    for topic_id, topic in sorted(wxr.topics.items(), key=lambda pair: (pair[1].when, pair[0])):
+        chain = _forum_of(wxr.forums, _checked(topic.meta.get("_bbp_forum_id", "")) or topic.parent)
+        if chain:
+            forum = chain[0]
+            name = forum.title or f"Forum {forum.id}"
+            category = next((f.title for f in chain[1:] if f.meta.get("_bbp_forum_type") == "category"), None)
+            group = grouped.setdefault(name, _Grouped(html_to_markdown(forum.html), category or None, False))
+            group.hidden = group.hidden or any(f.status in HIDDEN_FORUM for f in chain)
+        else:
+            # Its forum is in none of the files: whether that forum was private cannot be known.
+            unfiled += 1
+            group = grouped.setdefault(UNFILED, _Grouped("", None, True))
+            group.hidden = True
+        group.topics.append(_topic(topic, by_topic.get(topic_id, []), wxr.users, stickies, set(super_sticky)))
+    if unfiled:
+        warnings.append(
+            f"{unfiled} topic(s) name a forum none of the files hold (was the forums file left out?): "
+            f"they went to the forum {UNFILED!r}, kept out of the web archive."
         )
     return ImportDoc(
         kind="wxr",
-        guild_name=_text(channel, "title"),
-        forums=tuple(ImportForum(name=n, description=d, topics=tuple(ts)) for n, (d, ts) in grouped.items()),
+        guild_name=wxr.title,
+        forums=tuple(
+            ImportForum(name=n, description=g.description, topics=tuple(g.topics), category=g.category, hidden=g.hidden)
+            for n, g in grouped.items()
+        ),
+        warnings=tuple(warnings),
+    )
+
+
+def _topic(
+    topic: _Item, replies: list[_Item], users: dict[int, str], stickies: set[int], supers: set[int]
+) -> ImportTopic:
+    ordered = sorted(replies, key=lambda r: (r.when, r.id))
+    numbers = {r.id for r in ordered}
+    posts = [_post(topic, users=users, status="publish", parent=None)]
+    for reply in ordered:
+        answers = _checked(reply.meta.get("_bbp_reply_to", ""))
+        posts.append(
+            _post(
+                reply,
+                users=users,
+                status=_REPLY_STATUS.get(reply.status, "pending"),
+                parent=answers if answers in numbers else None,
+            )
+        )
+    return ImportTopic(
+        key=f"t{topic.id}",
+        title=" ".join(topic.title.split()) or f"Topic {topic.id}",  # its length: bot.porting.limits
+        status=_TOPIC_STATUS.get(topic.status, "pending"),
+        sticky="super" if topic.id in supers else "sticky" if topic.id in stickies else "none",
+        tags=topic.tags[:5],
+        posts=tuple(posts),
     )

@@ -57,6 +57,9 @@ def problems(doc: ImportDoc) -> list[str]:
             found.append(f"{forum_label}: the name is empty")
         elif len(name) > NAME_MAX:
             found.append(f"{forum_label}: {_too_long('name', len(name), NAME_MAX)}")
+        category = one_line(forum.category or "")
+        if len(category) > NAME_MAX:
+            found.append(f"{forum_label}: {_too_long('category', len(category), NAME_MAX)}")
         description = without_controls(forum.description)
         if len(description) > DESCRIPTION_MAX:
             found.append(f"{forum_label}: {_too_long('description', len(description), DESCRIPTION_MAX)}")
@@ -99,6 +102,8 @@ def _topic_problems(topic: ImportTopic) -> list[str]:
             reason = revision.reason or ""
             if len(reason) > REASON_MAX:
                 found.append(f"{where}: {_too_long(f'revision {number} reason', len(reason), REASON_MAX)}")
+        if len(one_line(post.edited_by or "")) > NAME_MAX or len(post.edit_reason or "") > REASON_MAX:
+            found.append(f"{where}: the edit's editor name or reason is too long")
         if len(post.attachments) > ATTACHMENTS_MAX:
             found.append(f"{where}: {len(post.attachments)} attachments; at most {ATTACHMENTS_MAX}")
         for attachment in post.attachments:

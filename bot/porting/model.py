@@ -56,6 +56,10 @@ class ImportPost:
     revisions: tuple[ImportRevision, ...] = ()  # oldest first
     accepted: bool = False
     message_id: int | None = None  # the original Discord id (Threadkeeper JSON), reused when free
+    # The latest edit's note where the file knows it but not the earlier text (bbPress's
+    # revision log): who edited and why, shown beside the post as a revision's reason is.
+    edited_by: str | None = None
+    edit_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class ImportForum:
     topics: tuple[ImportTopic, ...]
     channel_id: int | None = None
     category: str | None = None  # the Discord channel category (or bbPress category) it sits in
+    hidden: bool = False  # a private or hidden bbPress forum: never published in the web archive
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class ImportDoc:
     guild_name: str
     forums: tuple[ImportForum, ...] = field(default_factory=tuple)
     guild_id: int | None = None  # the export's own server (Threadkeeper JSON), checked
+    warnings: tuple[str, ...] = ()  # what the file(s) seem to lack (a split export's missing file), said in summaries
 
     @property
     def topic_count(self) -> int:

@@ -18,8 +18,10 @@ from discord import app_commands
 
 from bot.domain.choices import MAX_CHOICES, choice_name, parse_query
 from bot.domain.roles import ForumRole
+from bot.errors import UserFacingError
 from bot.failures import report
 from bot.services.access import decide_role, role_ids_of, visible_forum_ids
+from bot.services.lookup import resolve_topic_here
 from bot.storage import choices, forums, members
 from bot.storage.api import Connection, Database
 from bot.storage.models import Forum
@@ -88,11 +90,14 @@ def _choice(found: choices.Choice, moderator: bool) -> app_commands.Choice[str]:
 
 
 async def tag_choices(interaction: discord.Interaction, current: str) -> Choices:
-    """The chosen forum's tags completing the last of a comma list (``Bug, Fea`` → ``Bug, Feature``)."""
+    """The chosen forum's tags completing the last of a comma list (``Bug, Fea`` → ``Bug, Feature``);
+    without a forum option (`/topic tags`), the forum of the topic given or of the thread it is used in."""
 
     async def work(db: Database, member: discord.Member) -> Choices:
         forum = getattr(interaction.namespace, "forum", None)
         channel = member.guild.get_channel(forum.id) if forum is not None else None
+        if forum is None:
+            channel = await _topic_forum(db, interaction, member)
         if not isinstance(channel, discord.ForumChannel):
             return []
         *chosen, last = [part.strip() for part in (current or "").split(",")]
@@ -108,3 +113,15 @@ async def tag_choices(interaction: discord.Interaction, current: str) -> Choices
         return offered
 
     return await _answer(interaction, "tags", work)
+
+
+async def _topic_forum(db: Database, interaction: discord.Interaction, member: discord.Member) -> Any:
+    """The forum channel of the topic option (or of the thread the command is used in), when the member sees it."""
+    text = getattr(interaction.namespace, "topic", None)
+    try:
+        topic = await resolve_topic_here(db, interaction, text if isinstance(text, str) else None)
+    except UserFacingError:
+        return None
+    forum = await db.run(forums.get, topic.forum_id)
+    channel = member.guild.get_channel(forum.channel_id) if forum is not None else None
+    return channel if channel is not None and channel.permissions_for(member).view_channel else None

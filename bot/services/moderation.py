@@ -13,6 +13,7 @@ from bot.domain import timeutil
 from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.services import threadedits
 from bot.services.lookup import fetch_thread
 from bot.services.posting import NO_MENTIONS, delete_messages
 from bot.storage import posts, topics
@@ -114,6 +115,7 @@ async def close_topic(
     except discord.HTTPException as error:
         raise UserFacingError(describe_http_error(error) + f" Topic #{topic.number} stays open.") from None
     try:
+        threadedits.expect(thread.id)
         await thread.edit(locked=True, archived=True, reason=f"Threadkeeper: closed by {actor_name} ({reason})")
     except discord.HTTPException as error:
         try:
@@ -129,6 +131,7 @@ async def close_topic(
 async def reopen_topic(db: Database, guild: discord.Guild, topic: Topic, *, actor_name: str) -> Topic:
     thread = await fetch_thread(guild, topic.thread_id)
     try:
+        threadedits.expect(thread.id)
         await thread.edit(archived=False, locked=False, reason=f"Threadkeeper: reopened by {actor_name}")
     except discord.HTTPException as error:
         raise UserFacingError(

@@ -23,6 +23,7 @@ from bot.domain.roles import ForumRole
 from bot.domain.text import MESSAGE_LIMIT, post_header, split_text
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.services import threadedits
 from bot.services.posting import NO_MENTIONS, ForumChannel, start_thread
 from bot.storage.models import Move, Post, Topic
 
@@ -205,6 +206,7 @@ async def rebuild(
     # Locked while it fills, so members cannot post between the copies (a moved topic takes
     # minutes); ``finish`` opens it. Best effort: without Manage Threads it stays open.
     try:
+        threadedits.expect(thread.id)
         thread = await thread.edit(locked=True, reason=reason)
     except discord.HTTPException:
         log.info("could not lock the new thread %s while it fills", thread.id)
@@ -236,6 +238,7 @@ async def retire(old: discord.Thread, pointer: str, *, reason: str, undo: Callab
     posted: discord.Message | None = None
     try:
         posted = await old.send(pointer, allowed_mentions=NO_MENTIONS)
+        threadedits.expect(old.id)
         await old.edit(locked=True, archived=True, reason=reason)
     except discord.HTTPException as error:
         try:
@@ -256,6 +259,7 @@ async def finish(thread: discord.Thread, *, closed: bool, reason: str) -> None:
         return
     if thread.locked:
         try:
+            threadedits.expect(thread.id)
             await thread.edit(locked=False, reason=reason)
         except discord.HTTPException:
             log.warning("could not unlock the rebuilt thread %s", thread.id, exc_info=True)
@@ -263,6 +267,7 @@ async def finish(thread: discord.Thread, *, closed: bool, reason: str) -> None:
 
 async def lock_quietly(thread: discord.Thread, reason: str) -> None:
     try:
+        threadedits.expect(thread.id)
         await thread.edit(locked=True, archived=True, reason=reason)
     except discord.HTTPException:
         log.warning("could not lock thread %s", thread.id, exc_info=True)

@@ -55,9 +55,12 @@ def set_post_history(
     *,
     edited_at: str | None,
     revisions: list[tuple[str, str, int | None, str | None, str | None]],
+    note: tuple[str | None, str | None] | None = None,
 ) -> None:
     """Earlier versions (content, revised_at, editor id, editor name, reason), oldest first,
-    and the last edit time; the latest edit's editor and reason become the post's note."""
+    and the last edit time; the latest edit's editor and reason become the post's note.
+    ``note`` (editor name, reason) is that note where the file has no earlier text (bbPress's
+    revision log): readers see it, no revision is made up."""
     rows = [
         (post_id, without_controls(content), at, editor_id, one_line(name or "") or None, one_line(why or "") or None)
         for content, at, editor_id, name, why in revisions
@@ -66,10 +69,12 @@ def set_post_history(
         "INSERT INTO revisions(post_id, content, revised_at, editor_id, editor_name, reason) VALUES (?, ?, ?, ?, ?, ?)",
         rows,
     )
-    last = rows[-1] if rows else None
+    editor, reason = (rows[-1][4], rows[-1][5]) if rows else (None, None)
+    if not rows and note is not None:
+        editor, reason = one_line(note[0] or "") or None, one_line(note[1] or "") or None
     conn.execute(
         "UPDATE posts SET edited_at = ?, edited_by = ?, edit_reason = ? WHERE id = ?",
-        (edited_at, last[4] if last and last[5] else None, last[5] if last else None, post_id),
+        (edited_at, editor if reason else None, reason, post_id),
     )
 
 

@@ -111,6 +111,7 @@ class Topic:
     last_post_at: str
     last_post_number: int | None
     solved: bool
+    archived: bool = False  # Discord's archived flag of its thread, as last seen
 
     @classmethod
     def from_row(cls, row: Row) -> Topic:
@@ -134,6 +135,7 @@ class Topic:
             last_post_at=row["last_post_at"],
             last_post_number=row["last_post_number"],
             solved=bool(row["solved"]),
+            archived=bool(row["archived"]),
         )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.forumrules import ForumRules
 from bot.domain.reading import reading_order, reply_thread_count
+from bot.domain.text import one_line
 from bot.storage import members
 from bot.storage import posts as posts_repo
 from bot.storage.api import Connection, Row, dialect
@@ -341,3 +343,31 @@ def idle_open(conn: Connection, guild_id: int, before: str, limit: int = 50) -> 
 def is_retired(conn: Connection, thread_id: int) -> bool:
     row = conn.execute("SELECT 1 FROM retired_threads WHERE thread_id = ?", (thread_id,)).fetchone()
     return row is not None
+
+
+def set_thread_state(
+    conn: Connection,
+    topic_id: int,
+    *,
+    title: str | None = None,
+    tags: Sequence[str] | None = None,
+    sticky: str | None = None,
+    archived: bool | None = None,
+) -> None:
+    """What Discord shows of the topic's thread (bot/domain/threadstate.py): only what is given
+    changes; the title's search entry follows by its triggers."""
+    if sticky is not None and sticky not in ("none", "sticky", "super"):
+        raise ValueError("unknown sticky")
+    sets: list[str] = []
+    values: list[object] = []
+    for column, value in (
+        ("title", one_line(title) if title is not None else None),
+        ("tags", json.dumps([one_line(t) for t in tags]) if tags is not None else None),
+        ("sticky", sticky),
+        ("archived", int(archived) if archived is not None else None),
+    ):
+        if value is not None:
+            sets.append(f"{column} = ?")
+            values.append(value)
+    if sets:
+        conn.execute(f"UPDATE topics SET {', '.join(sets)} WHERE id = ?", (*values, topic_id))

@@ -19,8 +19,10 @@ from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
 from bot.porting import apply, exports
 from bot.porting.discord_import import DiscordImporter, ImportSummary
-from bot.porting.load import detect_and_parse
-from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportRefused
+from bot.porting.load import detect_and_parse_many
+from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportForum, ImportRefused
+from bot.porting.phpserial import int_list
+from bot.services import forumsetup
 from bot.services.access import requires
 from bot.services.auditing import log_action
 from bot.services.progress import ProgressMessage, Tally
@@ -89,6 +91,10 @@ class PortingCommands(_MixinBase):
     @app_commands.describe(
         file="A Threadkeeper .json export or a WordPress (bbPress) WXR .xml export",
         forum="Put every topic in this registered forum (default: the forum of the same name)",
+        file2="WordPress exported forums, topics and replies separately? Their second file",
+        file3="…and the third file (the three import as one)",
+        super_sticky="bbPress's super-sticky topic ids (its _bbp_super_sticky_topics option): 3170,3180",
+        create_channels="Create a forum channel for each missing forum, under a category of its bbPress category",
     )
     @requires(ForumRole.KEYMASTER)
     async def import_(
@@ -96,51 +102,71 @@ class PortingCommands(_MixinBase):
         interaction: discord.Interaction,
         file: discord.Attachment,
         forum: discord.ForumChannel | None = None,
+        file2: discord.Attachment | None = None,
+        file3: discord.Attachment | None = None,
+        super_sticky: str | None = None,
+        create_channels: bool = False,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
-        if file.size > MAX_IMPORT_BYTES:
+        files = [f for f in (file, file2, file3) if f is not None]
+        for one in files:
+            if one.size > MAX_IMPORT_BYTES:
+                raise UserFacingError(
+                    f"{one.filename} is {megabytes(one.size)}; imports take at most {megabytes(MAX_IMPORT_BYTES)}."
+                )
+        supers = int_list(super_sticky) if super_sticky and super_sticky.strip() else []
+        if super_sticky and super_sticky.strip() and not supers:
             raise UserFacingError(
-                f"{file.filename} is {megabytes(file.size)}; imports take at most {megabytes(MAX_IMPORT_BYTES)}."
+                "`super_sticky` takes bbPress topic ids separated by commas, e.g. `3170,3180`. Nothing was imported."
             )
         if guild.id in _RUNNING:
             raise UserFacingError("An import is already running in this server; wait for its summary.")
         _RUNNING.add(guild.id)
         try:
-            doc, summary, shown = await self._import(interaction, guild, file, forum)
+            doc, summary, shown = await self._import(interaction, guild, files, forum, supers, create_channels)
         finally:
             _RUNNING.discard(guild.id)
         await log_action(
             self.db,
             interaction,
             "forum.import",
-            details={"file": file.filename[:100], "kind": doc.kind, "topics": doc.topic_count},
+            details={"file": ", ".join(f.filename for f in files)[:200], "kind": doc.kind, "topics": doc.topic_count},
         )
-        await shown.finish(summary_text(summary, doc.topic_count))
+        await shown.finish(summary_text(summary, doc.topic_count, doc.warnings))
 
     async def _import(
         self,
         interaction: discord.Interaction,
         guild: discord.Guild,
-        file: discord.Attachment,
+        files: list[discord.Attachment],
         forum: discord.ForumChannel | None,
+        supers: list[int],
+        create_channels: bool,
     ) -> tuple[ImportDoc, ImportSummary, ProgressMessage]:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
+        datas = [await one.read() for one in files]
         try:
-            doc = await asyncio.to_thread(detect_and_parse, data)
+            doc = await asyncio.to_thread(detect_and_parse_many, datas, super_sticky=supers)
         except ImportRefused as error:
             raise UserFacingError(error.message) from None
-        targets = await resolve_targets(self.db, guild, doc, forum)
-        key = apply.progress_key(guild.id, hashlib.sha256(data).hexdigest())
+        created: list[str] = []
+        targets = await resolve_targets(self.db, guild, doc, forum, create_channels=create_channels, created=created)
+        for target, channel in targets.values():
+            self.bot.recorder.forum_ids[channel.id] = target.id
+        # One key for the files whatever their order: running the same files again resumes.
+        digest = hashlib.sha256("".join(sorted(hashlib.sha256(d).hexdigest() for d in datas)).encode()).hexdigest()
+        key = apply.progress_key(guild.id, digest if len(datas) > 1 else hashlib.sha256(datas[0]).hexdigest())
         progress = await self.db.run(apply.load_progress, key)
         shown = ProgressMessage(interaction, "Importing")
         report = shown.say  # every few seconds; past the 15-minute token in a DM or the channel
 
-        await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {file.filename}…")
+        names = ", ".join(one.filename for one in files)
+        await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {names}…")
         importer = DiscordImporter(self.db, guild, targets, progress, report)
         try:
             summary = await importer.run(doc)
+            summary.created = created
         except discord.HTTPException as error:
             log.warning("import into %s stopped", guild.id, exc_info=True)
             raise UserFacingError(
@@ -150,7 +176,7 @@ class PortingCommands(_MixinBase):
         return doc, summary, shown
 
 
-def summary_text(summary: ImportSummary, total_topics: int) -> str:
+def summary_text(summary: ImportSummary, total_topics: int, warnings: tuple[str, ...] = ()) -> str:
     lines = [
         f"Import finished: {total_topics} topic(s).",
         f"Posted into Discord: {summary.topics_posted} topic(s), {summary.posts_posted} post(s)"
@@ -167,6 +193,9 @@ def summary_text(summary: ImportSummary, total_topics: int) -> str:
     lines.append(
         f"Numbers kept: {summary.numbers_kept}; renumbered because the number was taken: {summary.numbers_changed}."
     )
+    if summary.created:
+        lines.append("Created forum channels: " + ", ".join(summary.created) + ".")
+    lines += [f"⚠️ {warning}" for warning in warnings]
     return "\n".join(lines)
 
 
@@ -174,11 +203,20 @@ _RUNNING: set[int] = set()  # guilds with an import under way (one at a time per
 
 
 async def resolve_targets(
-    db: Database, guild: discord.Guild, doc: ImportDoc, forum: discord.ForumChannel | None
+    db: Database,
+    guild: discord.Guild,
+    doc: ImportDoc,
+    forum: discord.ForumChannel | None,
+    *,
+    create_channels: bool = False,
+    created: list[str] | None = None,
 ) -> dict[str, tuple[Forum, discord.ForumChannel]]:
-    """Each file forum → the registered forum (and channel) it goes to; an error names every gap."""
+    """Each file forum → the registered forum (and channel) it goes to; with ``create_channels``
+    a missing one is made (bot/services/forumsetup.py), otherwise an error names every gap.
+    What the file says of a forum (private or hidden in bbPress) is kept on its target."""
     targets: dict[str, tuple[Forum, discord.ForumChannel]] = {}
-    missing: list[str] = []
+    missing: list[ImportForum] = []
+    registered = await db.run(forums.registered_in, guild.id)
     for forum_doc in doc.forums:
         if forum is not None:
             found = await db.run(forums.by_channel, forum.id)
@@ -186,16 +224,32 @@ async def resolve_targets(
                 raise UserFacingError(f"{forum.mention} is not a registered forum. `/forumadmin add` registers it.")
         else:
             found = await db.run(importing.forum_named, guild.id, forum_doc.name)
+            found = found or forumsetup.by_slug(registered, forum_doc.name)  # a channel an earlier run made
         channel = guild.get_channel(found.channel_id) if found is not None else None
         if found is None or not isinstance(channel, discord.ForumChannel):
-            missing.append(forum_doc.name)
+            missing.append(forum_doc)
             continue
         targets[forum_doc.name] = (found, channel)
-    if missing:
+    if missing and not create_channels:
+        categories = sorted({f.category for f in missing if f.category})
         raise UserFacingError(
             "No registered forum named "
-            + ", ".join(f"**{name[:80]}**" for name in missing[:10])
+            + ", ".join(f"**{f.name[:80]}**" for f in missing[:10])
             + " in this server. Register a forum channel of that name with `/forumadmin add`, "
-            "or pick one with the `forum` option. Nothing was imported."
+            "pick one with the `forum` option, or run the import again with `create_channels: True` to create them"
+            + (
+                " (under the categories " + ", ".join(f"**{c[:80]}**" for c in categories[:10]) + ")"
+                if categories
+                else ""
+            )
+            + ". Nothing was imported."
         )
+    for forum_doc in missing:
+        targets[forum_doc.name] = made = await forumsetup.create_forum(
+            db, guild, forum_doc, reason="Threadkeeper: a forum of the import"
+        )
+        if created is not None:
+            created.append(made[1].mention + (" (private)" if forum_doc.hidden else ""))
+    for forum_doc in doc.forums:
+        await db.transaction(apply.keep_imported_rules, targets[forum_doc.name][0], forum_doc)
     return targets

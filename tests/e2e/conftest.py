@@ -29,6 +29,15 @@ def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Se
     return Settings(database_path=tmp_path / "forum.db")
 
 
+@pytest.fixture(autouse=True)
+def no_marked_thread_edits() -> None:
+    """The bot's own thread edits are marked by thread id for a few seconds
+    (bot/services/threadedits.py); simcord gives every test's threads the same ids."""
+    from bot.services import threadedits
+
+    threadedits.forget()
+
+
 @pytest.fixture
 def built_bots() -> list[ForumBot]:
     """Every bot a test builds; their databases are closed at teardown (simcord does not close bots)."""

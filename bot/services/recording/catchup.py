@@ -18,7 +18,8 @@ from bot.domain.forumrules import ForumRules, may_reply, may_start_topic, role_i
 from bot.domain.roles import ForumRole
 from bot.services import ownership
 from bot.services.posting import ForumChannel, is_forum_channel
-from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
+from bot.services.recording.base import CatchUpReport, message_to_post
+from bot.services.recording.threads import ThreadStates
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
 from bot.storage.errors import StorageUnavailable
@@ -40,7 +41,7 @@ CatchUpError = (discord.HTTPException, discord.RateLimited)
 Progress = Callable[[int, int], Awaitable[None]]  # (threads read, threads listed so far)
 
 
-class CatchUp(RecorderBase):
+class CatchUp(ThreadStates):
     async def catch_up(
         self, forum_ids: Iterable[int] | None = None, *, full: bool = False, progress: Progress | None = None
     ) -> CatchUpReport:
@@ -259,6 +260,7 @@ class CatchUp(RecorderBase):
         idle = cursor and thread.last_message_id and thread.last_message_id <= cursor
         if not full and before is None and idle:
             self._synced.add(thread.id)
+            await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
             return True  # nothing newer than the cursor: no history call for an idle thread
         try:
             newer, seen_old = await self._history_after(thread, cursor, before, report)
@@ -308,6 +310,8 @@ class CatchUp(RecorderBase):
             await self.db.write(kv.delete, gap_key)
         self._gaps.pop(thread.id, None)
         self._synced.add(thread.id)
+        if before is None:
+            await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
         return True
 
     def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
