@@ -32,6 +32,7 @@ from discord import app_commands
 from bot import clock
 from bot.domain.text import split_text
 from bot.errors import ForumRoleCheckFailure, NotDone, UserFacingError
+from bot.services import translator
 from bot.services.alerts import storage_trouble
 from bot.storage.errors import StorageUnavailable
 
@@ -258,6 +259,7 @@ def where_of(interaction: discord.Interaction) -> str:
 
 async def answer(interaction: discord.Interaction, error: BaseException, *, where: str | None = None) -> None:
     """Tell the member what happened and what to do; note unexpected failures, alert on storage."""
+    translator.enter(interaction)  # (already so, unless the failure came before any check)
     explanation = explain(error)
     command = interaction.command
     place = where or where_of(interaction)
@@ -301,6 +303,7 @@ class ForumTree(app_commands.CommandTree):
     """Slash commands and context menus: every error goes through ``answer``."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        translator.enter(interaction)  # this command's answers speak the member's language
         if interaction.guild is None and interaction.type is discord.InteractionType.application_command:
             raise app_commands.NoPrivateMessage()
         return True
@@ -312,12 +315,20 @@ class ForumTree(app_commands.CommandTree):
 class AnsweringModal(discord.ui.Modal):
     """A form whose failures the member is told about (discord.py only logs them)."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+        translator.enter(interaction)  # the form's answers speak the member's language
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await answer(interaction, error, where=f"{self.title} form")
 
 
 class AnsweringView(discord.ui.View):
     """A view whose items' failures the member is told about (discord.py only logs them)."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+        translator.enter(interaction)  # the view's answers speak the member's language
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
         await answer(interaction, error, where=f"{type(item).__name__} of {type(self).__name__}")
@@ -331,6 +342,7 @@ class Answering:
     where: ClassVar[str] = "a button"
 
     async def callback(self, interaction: discord.Interaction[Any]) -> Any:
+        translator.enter(interaction)  # the press's answers speak the member's language
         try:
             await self.pressed(interaction)
         except Exception as error:
