@@ -93,6 +93,19 @@ def template(messages: dict[Key, Message]) -> Catalog:
     return catalog
 
 
+def _header(catalog: Catalog) -> None:
+    """The same header on every catalog (no dates or placeholders that change at each run)."""
+    catalog.project = "Threadkeeper"
+    catalog.version = "1"
+    catalog.copyright_holder = "Threadkeeper contributors"
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = "Threadkeeper contributors"
+    catalog.language_team = f"{catalog.locale_identifier or 'LANGUAGE'} (docs/languages.md)"
+    catalog.revision_date = FIXED_DATE
+    catalog.creation_date = FIXED_DATE
+    catalog.fuzzy = False
+
+
 def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
@@ -107,15 +120,14 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 def update(languages: Iterable[str] = ()) -> list[str]:
     """Write the template and merge every catalog (and start the ``languages`` asked for)."""
     pot = template(source_messages())
-    pot.creation_date = FIXED_DATE
+    _header(pot)
     _write(TEMPLATE, pot)
     said = [f"{TEMPLATE.relative_to(ROOT)}: {len(pot)} messages"]
     for language in sorted(set(i18n.languages()) | set(languages)):
         path = i18n.catalog_path(language)
         catalog = _read(path, language) if path.exists() else Catalog(locale=language, domain=i18n.DOMAIN)
         catalog.update(pot, no_fuzzy_matching=True, update_creation_date=False)
-        catalog.revision_date = FIXED_DATE
-        catalog.creation_date = FIXED_DATE
+        _header(catalog)
         _write(path, catalog)
         empty = sum(1 for m in catalog if m.id and not _translated(m))
         said.append(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {empty} to translate")
