@@ -164,3 +164,26 @@ async def test_the_translator_answers_for_discord_locales(tree_commands: list) -
     assert (
         await translator.translate(app_commands.locale_str("topic"), discord.Locale.american_english, context) is None
     )
+
+
+def test_no_module_that_translates_binds_the_name_underscore() -> None:
+    """``role, _ = ...`` in a module that imports ``_`` from bot.i18n makes ``_`` local to that
+    function: its ``_("...")`` calls then fail (UnboundLocalError) or call the wrong thing."""
+    import ast
+
+    found = []
+    for top in ("bot", "cogs"):
+        for path in (catalogs.ROOT / top).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            imports_it = any(
+                isinstance(node, ast.ImportFrom)
+                and node.module == "bot.i18n"
+                and any(a.name == "_" for a in node.names)
+                for node in tree.body
+            )
+            if not imports_it:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                    found.append(f"{path.relative_to(catalogs.ROOT)}:{node.lineno}")
+    assert not found, f"name another throwaway than `_` (it is gettext here): {found}"
