@@ -88,3 +88,17 @@ async def test_a_typed_post_refused_is_explained_in_the_servers_language(simcord
     dms = "\n".join(world.dm_texts(fast))
     assert "Langsamer: du kannst in 10 Sekunden wieder posten" in dms, dms
     assert "zwei, zu früh" in dms
+
+
+async def test_topic_show_and_list_read_in_the_members_language(world):
+    await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    reader = world.member("Lector")
+    with interaction_locale("es-ES"):
+        shown = text_of(await reader.slash(world.general, "topic show", topic="#1"))
+        listed = await reader.slash(world.general, "topic list")
+    assert "Viendo 0 hilos de respuestas" in shown and "Estado: Abierto" in shown, shown
+    assert "Página 1 de 1 · 1 publicación" in shown, shown
+    assert "Voces 1 · Publicaciones 1" in text_of(listed) and "1 tema" in text_of(listed), text_of(listed)
+    with interaction_locale("de"):
+        german = text_of(await reader.slash(world.general, "topic show", topic="#1"))
+    assert "0 Antwort-Threads werden angezeigt" in german and "Teilnehmer" in german, german
