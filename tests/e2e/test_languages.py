@@ -102,3 +102,20 @@ async def test_topic_show_and_list_read_in_the_members_language(world):
     with interaction_locale("de"):
         german = text_of(await reader.slash(world.general, "topic show", topic="#1"))
     assert "0 Antwort-Threads werden angezeigt" in german and "Teilnehmer" in german, german
+
+
+async def test_a_digest_dm_is_in_the_servers_language_and_subscribe_answers_in_the_members(
+    simcord_env, simcord_bot, built_bots
+):
+    world = await make_world(simcord_env, simcord_bot, built_bots, preferred_locale="es-ES")
+    asker = world.member("Marzana")
+    with interaction_locale("de"):
+        started = await asker.slash(world.general, "topic new", forum=world.forum, title="Pregunta", body="?")
+        said = text_of(await asker.slash(world.thread("Pregunta"), "subscribe"))
+    assert "Thema **#1** gestartet" in text_of(started)
+    assert "Du hast **Pregunta** (#1) schon abonniert." in said, said
+    await world.env.advance_time(11)
+    await world.member("Kumar").send(world.thread("Pregunta"), "una respuesta")
+    await world.env.advance_time(60)
+    dms = "\n".join(world.dm_texts(asker))
+    assert "**1 respuesta nueva** en [Pregunta]" in dms and "los detiene" in dms, dms
