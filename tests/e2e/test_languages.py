@@ -119,3 +119,15 @@ async def test_a_digest_dm_is_in_the_servers_language_and_subscribe_answers_in_t
     await world.env.advance_time(60)
     dms = "\n".join(world.dm_texts(asker))
     assert "**1 respuesta nueva** en [Pregunta]" in dms and "los detiene" in dms, dms
+
+
+async def test_profile_and_answers_in_the_members_language(world):
+    asker = world.member("Asker")
+    await asker.slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    with interaction_locale("es-419"):
+        profile = text_of(await asker.slash(world.general, "profile"))
+        thread = world.thread("Q")
+        refused = await asker.context_menu(thread, "Mark as answer", thread.history()[0])
+    assert "Rol en el foro: **Participante**" in profile and "Temas abiertos: **1**" in profile, profile
+    assert "Esa es la pregunta del tema. Usa **Marcar como respuesta**" in text_of(refused), text_of(refused)
+    world.env.errors  # noqa: B018
