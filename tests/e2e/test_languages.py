@@ -131,3 +131,23 @@ async def test_profile_and_answers_in_the_members_language(world):
     assert "Rol en el foro: **Participante**" in profile and "Temas abiertos: **1**" in profile, profile
     assert "Esa es la pregunta del tema. Usa **Marcar como respuesta**" in text_of(refused), text_of(refused)
     world.env.errors  # noqa: B018
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_moderator_reads_german_while_the_spanish_server_reads_the_closing_note(
+    simcord_env, simcord_bot, built_bots
+):
+    from tests.e2e.helpers import moderator_discord_role
+
+    world = await make_world(simcord_env, simcord_bot, built_bots, preferred_locale="es-ES")
+    await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    mod = world.member("Mo", roles=(moderator_discord_role(world),))
+    await world.admin.slash(world.general, "mod role", member=mod, role="moderator")
+    with interaction_locale("de"):
+        result = await mod.slash(world.general, "mod close", topic="#1", reason="duplicate")
+        again = await mod.slash(world.general, "mod close", topic="#1")
+    assert "Thema **#1** geschlossen (Duplikat)" in text_of(result), text_of(result)
+    assert "Thema #1 ist schon geschlossen" in text_of(again)
+    note = world.thread("Q").history()[-1].content
+    assert "🔒 **Tema cerrado** por **Mo** · motivo: *duplicado*" in note, note
+    world.env.errors  # noqa: B018
