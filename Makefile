@@ -10,7 +10,7 @@ LINT_DIRS := $(wildcard bot cogs tests bench)
 # which downloads a browser build): installed with apt-get only when it is absent.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ $(CHROMIUM):
 
 test: lint typecheck $(CHROMIUM)
 	$(PY) -m pytest -q
+
+# Languages (docs/languages.md): re-extract the messages of bot/ and cogs/ and the command tree into
+# bot/locales/messages.pot and merge every .po (new ids arrive empty, dropped ids go). Not part of
+# `make test`, which fails until the catalogs match the source. `make messages LANGS=fr` starts French.
+messages: $(STAMP)
+	$(PY) -m bot.catalogs $(LANGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -12,12 +12,13 @@ from typing import Any, Literal
 import discord
 from discord.ext import commands
 
-from bot import failures
+from bot import failures, i18n
 from bot.config import Settings
 from bot.failures import Failure, ForumTree
 from bot.services.ownership import Ownership
 from bot.services.recording import Recorder
 from bot.services.scheduler import Scheduler
+from bot.services.translator import CatalogTranslator
 from bot.storage import create_database, kv
 from bot.ui.pager import PageButton, PageFn
 
@@ -76,6 +77,7 @@ class ForumBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.db.open(batch_size=self.settings.writer_batch_size)
+        await self.tree.set_translator(CatalogTranslator())  # the commands in members' languages (docs/languages.md)
         for extension in COGS:
             await self.load_extension(extension)
         self.add_dynamic_items(PageButton)
@@ -99,7 +101,10 @@ class ForumBot(commands.AutoShardedBot):
     def tree_hash(self) -> str:
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
         blob = json.dumps(payload, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        digest = hashlib.sha256(blob.encode())
+        for language in i18n.languages():  # a changed translation of the tree syncs it again
+            digest.update(language.encode() + i18n.catalog_path(language).read_bytes())
+        return digest.hexdigest()
 
     async def sync_tree_if_needed(self, *, force: bool = False) -> bool:
         if self.sync_mode == "never" and not force:

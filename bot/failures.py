@@ -32,22 +32,25 @@ from discord import app_commands
 from bot import clock
 from bot.domain.text import split_text
 from bot.errors import ForumRoleCheckFailure, NotDone, UserFacingError
+from bot.i18n import N_, _, ngettext
+from bot.services import translator
 from bot.services.alerts import storage_trouble
 from bot.storage.errors import StorageUnavailable
 
 log = logging.getLogger("bot.failures")
 T = TypeVar("T")
 
-STORAGE_UNAVAILABLE = (
+# Marked with N_ and translated when said (_(STORAGE_BUSY)): the member's language, not the import's.
+STORAGE_UNAVAILABLE = N_(
     "The forum cannot save anything right now: its storage is full or read-only. "
     "Nothing was posted or changed; please try again later. The keymasters can see this in `/forumadmin health`."
 )
-STORAGE_BUSY = (
+STORAGE_BUSY = N_(
     "The forum's storage is busy right now (another program holds it locked). "
     "Nothing was posted or changed; please try again in a minute."
 )
-UNEXPECTED = "Something went wrong on our side (error code `{code}`). Nothing was lost; please try again."
-GIVE_BACK = "Here is your text, so nothing is lost:"
+UNEXPECTED = N_("Something went wrong on our side (error code `{code}`). Nothing was lost; please try again.")
+GIVE_BACK = N_("Here is your text, so nothing is lost:")
 
 
 # ---------------------------------------------------------------- what the member reads
@@ -63,18 +66,30 @@ def retry_after(error: discord.HTTPException) -> int | None:
 
 def describe_http_error(error: discord.HTTPException) -> str:
     if isinstance(error, discord.Forbidden):
-        return (
-            "Discord refused: the bot is missing a permission here "
-            f"({error.text or 'Missing Permissions'}). Ask a server admin to check the bot's "
-            "permissions on this forum, then try again."
+        return _(
+            "Discord refused: the bot is missing a permission here ({detail}). Ask a server admin to check the "
+            "bot's permissions on this forum, then try again.",
+            detail=error.text or "Missing Permissions",
         )
     if error.status == 429:
         wait = retry_after(error)
-        when = f"in {wait} second{'s' if wait != 1 else ''}" if wait is not None and wait < 120 else "in a minute"
-        if wait is not None and wait >= 120:
-            when = f"in {-(-wait // 60)} minutes"
-        return f"Discord is rate limiting the bot right now. Please try again {when}."
-    return f"Discord could not complete that (HTTP {error.status}). Nothing was recorded; please try again in a moment."
+        if wait is not None and wait < 120:
+            return ngettext(
+                "Discord is rate limiting the bot right now. Please try again in {count} second.",
+                "Discord is rate limiting the bot right now. Please try again in {count} seconds.",
+                wait,
+            )
+        if wait is not None:
+            return ngettext(
+                "Discord is rate limiting the bot right now. Please try again in {count} minute.",
+                "Discord is rate limiting the bot right now. Please try again in {count} minutes.",
+                -(-wait // 60),
+            )
+        return _("Discord is rate limiting the bot right now. Please try again in a minute.")
+    return _(
+        "Discord could not complete that (HTTP {status}). Nothing was recorded; please try again in a moment.",
+        status=error.status,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,18 +114,22 @@ def explain(error: BaseException) -> Explanation:
     if isinstance(error, UserFacingError | ForumRoleCheckFailure):
         return Explanation(error.message, False)
     if isinstance(error, app_commands.NoPrivateMessage):
-        return Explanation("Threadkeeper's commands work inside a server, not in direct messages.", False)
+        return Explanation(_("Threadkeeper's commands work inside a server, not in direct messages."), False)
     if isinstance(error, app_commands.MissingPermissions):
         missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return Explanation(f"You need the {missing} permission for this command.", False)
+        return Explanation(_("You need the {permissions} permission for this command.", permissions=missing), False)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return Explanation(f"Slow down: try again in {error.retry_after:.0f} seconds.", False)
+        wait = round(error.retry_after)
+        return Explanation(
+            ngettext("Slow down: try again in {count} second.", "Slow down: try again in {count} seconds.", wait), False
+        )
     if isinstance(error, app_commands.TransformerError):
-        return Explanation(f"`{error.value}` is not a valid value for this option.", False)
+        return Explanation(_("`{value}` is not a valid value for this option.", value=error.value), False)
     if isinstance(error, app_commands.CheckFailure):
-        return Explanation("You may not use this command here.", False)
+        return Explanation(_("You may not use this command here."), False)
     if isinstance(error, StorageUnavailable):
-        return Explanation(STORAGE_BUSY if error.reason == "locked" else STORAGE_UNAVAILABLE, True, storage=True)
+        text = _(STORAGE_BUSY) if error.reason == "locked" else _(STORAGE_UNAVAILABLE)
+        return Explanation(text, True, storage=True)
     if isinstance(error, discord.HTTPException):
         return Explanation(describe_http_error(error), True)
     return Explanation("", True)
@@ -119,13 +138,13 @@ def explain(error: BaseException) -> Explanation:
 def member_text(explanation: Explanation, code: str | None) -> str:
     """The whole answer: the explanation, the error code when there is one, the outcome."""
     if explanation.text:
-        text = explanation.text + (f" (error code `{code}`)" if code else "")
+        text = explanation.text + (" " + _("(error code `{code}`)", code=code) if code else "")
     else:
-        text = UNEXPECTED.format(code=code or "?")
+        text = _(UNEXPECTED, code=code or "?")
     if explanation.outcome:
         text += " " + explanation.outcome
     if explanation.give_back:
-        text += "\n" + GIVE_BACK
+        text += "\n" + _(GIVE_BACK)
     return text
 
 
@@ -258,6 +277,7 @@ def where_of(interaction: discord.Interaction) -> str:
 
 async def answer(interaction: discord.Interaction, error: BaseException, *, where: str | None = None) -> None:
     """Tell the member what happened and what to do; note unexpected failures, alert on storage."""
+    translator.enter(interaction)  # (already so, unless the failure came before any check)
     explanation = explain(error)
     command = interaction.command
     place = where or where_of(interaction)
@@ -301,6 +321,7 @@ class ForumTree(app_commands.CommandTree):
     """Slash commands and context menus: every error goes through ``answer``."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        translator.enter(interaction)  # this command's answers speak the member's language
         if interaction.guild is None and interaction.type is discord.InteractionType.application_command:
             raise app_commands.NoPrivateMessage()
         return True
@@ -312,12 +333,20 @@ class ForumTree(app_commands.CommandTree):
 class AnsweringModal(discord.ui.Modal):
     """A form whose failures the member is told about (discord.py only logs them)."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+        translator.enter(interaction)  # the form's answers speak the member's language
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await answer(interaction, error, where=f"{self.title} form")
 
 
 class AnsweringView(discord.ui.View):
     """A view whose items' failures the member is told about (discord.py only logs them)."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+        translator.enter(interaction)  # the view's answers speak the member's language
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
         await answer(interaction, error, where=f"{type(item).__name__} of {type(self).__name__}")
@@ -331,6 +360,7 @@ class Answering:
     where: ClassVar[str] = "a button"
 
     async def callback(self, interaction: discord.Interaction[Any]) -> Any:
+        translator.enter(interaction)  # the press's answers speak the member's language
         try:
             await self.pressed(interaction)
         except Exception as error:

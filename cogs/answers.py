@@ -8,12 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.client import ForumBot
 from bot.domain.text import escape_inline
 from bot.errors import UserFacingError
+from bot.i18n import _, pgettext
 from bot.services.access import member_role
 from bot.services.auditing import log_action
 from bot.services.lookup import fetch_thread
+from bot.services.translator import guild_locale
 from bot.storage import answers, forums, posts, topics
 from bot.storage.models import Forum
 from bot.ui.topics import jump_url
@@ -41,19 +44,29 @@ class Answers(commands.Cog):
             raise app_commands.NoPrivateMessage()
         post = await self.db.run(posts.by_message, message.id)
         if post is None or post.guild_id != guild.id:
-            raise UserFacingError("That message is not a post of this server's forums, so it cannot be an answer.")
+            raise UserFacingError(_("That message is not a post of this server's forums, so it cannot be an answer."))
         topic = await self.db.run(topics.by_id, post.topic_id)
         assert topic is not None
         if post.is_opening:
-            raise UserFacingError("That is the topic's question. Use **Mark as answer** on a reply that answers it.")
+            raise UserFacingError(
+                _(
+                    "That is the topic's question. Use **{menu}** on a reply that answers it.",
+                    menu=pgettext("menu", MENU_NAME),
+                )
+            )
         if post.status != "publish" or topic.status not in ("open", "closed"):
-            raise UserFacingError(f"Post #{post.number} is not published, so it cannot be an accepted answer.")
+            raise UserFacingError(
+                _("Post #{number} is not published, so it cannot be an accepted answer.", number=post.number)
+            )
         if member.id != topic.author_id:
             role = await member_role(self.db, member, interaction.created_at, topic.forum_id)
             if not role.can_moderate:
                 raise UserFacingError(
-                    f"Only the topic's author ({escape_inline(topic.author_name)}) or a moderator can mark "
-                    f"answers in **{escape_inline(topic.title)}**."
+                    _(
+                        "Only the topic's author ({author}) or a moderator can mark answers in **{title}**.",
+                        author=escape_inline(topic.author_name),
+                        title=escape_inline(topic.title),
+                    )
                 )
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await self.db.transaction(answers.toggle, post.id)
@@ -66,9 +79,16 @@ class Answers(commands.Cog):
         # No note in a closed (archived or locked) thread: sending would reopen it.
         if change.accepted and thread is not None and not thread.archived and not thread.locked:
             try:
+                with i18n.speaking(guild_locale(guild)):  # everyone reads it: the server's language
+                    note = _(
+                        "✅ **{member}** marked [#{number}]({link}) by **{author}** as an accepted answer.",
+                        member=escape_inline(member.display_name),
+                        number=post.number,
+                        link=link,
+                        author=escape_inline(post.author_name),
+                    )
                 await thread.send(
-                    f"✅ **{escape_inline(member.display_name)}** marked [#{post.number}]({link}) by "
-                    f"**{escape_inline(post.author_name)}** as an accepted answer.",
+                    note,
                     allowed_mentions=discord.AllowedMentions.none(),
                     suppress_embeds=True,
                 )
@@ -84,12 +104,21 @@ class Answers(commands.Cog):
             details={"number": post.number, "solved": change.topic.solved},
         )
         if change.accepted:
-            text = f"Marked [#{post.number}]({link}) as an accepted answer; the topic is solved."
+            text = _(
+                "Marked [#{number}]({link}) as an accepted answer; the topic is solved.", number=post.number, link=link
+            )
+        elif change.topic.solved:
+            text = _(
+                "[#{number}]({link}) is no longer an accepted answer; "
+                "the topic stays solved by its other accepted answer(s).",
+                number=post.number,
+                link=link,
+            )
         else:
-            text = f"[#{post.number}]({link}) is no longer an accepted answer; " + (
-                "the topic stays solved by its other accepted answer(s)."
-                if change.topic.solved
-                else "the topic is no longer solved."
+            text = _(
+                "[#{number}]({link}) is no longer an accepted answer; the topic is no longer solved.",
+                number=post.number,
+                link=link,
             )
         await interaction.followup.send(text + "".join(n for n in notes if n), ephemeral=True)
 
@@ -106,13 +135,15 @@ class Answers(commands.Cog):
         parent = thread.parent
         tag = parent.get_tag(forum.solved_tag_id) if isinstance(parent, discord.ForumChannel) else None
         if tag is None:
-            return "\nThe forum's Solved tag no longer exists, so no tag was changed."
+            return "\n" + _("The forum's Solved tag no longer exists, so no tag was changed.")
         applied = list(thread.applied_tags)
         has = any(t.id == tag.id for t in applied)
         if solved == has:
             return ""
         if solved and len(applied) >= MAX_THREAD_TAGS:
-            return f"\nThe thread already has {MAX_THREAD_TAGS} tags, so the Solved tag could not be added."
+            return "\n" + _(
+                "The thread already has {count} tags, so the Solved tag could not be added.", count=MAX_THREAD_TAGS
+            )
         wanted = [*applied, tag] if solved else [t for t in applied if t.id != tag.id]
         reason = "Threadkeeper: accepted answers changed"
         try:
@@ -126,7 +157,7 @@ class Answers(commands.Cog):
                 await thread.edit(archived=True, reason=reason)
         except discord.HTTPException:
             log.warning("could not update the Solved tag on %s", thread.id, exc_info=True)
-            return "\nDiscord would not let me change the thread's Solved tag (missing Manage Threads?)."
+            return "\n" + _("Discord would not let me change the thread's Solved tag (missing Manage Threads?).")
         return ""
 
 

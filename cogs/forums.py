@@ -10,6 +10,7 @@ from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.services import overwrites
 from bot.services.access import guild_member, member_role
 from bot.storage import forums, guilds, members
@@ -27,19 +28,20 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
         role = await member_role(self.db, member, interaction.created_at)
         if role.can_post:
             await interaction.response.send_message(
-                f"You can already start topics and reply (your forum role is {role.display}).", ephemeral=True
+                _("You can already start topics and reply (your forum role is {role}).", role=role.label),
+                ephemeral=True,
             )
             return
         if role is ForumRole.BLOCKED:
-            raise UserFacingError("You are blocked from posting in this forum; a moderator can lift it.")
+            raise UserFacingError(_("You are blocked from posting in this forum; a moderator can lift it."))
         stored = await self.db.run(members.assignment, member.guild.id, member.id)
         if stored is not None and stored.source != "join":
             raise UserFacingError(
-                f"A moderator set your forum role to {stored.role.display}; ask a moderator to change it."
+                _("A moderator set your forum role to {role}; ask a moderator to change it.", role=stored.role.label)
             )
         settings = await self.db.run(guilds.settings, member.guild.id)
         if not settings.registration_open:
-            raise UserFacingError("Registration is closed: ask a moderator to make you a participant.")
+            raise UserFacingError(_("Registration is closed: ask a moderator to make you a participant."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(
             members.assign,
@@ -52,7 +54,10 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
         )
         await overwrites.sync_guild(self.db, member.guild, reason=f"Threadkeeper: {member} joined the forum")
         await interaction.followup.send(
-            "Welcome! You are now a **Participant**: you can start topics and reply. `/forum leave` undoes it.",
+            _(
+                "Welcome! You are now a **{role}**: you can start topics and reply. `/forum leave` undoes it.",
+                role=ForumRole.PARTICIPANT.label,
+            ),
             ephemeral=True,
         )
 
@@ -61,13 +66,13 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
         member = guild_member(interaction)
         stored = await self.db.run(members.assignment, member.guild.id, member.id)
         if stored is None or stored.source != "join":
-            raise UserFacingError("You have no forum registration to remove (`/forum join` makes one).")
+            raise UserFacingError(_("You have no forum registration to remove (`/forum join` makes one)."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(members.clear, member.guild.id, member.id)
         await overwrites.sync_guild(self.db, member.guild, reason=f"Threadkeeper: {member} left the forum")
         role = await member_role(self.db, member, interaction.created_at)
         await interaction.followup.send(
-            f"Your registration is removed; your forum role is now {role.display}.", ephemeral=True
+            _("Your registration is removed; your forum role is now {role}.", role=role.label), ephemeral=True
         )
 
     @app_commands.command(name="list", description="The registered forums: topics, posts, freshness")

@@ -13,8 +13,10 @@ from bot import clock
 from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.policy import BODY_MAX, TITLE_MAX, check_edit, clean_body, clean_title
+from bot.domain.words import status_word
 from bot.errors import NotDone, UserFacingError
 from bot.failures import AnsweringModal, AnsweringView, describe_http_error
+from bot.i18n import _
 from bot.services import editing
 from bot.services.access import guild_member, member_role
 from bot.services.auditing import log_action
@@ -34,7 +36,7 @@ async def _checked(
     member = guild_member(interaction)
     post = await bot.db.run(posts.by_any_message, message.channel.id, message.id)
     if post is None or post.guild_id != member.guild.id:
-        raise UserFacingError("That message is not a post of this server's forums, so there is nothing to edit.")
+        raise UserFacingError(_("That message is not a post of this server's forums, so there is nothing to edit."))
     topic = await bot.db.run(topics.by_id, post.topic_id)
     assert topic is not None
     role = await member_role(bot.db, member, interaction.created_at, topic.forum_id)
@@ -59,10 +61,10 @@ async def _checked(
 
 class EditModal(AnsweringModal, title="Edit post"):
     def __init__(self, bot: ForumBot, message: discord.Message, post: Post, topic: Topic, *, moderator: bool) -> None:
-        super().__init__(title=f"Edit post #{post.number}")
+        super().__init__(title=_("Edit post #{number}", number=post.number))
         self.bot, self.message, self.post_number = bot, message, post.number
         self.text: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label="Text",
+            label=_("Text"),
             custom_id="text",
             style=discord.TextStyle.paragraph,
             default=post.content[:BODY_MAX],
@@ -73,17 +75,17 @@ class EditModal(AnsweringModal, title="Edit post"):
         self.reason: discord.ui.TextInput[EditModal] | None = None
         if post.is_opening:
             self.title_input = discord.ui.TextInput(
-                label="Title", custom_id="title", default=topic.title[:TITLE_MAX], min_length=1, max_length=TITLE_MAX
+                label=_("Title"), custom_id="title", default=topic.title[:TITLE_MAX], min_length=1, max_length=TITLE_MAX
             )
             self.add_item(self.title_input)
         self.add_item(self.text)
         if moderator:
             self.reason = discord.ui.TextInput(
-                label="Reason (readers see it beside the post)",
+                label=_("Reason (readers see it beside the post)"),
                 custom_id="reason",
                 min_length=1,
                 max_length=REASON_MAX,
-                placeholder="Fixed a typo",
+                placeholder=_("Fixed a typo"),
             )
             self.add_item(self.reason)
 
@@ -93,16 +95,16 @@ class EditModal(AnsweringModal, title="Edit post"):
             text = clean_body(raw)
             title = clean_title(str(self.title_input.value)) if self.title_input is not None else None
         except ValueError as error:
-            raise NotDone("Nothing was changed.", give_back=raw) from UserFacingError(str(error))
+            raise NotDone(_("Nothing was changed."), give_back=raw) from UserFacingError(str(error))
         reason = str(self.reason.value).strip() if self.reason is not None else None
         if self.reason is not None and not reason:
-            raise NotDone("Nothing was changed.", give_back=text) from UserFacingError(
-                "Give a reason: readers see it beside the post."
+            raise NotDone(_("Nothing was changed."), give_back=text) from UserFacingError(
+                _("Give a reason: readers see it beside the post.")
             )
         # Checked again: the post, the topic or the member's role may have changed meanwhile.
         post, topic, moderator = await _checked(self.bot, interaction, self.message)
         if post.content == text and (title is None or title == topic.title):
-            raise UserFacingError(f"Post #{post.number} already reads like that: nothing changed.")
+            raise UserFacingError(_("Post #{number} already reads like that: nothing changed.", number=post.number))
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
         thread = await fetch_thread(interaction.guild, topic.thread_id)
@@ -115,7 +117,7 @@ class EditModal(AnsweringModal, title="Edit post"):
             if title is not None and title != topic.title:
                 await thread.edit(name=title, reason="Threadkeeper: the opening post's title was edited")
         except discord.HTTPException as error:
-            raise NotDone(f"Post #{post.number} is unchanged.", give_back=text) from error
+            raise NotDone(_("Post #{number} is unchanged.", number=post.number), give_back=text) from error
         finally:
             if archived:
                 try:
@@ -143,26 +145,28 @@ class EditModal(AnsweringModal, title="Edit post"):
             reason=reason,
             details={"number": post.number, "moderator": moderator},
         )
-        await interaction.followup.send(f"Post #{post.number} edited.", ephemeral=True)
+        await interaction.followup.send(_("Post #{number} edited.", number=post.number), ephemeral=True)
 
 
 class ConfirmDelete(AnsweringView):
     def __init__(self, bot: ForumBot, message: discord.Message, owner_id: int) -> None:
         super().__init__(timeout=300)
         self.bot, self.message, self.owner_id = bot, message, owner_id
+        self.confirm.label = _("Delete my post")
 
     @discord.ui.button(label="Delete my post", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[Any]) -> None:
         post = await self.bot.db.run(posts.by_message, self.message.id)
         if post is None or post.author_id != interaction.user.id or post.status != "publish":
-            raise UserFacingError("That post is no longer yours to delete (already deleted or moved?).")
+            raise UserFacingError(_("That post is no longer yours to delete (already deleted or moved?)."))
         topic = await self.bot.db.run(topics.by_id, post.topic_id)
         assert topic is not None and interaction.guild is not None
         try:
             thread = await fetch_thread(interaction.guild, topic.thread_id)
             await editing.remove(thread, self.message, post)
         except discord.HTTPException as error:
-            raise UserFacingError(describe_http_error(error) + f" Post #{post.number} is not deleted.") from None
+            said = describe_http_error(error) + " " + _("Post #{number} is not deleted.", number=post.number)
+            raise UserFacingError(said) from None
         await self.bot.db.transaction(posts.set_status, post.id, "deleted", only_from="publish")
         await log_action(
             self.bot.db,
@@ -174,7 +178,7 @@ class ConfirmDelete(AnsweringView):
             details={"number": post.number},
         )
         await interaction.response.edit_message(
-            content=f"Post #{post.number} deleted. Moderators can still read it.", view=None
+            content=_("Post #{number} deleted. Moderators can still read it.", number=post.number), view=None
         )
         self.stop()
 
@@ -203,25 +207,40 @@ class OwnPosts(commands.Cog):
             try:
                 message = await message.channel.fetch_message(post.message_id)
             except discord.HTTPException:
-                raise UserFacingError(f"The first message of post #{post.number} is gone from Discord.") from None
+                raise UserFacingError(
+                    _("The first message of post #{number} is gone from Discord.", number=post.number)
+                ) from None
         await interaction.response.send_modal(EditModal(self.bot, message, post, topic, moderator=moderator))
 
     async def delete_post(self, interaction: discord.Interaction, message: discord.Message) -> None:
         member = guild_member(interaction)
         post = await self.bot.db.run(posts.by_message, message.id)
         if post is None or post.guild_id != member.guild.id:
-            raise UserFacingError("That message is not a post of this server's forums, so there is nothing to delete.")
+            raise UserFacingError(
+                _("That message is not a post of this server's forums, so there is nothing to delete.")
+            )
         if post.author_id != member.id:
-            raise UserFacingError(f"Only its author can delete post #{post.number}; moderators use `/mod trash`.")
+            raise UserFacingError(
+                _("Only its author can delete post #{number}; moderators use `/mod trash`.", number=post.number)
+            )
         if post.status != "publish":
-            raise UserFacingError(f"Post #{post.number} is {post.status} already.")
+            raise UserFacingError(
+                _(
+                    "Post #{number} is already in status «{status}».",
+                    number=post.number,
+                    status=status_word(post.status),
+                )
+            )
         if post.is_opening:
             raise UserFacingError(
-                f"Post #{post.number} opens its topic: a topic's question cannot be deleted on its own. "
-                "Edit it, or ask a moderator."
+                _(
+                    "Post #{number} opens its topic: a topic's question cannot be deleted on its own. "
+                    "Edit it, or ask a moderator.",
+                    number=post.number,
+                )
             )
         await interaction.response.send_message(
-            f"Delete post #{post.number}? It leaves the thread; moderators can still read it.",
+            _("Delete post #{number}? It leaves the thread; moderators can still read it.", number=post.number),
             view=ConfirmDelete(self.bot, message, member.id),
             ephemeral=True,
         )

@@ -11,9 +11,10 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot import failures
+from bot import failures, i18n
 from bot.client import ForumBot
 from bot.domain.shards import Shards
+from bot.services.translator import guild_locale
 from bot.storage import forums, guilds
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Recording(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        i18n.set_locale(guild_locale(message.guild))  # a refusal's DM or notice: the server's language
         await self.recorder.on_message(message)
 
     @commands.Cog.listener()

@@ -8,8 +8,10 @@ from discord.ext import commands
 
 from bot.client import ForumBot
 from bot.domain import timeutil
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
 from bot.failures import AnsweringModal
+from bot.i18n import _, pgettext
 from bot.storage import posts, reports
 
 REASON_MAX = 500
@@ -26,13 +28,15 @@ class ReportModal(AnsweringModal, title="Report post"):
     )
 
     def __init__(self, bot: ForumBot, post_id: int, number: int) -> None:
-        super().__init__()
+        super().__init__(title=pgettext("menu", "Report post"))
+        self.reason.label = _("What is wrong with this post?")
+        self.reason.placeholder = _("Spam, abuse, off-topic, personal data ...")
         self.bot, self.post_id, self.number = bot, post_id, number
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         text = str(self.reason.value).strip()
         if not text:
-            raise UserFacingError("Give a reason so the moderators know what to look at.")
+            raise UserFacingError(_("Give a reason so the moderators know what to look at."))
         assert interaction.guild_id is not None
         await self.bot.db.transaction(
             reports.report,
@@ -43,7 +47,8 @@ class ReportModal(AnsweringModal, title="Report post"):
             now=timeutil.iso(interaction.created_at),
         )
         await interaction.response.send_message(
-            f"Thanks: post **#{self.number}** is reported and waits in the moderators' queue.", ephemeral=True
+            _("Thanks: post **#{number}** is reported and waits in the moderators' queue.", number=self.number),
+            ephemeral=True,
         )
 
 
@@ -64,11 +69,17 @@ class Reports(commands.Cog):
             raise app_commands.NoPrivateMessage()
         post = await self.bot.db.run(posts.by_message, message.id)
         if post is None or post.guild_id != interaction.guild.id:
-            raise UserFacingError("Only forum posts can be reported; this message is not one.")
+            raise UserFacingError(_("Only forum posts can be reported; this message is not one."))
         if post.status != "publish":
-            raise UserFacingError(f"Post #{post.number} is already {post.status}.")
+            raise UserFacingError(
+                _(
+                    "Post #{number} is already in status «{status}».",
+                    number=post.number,
+                    status=status_word(post.status),
+                )
+            )
         if post.author_id == interaction.user.id:
-            raise UserFacingError("That is your own post: edit or delete it instead.")
+            raise UserFacingError(_("That is your own post: edit or delete it instead."))
         await interaction.response.send_modal(ReportModal(self.bot, post.id, post.number))
 
 

@@ -21,6 +21,7 @@ from bot.domain import timeutil
 from bot.domain.cooldown import Cooldown
 from bot.domain.searchquery import MAX_QUERY_CHARS, SearchQueryError
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext
 from bot.services.access import visible_forum_ids
 from bot.storage import forums, saved_searches
 from bot.storage import search as search_repo
@@ -34,11 +35,22 @@ WINDOW = 30.0  # seconds
 
 
 def slow_down(wait: float, what: str, rate: int) -> UserFacingError:
+    """``what``: "searches" or "page turns"."""
     seconds = max(1, math.ceil(wait))
-    return UserFacingError(
-        f"You are searching quickly: at most {rate} {what} every {WINDOW:.0f} seconds. "
-        f"Try again in {seconds} second{'s' if seconds != 1 else ''}."
-    )
+    if what == "searches":
+        limit = _(
+            "You are searching quickly: at most {rate} searches every {window} seconds.",
+            rate=rate,
+            window=round(WINDOW),
+        )
+    else:
+        limit = _(
+            "You are searching quickly: at most {rate} page turns every {window} seconds.",
+            rate=rate,
+            window=round(WINDOW),
+        )
+    again = ngettext("Try again in {count} second.", "Try again in {count} seconds.", seconds)
+    return UserFacingError(f"{limit} {again}")
 
 
 def search_key(guild_id: int, query: str, forum_id: int | None, author_id: int | None, solved_only: bool) -> str:
@@ -80,7 +92,9 @@ class Search(commands.Cog):
         if forum is not None:
             found = await self.db.run(forums.by_channel, forum.id)
             if found is None or not found.registered or found.guild_id != interaction.guild.id:
-                raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+                raise UserFacingError(
+                    _("<#{channel}> is not a registered forum. `/forum list` shows the forums.", channel=forum.id)
+                )
             forum_id = found.id
         author_id = author.id if author is not None else None
         key = search_key(interaction.guild.id, query, forum_id, author_id, solved_only)
@@ -115,7 +129,7 @@ class Search(commands.Cog):
         allowed = visible_forum_ids(member, registered)
         wanted = [forum_id] if forum_id is not None else allowed
         if forum_id is not None and forum_id not in allowed:
-            raise UserFacingError("That forum is not available to you.")
+            raise UserFacingError(_("That forum is not available to you."))
         try:
             results = await self.db.run(
                 lambda conn: search_repo.search(
@@ -142,13 +156,13 @@ class Search(commands.Cog):
     async def _page(self, interaction: discord.Interaction, key: str, page: int) -> Page:
         member = interaction.user
         if not isinstance(member, discord.Member):
-            raise UserFacingError("Search works inside a server.")
+            raise UserFacingError(_("Search works inside a server."))
         wait = self.page_turns.hit((member.guild.id, member.id), interaction.created_at.timestamp())
         if wait:
             raise slow_down(wait, "page turns", PAGE_TURNS)
         saved = await self.db.run(saved_searches.saved, key)
         if saved is None or saved.guild_id != member.guild.id:
-            raise UserFacingError("This search has expired; run `/search` again.")
+            raise UserFacingError(_("This search has expired; run `/search` again."))
         return await self._render(
             member,
             key,

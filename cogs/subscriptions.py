@@ -9,18 +9,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import clock
+from bot import clock, i18n
 from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.shards import Shards
 from bot.domain.text import escape_inline, excerpt
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.services import ownership
 from bot.services.access import guild_member
 from bot.services.choices import topic_choices
 from bot.services.lookup import HERE_HINT, resolve_topic_here
 from bot.services.posting import ForumChannel as AnyForum
 from bot.services.scheduler import DIGEST, Job
+from bot.services.translator import guild_locale
 from bot.storage import forums, guilds, subscriptions
 from bot.storage.models import Forum, Topic
 from bot.storage.subscriptions import Digest
@@ -55,15 +57,18 @@ class Subscriptions(commands.Cog):
         found_topic = found_forum = None
         if topic is not None or forum is None:
             # neither given: the topic whose thread this is (SPEC §4), or a clear refusal
-            hint = None if topic is not None else f"{HERE_HINT} Or give a `forum`."
+            hint = None if topic is not None else _(HERE_HINT) + " " + _("Or give a `forum`.")
             found_topic = await resolve_topic_here(self.db, interaction, topic, hint=hint)
             home = await self.db.run(forums.get, found_topic.forum_id)
             if home is None or not _can_see(member, home.channel_id):
-                raise UserFacingError(f"No topic `{(topic or f'#{found_topic.number}')[:40]}` in this server's forums.")
+                shown = (topic or f"#{found_topic.number}")[:40]
+                raise UserFacingError(_("No topic `{topic}` in this server's forums.", topic=shown))
         if forum is not None:
             found_forum = await self.db.run(forums.by_channel, forum.id)
             if found_forum is None or not found_forum.registered or found_forum.guild_id != member.guild.id:
-                raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+                raise UserFacingError(
+                    _("<#{channel}> is not a registered forum. `/forum list` shows the forums.", channel=forum.id)
+                )
         return found_topic, found_forum
 
     @app_commands.command(name="subscribe", description="Get DMs about new replies in a topic or new topics in a forum")
@@ -87,9 +92,13 @@ class Subscriptions(commands.Cog):
             )
             title = escape_inline(found_topic.title)
             lines.append(
-                f"Subscribed to **{title}** (#{found_topic.number}): I will DM you about new replies."
+                _(
+                    "Subscribed to **{title}** (#{number}): I will DM you about new replies.",
+                    title=title,
+                    number=found_topic.number,
+                )
                 if new
-                else f"You are already subscribed to **{title}** (#{found_topic.number})."
+                else _("You are already subscribed to **{title}** (#{number}).", title=title, number=found_topic.number)
             )
         if found_forum is not None:
             new = await self.db.write(
@@ -97,14 +106,17 @@ class Subscriptions(commands.Cog):
             )
             name = escape_inline(found_forum.name)
             lines.append(
-                f"Subscribed to the forum **{name}**: I will DM you about new topics."
+                _("Subscribed to the forum **{name}**: I will DM you about new topics.", name=name)
                 if new
-                else f"You are already subscribed to the forum **{name}**."
+                else _("You are already subscribed to the forum **{name}**.", name=name)
             )
         settings = await self.db.run(guilds.settings, member.guild.id)
         lines.append(
-            f"At most one DM per topic every {settings.notify_digest_minutes} minutes; never about your own posts. "
-            "Your DMs must be open to members of this server."
+            _(
+                "At most one DM per topic every {minutes} minutes; never about your own posts. "
+                "Your DMs must be open to members of this server.",
+                minutes=settings.notify_digest_minutes,
+            )
         )
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
@@ -125,15 +137,17 @@ class Subscriptions(commands.Cog):
             done = await self.db.write(subscriptions.unsubscribe, user_id=member.id, topic_id=found_topic.id)
             title = escape_inline(found_topic.title)
             lines.append(
-                f"Unsubscribed from **{title}** (#{found_topic.number})."
+                _("Unsubscribed from **{title}** (#{number}).", title=title, number=found_topic.number)
                 if done
-                else f"You were not subscribed to **{title}** (#{found_topic.number})."
+                else _("You were not subscribed to **{title}** (#{number}).", title=title, number=found_topic.number)
             )
         if found_forum is not None:
             done = await self.db.write(subscriptions.unsubscribe, user_id=member.id, forum_id=found_forum.id)
             name = escape_inline(found_forum.name)
             lines.append(
-                f"Unsubscribed from the forum **{name}**." if done else f"You were not subscribed to **{name}**."
+                _("Unsubscribed from the forum **{name}**.", name=name)
+                if done
+                else _("You were not subscribed to **{name}**.", name=name)
             )
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
@@ -152,19 +166,21 @@ class Subscriptions(commands.Cog):
                 continue
             if sub.topic_id is not None and sub.thread_id is not None:
                 link = jump_url(member.guild.id, sub.thread_id)
-                lines.append(f"Topic [**{escape_inline(excerpt(sub.label, 80))}**]({link}) `#{sub.number}`")
+                label = escape_inline(excerpt(sub.label, 80))
+                lines.append(_("Topic [**{title}**]({link}) `#{number}`", title=label, link=link, number=sub.number))
             else:
-                lines.append(f"Forum **{escape_inline(sub.label)}** (new topics)")
+                lines.append(_("Forum **{name}** (new topics)", name=escape_inline(sub.label)))
         if not lines:
-            description = "No subscriptions. `/subscribe` follows a topic or a forum; your own topics are followed."
+            description = _("No subscriptions. `/subscribe` follows a topic or a forum; your own topics are followed.")
         else:
-            description = "\n".join(lines[:40]) + (f"\n… and {len(lines) - 40} more." if len(lines) > 40 else "")
+            more = len(lines) - 40
+            description = "\n".join(lines[:40]) + ("\n" + _("… and {count} more.", count=more) if more > 0 else "")
         if state is not None:
-            description += (
-                "\n\n⚠️ My last DMs to you failed (are your DMs closed to this server?). "
+            description += "\n\n" + _(
+                "⚠️ My last DMs to you failed (are your DMs closed to this server?). "
                 "I will try again now that you asked."
             )
-        embed = discord.Embed(title="Your subscriptions", description=description, colour=COLOR)
+        embed = discord.Embed(title=_("Your subscriptions"), description=description, colour=COLOR)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # ----------------------------------------------------------------- digest
@@ -227,9 +243,9 @@ class Subscriptions(commands.Cog):
         settings = await self.db.run(guilds.settings, guild.id)
         next_at = timeutil.iso(now + timedelta(minutes=settings.notify_digest_minutes))
         try:
-            await member.send(
-                digest_text(digest, guild_name=guild.name), allowed_mentions=discord.AllowedMentions.none()
-            )
+            with i18n.speaking(guild_locale(guild)):  # no interaction: the server's language
+                text = digest_text(digest, guild_name=guild.name)
+            await member.send(text, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as error:
             failed_dms = await self.db.write(
                 subscriptions.dm_failed, guild.id, member.id, now, f"{error.status} {error.code}"

@@ -16,13 +16,14 @@ from bot.domain.policy import check_post, clean_body, clean_title
 from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
 from bot.errors import NotDone, UserFacingError
+from bot.i18n import _, pgettext
 from bot.services import topictags
 from bot.services.access import guild_member, role_and_inputs
 from bot.services.auditing import log_action
 from bot.services.choices import tag_choices, topic_choices
 from bot.services.holding import held_notice, hold_reason
 from bot.services.lookup import fetch_thread, resolve_topic_here
-from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest, start_thread
+from bot.services.posting import NO_MENTIONS, rest_refused, send_rest, start_thread
 from bot.storage import forums, guilds, posts, review, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
@@ -85,7 +86,9 @@ class Topics(commands.Cog):
     async def _registered(self, guild: discord.Guild, channel_id: int) -> Forum:
         forum = await self.db.run(forums.by_channel, channel_id)
         if forum is None or not forum.registered or forum.guild_id != guild.id:
-            raise UserFacingError(f"<#{channel_id}> is not a registered forum. `/forum list` shows the forums.")
+            raise UserFacingError(
+                _("<#{channel}> is not a registered forum. `/forum list` shows the forums.", channel=channel_id)
+            )
         return forum
 
     def _visible(self, member: discord.Member, channel_id: int) -> bool:
@@ -143,13 +146,16 @@ class Topics(commands.Cog):
         tag_names = topictags.chosen_tags(forum, tags, role)
         if not tag_names and isinstance(forum, discord.ForumChannel) and topictags.requires_tag(forum):
             tagged = forum
+
             # Discord would refuse the post: ask for a tag up front, then post.
             async def chosen(later: discord.Interaction, names: list[str]) -> None:
                 await self._post_topic(later, member, tagged, record, clean, text, names)
 
             allowed = [(t.name, role.can_moderate or not t.moderated) for t in forum.available_tags]
             if not any(ok for _, ok in allowed):
-                raise UserFacingError(f"{forum.mention} requires a tag, and only moderators may apply its tags.")
+                raise UserFacingError(
+                    _("{forum} requires a tag, and only moderators may apply its tags.", forum=forum.mention)
+                )
             await interaction.response.send_message(
                 prompt_text(forum.mention),
                 view=TagPrompt(member.id, allowed, chosen),
@@ -194,7 +200,7 @@ class Topics(commands.Cog):
         try:
             thread, starter = await start_thread(forum, name=clean, content=chunks[0], applied_tags=applied)
         except discord.HTTPException as error:
-            raise NotDone("Your topic was not created.", give_back=text) from error
+            raise NotDone(_("Your topic was not created."), give_back=text) from error
         new = member_post(member, role, starter, text)
         try:
             recorded = await self.db.transaction(
@@ -217,12 +223,17 @@ class Topics(commands.Cog):
                     await starter.delete()
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
-            raise NotDone("Your topic was not posted.", give_back=text) from error
+            raise NotDone(_("Your topic was not posted."), give_back=text) from error
         self.bot.recorder.mark_synced(thread.id)  # nothing before its first post: no catch-up needed
-        _, complete = await send_rest(thread, chunks[1:])
+        complete = (await send_rest(thread, chunks[1:]))[1]
         await interaction.followup.send(
-            f"Started topic **#{recorded.topic.number}** {thread.mention}: {jump_url(member.guild.id, thread.id)}"
-            + ("" if complete else REST_REFUSED),
+            _(
+                "Started topic **#{number}** {thread}: {link}",
+                number=recorded.topic.number,
+                thread=thread.mention,
+                link=jump_url(member.guild.id, thread.id),
+            )
+            + rest_refused(complete),
             ephemeral=True,
         )
 
@@ -260,9 +271,10 @@ class Topics(commands.Cog):
         found = await resolve_topic_here(self.db, interaction, topic)
         forum = await self.db.run(forums.get, found.forum_id)
         if forum is None or not forum.registered:
-            raise UserFacingError("That topic's forum is no longer registered, so it takes no replies.")
+            raise UserFacingError(_("That topic's forum is no longer registered, so it takes no replies."))
         if not self._visible(member, forum.channel_id):
-            raise UserFacingError(f"No topic `{(topic or f'#{found.number}')[:40]}` in this server's forums.")
+            shown = (topic or f"#{found.number}")[:40]
+            raise UserFacingError(_("No topic `{topic}` in this server's forums.", topic=shown))
         try:
             text = clean_body(body)
         except ValueError as error:
@@ -283,7 +295,7 @@ class Topics(commands.Cog):
             thread = await fetch_thread(member.guild, found.thread_id)
             message = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
         except (UserFacingError, discord.HTTPException) as error:
-            raise NotDone("Your reply was not posted.", give_back=text) from error
+            raise NotDone(_("Your reply was not posted."), give_back=text) from error
         try:
             recorded = await self.db.write(
                 posts.record_reply,
@@ -296,13 +308,18 @@ class Topics(commands.Cog):
                 await message.delete()
             except discord.HTTPException:
                 log.error("unrecorded reply %s could not be removed", message.id)
-            raise NotDone("Your reply was not posted.", give_back=text) from error
+            raise NotDone(_("Your reply was not posted."), give_back=text) from error
         continuations, complete = await send_rest(thread, chunks[1:])
         if continuations:
             await self.db.write(posts.set_continuations, recorded.post.id, continuations)
         await interaction.followup.send(
-            f"Replied as **#{recorded.post.number}** in **{found.title}**: {message.jump_url}"
-            + ("" if complete else REST_REFUSED),
+            _(
+                "Replied as **#{number}** in **{title}**: {link}",
+                number=recorded.post.number,
+                title=found.title,
+                link=message.jump_url,
+            )
+            + rest_refused(complete),
             ephemeral=True,
         )
 
@@ -327,7 +344,7 @@ class Topics(commands.Cog):
         settings = await self.db.run(guilds.settings, member.guild.id)
         view = await self.db.run(topics.show_page, topic_id, page=page, per_page=settings.replies_per_page)
         if view.topic.guild_id != member.guild.id or not self._visible(member, view.forum.channel_id):
-            raise UserFacingError("That topic is not in this server's forums.")
+            raise UserFacingError(_("That topic is not in this server's forums."))
         return Page(embed=topic_embed(view, guild_name=member.guild.name), page=view.page, pages=view.pages)
 
     async def _show_page(self, interaction: discord.Interaction, args: str, page: int) -> Page:
@@ -360,7 +377,7 @@ class Topics(commands.Cog):
         names = {f.id: f.name for f in visible}
         wanted = [int(forum_text)] if forum_text != "0" else list(names)
         if any(forum_id not in names for forum_id in wanted):
-            raise UserFacingError("That forum is not available.")
+            raise UserFacingError(_("That forum is not available."))
         per_page = 15
         found, total = await self.db.run(
             lambda conn: topics.list_page(
@@ -376,8 +393,9 @@ class Topics(commands.Cog):
         pages = max(1, -(-total // per_page))
         if page >= pages and page > 0:
             return await self._render_list(member, args, pages - 1)
-        title = ("Topics in " + names[wanted[0]]) if forum_text != "0" else "Topics"
-        title += f" · {sort}" + (f" · {status}" if status != "all" else "")
+        title = _("Topics in {forum}", forum=names[wanted[0]]) if forum_text != "0" else _("Topics")
+        # the sort and status words are the command's choice names (msgctxt "choice", from the tree)
+        title += f" · {pgettext('choice', sort)}" + (f" · {pgettext('choice', status)}" if status != "all" else "")
         embed = topic_list_embed(found, title=title, page=page, pages=pages, total=total, forum_names=names)
         return Page(embed=embed, page=page, pages=pages)
 

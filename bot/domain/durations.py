@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.i18n import _
+
 _PART = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_DURATION = timedelta(days=3650)
@@ -16,13 +18,13 @@ def parse_duration(text: str) -> timedelta:
     shown = (text or "").strip()[:30].replace("`", "'")
     if not value or _PART.sub("", value):
         raise ValueError(
-            f"`{shown}` is not a duration. Use minutes, hours, days or weeks: `30m`, `12h`, `7d`, `1d12h`."
+            _("`{text}` is not a duration. Use minutes, hours, days or weeks: `30m`, `12h`, `7d`, `1d12h`.", text=shown)
         )
     seconds = sum(int(amount) * _UNITS[unit] for amount, unit in _PART.findall(value))
     if seconds <= 0:
-        raise ValueError("A block must last at least one minute (`1m`).")
+        raise ValueError(_("A block must last at least one minute (`1m`)."))
     if seconds > MAX_DURATION.total_seconds():
-        raise ValueError("That is longer than ten years; leave the duration out for a block without end.")
+        raise ValueError(_("That is longer than ten years; leave the duration out for a block without end."))
     return timedelta(seconds=seconds)
 
 

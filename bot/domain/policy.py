@@ -9,6 +9,8 @@ from datetime import datetime
 
 from bot.domain.forumrules import ForumRules, rule_refusal
 from bot.domain.roles import ForumRole, refusal_reason
+from bot.domain.words import status_word
+from bot.i18n import _, ngettext
 
 TITLE_MAX = 100
 BODY_MAX = 4000
@@ -44,16 +46,18 @@ def check_post(
     if forum_refusal is not None:
         return Refusal(forum_refusal, "forum")
     if topic_status is not None and topic_status != "open" and not role.can_moderate:
-        return Refusal("This topic is closed: only moderators can reply to it.", "closed")
+        return Refusal(_("This topic is closed: only moderators can reply to it."), "closed")
     if not role.can_moderate and throttle_seconds > 0 and last_post_at is not None:
         waited = (now - last_post_at).total_seconds()
         if 0 <= waited < throttle_seconds:
             wait = math.ceil(throttle_seconds - waited)
-            return Refusal(
-                f"Slow down: you can post again in {wait} second{'s' if wait != 1 else ''} "
-                f"(one post every {throttle_seconds} seconds here).",
-                "throttle",
+            again = ngettext(
+                "Slow down: you can post again in {count} second",
+                "Slow down: you can post again in {count} seconds",
+                wait,
             )
+            every = _("(one post every {seconds} seconds here).", seconds=throttle_seconds)
+            return Refusal(f"{again} {every}", "throttle")
     return None
 
 
@@ -79,9 +83,11 @@ def clean_title(title: str) -> str:
     """
     value = " ".join(_without_controls(" ".join((title or "").split())).split())
     if not value or not _visible(value):
-        raise ValueError("The title is empty: give your topic a title of 1 to 100 characters.")
+        raise ValueError(_("The title is empty: give your topic a title of 1 to 100 characters."))
     if len(value) > TITLE_MAX:
-        raise ValueError(f"The title is {len(value)} characters long; the limit is {TITLE_MAX}.")
+        raise ValueError(
+            _("The title is {length} characters long; the limit is {limit}.", length=len(value), limit=TITLE_MAX)
+        )
     return value
 
 
@@ -89,9 +95,11 @@ def clean_body(body: str) -> str:
     """The text as it will be posted: line breaks and tabs kept, other control characters dropped."""
     value = _without_controls((body or "").replace("\r\n", "\n"), keep="\n\t").strip()
     if not value or not _visible(value):
-        raise ValueError("The text is empty: write 1 to 4000 characters.")
+        raise ValueError(_("The text is empty: write 1 to 4000 characters."))
     if len(value) > BODY_MAX:
-        raise ValueError(f"The text is {len(value)} characters long; the limit is {BODY_MAX}.")
+        raise ValueError(
+            _("The text is {length} characters long; the limit is {limit}.", length=len(value), limit=BODY_MAX)
+        )
     return value
 
 
@@ -107,12 +115,12 @@ def parse_tags(text: str | None, available: list[str]) -> list[str]:
             continue
         match = by_lower.get(name.lower())
         if match is None:
-            known = ", ".join(available) if available else "none"
-            raise ValueError(f"This forum has no tag `{name[:50]}`. Its tags: {known}.")
+            known = ", ".join(available) if available else _("none")
+            raise ValueError(_("This forum has no tag `{tag}`. Its tags: {tags}.", tag=name[:50], tags=known))
         if match not in wanted:
             wanted.append(match)
     if len(wanted) > TAGS_MAX:
-        raise ValueError(f"At most {TAGS_MAX} tags per topic.")
+        raise ValueError(_("At most {limit} tags per topic.", limit=TAGS_MAX))
     return wanted
 
 
@@ -138,26 +146,48 @@ def check_edit(
 ) -> EditAccess:
     """May this member edit post #number through the bot now? ValueError says why not (SPEC §4)."""
     if post_status != "publish" or topic_status not in ("open", "closed"):
-        shown = post_status if post_status != "publish" else f"in a {topic_status} topic"
-        raise ValueError(f"Post #{number} is {shown}: only published posts can be edited.")
+        if post_status != "publish":
+            raise ValueError(
+                _(
+                    "Post #{number} is {status}: only published posts can be edited.",
+                    number=number,
+                    status=status_word(post_status),
+                )
+            )
+        raise ValueError(
+            _(
+                "Post #{number} is in a {status} topic: only published posts can be edited.",
+                number=number,
+                status=status_word(topic_status),
+            )
+        )
     if not sent_by_bot:
         if is_author:
             raise ValueError(
-                f"You typed post #{number} yourself: use Discord's own **Edit** on the message "
-                "(the forum records that edit too)."
+                _(
+                    "You typed post #{number} yourself: use Discord's own **Edit** on the message "
+                    "(the forum records that edit too).",
+                    number=number,
+                )
             )
-        raise ValueError(f"Post #{number} was typed by its author in Discord: only they can edit it, there.")
+        raise ValueError(
+            _("Post #{number} was typed by its author in Discord: only they can edit it, there.", number=number)
+        )
     if role.can_moderate:
         return EditAccess(as_moderator=not is_author)
     if not is_author:
-        raise ValueError(f"Only its author or a moderator can edit post #{number}.")
+        raise ValueError(_("Only its author or a moderator can edit post #{number}.", number=number))
     if not role.can_reply:
-        raise ValueError(f"You cannot edit posts as a {role.display}.")
+        raise ValueError(_("You cannot edit posts as a {role}.", role=role.label))
     if topic_status != "open":
-        raise ValueError("This topic is closed: only moderators can edit its posts.")
+        raise ValueError(_("This topic is closed: only moderators can edit its posts."))
     if window_minutes > 0 and (now - posted_at).total_seconds() > window_minutes * 60:
         raise ValueError(
-            f"Posts can be edited within {window_minutes} minute{'s' if window_minutes != 1 else ''} "
-            f"of posting; post #{number} is older. Ask a moderator."
+            ngettext(
+                "Posts can be edited within {count} minute of posting; post #{number} is older. Ask a moderator.",
+                "Posts can be edited within {count} minutes of posting; post #{number} is older. Ask a moderator.",
+                window_minutes,
+                number=number,
+            )
         )
     return EditAccess(as_moderator=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.i18n import _
+
 # Discord snowflakes are 17-20 digits; forum numbers are anything shorter.
 _SNOWFLAKE_MIN_DIGITS = 15
 _LINK = re.compile(
@@ -36,7 +38,7 @@ def parse_ref(text: str) -> Ref:
     """Parse a reference or raise ReferenceError_ with a message for the member."""
     value = (text or "").strip()
     if not value:
-        raise ReferenceError_("Give a topic or post: `#12`, `12`, a message link or an id.")
+        raise ReferenceError_(_("Give a topic or post: `#12`, `12`, a message link or an id."))
     shown = " ".join(value[:40].replace("`", "'").split())
     link = _LINK.match(value)
     if link:
@@ -54,13 +56,15 @@ def parse_ref(text: str) -> Ref:
         # Bound the length before int(): Python refuses to convert over 4,300 digits.
         n = int(digits) if len(digits) <= 16 else 0
         if n < 1 or n > NUMBER_MAX:
-            raise ReferenceError_(f"`{shown}` is not a post number.")
+            raise ReferenceError_(_("`{text}` is not a post number.", text=shown))
         return Ref(number=n)
-    raise ReferenceError_(f"`{shown}` is not a topic or post. Use `#12`, `12`, a message or thread link, or an id.")
+    raise ReferenceError_(
+        _("`{text}` is not a topic or post. Use `#12`, `12`, a message or thread link, or an id.", text=shown)
+    )
 
 
 def _snowflake(digits: str, shown: str) -> int:
     value = int(digits) if len(digits) <= 20 else 0
     if not 1 <= value <= SNOWFLAKE_MAX:
-        raise ReferenceError_(f"`{shown}` does not contain a valid Discord id.")
+        raise ReferenceError_(_("`{text}` does not contain a valid Discord id.", text=shown))
     return value

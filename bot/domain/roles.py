@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
+from bot.i18n import _, pgettext
+
 
 class ForumRole(IntEnum):
     """Ordered privilege: a higher value may do everything a lower one may."""
@@ -23,7 +25,20 @@ class ForumRole(IntEnum):
 
     @property
     def display(self) -> str:
+        """The English name (records, logs, the web archive)."""
         return self.name.capitalize()
+
+    @property
+    def label(self) -> str:
+        """The name in the member's language (bbPress's: Participante, Teilnehmer, ...)."""
+        labels = {
+            ForumRole.BLOCKED: pgettext("role", "Blocked"),
+            ForumRole.SPECTATOR: pgettext("role", "Spectator"),
+            ForumRole.PARTICIPANT: pgettext("role", "Participant"),
+            ForumRole.MODERATOR: pgettext("role", "Moderator"),
+            ForumRole.KEYMASTER: pgettext("role", "Keymaster"),
+        }
+        return labels[self]
 
     @classmethod
     def parse(cls, value: str) -> ForumRole:
@@ -98,22 +113,24 @@ def may_assign(actor: ForumRole, target_current: ForumRole, new_role: ForumRole 
     stored, effectively can: we refuse keymaster-on-keymaster changes).
     """
     if not actor.can_moderate:
-        return "Only moderators and keymasters may change forum roles."
+        return _("Only moderators and keymasters may change forum roles.")
     if target_current is ForumRole.KEYMASTER:
-        return "Nobody changes a keymaster's role but a keymaster above them."
+        return _("Nobody changes a keymaster's role but a keymaster above them.")
     if target_current is ForumRole.MODERATOR and actor is not ForumRole.KEYMASTER:
-        return "Only a keymaster may change a moderator's role."
+        return _("Only a keymaster may change a moderator's role.")
     if new_role is not None and new_role >= ForumRole.MODERATOR and actor is not ForumRole.KEYMASTER:
-        return f"Only a keymaster may make someone a {new_role.display}."
+        return _("Only a keymaster may make someone a {role}.", role=new_role.label)
     return None
 
 
 def refusal_reason(role: ForumRole, *, starting_topic: bool, registration_open: bool) -> str:
     """The words a member reads when their role does not let them post."""
     if role is ForumRole.BLOCKED:
-        return "You are blocked from posting in this forum."
-    what = "start a topic in this forum" if starting_topic else "reply to this topic"
-    text = f"You must be a participant to {what}."
+        return _("You are blocked from posting in this forum.")
+    if starting_topic:
+        text = _("You must be a participant to start a topic in this forum.")
+    else:
+        text = _("You must be a participant to reply to this topic.")
     if registration_open:
-        text += " Use `/forum join` to become one."
+        text += " " + _("Use `/forum join` to become one.")
     return text

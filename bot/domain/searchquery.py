@@ -24,6 +24,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.i18n import _
+
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 MIN_PREFIX_CHARS = 2
@@ -86,11 +88,11 @@ class SearchQuery:
     @property
     def excludes(self) -> bool:
         """True when some words are to be left out (``-word``, ``NOT word``)."""
-        return any(exclude for _, exclude in self.groups)
+        return any(exclude for _include, exclude in self.groups)
 
     @property
     def words(self) -> list[str]:
-        return [t.text for include, _ in self.groups for t in include]
+        return [t.text for include, _exclude in self.groups for t in include]
 
 
 def searchable(text: str) -> bool:
@@ -128,8 +130,12 @@ def _word(raw: str) -> tuple[str, bool]:
             # "ab-c*" is the phrase "ab c*" for the tokenizer: the star applies to its last word.
             if len(_last_token(stem)) < MIN_PREFIX_CHARS:
                 raise SearchQueryError(
-                    f"A word's beginning needs at least {MIN_PREFIX_CHARS} letters before the `*` "
-                    f"(`{_last_token(stem) or stem}*` would match far too many words): type more of it."
+                    _(
+                        "A word's beginning needs at least {count} letters before the `*` "
+                        "(`{word}*` would match far too many words): type more of it.",
+                        count=MIN_PREFIX_CHARS,
+                        word=_last_token(stem) or stem,
+                    )
                 )
             return stem, True
         word = stem
@@ -144,7 +150,13 @@ def parse(text: str) -> SearchQuery:
     )
     value = cleaned.strip()
     if len(value) > MAX_QUERY_CHARS:
-        raise SearchQueryError(f"That search is {len(value)} characters long; keep it under {MAX_QUERY_CHARS}.")
+        raise SearchQueryError(
+            _(
+                "That search is {length} characters long; keep it under {limit}.",
+                length=len(value),
+                limit=MAX_QUERY_CHARS,
+            )
+        )
     try:
         return _parse(value, operators=True)
     except SearchQueryError as error:
@@ -187,13 +199,16 @@ def _parse(value: str, *, operators: bool) -> SearchQuery:
             continue
         terms += 1
         if terms > MAX_TERMS:
-            raise SearchQueryError(f"Use at most {MAX_TERMS} words or phrases in one search.")
+            raise SearchQueryError(_("Use at most {limit} words or phrases in one search.", limit=MAX_TERMS))
         if term.prefix:
             prefixes.add(term)
             if len(prefixes) > MAX_PREFIXES:
                 raise SearchQueryError(
-                    f"Use at most {MAX_PREFIXES} word beginnings (`word*`) in one search: each one reads "
-                    "every word it starts."
+                    _(
+                        "Use at most {limit} word beginnings (`word*`) in one search: each one reads "
+                        "every word it starts.",
+                        limit=MAX_PREFIXES,
+                    )
                 )
         target = groups[-1].exclude if negated else groups[-1].include
         if term not in target:
@@ -202,10 +217,10 @@ def _parse(value: str, *, operators: bool) -> SearchQuery:
     if not kept:
         if any(g.exclude for g in groups):
             raise SearchQueryError(
-                "A search needs at least one word to look for, not only words to leave out (`-word`)."
+                _("A search needs at least one word to look for, not only words to leave out (`-word`).")
             )
         raise SearchQueryError(
-            "Type at least one word to search for: punctuation and emoji alone cannot be searched.", empty=True
+            _("Type at least one word to search for: punctuation and emoji alone cannot be searched."), empty=True
         )
     parts = []
     for group in kept:

@@ -18,6 +18,7 @@ import discord
 
 from bot.domain.text import split_text
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.services.posting import NO_MENTIONS
 from bot.storage.models import Post
 from bot.storage.purge import Purged
@@ -88,7 +89,10 @@ async def _sender(thread: discord.Thread, message: discord.Message, post: Post) 
         hook = await _webhook(thread, message.webhook_id)
         if hook is None:
             raise UserFacingError(
-                f"The webhook that sent post #{post.number} is gone, so its message can no longer be changed."
+                _(
+                    "The webhook that sent post #{number} is gone, so its message can no longer be changed.",
+                    number=post.number,
+                )
             )
     return _Sender(thread, hook, post)
 

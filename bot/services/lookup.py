@@ -5,8 +5,10 @@ from __future__ import annotations
 import discord
 
 from bot.domain.refs import ReferenceError_, parse_ref
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.i18n import N_, _
 from bot.storage import posts, topics
 from bot.storage.api import Database
 from bot.storage.models import Post, Topic
@@ -16,7 +18,9 @@ HIDDEN_TOPIC = ("deleted", "spam", "trash", "pending")
 
 def _not_found(text: str) -> UserFacingError:
     shown = text.strip()[:40].replace("`", "'")
-    return UserFacingError(f"No topic or post `{shown}` in this server's forums. Check the number with `/topic list`.")
+    return UserFacingError(
+        _("No topic or post `{text}` in this server's forums. Check the number with `/topic list`.", text=shown)
+    )
 
 
 async def resolve_topic(db: Database, guild_id: int, text: str, *, include_hidden: bool = False) -> Topic:
@@ -25,7 +29,7 @@ async def resolve_topic(db: Database, guild_id: int, text: str, *, include_hidde
     except ReferenceError_ as error:
         raise UserFacingError(str(error)) from None
     if ref.guild_id is not None and ref.guild_id != guild_id:
-        raise UserFacingError("That link points to another server; use a topic of this server.")
+        raise UserFacingError(_("That link points to another server; use a topic of this server."))
     topic: Topic | None = None
     if ref.number is not None:
         topic = await db.run(topics.containing_post_number, guild_id, ref.number)
@@ -42,11 +46,17 @@ async def resolve_topic(db: Database, guild_id: int, text: str, *, include_hidde
 
 def _available(topic: Topic, include_hidden: bool) -> Topic:
     if topic.status in HIDDEN_TOPIC and not include_hidden:
-        raise UserFacingError(f"Topic #{topic.number} is not available (it is {topic.status}).")
+        raise UserFacingError(
+            _(
+                "Topic #{number} is not available (it is {status}).",
+                number=topic.number,
+                status=status_word(topic.status),
+            )
+        )
     return topic
 
 
-HERE_HINT = "Use this inside a topic's thread, or give the topic: #12, 12, a link or an id."
+HERE_HINT = N_("Use this inside a topic's thread, or give the topic: #12, 12, a link or an id.")
 
 
 async def resolve_topic_here(
@@ -65,7 +75,7 @@ async def resolve_topic_here(
     channel = interaction.channel
     topic = await db.run(topics.by_thread, channel.id) if isinstance(channel, discord.Thread) else None
     if topic is None or topic.guild_id != guild_id:
-        raise UserFacingError(hint or HERE_HINT)
+        raise UserFacingError(hint or _(HERE_HINT))
     return _available(topic, include_hidden)
 
 
@@ -75,7 +85,7 @@ async def resolve_post(db: Database, guild_id: int, text: str) -> Post:
     except ReferenceError_ as error:
         raise UserFacingError(str(error)) from None
     if ref.guild_id is not None and ref.guild_id != guild_id:
-        raise UserFacingError("That link points to another server; use a post of this server.")
+        raise UserFacingError(_("That link points to another server; use a post of this server."))
     post: Post | None = None
     if ref.number is not None:
         post = await db.run(posts.by_number, guild_id, ref.number)
@@ -102,9 +112,9 @@ async def fetch_thread(guild: discord.Guild, thread_id: int) -> discord.Thread:
     try:
         fetched = await guild.fetch_channel(thread_id)
     except discord.NotFound:
-        raise UserFacingError("That topic's thread no longer exists in Discord.") from None
+        raise UserFacingError(_("That topic's thread no longer exists in Discord.")) from None
     except discord.HTTPException as error:
         raise UserFacingError(describe_http_error(error)) from None
     if not isinstance(fetched, discord.Thread):
-        raise UserFacingError("That topic's thread no longer exists in Discord.")
+        raise UserFacingError(_("That topic's thread no longer exists in Discord."))
     return fetched

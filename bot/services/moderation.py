@@ -9,13 +9,17 @@ from datetime import datetime
 
 import discord
 
+from bot import i18n
 from bot.domain import timeutil
 from bot.domain.text import escape_inline, excerpt
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.i18n import _, pgettext
 from bot.services import threadedits
 from bot.services.lookup import fetch_thread
 from bot.services.posting import NO_MENTIONS, delete_messages
+from bot.services.translator import guild_locale
 from bot.storage import posts, topics
 from bot.storage.api import Database
 from bot.storage.audit import AuditEntry
@@ -27,14 +31,19 @@ CLOSE_REASONS = ("solved", "duplicate", "off-topic", "stale", "other")
 
 # ------------------------------------------------------------------ pure renderers
 def closing_note(actor_name: str, reason: str, note: str | None) -> str:
-    text = f"🔒 **Topic closed** by **{escape_inline(actor_name)}** · reason: *{reason}*"
+    # the reason is one of the choices of /mod close (msgctxt "choice", from the command tree)
+    text = _(
+        "🔒 **Topic closed** by **{actor}** · reason: *{reason}*",
+        actor=escape_inline(actor_name),
+        reason=pgettext("choice", reason),
+    )
     if note:
         text += "\n" + "\n".join("> " + line for line in note.strip().splitlines())
-    return text + "\nOnly moderators can reply now."
+    return text + "\n" + _("Only moderators can reply now.")
 
 
 def reopen_note(actor_name: str) -> str:
-    return f"🔓 **Topic reopened** by **{escape_inline(actor_name)}**. Replies are welcome again."
+    return _("🔓 **Topic reopened** by **{actor}**. Replies are welcome again.", actor=escape_inline(actor_name))
 
 
 def stamp(iso_text: str | None) -> str:
@@ -111,9 +120,13 @@ async def close_topic(
     """
     thread = await fetch_thread(guild, topic.thread_id)
     try:
-        posted = await thread.send(closing_note(actor_name, reason, note), allowed_mentions=NO_MENTIONS)
+        with i18n.speaking(guild_locale(guild)):  # everyone reads it: the server's language
+            said = closing_note(actor_name, reason, note)
+        posted = await thread.send(said, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as error:
-        raise UserFacingError(describe_http_error(error) + f" Topic #{topic.number} stays open.") from None
+        raise UserFacingError(
+            describe_http_error(error) + " " + _("Topic #{number} stays open.", number=topic.number)
+        ) from None
     try:
         threadedits.expect(thread.id)
         await thread.edit(locked=True, archived=True, reason=f"Threadkeeper: closed by {actor_name} ({reason})")
@@ -123,7 +136,11 @@ async def close_topic(
         except discord.HTTPException:
             log.warning("could not take back the closing note in %s", thread.id, exc_info=True)
         raise UserFacingError(
-            "Discord would not lock the thread: " + describe_http_error(error) + f" Topic #{topic.number} stays open."
+            _("Discord would not lock the thread:")
+            + " "
+            + describe_http_error(error)
+            + " "
+            + _("Topic #{number} stays open.", number=topic.number)
         ) from None
     return await db.transaction(topics.set_status, topic.id, "closed", close_reason=reason)
 
@@ -135,13 +152,17 @@ async def reopen_topic(db: Database, guild: discord.Guild, topic: Topic, *, acto
         await thread.edit(archived=False, locked=False, reason=f"Threadkeeper: reopened by {actor_name}")
     except discord.HTTPException as error:
         raise UserFacingError(
-            "Discord would not unlock the thread: "
+            _("Discord would not unlock the thread:")
+            + " "
             + describe_http_error(error)
-            + f" Topic #{topic.number} stays closed."
+            + " "
+            + _("Topic #{number} stays closed.", number=topic.number)
         ) from None
     reopened = await db.transaction(topics.set_status, topic.id, "open")
     try:
-        await thread.send(reopen_note(actor_name), allowed_mentions=NO_MENTIONS)
+        with i18n.speaking(guild_locale(guild)):
+            said = reopen_note(actor_name)
+        await thread.send(said, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.warning("could not post the reopen note in %s", thread.id, exc_info=True)
     return reopened
@@ -149,9 +170,9 @@ async def reopen_topic(db: Database, guild: discord.Guild, topic: Topic, *, acto
 
 def expires_text(expires_at: datetime | None) -> str:
     if expires_at is None:
-        return "until a moderator unblocks them"
+        return _("until a moderator unblocks them")
     epoch = int(expires_at.timestamp())
-    return f"until <t:{epoch}:f> (<t:{epoch}:R>)"
+    return _("until <t:{epoch}:f> (<t:{epoch}:R>)", epoch=epoch)
 
 
 async def remove_starter(guild: discord.Guild, post: Post, topic: Topic) -> None:
@@ -177,7 +198,14 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
     reason = f"Threadkeeper: marked {status} by {actor_name}"
     if post.is_opening:
         if topic.status not in ("open", "closed", "spam", "trash", "pending"):
-            raise UserFacingError(f"Topic #{topic.number} is {topic.status}; it cannot be marked {status}.")
+            raise UserFacingError(
+                _(
+                    "Topic #{number} is in status «{status}»; it cannot be marked «{new}».",
+                    number=topic.number,
+                    status=status_word(topic.status),
+                    new=status_word(status),
+                )
+            )
         await db.transaction(topics.set_status, topic.id, status)
         if topic.status not in ("open", "closed"):
             return  # spam <-> trash, or a held topic: no thread in Discord
@@ -190,9 +218,11 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
         except discord.HTTPException as error:
             await db.transaction(topics.set_status, topic.id, topic.status, close_reason=topic.close_reason)
             raise UserFacingError(
-                "Discord would not delete the thread: "
+                _("Discord would not delete the thread:")
+                + " "
                 + describe_http_error(error)
-                + f" Topic #{topic.number} stays {topic.status}."
+                + " "
+                + _("Topic #{number} stays «{status}».", number=topic.number, status=status_word(topic.status))
             ) from None
         return
     await db.transaction(posts.set_status, post.id, status)
@@ -208,9 +238,11 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
     except discord.HTTPException as error:
         await db.transaction(posts.set_status, post.id, post.status)
         raise UserFacingError(
-            "Discord would not delete the message: "
+            _("Discord would not delete the message:")
+            + " "
             + describe_http_error(error)
-            + f" Post #{post.number} stays published."
+            + " "
+            + _("Post #{number} stays published.", number=post.number)
         ) from None
 
 

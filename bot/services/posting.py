@@ -7,9 +7,16 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.i18n import N_, _
+
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
-REST_REFUSED = "\n⚠️ Discord refused the rest of your long text; it is recorded in full (see `/topic show`)."
+REST_REFUSED = N_("⚠️ Discord refused the rest of your long text; it is recorded in full (see `/topic show`).")
+
+
+def rest_refused(complete: bool) -> str:
+    """What an answer adds when Discord refused the continuation of a long post."""
+    return "" if complete else "\n" + _(REST_REFUSED)
 
 
 async def send_rest(thread: discord.Thread, chunks: Sequence[str]) -> tuple[list[int], bool]:

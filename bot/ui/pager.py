@@ -17,6 +17,7 @@ import discord
 
 from bot.errors import UserFacingError
 from bot.failures import Answering, AnsweringView
+from bot.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class PageButton(
     def __init__(self, kind: str, args: str, page: int, direction: str, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Previous" if direction == "p" else "Next",
+                label=_("Previous") if direction == "p" else _("Next"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"tk:pg:{kind}:{args}:{page}:{direction}",
                 disabled=disabled,
@@ -70,6 +71,6 @@ class PageButton(
         pagers: dict[str, PageFn] = getattr(interaction.client, "pagers", {})
         render = pagers.get(self.kind)
         if render is None:
-            raise UserFacingError("These buttons are out of date; run the command again.")
+            raise UserFacingError(_("These buttons are out of date; run the command again."))
         page = await render(interaction, self.args, self.page)
         await interaction.response.edit_message(embed=page.embed, view=view_for(self.kind, self.args, page))

@@ -7,7 +7,9 @@ from datetime import datetime
 import discord
 
 from bot.domain.roles import ForumRole
-from bot.domain.text import escape_inline, excerpt, plural
+from bot.domain.text import escape_inline, excerpt
+from bot.domain.words import status_word
+from bot.i18n import _, ngettext
 from bot.storage.models import Forum, Topic, TopicView
 
 EMBED_BUDGET = 3900
@@ -21,31 +23,33 @@ def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> s
 
 def stamp(iso_text: str | None, style: str = "R") -> str:
     if not iso_text:
-        return "never"
+        return _("never")
     return f"<t:{int(datetime.fromisoformat(iso_text).timestamp())}:{style}>"
 
 
 def role_display(key: str) -> str:
+    """A stored role key as the member reads it (in their language)."""
     try:
-        return ForumRole.parse(key).display
+        return ForumRole.parse(key).label
     except ValueError:
         return key.capitalize()
 
 
 def reply_threads_header(count: int) -> str:
-    return f"Viewing {count} reply thread" + ("" if count == 1 else "s")
+    return ngettext("Viewing {count} reply thread", "Viewing {count} reply threads", count)
 
 
 def status_line(topic: Topic) -> str:
-    parts = [topic.status.capitalize()]
+    word = status_word(topic.status)
+    parts = [word[:1].upper() + word[1:]]
     if topic.solved:
-        parts.append("Solved")
+        parts.append(_("Solved"))
     if topic.sticky == "super":
-        parts.append("Super sticky")
+        parts.append(_("Super sticky"))
     elif topic.sticky == "sticky":
-        parts.append("Sticky")
+        parts.append(_("Sticky"))
     if topic.tags:
-        parts.append("Tags: " + ", ".join(topic.tags))
+        parts.append(_("Tags: {tags}", tags=", ".join(topic.tags)))
     return " · ".join(parts)
 
 
@@ -55,7 +59,7 @@ def topic_embed(view: TopicView, *, guild_name: str) -> discord.Embed:
     topic, forum = view.topic, view.forum
     header = [
         f"{escape_inline(guild_name)} › {escape_inline(forum.name)} › {escape_inline(topic.title)}",
-        f"Status: {status_line(topic)}",
+        _("Status: {status}", status=status_line(topic)),
         f"**{reply_threads_header(view.reply_threads)}**",
         "",
     ]
@@ -64,12 +68,12 @@ def topic_embed(view: TopicView, *, guild_name: str) -> discord.Embed:
     for post, depth in chunk:
         indent = "\u2003" * min(depth, 3) + ("↳ " if depth else "")
         link = jump_url(topic.guild_id, post.channel_id, post.message_id)
-        mark = " · ✅ **Accepted answer**" if post.accepted else ""
+        mark = " · ✅ **" + _("Accepted answer") + "**" if post.accepted else ""
         line = (
             f"{indent}[**#{post.number}**]({link}) · **{escape_inline(post.author_name)}** · "
             f"*{role_display(post.author_role)}* · {stamp(post.created_at, 'f')}{mark}"
         )
-        text = excerpt(post.content, budget) if post.content else "*(attachment only)*"
+        text = excerpt(post.content, budget) if post.content else "*" + _("(attachment only)") + "*"
         quoted = "\n".join(f"{indent}> {row}" if row else f"{indent}>" for row in text.splitlines() or [""])
         if post.edit_note:
             quoted += f"\n{indent}*✏️ {escape_inline(excerpt(post.edit_note, 240))}*"
@@ -80,7 +84,8 @@ def topic_embed(view: TopicView, *, guild_name: str) -> discord.Embed:
         description="\n".join(header) + "\n\n".join(blocks),
         colour=COLOR,
     )
-    embed.set_footer(text=f"Page {view.page + 1} of {view.pages} · {plural(view.total_posts, 'post')}")
+    posts = ngettext("{count} post", "{count} posts", view.total_posts)
+    embed.set_footer(text=_("Page {page} of {pages}", page=view.page + 1, pages=view.pages) + f" · {posts}")
     return embed
 
 
@@ -88,7 +93,7 @@ def topic_list_embed(
     topics: list[Topic], *, title: str, page: int, pages: int, total: int, forum_names: dict[int, str]
 ) -> discord.Embed:
     if not topics:
-        description = "No topics here yet. Start one with `/topic new`."
+        description = _("No topics here yet. Start one with `/topic new`.")
     else:
         rows = []
         for topic in topics:
@@ -96,21 +101,29 @@ def topic_list_embed(
             solved = " ✅" if topic.solved else ""
             closed = " 🔒" if topic.status == "closed" else ""
             link = jump_url(topic.guild_id, topic.thread_id)
-            where = f" in {escape_inline(forum_names.get(topic.forum_id, '?'))}" if len(forum_names) > 1 else ""
+            forum_name = escape_inline(forum_names.get(topic.forum_id, "?"))
+            where = " " + _("in {forum}", forum=forum_name) if len(forum_names) > 1 else ""
             rows.append(
                 f"{pin}[**{escape_inline(excerpt(topic.title, 80))}**]({link}) "
                 f"`#{topic.number}`{solved}{closed}{where}\n"
-                f"Voices {topic.voice_count} · Posts {topic.reply_count + 1} · Freshness {stamp(topic.last_post_at)}"
+                + _(
+                    "Voices {voices} · Posts {posts} · Freshness {freshness}",
+                    voices=topic.voice_count,
+                    posts=topic.reply_count + 1,
+                    freshness=stamp(topic.last_post_at),
+                )
             )
         description = "\n".join(rows)
     embed = discord.Embed(title=title, description=description, colour=COLOR)
-    embed.set_footer(text=f"Page {page + 1} of {pages} · {plural(total, 'topic')} · Topic, Voices, Posts, Freshness")
+    topics_count = ngettext("{count} topic", "{count} topics", total)
+    columns = _("Topic, Voices, Posts, Freshness")
+    embed.set_footer(text=_("Page {page} of {pages}", page=page + 1, pages=pages) + f" · {topics_count} · {columns}")
     return embed
 
 
 def forum_list_embed(forums: list[Forum], guild_id: int) -> discord.Embed:
     if not forums:
-        description = "No forums yet. A keymaster registers one with `/forumadmin add`."
+        description = _("No forums yet. A keymaster registers one with `/forumadmin add`.")
     else:
         lines: list[str] = []
         heading: str | None = None
@@ -119,14 +132,20 @@ def forum_list_embed(forums: list[Forum], guild_id: int) -> discord.Embed:
             if f.category and f.category != heading:
                 lines.append(f"__**{escape_inline(f.category)}**__")
             heading = f.category
-            marks = [m for m, on in (("read-only", f.rules.moderators_only), ("closed", f.rules.closed)) if on]
+            marks = [m for m, on in ((_("read-only"), f.rules.moderators_only), (_("closed"), f.rules.closed)) if on]
             lines.append(
                 f"**[{escape_inline(f.name)}]({jump_url(guild_id, f.channel_id)})**"
                 + (f" ({', '.join(marks)})" if marks else "")
                 + (f" — {escape_inline(excerpt(f.description, 100))}" if f.description else "")
-                + f"\nTopics {f.topic_count} · Posts {f.post_count} · Freshness {stamp(f.last_post_at)}"
+                + "\n"
+                + _(
+                    "Topics {topics} · Posts {posts} · Freshness {freshness}",
+                    topics=f.topic_count,
+                    posts=f.post_count,
+                    freshness=stamp(f.last_post_at),
+                )
             )
         description = "\n".join(lines)
-    embed = discord.Embed(title="Forums", description=description, colour=COLOR)
-    embed.set_footer(text="Forum, Topics, Posts, Freshness")
+    embed = discord.Embed(title=_("Forums"), description=description, colour=COLOR)
+    embed.set_footer(text=_("Forum, Topics, Posts, Freshness"))
     return embed

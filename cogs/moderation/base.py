@@ -11,6 +11,7 @@ from discord import app_commands
 from bot.client import ForumBot
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.services import moderation, overwrites
 from bot.services.access import guild_member, moderating
 from bot.services.lookup import resolve_post
@@ -73,10 +74,10 @@ class ModerationBase(_Mixin):
     async def _sync(self, guild: discord.Guild, reason: str) -> str:
         failed = await overwrites.sync_guild(self.db, guild, reason=reason)
         if failed:
-            return (
-                "\n⚠️ Discord would not let me update the posting permissions on: "
-                + ", ".join(failed)
-                + ". My own check still enforces the role."
+            return "\n" + _(
+                "⚠️ Discord would not let me update the posting permissions on: {channels}. "
+                "My own check still enforces the role.",
+                channels=", ".join(failed),
             )
         return ""
 
@@ -89,5 +90,5 @@ class ModerationBase(_Mixin):
         forum = await self.db.run(forums.get, forum_id)
         channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
         if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
-            raise UserFacingError("That topic's forum is no longer registered.")
+            raise UserFacingError(_("That topic's forum is no longer registered."))
         return channel

@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import _, pgettext
 from bot.services import moderation
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
@@ -39,7 +40,7 @@ class TopicCommands(ModerationBase):
         found = await resolve_topic_here(self.db, interaction, topic)
         await self._in_scope(interaction, found.forum_id)
         if found.status == "closed":
-            raise UserFacingError(f"Topic #{found.number} is already closed; `/mod open` reopens it.")
+            raise UserFacingError(_("Topic #{number} is already closed; `/mod open` reopens it.", number=found.number))
         why = reason.value if reason else "other"
         await interaction.response.defer(ephemeral=True, thinking=True)
         closed = await moderation.close_topic(
@@ -47,8 +48,12 @@ class TopicCommands(ModerationBase):
         )
         await log_action(self.db, interaction, "topic.close", topic_id=closed.id, reason=why, details={"note": note})
         await interaction.followup.send(
-            f"Closed topic **#{closed.number}** ({why}): its thread is locked and archived; "
-            "only moderators can reply. `/mod open` reopens it.",
+            _(
+                "Closed topic **#{number}** ({reason}): its thread is locked and archived; "
+                "only moderators can reply. `/mod open` reopens it.",
+                number=closed.number,
+                reason=pgettext("choice", why),
+            ),
             ephemeral=True,
         )
 
@@ -61,14 +66,16 @@ class TopicCommands(ModerationBase):
         found = await resolve_topic_here(self.db, interaction, topic)
         await self._in_scope(interaction, found.forum_id)
         if found.status != "closed":
-            raise UserFacingError(f"Topic #{found.number} is not closed.")
+            raise UserFacingError(_("Topic #{number} is not closed.", number=found.number))
         if found.close_reason == "merged":
-            raise UserFacingError(f"Topic #{found.number} was merged into another topic; its posts live there now.")
+            raise UserFacingError(
+                _("Topic #{number} was merged into another topic; its posts live there now.", number=found.number)
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         opened = await moderation.reopen_topic(self.db, actor.guild, found, actor_name=actor.display_name)
         self.bot.scheduler.poke(AUTO_CLOSE)  # open again, maybe idle long enough
         await log_action(self.db, interaction, "topic.open", topic_id=opened.id)
-        await interaction.followup.send(f"Reopened topic **#{opened.number}**.", ephemeral=True)
+        await interaction.followup.send(_("Reopened topic **#{number}**.", number=opened.number), ephemeral=True)
 
     @app_commands.command(name="stick", description="Stick a topic to the top of its forum (super: every forum)")
     @app_commands.describe(
@@ -83,13 +90,18 @@ class TopicCommands(ModerationBase):
         await self._in_scope(interaction, found.forum_id)
         kind = "super" if super else "sticky"
         if found.sticky == kind:
-            raise UserFacingError(f"Topic #{found.number} is already {'a super sticky' if super else 'sticky'}.")
+            if super:
+                raise UserFacingError(_("Topic #{number} is already a super sticky.", number=found.number))
+            raise UserFacingError(_("Topic #{number} is already sticky.", number=found.number))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(topics.set_sticky, found.id, kind)
         pin = await self._pin(actor, found, True)
         await log_action(self.db, interaction, "topic.stick", topic_id=found.id, details={"sticky": kind})
-        where = "every forum" if super else "its forum"
-        await interaction.followup.send(f"Topic **#{found.number}** now lists first in {where}.{pin}", ephemeral=True)
+        if super:
+            said = _("Topic **#{number}** now lists first in every forum.", number=found.number)
+        else:
+            said = _("Topic **#{number}** now lists first in its forum.", number=found.number)
+        await interaction.followup.send(said + pin, ephemeral=True)
 
     @app_commands.command(name="unstick", description="Stop a topic listing first")
     @app_commands.describe(topic="The topic: #12, 12, a link or an id (left out inside a topic's thread: that topic)")
@@ -100,13 +112,15 @@ class TopicCommands(ModerationBase):
         found = await resolve_topic_here(self.db, interaction, topic)
         await self._in_scope(interaction, found.forum_id)
         if found.sticky == "none":
-            raise UserFacingError(f"Topic #{found.number} is not sticky.")
+            raise UserFacingError(_("Topic #{number} is not sticky.", number=found.number))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(topics.set_sticky, found.id, "none")
         self.bot.scheduler.poke(AUTO_CLOSE)  # no longer exempt from the idle auto-close
         pin = await self._pin(actor, found, False)
         await log_action(self.db, interaction, "topic.unstick", topic_id=found.id, details={"sticky": found.sticky})
-        await interaction.followup.send(f"Topic **#{found.number}** is no longer sticky.{pin}", ephemeral=True)
+        await interaction.followup.send(
+            _("Topic **#{number}** is no longer sticky.", number=found.number) + pin, ephemeral=True
+        )
 
     async def _pin(self, actor: discord.Member, topic: Topic, pinned: bool) -> str:
         """Discord pins one post per forum: use it when it is free (best effort)."""
@@ -123,10 +137,13 @@ class TopicCommands(ModerationBase):
         if pinned:
             other = next((t for t in parent.threads if t.flags.pinned and t.id != thread.id), None)
             if other is not None:
-                return f" (Discord pins one post per forum and {other.mention} holds it, so this one is not pinned.)"
+                return " " + _(
+                    "(Discord pins one post per forum and {thread} holds it, so this one is not pinned.)",
+                    thread=other.mention,
+                )
         try:
             await thread.edit(pinned=pinned, reason=f"Threadkeeper: {'stuck' if pinned else 'unstuck'} by {actor}")
         except Exception:  # best effort: any refusal (or a simulator without thread flags) leaves the list order
             log.warning("could not (un)pin thread %s", thread.id, exc_info=True)
-            return " (Discord would not change the thread's pin; the forum's own list still shows it first.)"
-        return " It is pinned in Discord too." if pinned else ""
+            return " " + _("(Discord would not change the thread's pin; the forum's own list still shows it first.)")
+        return " " + _("It is pinned in Discord too.") if pinned else ""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,10 +109,16 @@ class World:
 
 
 async def make_world(
-    env: Env, bot: Any, built_bots: list[ForumBot], *, shard_id: int | None = None, guild_id: int | None = None
+    env: Env,
+    bot: Any,
+    built_bots: list[ForumBot],
+    *,
+    shard_id: int | None = None,
+    guild_id: int | None = None,
+    preferred_locale: str | None = None,
 ) -> World:
     owner = env.create_user("owner", global_name="Owner")
-    guild = env.create_guild("Activity", owner=owner, shard_id=shard_id, id=guild_id)
+    guild = env.create_guild("Activity", owner=owner, shard_id=shard_id, id=guild_id, preferred_locale=preferred_locale)
     admin = guild.add_member(owner)
     general = guild.create_text_channel("general")
     forum = guild.create_forum_channel("Discussion")
@@ -383,3 +390,32 @@ def create_thread_on(
 
 def world_backend(channel: ChannelHandle) -> Any:
     return channel._env.backend
+
+
+@contextmanager
+def interaction_locale(locale: str) -> Iterator[None]:
+    """Interactions members start inside the block carry ``locale`` (their Discord client's
+    language). simcord 3.2.1 writes ``"locale": "en-US"`` into every INTERACTION_CREATE it
+    builds (simcord.interactions.base_payload); this sets the field Discord would send, and the
+    bot reads it from the real gateway payload as it would on Discord."""
+    import simcord.interactions as built
+
+    original = built.base_payload
+
+    def localized(*args: Any, **kwargs: Any) -> Any:
+        record, payload = original(*args, **kwargs)
+        payload["locale"] = locale
+        return record, payload
+
+    built.base_payload = localized  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        built.base_payload = original  # type: ignore[assignment]
+
+
+def registered_command(world: World, name: str) -> dict[str, Any]:
+    """A command as the bot synced it to (simulated) Discord, localisations included."""
+    found = world.env.backend.find_command(name, None)
+    assert found is not None, f"/{name} is not registered"
+    return dict(found)

@@ -73,7 +73,7 @@ class Holding(Refusals):
             text=message.content,
             title=thread.name if starting else None,
             attachments=message.attachments,
-            fate="is out of sight until then",
+            held=True,
         )
 
     async def _keep_up(self, recorded: Recorded, why: str) -> None:

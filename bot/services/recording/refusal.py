@@ -12,6 +12,7 @@ import discord
 from bot.domain.policy import Refusal
 from bot.domain.roles import ForumRole
 from bot.domain.text import split_text
+from bot.i18n import _
 from bot.services.recording.base import RecorderBase
 from bot.storage.models import Topic
 
@@ -45,7 +46,7 @@ class Refusals(RecorderBase):
             await self._tell(
                 message.author,
                 thread,
-                f"{refusal.reason} Your post stays up for now and is held for the moderators.",
+                refusal.reason + " " + _("Your post stays up for now and is held for the moderators."),
                 text=None,
             )
             return
@@ -67,19 +68,33 @@ class Refusals(RecorderBase):
         text: str | None,
         title: str | None = None,
         attachments: Iterable[discord.Attachment] = (),
-        fate: str = "was removed",
+        held: bool = False,
     ) -> None:
         """DM the member why (and their text back); a short notice in the thread if DMs are closed."""
-        where = f"**{thread.name}**" if title is None else "the forum"
         lines = [reason]
-        if text is not None:
-            lines.append(f"Your post in {where} {fate}. Here is what you wrote, so nothing is lost:")
+        if text is not None and held:
+            where = _("**{thread}**", thread=thread.name) if title is None else _("the forum")
+            lines.append(
+                _(
+                    "Your post in {where} is out of sight until then. Here is what you wrote, so nothing is lost:",
+                    where=where,
+                )
+            )
+        elif text is not None and title is None:
+            lines.append(
+                _(
+                    "Your post in **{thread}** was removed. Here is what you wrote, so nothing is lost:",
+                    thread=thread.name,
+                )
+            )
+        elif text is not None:
+            lines.append(_("Your post in the forum was removed. Here is what you wrote, so nothing is lost:"))
         try:
             await user.send("\n".join(lines))
             if text is not None:
-                original = (f"Title: {title}\n\n" if title else "") + text
+                original = (_("Title: {title}", title=title) + "\n\n" if title else "") + text
                 links = "\n".join(a.url for a in attachments)
-                for chunk in split_text((original + ("\n" + links if links else "")).strip() or "(no text)"):
+                for chunk in split_text((original + ("\n" + links if links else "")).strip() or _("(no text)")):
                     await user.send(chunk)
             return
         except discord.HTTPException:
@@ -88,7 +103,8 @@ class Refusals(RecorderBase):
             return  # the thread itself is gone: nowhere to leave a notice
         try:
             await thread.send(
-                f"{user.mention} {reason} (Your direct messages are closed, so I could not send your text back.)",
+                f"{user.mention} {reason} "
+                + _("(Your direct messages are closed, so I could not send your text back.)"),
                 delete_after=NOTICE_SECONDS,
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(user.id)]),
             )
