@@ -46,6 +46,11 @@ T = TypeVar("T")
 
 MIGRATION_LOCK = 0x7468_6B70  # pg_advisory_lock key while migrating ("thkp")
 ATTEMPTS = 3
+# Settings of the bot's connections (docs/performance.md, "PostgreSQL beside SQLite"): the
+# bot's statements are short, so no parallel workers (on the 1M-post forum the planner chose
+# a parallel walk of 100,000 search vectors over the index intersection: 25,000 buffers
+# against 10,600) and no JIT compiling (PG 15 compiles above a cost of 100,000: tens of ms).
+SESSION_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off"
 _TRANSIENT = ("40P01", "40001", "23505")  # deadlock, serialization failure, unique violation
 
 
@@ -173,7 +178,7 @@ class Database(GroupWriter):
         self._closing = False
         loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=self.max_size, thread_name_prefix="threadkeeper-pg")
-        options = "-c default_transaction_read_only=on" if self.readonly else None
+        options = SESSION_OPTIONS + (" -c default_transaction_read_only=on" if self.readonly else "")
         try:
             # One plain connection first: its error (refused, no such database, password) is
             # the one line the operator needs; the pool would only time out.
@@ -184,7 +189,7 @@ class Database(GroupWriter):
                 min_size=self.min_size,
                 max_size=self.max_size,
                 open=False,
-                kwargs={"autocommit": True, **({"options": options} if options else {})},
+                kwargs={"autocommit": True, "options": options},
                 name="threadkeeper",
             )
             await loop.run_in_executor(executor, lambda: pool.open(wait=True, timeout=30))

@@ -104,7 +104,7 @@ def record_page(conn: Any, topic_id: int, news: Sequence[NewPost], visible: Sequ
         "author_name": [new.author_name for new in page],
         "author_role": [new.author_role for new in page],
         "content": [new.content for new in page],
-        "attachments": [new.attachments_json() for new in page],
+        "attachments": [new.attachments_json() if new.attachments else "[]" for new in page],
         "status": [new.status for new in page],
         "flag": [new.flag for new in page],
         "created_at": [new.created_at for new in page],
