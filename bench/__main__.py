@@ -37,6 +37,8 @@ GOALS: dict[str, tuple[float, str, str]] = {
     "autocomplete_p95_ms_100k": (30, "<=", "ms"),
     "catchup_calls_per_100_missed": (1.1, "<=", "calls"),
     "rss_mb_1m": (150, "<=", "MB"),
+    "archive_topic_p95_ms_1m": (20, "<=", "ms"),
+    "archive_sitemap_ms_1m": (500, "<=", "ms"),
     # the same workloads on PostgreSQL (bench/pg.py), on the server at --pg
     "pg_record_ratio": (0.5, ">=", "×"),
     "pg_command_p99_ms_idle": (15, "<=", "ms"),
@@ -154,6 +156,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "command": ("command_p99_ms_idle", "command_p99_ms_catchup"),
     "search": ("search_p95_ms_1m",),
     "web": ("web_search_p95_ms_1m", "web_page_p95_ms_during_search_flood"),
+    "archive": ("archive_topic_p95_ms_1m", "archive_sitemap_ms_1m"),
     "list": ("list_p95_ms_100k",),
     "autocomplete": ("autocomplete_p95_ms_100k",),
     "show": (),
@@ -184,6 +187,18 @@ def groups_of(only: str | None) -> set[str]:
         else:
             raise SystemExit(f"--only: unknown group {name!r} (known: {', '.join([*ALIASES, *GROUPS])})")
     return chosen
+
+
+ARCHIVE_KEYS = GROUPS["archive"]
+
+
+async def archive_keys(plan: Plan, forum: data.Built) -> dict[str, Any]:
+    """The web archive's topic pages and sitemaps on the 1M-post forum (bench/web.py)."""
+    log("web archive: topic pages (the biggest topics' last pages too), then the sitemaps")
+    return {
+        "archive_topics": await web.topic_pages(forum, count=200 if plan.name == "full" else 20),
+        "archive_sitemap": await web.sitemap(forum),
+    }
 
 
 async def postgres(
@@ -246,7 +261,7 @@ async def run(
 
     log(f"fixtures (cached under {cache})")
     needs = {
-        "forum": {"search", "web", "list", "autocomplete", "show", "rss", "pg_search", "pg_list"},
+        "forum": {"search", "web", "archive", "list", "autocomplete", "show", "rss", "pg_search", "pg_list"},
         "command": {"command", "pg_command"},
         "record": {"record", "pg_record"},
     }
@@ -286,6 +301,11 @@ async def run(
         details["web_flood"] = await web.pages_during_flood(
             forum, seconds=plan.flood_seconds, pages=100 if plan.name == "full" else 10
         )
+
+    if "archive" in wanted and forum is not None:
+        if "search" not in wanted:
+            data.warm(forum.path)
+        details.update(await archive_keys(plan, forum))
 
     if "list" in wanted and forum is not None:
         log("/topic list")
@@ -357,6 +377,8 @@ async def run(
         "autocomplete_p95_ms_100k": _value(details, "autocomplete", "p95_ms"),
         "catchup_calls_per_100_missed": _value(details, "catchup", "calls_per_100_missed"),
         "rss_mb_1m": _value(details, "rss", "rss_mb"),
+        "archive_topic_p95_ms_1m": _value(details, "archive_topics", "p95_ms"),
+        "archive_sitemap_ms_1m": _value(details, "archive_sitemap", "slowest_ms"),
         "pg_record_ratio": _value(pgd, "record", "record_ratio"),
         "pg_command_p99_ms_idle": _value(pgd, "command_idle", "p99_ms"),
         "pg_search_p95_ms_1m": _value(pgd, "search", "p95_ms"),
@@ -390,14 +412,15 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         help="measure only these groups, comma-separated: sqlite, pg (aliases of several), "
         + ", ".join(GROUPS)
-        + " (the other keys print as not measured; results go to --out as usual)",
+        + " (the other keys print as not measured; the results file is written only when --out is given)",
     )
     args = parser.parse_args(argv)
     plan = TINY if args.tiny else FULL
     only = groups_of(args.only)
     with tempfile.TemporaryDirectory(prefix="threadkeeper-bench-") as work:
         results = asyncio.run(run(plan, args.cache, Path(work), pg_url=args.pg, pg_prefix=args.pg_prefix, only=only))
-    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if args.only is None or "--out" in (argv if argv is not None else sys.argv):
+        args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")  # a partial run: only when asked
     print(table(results))
     return 0
 

@@ -11,6 +11,10 @@ hammering) must not run on the event loop that answers pages, as it never would.
   (refused: at most 4 per search), the 50 most common words of ``bench/data.py``
   (newest-first fallback). Searches at the caps (four two-letter prefixes joined by OR, which
   run into the time budget) are timed too, as details.
+- ``topic_pages``: topic pages read one at a time, each timed the same way: random topics'
+  first pages and the biggest topics' first and last pages (``archive_topic_p95_ms_1m``).
+- ``sitemap``: ``/sitemap.xml`` and every sitemap it names, each timed (``archive_sitemap_ms_1m``
+  is the slowest one: what a crawler waits for one document), with ``BASE_URL`` set.
 - ``pages_during_flood``: 16 clients search expensively without pause (searches at the caps;
   a 503 is followed by the next search at once, as a hostile client does) while one reader
   reads topic pages, timed the same way; the same pages alone first, for comparison.
@@ -69,6 +73,7 @@ async def archive(fixture: data.Built) -> AsyncIterator[aiohttp.ClientSession]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LOG_FORMAT")}
     env["DATABASE_PATH"] = str(fixture.path)
+    env["BASE_URL"] = f"http://127.0.0.1:{port}"
     child = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "bot", "web", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -185,4 +190,84 @@ async def pages_during_flood(fixture: data.Built, *, seconds: float, pages: int 
         "seconds": elapsed,
         "flood_clients": FLOOD_CLIENTS,
         "flood_statuses": dict(outcomes),  # 200 (results or "too broad"), 503 (no slot in time)
+    }
+
+
+def _topic_urls(fixture: data.Built, count: int, seed: int = 13) -> tuple[list[str], list[str]]:
+    """(random topics' first pages, the three biggest topics' first and last pages)."""
+    conn = sqlite3.connect(fixture.path)
+    rows = conn.execute("SELECT number, reply_count FROM topics WHERE status IN ('open', 'closed')").fetchall()
+    per_page = conn.execute("SELECT replies_per_page FROM guilds WHERE guild_id = ?", (fixture.guild_id,)).fetchone()
+    conn.close()
+    per_page = int(per_page[0]) if per_page else 15
+    rng = random.Random(seed)
+    plain = [f"/topics/{n}?guild={fixture.guild_id}" for n, _ in rng.sample(rows, min(count, len(rows)))]
+    huge = []
+    for number, replies in sorted(rows, key=lambda row: -row[1])[:3]:
+        last = max(1, -(-(replies + 1) // per_page))
+        huge.append(f"/topics/{number}?guild={fixture.guild_id}")
+        huge.append(f"/topics/{number}?guild={fixture.guild_id}" + (f"&page={last}" if last > 1 else ""))
+    return plain, huge
+
+
+async def topic_pages(fixture: data.Built, *, count: int = 200, rounds: int = 3) -> dict[str, Any]:
+    """Topic pages one at a time: ``count`` random first pages once, the biggest topics' first
+    and last pages ``rounds`` times each (so they weigh in the 95th percentile)."""
+    plain, huge = _topic_urls(fixture, count)
+    async with archive(fixture) as session:
+        for url in plain[:5] + huge:  # warm the connection and the page cache
+            await timed_get(session, url)
+        times: list[float] = []
+        huge_times: dict[str, list[float]] = {}
+        statuses: Counter[int] = Counter()
+        for url in plain:
+            ms, status = await timed_get(session, url)
+            times.append(ms)
+            statuses[status] += 1
+        for _ in range(rounds):
+            for url in huge:
+                ms, status = await timed_get(session, url)
+                times.append(ms)
+                huge_times.setdefault(url, []).append(ms)
+                statuses[status] += 1
+    assert set(statuses) == {200}, statuses
+    return {
+        "p95_ms": percentile(times, 95),
+        "p50_ms": percentile(times, 50),
+        "pages": len(times),
+        "biggest_topics_ms": {url: min(v) for url, v in huge_times.items()},
+    }
+
+
+async def sitemap(fixture: data.Built) -> dict[str, Any]:
+    """``/sitemap.xml`` and each sitemap it names, timed one at a time."""
+    from xml.etree import ElementTree
+
+    loc = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+    async with archive(fixture) as session:
+        await timed_get(session, "/sitemap.xml")  # warm
+        start = time.perf_counter()
+        async with session.get("/sitemap.xml") as response:
+            body = await response.read()
+            assert response.status == 200, response.status
+        documents = {"/sitemap.xml": (time.perf_counter() - start) * 1000}
+        root = ElementTree.fromstring(body)
+        urls = 0
+        if root.tag.endswith("sitemapindex"):
+            for element in root.iter(loc):
+                path = "/" + (element.text or "").split("/", 3)[3]
+                start = time.perf_counter()
+                async with session.get(path) as response:
+                    part = await response.read()
+                    assert response.status == 200, (path, response.status)
+                documents[path] = (time.perf_counter() - start) * 1000
+                urls += len(ElementTree.fromstring(part).findall(f".//{loc}"))
+        else:
+            urls = len(root.findall(f".//{loc}"))
+    return {
+        "slowest_ms": max(documents.values()),
+        "total_ms": sum(documents.values()),
+        "documents": len(documents),
+        "urls": urls,
+        "ms_by_document": documents,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import signal
 import sqlite3
 import sys
@@ -124,8 +125,13 @@ def cmd_export(settings: Settings, fmt: str, guild: int | None, out: Path | None
     if not guilds:
         print(f"{where} holds no forum yet.", file=sys.stderr)
         return 2
+    from bot.progress import Bar
+
+    bar = Bar(unit="topics")
     for guild_id in guilds:
-        text = exports.render(conn, fmt, guild_id)
+        stage = f"guild {guild_id}"
+        text = exports.render(conn, fmt, guild_id, step=functools.partial(bar, stage))
+        bar.close()
         if out is None and len(guilds) == 1:
             sys.stdout.write(text)
             continue
@@ -159,8 +165,12 @@ def cmd_import(settings: Settings, file: Path, guild: int | None, public: bool) 
     if guild is None:
         print("This file names no Discord server: pass --guild ID (the server the forum belongs to).", file=sys.stderr)
         return 2
+    from bot.progress import Bar
+
     conn = connect(settings, migrate_schema=True)
-    summary = import_offline(conn, guild, doc, public=public)
+    bar = Bar(unit="topics")
+    summary = import_offline(conn, guild, doc, public=public, step=lambda done, total: bar("import", done, total))
+    bar.close()
     print(
         f"imported {summary.topics} topic(s) and {summary.posts} post(s) into {summary.forums} forum(s) of guild "
         f"{guild}; {summary.numbers_kept} number(s) kept, {summary.numbers_changed} renumbered"

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.domain import shards
 from bot.domain.numbers import PORT_MAX, strict_id, strict_int
@@ -28,6 +29,9 @@ class Settings:
     log_format: str = "text"  # or "json": one object per line with guild_id, command, error_code
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # The archive's public address (BASE_URL), e.g. "https://forum.example.org": every absolute
+    # link (canonical, feeds, sitemap, OpenGraph) is built on it. "" = unset (docs/archive.md).
+    base_url: str = ""
     # Group commit of the recording path: at most this many rows per commit.
     writer_batch_size: int = 100
     # SQLite's synchronous pragma: NORMAL (default, safe in WAL) or FULL (power-loss durable).
@@ -62,10 +66,31 @@ class Settings:
             log_format=(env.get("LOG_FORMAT", "").strip() or "text").lower(),
             web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
             web_port=web_port,
+            base_url=base_url(env.get("BASE_URL", "")),
             synchronous=(env.get("SQLITE_SYNCHRONOUS", "").strip() or "NORMAL").upper(),
             shard_count=_shard_count(env.get("SHARD_COUNT", "")),
             shard_ids=_shard_ids(env.get("SHARD_IDS", "")),
         )
+
+
+def base_url(text: str) -> str:
+    """``BASE_URL`` as the archive uses it: ``scheme://host[:port]`` without a trailing slash;
+    "" when unset. The archive serves from its host's root, so a path, query or fragment is refused."""
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigError(
+            f"BASE_URL must be the archive's public address, like https://forum.example.org (got {text[:60]!r})."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"BASE_URL takes no query, fragment or user name (got {text[:60]!r}).")
+    try:
+        parts.port  # noqa: B018 -- a port that is not a number raises here
+    except ValueError:
+        raise ConfigError(f"BASE_URL has a port that is not a number (got {text[:60]!r}).") from None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _shard_count(text: str) -> int | None:

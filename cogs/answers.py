@@ -49,7 +49,7 @@ class Answers(commands.Cog):
         if post.status != "publish" or topic.status not in ("open", "closed"):
             raise UserFacingError(f"Post #{post.number} is not published, so it cannot be an accepted answer.")
         if member.id != topic.author_id:
-            role = await member_role(self.db, member, interaction.created_at)
+            role = await member_role(self.db, member, interaction.created_at, topic.forum_id)
             if not role.can_moderate:
                 raise UserFacingError(
                     f"Only the topic's author ({escape_inline(topic.author_name)}) or a moderator can mark "

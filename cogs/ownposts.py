@@ -37,7 +37,7 @@ async def _checked(
         raise UserFacingError("That message is not a post of this server's forums, so there is nothing to edit.")
     topic = await bot.db.run(topics.by_id, post.topic_id)
     assert topic is not None
-    role = await member_role(bot.db, member, interaction.created_at)
+    role = await member_role(bot.db, member, interaction.created_at, topic.forum_id)
     settings = await bot.db.run(guilds.settings, member.guild.id)
     assert bot.user is not None
     try:

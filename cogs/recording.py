@@ -69,6 +69,10 @@ class Recording(commands.Cog):
         await self.recorder.on_message(message)
 
     @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        await self.recorder.on_thread_create(thread)
+
+    @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         await self.recorder.on_raw_edit(payload)
 
@@ -88,9 +92,10 @@ class Recording(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
-        if isinstance(after, discord.ForumChannel) and after.id in self.recorder.forum_ids:
+        if isinstance(after, discord.ForumChannel | discord.TextChannel) and after.id in self.recorder.forum_ids:
             public = after.permissions_for(after.guild.default_role).view_channel
-            await self.bot.db.write(forums.update_channel, after.id, name=after.name, public=public)
+            category = after.category.name if after.category is not None else None
+            await self.bot.db.write(forums.update_channel, after.id, name=after.name, public=public, category=category)
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:

@@ -66,7 +66,7 @@ class Search(commands.Cog):
         self,
         interaction: discord.Interaction,
         query: app_commands.Range[str, 1, MAX_QUERY_CHARS],
-        forum: discord.ForumChannel | None = None,
+        forum: discord.ForumChannel | discord.TextChannel | None = None,
         author: discord.Member | None = None,
         solved_only: bool = False,
     ) -> None:

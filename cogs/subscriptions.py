@@ -19,6 +19,7 @@ from bot.services import ownership
 from bot.services.access import guild_member
 from bot.services.choices import topic_choices
 from bot.services.lookup import HERE_HINT, resolve_topic_here
+from bot.services.posting import ForumChannel as AnyForum
 from bot.services.scheduler import DIGEST, Job
 from bot.storage import forums, guilds, subscriptions
 from bot.storage.models import Forum, Topic
@@ -48,7 +49,7 @@ class Subscriptions(commands.Cog):
 
     # --------------------------------------------------------------- commands
     async def _targets(
-        self, interaction: discord.Interaction, topic: str | None, forum: discord.ForumChannel | None
+        self, interaction: discord.Interaction, topic: str | None, forum: AnyForum | None
     ) -> tuple[Topic | None, Forum | None]:
         member = guild_member(interaction)
         found_topic = found_forum = None
@@ -73,7 +74,7 @@ class Subscriptions(commands.Cog):
     @app_commands.autocomplete(topic=topic_choices)
     @app_commands.guild_only()
     async def subscribe(
-        self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
+        self, interaction: discord.Interaction, topic: str | None = None, forum: AnyForum | None = None
     ) -> None:
         member = guild_member(interaction)
         found_topic, found_forum = await self._targets(interaction, topic, forum)
@@ -115,7 +116,7 @@ class Subscriptions(commands.Cog):
     @app_commands.autocomplete(topic=topic_choices)
     @app_commands.guild_only()
     async def unsubscribe(
-        self, interaction: discord.Interaction, topic: str | None = None, forum: discord.ForumChannel | None = None
+        self, interaction: discord.Interaction, topic: str | None = None, forum: AnyForum | None = None
     ) -> None:
         member = guild_member(interaction)
         found_topic, found_forum = await self._targets(interaction, topic, forum)

@@ -11,15 +11,17 @@ from discord.ext import commands
 from bot import clock
 from bot.client import ForumBot
 from bot.domain import timeutil
+from bot.domain.forumrules import role_in_forum
 from bot.domain.policy import check_post, clean_body, clean_title, parse_tags
 from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
 from bot.errors import NotDone, UserFacingError
 from bot.services.access import guild_member, role_and_inputs
 from bot.services.choices import tag_choices, topic_choices
+from bot.services.holding import held_notice, hold_reason
 from bot.services.lookup import fetch_thread, resolve_topic_here
-from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest
-from bot.storage import forums, guilds, posts, topics
+from bot.services.posting import NO_MENTIONS, REST_REFUSED, send_rest, start_thread
+from bot.storage import forums, guilds, posts, review, topics
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
 from bot.ui.topics import jump_url, topic_embed, topic_list_embed
@@ -40,6 +42,30 @@ def member_post(member: discord.Member, role: ForumRole, message: discord.Messag
         author_role=role.key,
         content=text,
         created_at=timeutil.iso(message.created_at),
+    )
+
+
+def held_post(
+    member: discord.Member,
+    role: ForumRole,
+    interaction: discord.Interaction,
+    text: str,
+    why: str,
+    *,
+    channel_id: int = 0,
+) -> NewPost:
+    """The record of a post held for approval before it reached Discord (its ids are the
+    storage's synthetic ones; ``review.hold_reply`` / ``hold_topic`` give them)."""
+    return NewPost(
+        guild_id=member.guild.id,
+        message_id=0,
+        channel_id=channel_id,
+        author_id=member.id,
+        author_name=member.display_name,
+        author_role=role.key,
+        content=text,
+        created_at=timeutil.iso(interaction.created_at),
+        flag=why,
     )
 
 
@@ -64,9 +90,10 @@ class Topics(commands.Cog):
         return channel is None or channel.permissions_for(member).view_channel
 
     async def _check_may_post(
-        self, member: discord.Member, when: discord.Interaction, *, topic: Topic | None
+        self, member: discord.Member, when: discord.Interaction, forum: Forum, *, topic: Topic | None
     ) -> ForumRole:
         role, inputs = await role_and_inputs(self.db, member, when.created_at)
+        role = role_in_forum(role, inputs.scope, forum.id)
         refusal = check_post(
             role=role,
             starting_topic=topic is None,
@@ -75,6 +102,7 @@ class Topics(commands.Cog):
             throttle_seconds=inputs.throttle_seconds,
             last_post_at=timeutil.parse(inputs.last_post_at),
             now=when.created_at,
+            rules=forum.rules,
         )
         if refusal is not None:
             raise UserFacingError(refusal.reason)
@@ -92,33 +120,52 @@ class Topics(commands.Cog):
     async def new(
         self,
         interaction: discord.Interaction,
-        forum: discord.ForumChannel,
+        forum: discord.ForumChannel | discord.TextChannel,
         title: str,
         body: str,
         tags: str | None = None,
     ) -> None:
         member = guild_member(interaction)
         record = await self._registered(member.guild, forum.id)
+        available = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
+        if tags and tags.strip() and not isinstance(forum, discord.ForumChannel):
+            raise UserFacingError(
+                f"{forum.mention} is a text-channel forum: Discord has no tags there. Leave `tags` out."
+            )
         try:
             clean = clean_title(title)
             text = clean_body(body)
-            moderated = {t.name for t in forum.available_tags if t.moderated}
-            tag_names = parse_tags(tags, [t.name for t in forum.available_tags])
+            moderated = {t.name for t in available if t.moderated}
+            tag_names = parse_tags(tags, [t.name for t in available])
         except ValueError as error:
             raise UserFacingError(str(error)) from None
-        role = await self._check_may_post(member, interaction, topic=None)
+        role = await self._check_may_post(member, interaction, record, topic=None)
         if moderated.intersection(tag_names) and not role.can_moderate:
             raise UserFacingError("Only moderators may apply " + ", ".join(sorted(moderated & set(tag_names))) + ".")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
-        applied = [t for t in forum.available_tags if t.name in tag_names]
-        try:
-            created = await forum.create_thread(
-                name=clean, content=chunks[0], applied_tags=applied, allowed_mentions=NO_MENTIONS
+        why = await hold_reason(
+            self.db, record.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
+        )
+        if why is not None:  # held: recorded pending, no thread until a moderator approves it
+            opening = held_post(member, role, interaction, text, why)
+            waiting = NewTopic(
+                guild_id=member.guild.id,
+                forum_id=record.id,
+                thread_id=0,
+                title=clean,
+                tags=tuple(tag_names),
+                opening=opening,
+                recorded_at=timeutil.iso(clock.utcnow()),
             )
+            held = await self.db.transaction(review.hold_topic, waiting)
+            await interaction.followup.send(held_notice(why, held.topic.number), ephemeral=True)
+            return
+        chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
+        applied = [t for t in available if t.name in tag_names]
+        try:
+            thread, starter = await start_thread(forum, name=clean, content=chunks[0], applied_tags=applied)
         except discord.HTTPException as error:
             raise NotDone("Your topic was not created.", give_back=text) from error
-        thread, starter = created.thread, created.message
         new = member_post(member, role, starter, text)
         try:
             recorded = await self.db.transaction(
@@ -137,6 +184,8 @@ class Topics(commands.Cog):
             # Nothing recorded: take the thread down again, so no topic exists only in Discord.
             try:
                 await thread.delete(reason="Threadkeeper: the topic could not be recorded")
+                if starter.channel.id != thread.id:  # a text-channel forum's starter message
+                    await starter.delete()
             except discord.HTTPException:
                 log.error("orphan thread %s could not be removed", thread.id)
             raise NotDone("Your topic was not posted.", give_back=text) from error
@@ -167,8 +216,17 @@ class Topics(commands.Cog):
             text = clean_body(body)
         except ValueError as error:
             raise UserFacingError(str(error)) from None
-        role = await self._check_may_post(member, interaction, topic=found)
+        role = await self._check_may_post(member, interaction, forum, topic=found)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        why = await hold_reason(
+            self.db, forum.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
+        )
+        if why is not None:  # held: recorded pending, never sent to the thread until approved
+            new = held_post(member, role, interaction, text, why, channel_id=found.thread_id)
+            held = await self.db.transaction(review.hold_reply, found.id, new)
+            notice = held_notice(why, held.post.number)
+            await interaction.followup.send(f"{notice} (in **{found.title}**)", ephemeral=True)
+            return
         chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
         try:
             thread = await fetch_thread(member.guild, found.thread_id)
@@ -231,7 +289,7 @@ class Topics(commands.Cog):
     async def list(
         self,
         interaction: discord.Interaction,
-        forum: discord.ForumChannel | None = None,
+        forum: discord.ForumChannel | discord.TextChannel | None = None,
         sort: app_commands.Choice[str] | None = None,
         status: app_commands.Choice[str] | None = None,
     ) -> None:

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.forumrules import ForumRules, rule_refusal
 from bot.domain.roles import ForumRole, refusal_reason
 
 TITLE_MAX = 100
@@ -17,7 +18,7 @@ TAGS_MAX = 5
 @dataclass(frozen=True)
 class Refusal:
     reason: str
-    kind: str  # role, closed, throttle
+    kind: str  # role, forum, closed, throttle
 
 
 def check_post(
@@ -29,11 +30,19 @@ def check_post(
     throttle_seconds: int,
     last_post_at: datetime | None,
     now: datetime,
+    rules: ForumRules | None = None,
 ) -> Refusal | None:
-    """None when the member may make this post now, else why not."""
+    """None when the member may make this post now, else why not.
+
+    ``role`` is the member's role in this forum (``forumrules.role_in_forum``); ``rules`` the
+    forum's own (posting, status), None for the defaults.
+    """
     allowed = role.can_start_topics if starting_topic else role.can_reply
     if not allowed:
         return Refusal(refusal_reason(role, starting_topic=starting_topic, registration_open=registration_open), "role")
+    forum_refusal = rule_refusal(role, rules, starting_topic=starting_topic) if rules is not None else None
+    if forum_refusal is not None:
+        return Refusal(forum_refusal, "forum")
     if topic_status is not None and topic_status != "open" and not role.can_moderate:
         return Refusal("This topic is closed: only moderators can reply to it.", "closed")
     if not role.can_moderate and throttle_seconds > 0 and last_post_at is not None:

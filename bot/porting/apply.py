@@ -9,6 +9,7 @@ guild and file, written in the same transaction as each recorded post.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,15 +200,23 @@ class OfflineSummary:
     numbers_changed: int
 
 
-def import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: bool = False) -> OfflineSummary:
+def import_offline(
+    conn: Connection,
+    guild_id: int,
+    doc: ImportDoc,
+    *,
+    public: bool = False,
+    step: Callable[[int, int], None] | None = None,
+) -> OfflineSummary:
     """Record a whole file into the database, atomically, without Discord.
 
     Discord ids from a Threadkeeper export are kept where free (so an export imported into
     an empty database exports back the same); WXR items get synthetic negative ids. Each
     file forum becomes the guild's registered forum of that name, created when missing
-    (``public`` decides whether the web archive shows created forums).
+    (``public`` decides whether the web archive shows created forums). ``step`` hears after
+    each topic how many are done of how many (a progress bar).
     """
-    return atomically(conn, lambda c: _import_offline(c, guild_id, doc, public=public))
+    return atomically(conn, lambda c: _import_offline(c, guild_id, doc, public=public, step=step))
 
 
 def _forum_for(
@@ -232,7 +241,9 @@ def _forum_for(
     )
 
 
-def _import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: bool) -> OfflineSummary:
+def _import_offline(
+    conn: Connection, guild_id: int, doc: ImportDoc, *, public: bool, step: Callable[[int, int], None] | None
+) -> OfflineSummary:
     guilds.ensure(conn, guild_id, doc.guild_name)
     progress = Progress(key="")
     topic_count = post_count = 0
@@ -242,6 +253,8 @@ def _import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: 
 
     for forum_doc in doc.forums:
         forum = _forum_for(conn, guild_id, forum_doc.name, forum_doc.description, forum_doc.channel_id, public)
+        if forum_doc.category is not None and forum.category is None:
+            forums.set_category(conn, forum.id, forum_doc.category)  # the file's category, where none is known
         for topic in forum_doc.topics:
             thread = topic.thread_id if topic.thread_id and importing.thread_id_free(conn, topic.thread_id) else None
             recorded = record_opening(
@@ -267,6 +280,8 @@ def _import_offline(conn: Connection, guild_id: int, doc: ImportDoc, *, public: 
             finish_topic(conn, progress, topic_id=recorded.topic.id, topic=topic)
             topic_count += 1
             post_count += len(topic.posts)
+            if step is not None:
+                step(topic_count, doc.topic_count)
     return OfflineSummary(
         forums=len(doc.forums),
         topics=topic_count,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 
 from bot import clock
@@ -9,11 +10,13 @@ from bot.porting.readable import collect
 from bot.storage.api import Connection
 
 
-def build(conn: Connection, guild_id: int, *, now: str | None = None) -> str:
+def build(
+    conn: Connection, guild_id: int, *, now: str | None = None, step: Callable[[int, int], None] | None = None
+) -> str:
     from bot.web.app import templates
 
     css = resources.files("bot.web").joinpath("static/style.css").read_text(encoding="utf-8")
-    guild = collect(conn, guild_id)
+    guild = collect(conn, guild_id, step)
     return (
         templates()
         .get_template("export.html")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot import clock
@@ -26,12 +27,25 @@ def _author(row: Row) -> dict[str, str]:
     return {"id": str(row["author_id"]), "name": row["author_name"], "role": row["author_role"]}
 
 
-def build(conn: Connection, guild_id: int, *, include_deleted: bool, now: str | None = None) -> dict[str, Any]:
-    """The export document of one guild. ``include_deleted`` is a keymaster's export."""
+def build(
+    conn: Connection,
+    guild_id: int,
+    *,
+    include_deleted: bool,
+    now: str | None = None,
+    step: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """The export document of one guild. ``include_deleted`` is a keymaster's export; ``step``
+    hears after each topic how many are done of how many."""
     forums_out = []
-    for forum in rows.forums_of(conn, guild_id):
+    listed = [(forum, rows.topics_of(conn, forum["id"])) for forum in rows.forums_of(conn, guild_id)]
+    total, done = sum(len(found) for _, found in listed), 0
+    for forum, found in listed:
         topics_out = []
-        for topic in rows.topics_of(conn, forum["id"]):
+        for topic in found:
+            done += 1
+            if step is not None:
+                step(done, total)
             if topic["status"] == "deleted" and not include_deleted:
                 continue
             posts = [p for p in rows.posts_of(conn, topic["id"]) if include_deleted or p["status"] != "deleted"]
@@ -69,6 +83,7 @@ def build(conn: Connection, guild_id: int, *, include_deleted: bool, now: str | 
                 "channel_id": str(forum["channel_id"]),
                 "name": forum["name"],
                 "description": forum["description"],
+                "category": forum["category"],
                 "topics": topics_out,
             }
         )

@@ -7,6 +7,8 @@ are quoted one level deeper per level.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import clock
 from bot.porting.readable import collect
 from bot.storage.api import Connection
@@ -25,8 +27,10 @@ def _quote(text: str, depth: int) -> list[str]:
     return [(prefix + line).rstrip() for line in (text or "*(attachment only)*").splitlines()] or [prefix.rstrip()]
 
 
-def build(conn: Connection, guild_id: int, *, now: str | None = None) -> str:
-    guild = collect(conn, guild_id)
+def build(
+    conn: Connection, guild_id: int, *, now: str | None = None, step: Callable[[int, int], None] | None = None
+) -> str:
+    guild = collect(conn, guild_id, step)
     out = [
         f"# {_inline(guild.name or 'Forums')}",
         "",

@@ -212,6 +212,7 @@ def parse(data: bytes) -> ImportDoc:
                 description=_str(forum, "description", where) if "description" in forum else "",
                 topics=topics,
                 channel_id=_id(forum.get("channel_id"), where, "channel_id", optional=True),
+                category=None if forum.get("category") is None else (_str(forum, "category", where).strip() or None),
             )
         )
     name = guild.get("name") if isinstance(guild.get("name"), str) else ""

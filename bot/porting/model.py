@@ -79,6 +79,7 @@ class ImportForum:
     description: str
     topics: tuple[ImportTopic, ...]
     channel_id: int | None = None
+    category: str | None = None  # the Discord channel category (or bbPress category) it sits in
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.reading import reading_order
@@ -29,13 +30,19 @@ class ReadableGuild:
     forums: list[ReadableForum]
 
 
-def collect(conn: Connection, guild_id: int) -> ReadableGuild:
-    """Open and closed topics with their published posts, in reading order (as the archive shows them)."""
+def collect(conn: Connection, guild_id: int, step: Callable[[int, int], None] | None = None) -> ReadableGuild:
+    """Open and closed topics with their published posts, in reading order (as the archive shows them).
+    ``step`` hears after each topic how many are done of how many."""
+    listed = [(forum, archive.export_topics(conn, forum.id)) for forum in archive.export_forums(conn, guild_id)]
+    total, done = sum(len(found) for _, found in listed), 0
     forums = []
-    for forum in archive.export_forums(conn, guild_id):
+    for forum, found in listed:
         topics = []
-        for topic in archive.export_topics(conn, forum.id):
+        for topic in found:
             page = archive.topic_page(conn, topic.id)
             topics.append(ReadableTopic(page=page, ordered=reading_order(page.posts)))
+            done += 1
+            if step is not None:
+                step(done, total)
         forums.append(ReadableForum(forum=forum, topics=topics))
     return ReadableGuild(guild_id=guild_id, name=archive.guild_name(conn, guild_id), forums=forums)

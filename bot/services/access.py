@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.domain.forumrules import moderation_refusal, role_in_forum
 from bot.domain.roles import ForumRole, effective_role
-from bot.errors import ForumRoleCheckFailure
+from bot.errors import ForumRoleCheckFailure, UserFacingError
 from bot.services.auditing import log_action
-from bot.storage import members
+from bot.storage import forums, members
 from bot.storage.api import Database
 from bot.storage.members import RoleInputs
 from bot.storage.models import Forum
@@ -69,9 +70,11 @@ def decide_role(member: discord.Member | None, inputs: members.RoleInputs, now: 
     )
 
 
-async def member_role(db: Database, member: discord.Member, now: datetime) -> ForumRole:
-    role, _ = await role_and_inputs(db, member, now)
-    return role
+async def member_role(db: Database, member: discord.Member, now: datetime, forum_id: int | None = None) -> ForumRole:
+    """The member's effective role; with ``forum_id``, their role in that forum (a moderator of
+    other forums is a participant there)."""
+    role, inputs = await role_and_inputs(db, member, now)
+    return role_in_forum(role, inputs.scope, forum_id)
 
 
 def _db(interaction: discord.Interaction) -> Database:
@@ -139,3 +142,33 @@ def visible_forum_ids(member: discord.Member, registered: list[Forum]) -> list[i
         if channel is None or channel.permissions_for(member).view_channel:
             shown.append(forum.id)
     return shown
+
+
+def can_view(member: discord.Member, channel_id: int) -> bool:
+    channel = member.guild.get_channel(channel_id)
+    return channel is None or channel.permissions_for(member).view_channel
+
+
+async def moderating(db: Database, member: discord.Member, forum_id: int, now: datetime) -> ForumRole:
+    """The member's role in one forum when they may moderate there (a forum moderator only in
+    their forums; nobody where they cannot view the channel); else a UserFacingError."""
+    role, inputs = await role_and_inputs(db, member, now)
+    forum = await db.run(forums.get, forum_id)
+    if forum is None:
+        return role
+    here = role_in_forum(role, inputs.scope, forum.id)
+    refusal = moderation_refusal(here, can_view=can_view(member, forum.channel_id), forum_name=forum.name)
+    if refusal is not None:
+        raise UserFacingError(refusal)
+    return here
+
+
+async def moderated_forum_ids(db: Database, member: discord.Member, now: datetime) -> list[int]:
+    """The registered forums the member moderates and can view (for /mod queue)."""
+    role, inputs = await role_and_inputs(db, member, now)
+    registered = await db.run(forums.registered_in, member.guild.id)
+    return [
+        forum.id
+        for forum in registered
+        if role_in_forum(role, inputs.scope, forum.id).can_moderate and can_view(member, forum.channel_id)
+    ]

@@ -35,7 +35,10 @@ async def _visible(db: Database, member: discord.Member, now: datetime) -> tuple
         return forums.registered_in(conn, guild_id), members.role_inputs(conn, guild_id, member.id, role_ids)
 
     registered, inputs = await db.run(read)
-    return visible_forum_ids(member, registered), decide_role(member, inputs, now) >= ForumRole.MODERATOR
+    # A moderator of named forums is offered no hidden topics or posts (those of other forums
+    # would show): they type the number of one in their forums.
+    moderator = decide_role(member, inputs, now) >= ForumRole.MODERATOR and not inputs.scope
+    return visible_forum_ids(member, registered), moderator
 
 
 async def _answer(

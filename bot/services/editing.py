@@ -46,11 +46,17 @@ class _Sender:
     def __init__(self, thread: discord.Thread, hook: discord.Webhook | None, post: Post) -> None:
         self.thread, self.hook, self.post = thread, hook, post
 
+    def _partial(self, message_id: int) -> discord.PartialMessage:
+        parent = self.thread.parent
+        if message_id == self.thread.id and isinstance(parent, discord.TextChannel):
+            return parent.get_partial_message(message_id)  # a text-channel forum's starter: in the channel
+        return self.thread.get_partial_message(message_id)
+
     async def edit(self, message_id: int, content: str) -> None:
         if self.hook is not None:
             await self.hook.edit_message(message_id, content=content, thread=self.thread, allowed_mentions=NO_MENTIONS)
         else:
-            await self.thread.get_partial_message(message_id).edit(content=content, allowed_mentions=NO_MENTIONS)
+            await self._partial(message_id).edit(content=content, allowed_mentions=NO_MENTIONS)
 
     async def send(self, content: str) -> int:
         if self.hook is not None:
@@ -71,7 +77,7 @@ class _Sender:
             if self.hook is not None:
                 await self.hook.delete_message(message_id, thread=self.thread)
             else:
-                await self.thread.get_partial_message(message_id).delete()
+                await self._partial(message_id).delete()
         except discord.NotFound:
             pass  # already gone
 

@@ -151,6 +151,19 @@ def expires_text(expires_at: datetime | None) -> str:
     return f"until <t:{epoch}:f> (<t:{epoch}:R>)"
 
 
+async def remove_starter(guild: discord.Guild, post: Post, topic: Topic) -> None:
+    """A text-channel forum's topic opens with a message in the channel (not in its thread):
+    it goes with the thread. Best effort: it may be gone already."""
+    if post.message_id != topic.thread_id:
+        return
+    channel = guild.get_channel(post.channel_id)
+    if isinstance(channel, discord.TextChannel):
+        try:
+            await channel.get_partial_message(post.message_id).delete()
+        except discord.HTTPException:
+            log.info("starter message %s of topic %s could not be removed", post.message_id, topic.id)
+
+
 async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, status: str, *, actor_name: str) -> None:
     """Mark a post (its opening post: the topic) spam or trash, then remove it from Discord.
 
@@ -160,14 +173,15 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
     """
     reason = f"Threadkeeper: marked {status} by {actor_name}"
     if post.is_opening:
-        if topic.status not in ("open", "closed", "spam", "trash"):
+        if topic.status not in ("open", "closed", "spam", "trash", "pending"):
             raise UserFacingError(f"Topic #{topic.number} is {topic.status}; it cannot be marked {status}.")
         await db.transaction(topics.set_status, topic.id, status)
         if topic.status not in ("open", "closed"):
-            return  # spam <-> trash: the thread is already gone
+            return  # spam <-> trash, or a held topic: no thread in Discord
         try:
             thread = await fetch_thread(guild, topic.thread_id)
             await thread.delete(reason=reason)
+            await remove_starter(guild, post, topic)
         except UserFacingError:
             pass  # the thread is already gone
         except discord.HTTPException as error:
@@ -195,3 +209,26 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
             + describe_http_error(error)
             + f" Post #{post.number} stays published."
         ) from None
+
+
+async def spam_posts(
+    db: Database, guild: discord.Guild, found: Sequence[Post], *, actor_name: str
+) -> tuple[list[int], list[int]]:
+    """/mod spam-member: each post (an opening post: its whole topic) becomes spam, oldest
+    first, as /mod spam makes it. The numbers marked, and those Discord would not remove (they
+    keep their status)."""
+    marked: list[int] = []
+    refused: list[int] = []
+    for post in found:
+        topic = await db.run(topics.by_id, post.topic_id)
+        assert topic is not None
+        current = topic.status if post.is_opening else post.status
+        if current not in ("open", "closed", "publish", "pending"):
+            continue  # hidden already (its topic went to spam earlier in this run)
+        try:
+            await hide(db, guild, post, topic, "spam", actor_name=actor_name)
+        except UserFacingError:
+            refused.append(post.number)
+            continue
+        marked.append(post.number)
+    return marked, refused

@@ -23,7 +23,7 @@ from bot.domain.roles import ForumRole
 from bot.domain.text import MESSAGE_LIMIT, post_header, split_text
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
-from bot.services.posting import NO_MENTIONS
+from bot.services.posting import NO_MENTIONS, ForumChannel, start_thread
 from bot.storage.models import Move, Post, Topic
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ async def repost(thread: discord.Thread, post: Post) -> Move:
 class Poster:
     """Sends the copies of one operation: by webhook where possible, else attributed by the bot."""
 
-    def __init__(self, forum: discord.ForumChannel | None) -> None:
+    def __init__(self, forum: discord.ForumChannel | discord.TextChannel | None) -> None:
         self.forum = forum
         self.webhook: discord.Webhook | None = None
         self._tried = False
@@ -141,7 +141,7 @@ class Poster:
 
 def poster_for(thread: discord.Thread) -> Poster:
     parent = thread.parent
-    return Poster(parent if isinstance(parent, discord.ForumChannel) else None)
+    return Poster(parent if isinstance(parent, discord.ForumChannel | discord.TextChannel) else None)
 
 
 async def append(thread: discord.Thread, posts: Sequence[Post], *, progress: Progress | None = None) -> list[Move]:
@@ -177,7 +177,7 @@ async def undo_messages(sent: Sequence[discord.Message | discord.PartialMessage]
 
 
 async def rebuild(
-    forum: discord.ForumChannel,
+    forum: ForumChannel,
     topic: Topic,
     posts: Sequence[Post],
     *,
@@ -195,17 +195,13 @@ async def rebuild(
     chunks = attributed_chunks(opening)
     try:
         # The topic's tags follow where the forum has tags of the same names (not for a split).
-        tags = [t for t in forum.available_tags if t.name in topic.tags] if title is None else []
-        created = await forum.create_thread(
-            name=(title or topic.title)[:100],
-            content=chunks[0],
-            applied_tags=tags[:5],
-            allowed_mentions=NO_MENTIONS,
-            reason=reason,
+        available = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
+        tags = [t for t in available if t.name in topic.tags] if title is None else []
+        thread, starter = await start_thread(
+            forum, name=(title or topic.title)[:100], content=chunks[0], applied_tags=tags[:5], reason=reason
         )
     except discord.HTTPException as error:
         raise UserFacingError(describe_http_error(error) + " Nothing was changed.") from None
-    thread = created.thread
     # Locked while it fills, so members cannot post between the copies (a moved topic takes
     # minutes); ``finish`` opens it. Best effort: without Manage Threads it stays open.
     try:
@@ -215,7 +211,7 @@ async def rebuild(
     moves: list[Move] = []
     try:
         continuations = [await thread.send(chunk, allowed_mentions=NO_MENTIONS) for chunk in chunks[1:]]
-        moves.append(Move(opening.id, thread.id, created.message.id, tuple(m.id for m in continuations)))
+        moves.append(Move(opening.id, thread.id, starter.id, tuple(m.id for m in continuations)))
         poster = Poster(forum)
         for index, post in enumerate(rest, start=1):
             moves.append(await poster.send(thread, post))

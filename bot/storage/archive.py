@@ -1,23 +1,33 @@
 """Read queries for the web archive and the readable (HTML, Markdown) exports.
 
 Only what an anonymous reader may see leaves this module: forums that are registered
-and public (``@everyone`` can view the channel), topics that are open or closed, and
-published posts. Nothing here writes. The archive's search is the `/search` command's
+and public (``@everyone`` can view the channel, and the forum's `archive` rule is public),
+topics that are open or closed, and published posts. Nothing here writes. The archive's
+search is the `/search` command's
 (``bot.storage.search.search`` with ``forum_ids`` = ``public_forum_ids``).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.storage import posts as posts_repo
 from bot.storage import search
 from bot.storage import topics as topics_repo
 from bot.storage.api import Connection, dialect
-from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
+from bot.storage.models import Forum, Post, PostOutline, Topic, TopicPage, TopicView
 from bot.storage.search import SearchResults
 
 VISIBLE_TOPIC_SQL = "t.status IN ('open', 'closed')"
-PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1"
+# Registered, its channel open to @everyone, and its `archive` rule public (SPEC §6).
+PUBLIC_FORUM_SQL = "f.registered = 1 AND f.public = 1 AND f.archive = 'public'"
+# What the archive publishes of a topic row ``t`` and of a post ``p``: the queries below that
+# read topics or posts themselves (pages, feeds, sitemaps, structured data) use these, so
+# whatever hides a topic or post from the archive narrows these two.
+PUBLISHED_TOPIC_SQL = VISIBLE_TOPIC_SQL
+PUBLISHED_POST_SQL = "p.status = 'publish'"
 
 
 @dataclass(frozen=True)
@@ -36,14 +46,18 @@ def public_forums(conn: Connection, guild_id: int | None = None) -> list[ForumRo
         sql += " AND f.guild_id = ?"
         params.append(guild_id)
     d = dialect(conn)
-    rows = conn.execute(sql + f" ORDER BY {d.nocase('g.name')}, f.guild_id, {d.nocase('f.name')}, f.id", params)
+    # Grouped by category (forums of none first), as /forum list and the index show them.
+    category = d.nocase("COALESCE(f.category, '')")
+    order = f"{d.nocase('g.name')}, f.guild_id, {category}, {d.nocase('f.name')}, f.id"
+    rows = conn.execute(sql + f" ORDER BY {order}", params)
     return [ForumRow(Forum.from_row(row), row["guild_name"]) for row in rows.fetchall()]
 
 
 def hidden_forum_count(conn: Connection) -> int:
-    """Registered forums the archive does not show (their channel is closed to @everyone,
-    or an import made them without ``--public``)."""
-    return int(conn.execute("SELECT COUNT(*) FROM forums WHERE registered = 1 AND public = 0").fetchone()[0])
+    """Registered forums the archive does not show (their channel is closed to @everyone, an
+    import made them without ``--public``, or their `archive` rule is hidden)."""
+    sql = "SELECT COUNT(*) FROM forums WHERE registered = 1 AND (public = 0 OR archive != 'public')"
+    return int(conn.execute(sql).fetchone()[0])
 
 
 def public_forum_ids(conn: Connection, guild_id: int | None = None) -> dict[int, str]:
@@ -119,6 +133,25 @@ def topic_view(conn: Connection, topic_id: int, page: int, per_page: int) -> Top
     return topics_repo.show_page(conn, topic_id, page=page, per_page=per_page)
 
 
+def topic_outline(conn: Connection, topic_id: int) -> list[PostOutline]:
+    """The outline (no text) of the topic's visible posts in time order: its reading order's input."""
+    return posts_repo.outline(conn, topic_id)
+
+
+def visible_posts(conn: Connection, ids: Sequence[int]) -> dict[int, Post]:
+    """Those of these posts an anonymous reader may see, by id (a page of a topic)."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT p.* FROM posts p WHERE p.id IN ({','.join('?' * len(ids))}) AND {PUBLISHED_POST_SQL}", list(ids)
+    ).fetchall()
+    return {row["id"]: Post.from_row(row) for row in rows}
+
+
+def forum_of(conn: Connection, forum_id: int) -> Forum:
+    return Forum.from_row(conn.execute("SELECT * FROM forums WHERE id = ?", (forum_id,)).fetchone())
+
+
 def page_of(conn: Connection, topic_id: int, number: int, per_page: int) -> int | None:
     return topics_repo.page_of(conn, topic_id, number, per_page)
 
@@ -148,6 +181,65 @@ def newest_topics(conn: Connection, forum_id: int, limit: int = 20) -> list[tupl
         ).fetchone()
         out.append((topic, Post.from_row(opening) if opening else None))
     return out
+
+
+def opening_post(conn: Connection, topic_id: int) -> Post | None:
+    """The topic's visible opening post (descriptions, structured data). The opening is the
+    topic's first post, so the posts_topic range is read from its start and stops there."""
+    row = conn.execute(
+        f"SELECT p.* FROM posts p WHERE p.topic_id = ? AND p.is_opening = 1 AND {PUBLISHED_POST_SQL} "
+        "ORDER BY p.created_at, p.id LIMIT 1",
+        (topic_id,),
+    ).fetchone()
+    return Post.from_row(row) if row else None
+
+
+def newest_replies(conn: Connection, topic_id: int, limit: int = 20) -> list[Post]:
+    """The topic's newest visible replies, newest first (the topic's RSS feed): the
+    posts_topic range read backwards, stopping after ``limit``."""
+    rows = conn.execute(
+        f"SELECT p.* FROM posts p WHERE p.topic_id = ? AND p.is_opening = 0 AND {PUBLISHED_POST_SQL} "
+        "ORDER BY p.created_at DESC, p.id DESC LIMIT ?",
+        (topic_id, limit),
+    ).fetchall()
+    return [Post.from_row(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    guild_id: int
+    number: int
+    last_post_at: str
+
+
+def sitemap_topics(conn: Connection, forum_id: int, *, offset: int, limit: int) -> list[SitemapEntry]:
+    """A public forum's visible topics, oldest first (a stable order: a sitemap's chunks keep
+    their topics), ``limit`` from ``offset``: the three columns a sitemap needs."""
+    rows = dialect(conn).tuples(
+        conn,
+        f"SELECT t.guild_id, t.number, t.last_post_at FROM topics t JOIN forums f ON f.id = t.forum_id "
+        f"WHERE t.forum_id = ? AND {PUBLISHED_TOPIC_SQL} AND {PUBLIC_FORUM_SQL} ORDER BY t.id LIMIT ? OFFSET ?",
+        (forum_id, limit, offset),
+    )
+    return [SitemapEntry(guild_id, number, last) for guild_id, number, last in rows]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tagged_topics(conn: Connection, forum: Forum, tag: str, *, offset: int, limit: int) -> tuple[list[Topic], int]:
+    """A public forum's visible topics carrying ``tag`` (exactly), stickies first, then by
+    freshness, and how many there are. Tags are a JSON list per topic: the forum's range is
+    narrowed by a LIKE on the tag's JSON text, then each candidate's tags are checked."""
+    pattern = "%" + _like_escape(json.dumps(tag)) + "%"
+    rows = conn.execute(
+        f"SELECT t.* FROM topics t WHERE t.forum_id = ? AND {PUBLISHED_TOPIC_SQL} AND t.tags LIKE ? ESCAPE '\\' "
+        "ORDER BY t.sticky = 'super' DESC, t.sticky = 'sticky' DESC, t.last_post_at DESC, t.id DESC",
+        (forum.id, pattern),
+    ).fetchall()
+    found = [topic for topic in map(Topic.from_row, rows) if tag in topic.tags]
+    return found[offset : offset + limit], len(found)
 
 
 # ---------------------------------------------------------------- readable exports (a keymaster's)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,8 +62,15 @@ def assign(
     now: str,
     expires_at: str | None = None,
     reason: str | None = None,
+    forum_ids: Sequence[int] = (),
 ) -> None:
+    """Store an explicit role; it replaces the member's earlier one, and that one's forum scope.
+
+    ``forum_ids`` (a moderator only): the forums a moderator of named forums moderates;
+    empty, a moderator of the whole server.
+    """
     reason = None if reason is None else without_controls(reason)
+    _set_scope(conn, guild_id, user_id, forum_ids if role is ForumRole.MODERATOR else ())
     conn.execute(
         "INSERT INTO assignments(guild_id, user_id, role, source, expires_at, reason, assigned_by, "
         "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id, user_id) DO UPDATE SET "
@@ -73,8 +81,37 @@ def assign(
 
 
 def clear(conn: Connection, guild_id: int, user_id: int) -> bool:
+    _set_scope(conn, guild_id, user_id, ())
     cursor = conn.execute("DELETE FROM assignments WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
     return cursor.rowcount > 0
+
+
+def moderator_forums(conn: Connection, guild_id: int, user_id: int) -> tuple[int, ...]:
+    """The forums a moderator of named forums moderates (empty: none named, the whole server)."""
+    rows = conn.execute(
+        "SELECT forum_id FROM moderator_forums WHERE guild_id = ? AND user_id = ? ORDER BY forum_id",
+        (guild_id, user_id),
+    ).fetchall()
+    return tuple(row[0] for row in rows)
+
+
+def scopes_in(conn: Connection, guild_id: int) -> dict[int, tuple[int, ...]]:
+    """Every moderator of named forums in the guild: user id → their forums."""
+    rows = conn.execute(
+        "SELECT user_id, forum_id FROM moderator_forums WHERE guild_id = ? ORDER BY user_id, forum_id", (guild_id,)
+    ).fetchall()
+    found: dict[int, tuple[int, ...]] = {}
+    for row in rows:
+        found[row[0]] = (*found.get(row[0], ()), row[1])
+    return found
+
+
+def _set_scope(conn: Connection, guild_id: int, user_id: int, forum_ids: Sequence[int]) -> None:
+    conn.execute("DELETE FROM moderator_forums WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    for forum_id in sorted(set(forum_ids)):
+        conn.execute(
+            "INSERT INTO moderator_forums(guild_id, user_id, forum_id) VALUES (?, ?, ?)", (guild_id, user_id, forum_id)
+        )
 
 
 def rolemap(conn: Connection, guild_id: int) -> dict[int, ForumRole]:
@@ -101,6 +138,8 @@ class RoleInputs:
 
     assignment: Assignment | None
     mapped: list[ForumRole]
+    # The forums an explicit moderator assignment names (empty: the whole server, or not a moderator).
+    scope: tuple[int, ...]
     default_role: ForumRole
     registration_open: bool
     throttle_seconds: int
@@ -116,8 +155,10 @@ def role_inputs(conn: Connection, guild_id: int, user_id: int, discord_role_ids:
     last = conn.execute(
         "SELECT MAX(created_at) FROM posts WHERE guild_id = ? AND author_id = ?", (guild_id, user_id)
     ).fetchone()[0]
+    scope = moderator_forums(conn, guild_id, user_id) if found and found.role is ForumRole.MODERATOR else ()
     return RoleInputs(
         assignment=found.as_assignment() if found else None,
+        scope=scope,
         mapped=[mapping[role_id] for role_id in discord_role_ids if role_id in mapping],
         default_role=settings.default_role,
         registration_open=settings.registration_open,
@@ -182,7 +223,14 @@ def block(
         kv.put(
             conn,
             _previous_key(guild_id, user_id),
-            json.dumps({"role": current.role.key, "source": current.source, "expires_at": current.expires_at}),
+            json.dumps(
+                {
+                    "role": current.role.key,
+                    "source": current.source,
+                    "expires_at": current.expires_at,
+                    "forums": list(moderator_forums(conn, guild_id, user_id)),
+                }
+            ),
         )
     assign(
         conn,
@@ -218,6 +266,7 @@ def end_block(conn: Connection, guild_id: int, user_id: int, now: datetime) -> S
         assigned_by=None,
         now=timeutil.iso(now),
         expires_at=previous["expires_at"],
+        forum_ids=previous.get("forums", ()),
     )
     return assignment(conn, guild_id, user_id)
 
@@ -228,11 +277,30 @@ def forget_previous(conn: Connection, guild_id: int, user_id: int) -> None:
 
 
 def set_role(
-    conn: Connection, *, guild_id: int, user_id: int, role: ForumRole | None, assigned_by: int, now: str
+    conn: Connection,
+    *,
+    guild_id: int,
+    user_id: int,
+    role: ForumRole | None,
+    assigned_by: int,
+    now: str,
+    forum_ids: Sequence[int] = (),
 ) -> None:
-    """/mod role: an explicit role (None clears it); any block's kept role is forgotten."""
+    """/mod role: an explicit role (None clears it); any block's kept role is forgotten.
+
+    ``forum_ids``: a moderator of those forums only (empty: of the whole server).
+    """
     forget_previous(conn, guild_id, user_id)
     if role is None:
         clear(conn, guild_id, user_id)
         return
-    assign(conn, guild_id=guild_id, user_id=user_id, role=role, source="role", assigned_by=assigned_by, now=now)
+    assign(
+        conn,
+        guild_id=guild_id,
+        user_id=user_id,
+        role=role,
+        source="role",
+        assigned_by=assigned_by,
+        now=now,
+        forum_ids=forum_ids,
+    )

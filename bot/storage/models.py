@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from bot.domain.forumrules import ForumRules
 from bot.domain.roles import ForumRole
 from bot.domain.text import one_line, without_controls
 from bot.storage.api import Row
@@ -66,6 +67,8 @@ class Forum:
     post_count: int
     last_post_at: str | None
     created_at: str
+    category: str | None = None  # its Discord channel category's name (or its imported bbPress category)
+    rules: ForumRules = field(default_factory=ForumRules)  # posting, status, archive, hold (SPEC §1 "Per-forum scope")
 
     @classmethod
     def from_row(cls, row: Row) -> Forum:
@@ -82,6 +85,8 @@ class Forum:
             post_count=row["post_count"],
             last_post_at=row["last_post_at"],
             created_at=row["created_at"],
+            category=row["category"],
+            rules=ForumRules.stored(row["posting"], row["status"], row["archive"], row["hold"]),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.text import without_controls
@@ -75,12 +76,27 @@ def _item(conn: Connection, row: Row) -> QueueItem:
     )
 
 
-def open_items(conn: Connection, guild_id: int, limit: int = 5) -> tuple[list[QueueItem], int]:
-    """The oldest open items first, and how many are open in all."""
+def open_items(
+    conn: Connection, guild_id: int, limit: int = 5, forum_ids: Sequence[int] | None = None, offset: int = 0
+) -> tuple[list[QueueItem], int]:
+    """One page of the open items, oldest first, and how many are open in all (of ``forum_ids``
+    only, when given: the forums a moderator moderates and can view)."""
+    if forum_ids is None:
+        rows = conn.execute(
+            "SELECT * FROM reports WHERE guild_id = ? AND status = 'open' ORDER BY id LIMIT ? OFFSET ?",
+            (guild_id, limit, offset),
+        ).fetchall()
+        return [_item(conn, row) for row in rows], open_count(conn, guild_id)
+    within = f"t.forum_id IN ({','.join('?' * len(forum_ids))})" if forum_ids else "1 = 0"
+    scoped = (
+        "FROM reports r JOIN posts p ON p.id = r.post_id JOIN topics t ON t.id = p.topic_id "
+        f"WHERE r.guild_id = ? AND r.status = 'open' AND {within}"
+    )
     rows = conn.execute(
-        "SELECT * FROM reports WHERE guild_id = ? AND status = 'open' ORDER BY id LIMIT ?", (guild_id, limit)
+        f"SELECT r.* {scoped} ORDER BY r.id LIMIT ? OFFSET ?", (guild_id, *forum_ids, limit, offset)
     ).fetchall()
-    return [_item(conn, row) for row in rows], open_count(conn, guild_id)
+    total = conn.execute(f"SELECT COUNT(*) {scoped}", (guild_id, *forum_ids)).fetchone()[0]
+    return [_item(conn, row) for row in rows], int(total)
 
 
 def get(conn: Connection, report_id: int) -> tuple[QueueItem, str, int] | None:

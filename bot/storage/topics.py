@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.domain.forumrules import ForumRules
 from bot.domain.reading import reading_order, reply_thread_count
 from bot.storage import members
 from bot.storage import posts as posts_repo
@@ -47,17 +48,25 @@ class PostingContext:
     topic: Topic | None  # None: a thread not recorded yet
     retired: bool  # the old thread of a moved or merged topic
     inputs: members.RoleInputs  # the author's stored role facts
+    rules: ForumRules = field(default_factory=ForumRules)  # the forum's own rules (posting, status, hold)
 
 
 def posting_context(
-    conn: Connection, thread_id: int, guild_id: int, user_id: int, role_ids: list[int]
+    conn: Connection, thread_id: int, guild_id: int, user_id: int, role_ids: list[int], forum_id: int | None = None
 ) -> PostingContext:
     topic = by_thread(conn, thread_id)
     return PostingContext(
         topic=topic,
         retired=topic is None and is_retired(conn, thread_id),
         inputs=members.role_inputs(conn, guild_id, user_id, role_ids),
+        rules=forum_rules(conn, forum_id) if forum_id is not None else ForumRules(),
     )
+
+
+def forum_rules(conn: Connection, forum_id: int) -> ForumRules:
+    """One forum's rules alone (the live path's read; a missing forum has the defaults)."""
+    row = conn.execute("SELECT posting, status, archive, hold FROM forums WHERE id = ?", (forum_id,)).fetchone()
+    return ForumRules.stored(row[0], row[1], row[2], row[3]) if row else ForumRules()
 
 
 def by_id(conn: Connection, topic_id: int) -> Topic | None:

@@ -112,12 +112,21 @@ def forum_list_embed(forums: list[Forum], guild_id: int) -> discord.Embed:
     if not forums:
         description = "No forums yet. A keymaster registers one with `/forumadmin add`."
     else:
-        description = "\n".join(
-            f"**[{escape_inline(f.name)}]({jump_url(guild_id, f.channel_id)})**"
-            + (f" — {escape_inline(excerpt(f.description, 100))}" if f.description else "")
-            + f"\nTopics {f.topic_count} · Posts {f.post_count} · Freshness {stamp(f.last_post_at)}"
-            for f in forums
-        )
+        lines: list[str] = []
+        heading: str | None = None
+        # Grouped by category (forums of none first), as the web archive's index shows them.
+        for f in sorted(forums, key=lambda f: ((f.category or "").lower(), f.name.lower(), f.id)):
+            if f.category and f.category != heading:
+                lines.append(f"__**{escape_inline(f.category)}**__")
+            heading = f.category
+            marks = [m for m, on in (("read-only", f.rules.moderators_only), ("closed", f.rules.closed)) if on]
+            lines.append(
+                f"**[{escape_inline(f.name)}]({jump_url(guild_id, f.channel_id)})**"
+                + (f" ({', '.join(marks)})" if marks else "")
+                + (f" — {escape_inline(excerpt(f.description, 100))}" if f.description else "")
+                + f"\nTopics {f.topic_count} · Posts {f.post_count} · Freshness {stamp(f.last_post_at)}"
+            )
+        description = "\n".join(lines)
     embed = discord.Embed(title="Forums", description=description, colour=COLOR)
     embed.set_footer(text="Forum, Topics, Posts, Freshness")
     return embed

@@ -1,21 +1,26 @@
-"""The read-only web archive (SPEC §6).
+"""The read-only web archive (SPEC §6): the aiohttp app, its templates, serving it.
 
-Routes:
+Routes (bot/web/pages.py: HTML pages; bot/web/crawl.py: what machines read):
     /                                  forums: Forum, Topics, Posts, Freshness
-    /forums/<forum id>?page=N          topics, stickies first: Topic, Voices, Posts, Freshness
+    /forums/<forum id>?tag=T&page=N    topics, stickies first: Topic, Voices, Posts, Freshness
+                                       (``tag``: only the topics carrying it; none carries it: 404)
     /topics/<number>?guild=<id>&page=N a topic (numbers are per guild: ``guild`` picks the guild;
-                                       without it the number must be unambiguous)
+                                       without it an unambiguous number is a 301 to the canonical URL)
     /search?q=...&guild=<id>&page=N    the `/search` command's search (bot.storage.search) over
                                        the public forums, 10 a page, with the total
+    /forums/<forum id>/feed.xml        RSS of the forum's newest topics
+    /topics/<number>/feed.xml?guild=   RSS of the topic's newest replies
+    /sitemap.xml, /sitemaps/...        sitemaps (with BASE_URL only), /robots.txt naming them
+    /static/style.css                  the stylesheet
 
 Every number in a path or a query string goes through ``bot.domain.numbers.strict_int``
 (ASCII digits, within bounds): a bad one in the path is a 404, in the query a 400, never
-a 500 (``int()`` takes "٣" and refuses "²", which ``isdigit()`` accepts).
-    /forums/<forum id>/feed.xml        RSS of the forum's newest topics
-    /static/style.css                  the stylesheet
+a 500 (``int()`` takes "٣" and refuses "²", which ``isdigit()`` accepts). A page past the
+last one is a 404.
 
 Only registered public forums, only open/closed topics, only published posts; every
 member-written string is escaped by jinja2's autoescape or rendered by markup.markdown.
+Absolute links are built on ``BASE_URL`` (bot.web.seo.Site), never on the request's Host.
 
 Pages read through ``db``; searches through a read connection of their own, behind a
 ``SearchGate`` (one at a time, a queue, else 503 with Retry-After), so a long search never
@@ -25,40 +30,32 @@ holds the connection pages read through and a flood of them never stops pages an
 from __future__ import annotations
 
 import errno
-import math
-import re
+import logging
 import socket
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
 
-from bot.config import Settings
-from bot.domain.numbers import strict_id, strict_int
-from bot.domain.searchquery import SearchQueryError, parse
-from bot.storage import archive, connect, create_database, describe, target
-from bot.storage import search as search_repo
+from bot.config import Settings, base_url
+from bot.storage import connect, create_database, describe, target
 from bot.storage.api import Database
 from bot.storage.sqlite.database import SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
-from bot.web import markup
-from bot.web.gate import Busy, SearchGate
+from bot.web import crawl, markup, pages
+from bot.web.common import DB_KEY, ENV_KEY, GATE_KEY, ORDERS_KEY, SEARCH_DB_KEY, SITE_KEY, not_found
+from bot.web.gate import SearchGate
+from bot.web.reading import ReadingOrders
+from bot.web.seo import Site, topic_path
 
-TOPICS_PER_PAGE = 15
-RESULTS_PER_PAGE = 10  # as /search in Discord
-MAX_SEARCH_PAGE = 10_000
-DB_KEY = web.AppKey("db", Database)
-SEARCH_DB_KEY = web.AppKey("search_db", Database)
-GATE_KEY = web.AppKey("search_gate", SearchGate)
-ENV_KEY = web.AppKey("jinja", jinja2.Environment)
-MAX_PAGE = 100_000
-# Characters XML 1.0 cannot carry at all. The record holds none (bot.domain.text), but a
-# database recorded before that rule may: the feed drops them rather than break.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+log = logging.getLogger("bot.web")
+NO_BASE_URL = (
+    "BASE_URL is not set: the archive's links are relative, its pages name no og:url and "
+    "/sitemap.xml is a 404 (set BASE_URL to the archive's public address, docs/archive.md)."
+)
 
 
 def templates() -> jinja2.Environment:
@@ -76,207 +73,12 @@ def templates() -> jinja2.Environment:
     env.filters["rfc822"] = markup.rfc822
     env.filters["as_text"] = markup.as_text
     env.filters["role"] = markup.role_display
-    env.globals["topic_url"] = topic_url
-    env.globals["search_url"] = search_url
+    env.globals["topic_url"] = topic_path
+    env.globals["forum_url"] = pages.forum_path
+    env.globals["search_url"] = pages.search_url
     env.globals["reply_threads"] = markup.reply_threads
     env.globals["status_line"] = status_line
     return env
-
-
-def topic_url(guild_id: int, number: int, page: int = 1) -> str:
-    query = {"guild": str(guild_id)}
-    if page > 1:
-        query["page"] = str(page)
-    return f"/topics/{number}?{urlencode(query)}"
-
-
-def _page(request: web.Request, high: int = MAX_PAGE) -> int:
-    """``?page=``: 1 when absent; a whole number from 1 to ``high``, else 400."""
-    if "page" not in request.query:
-        return 1
-    page = strict_int(request.query["page"], low=1, high=high)
-    if page is None:
-        raise web.HTTPBadRequest(text=f"page must be a whole number from 1 to {high}")
-    return page
-
-
-def _guild(request: web.Request) -> int | None:
-    """``?guild=``: None when absent; a server id, else 400."""
-    if "guild" not in request.query:
-        return None
-    guild_id = strict_id(request.query["guild"])
-    if guild_id is None:
-        raise web.HTTPBadRequest(text="guild must be a numeric id")
-    return guild_id
-
-
-def _path_id(request: web.Request, name: str) -> int:
-    """A number in the path (a forum id, a topic number): 404 unless it is one."""
-    value = strict_id(request.match_info[name])
-    if value is None:
-        raise web.HTTPNotFound()
-    return value
-
-
-def _render(request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
-    body = request.app[ENV_KEY].get_template(name).render(**context)
-    if name.endswith(".xml"):
-        body = _NOT_XML.sub("", body)
-    content_type = "application/rss+xml" if name.endswith(".xml") else "text/html"
-    response = web.Response(text=body, status=status, content_type=content_type, charset="utf-8")
-    # The archive loads nothing from elsewhere and runs no script.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _not_found(request: web.Request, what: str) -> web.Response:
-    return _render(request, "error.html", status=404, title="Not found", message=what)
-
-
-async def index(request: web.Request) -> web.Response:
-    rows = await request.app[DB_KEY].run(archive.public_forums)
-    guilds: dict[int, tuple[str, list[archive.ForumRow]]] = {}
-    for row in rows:
-        guilds.setdefault(row.forum.guild_id, (row.guild_name, []))[1].append(row)
-    hidden = 0 if rows else await request.app[DB_KEY].run(archive.hidden_forum_count)
-    return _render(request, "index.html", title="Forums", guilds=list(guilds.values()), hidden=hidden)
-
-
-async def forum(request: web.Request) -> web.Response:
-    db = request.app[DB_KEY]
-    found = await db.run(archive.public_forum, _path_id(request, "forum_id"))
-    if found is None:
-        return _not_found(request, "No such forum in the archive.")
-    page = _page(request)
-    listed, total = await db.run(
-        lambda conn: archive.forum_topics(conn, found.forum, offset=(page - 1) * TOPICS_PER_PAGE, limit=TOPICS_PER_PAGE)
-    )
-    pages = max(1, math.ceil(total / TOPICS_PER_PAGE))
-    if page > pages:
-        raise web.HTTPFound(f"/forums/{found.forum.id}?page={pages}")
-    return _render(
-        request,
-        "forum.html",
-        title=found.forum.name,
-        row=found,
-        topics=listed,
-        total=total,
-        page=page,
-        pages=pages,
-        base=f"/forums/{found.forum.id}",
-    )
-
-
-async def topic(request: web.Request) -> web.Response:
-    db = request.app[DB_KEY]
-    number = _path_id(request, "number")
-    guild_id = _guild(request)
-    found = await db.run(archive.topics_numbered, number, guild_id)
-    if not found:
-        # #N may be a reply's number: send the reader to the topic holding it (when only one does).
-        holders = await db.run(archive.topics_holding_post, number, guild_id)
-        if len(holders) == 1:
-            holder = holders[0]
-            per_page = await db.run(archive.replies_per_page, holder.guild_id)
-            page = await db.run(archive.page_of, holder.id, number, per_page)
-            raise web.HTTPFound(topic_url(holder.guild_id, holder.number, (page or 0) + 1) + f"#post-{number}")
-        found = holders
-    if not found:
-        return _not_found(request, f"No topic #{number} in the archive.")
-    if len(found) > 1:
-        names = {t.guild_id: await db.run(archive.guild_name, t.guild_id) for t in found}
-        return _render(request, "choose.html", title=f"#{number}", topics=found, names=names, number=number)
-    chosen = found[0]
-    per_page = await db.run(archive.replies_per_page, chosen.guild_id)
-    page = _page(request)
-    view = await db.run(archive.topic_view, chosen.id, page - 1, per_page)
-    if page > view.pages:
-        raise web.HTTPFound(topic_url(chosen.guild_id, chosen.number, view.pages))
-    guild_name = await db.run(archive.guild_name, chosen.guild_id)
-    return _render(
-        request,
-        "topic.html",
-        title=view.topic.title,
-        view=view,
-        guild_name=guild_name,
-        posts=view.entries,
-        page=page,
-        pages=view.pages,
-        base=topic_url(chosen.guild_id, chosen.number),
-    )
-
-
-def search_url(query: str, guild_id: int | None, page: int = 1) -> str:
-    params = {"q": query}
-    if guild_id is not None:
-        params["guild"] = str(guild_id)
-    if page > 1:
-        params["page"] = str(page)
-    return "/search?" + urlencode(params)
-
-
-async def search(request: web.Request) -> web.Response:
-    query = request.query.get("q", "").strip()
-    guild_id = _guild(request)
-    page = _page(request, high=MAX_SEARCH_PAGE)
-    context: dict[str, Any] = {"title": "Search", "query": query, "guild_id": guild_id}
-    if not query:
-        return _render(request, "search.html", results=None, **context)
-    try:
-        parse(query)  # a query that cannot run is refused before it waits for a search slot
-    except SearchQueryError as error:
-        return _render(request, "search.html", status=400, results=None, refused=error.message, **context)
-    offset = (page - 1) * RESULTS_PER_PAGE
-    try:
-        # The slot is held while the page is drawn too: searches never take more than their
-        # share of the event loop that pages are answered on.
-        async with request.app[GATE_KEY].slot():
-            names, results = await request.app[SEARCH_DB_KEY].run(
-                lambda conn: archive.search_public(
-                    conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset
-                )
-            )
-            pages = max(1, math.ceil(results.total / RESULTS_PER_PAGE))
-            if not results.hits and page > pages:
-                raise web.HTTPFound(search_url(query, guild_id, pages))
-            more = results.total_capped and len(results.hits) == RESULTS_PER_PAGE
-            return _render(
-                request,
-                "search.html",
-                results=results,
-                forum_names=names,
-                page=page,
-                pages=max(pages, page + 1 if more else page),
-                more=more,
-                base=search_url(query, guild_id),
-                **context,
-            )
-    except Busy as busy:
-        response = web.Response(
-            status=503,
-            text=f"The archive is busy with other searches. Please try again in {busy.retry_after} seconds.",
-        )
-        response.headers["Retry-After"] = str(busy.retry_after)
-        return response
-    except search_repo.SearchTooBroad as error:
-        return _render(request, "search.html", results=None, refused=error.message, **context)
-    except SearchQueryError as error:
-        return _render(request, "search.html", status=400, results=None, refused=error.message, **context)
-
-
-async def feed(request: web.Request) -> web.Response:
-    db = request.app[DB_KEY]
-    found = await db.run(archive.public_forum, _path_id(request, "forum_id"))
-    if found is None:
-        return _not_found(request, "No such forum in the archive.")
-    items = await db.run(archive.newest_topics, found.forum.id)
-    base = f"{request.scheme}://{request.host}"
-    return _render(request, "feed.xml", row=found, items=items, base=base)
 
 
 async def stylesheet(request: web.Request) -> web.Response:
@@ -297,11 +99,14 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Any]) ->
         response: web.StreamResponse = await handler(request)
         return response
     except web.HTTPNotFound:
-        return _not_found(request, "There is no such page in the archive.")
+        return not_found(request, "There is no such page in the archive.")
 
 
-def create_app(db: Database, *, search_db: Database | None = None, gate: SearchGate | None = None) -> web.Application:
-    """The archive over an (already opened, read-only) database.
+def create_app(
+    db: Database, *, search_db: Database | None = None, gate: SearchGate | None = None, base: str = ""
+) -> web.Application:
+    """The archive over an (already opened, read-only) database, published at ``base``
+    (``BASE_URL``; "" when unset: relative links, no sitemap, one log line at start saying so).
 
     Searches read through ``search_db``; without one, the app opens its own read-only
     handle on ``db``'s database at startup (and closes it at cleanup). ``gate`` bounds how
@@ -311,6 +116,14 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
     app[DB_KEY] = db
     app[ENV_KEY] = templates()
     app[GATE_KEY] = gate or SearchGate()
+    app[SITE_KEY] = Site(base_url(base))
+    app[ORDERS_KEY] = ReadingOrders()
+    if not app[SITE_KEY].base_url:
+
+        async def say_no_base_url(_app: web.Application) -> None:
+            log.warning(NO_BASE_URL)
+
+        app.on_startup.append(say_no_base_url)
     if search_db is None:
         own = db.reader()
         app[SEARCH_DB_KEY] = own
@@ -323,12 +136,8 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
         app.cleanup_ctx.append(search_connection)
     else:
         app[SEARCH_DB_KEY] = search_db
-    app.router.add_get("/", index)
-    # [0-9], not \d (every script's digits); the handlers parse strictly (_path_id).
-    app.router.add_get("/forums/{forum_id:[0-9]+}", forum)
-    app.router.add_get("/forums/{forum_id:[0-9]+}/feed.xml", feed)
-    app.router.add_get("/topics/{number:[0-9]+}", topic)
-    app.router.add_get("/search", search)
+    pages.add_routes(app)
+    crawl.add_routes(app)
     app.router.add_get("/static/style.css", stylesheet)
     app.router.add_get("/favicon.ico", no_icon)
     return app
@@ -337,7 +146,7 @@ def create_app(db: Database, *, search_db: Database | None = None, gate: SearchG
 def open_app(settings: Settings) -> web.Application:
     """An app that opens the configured database read-only at startup and closes it at cleanup."""
     db = create_database(settings, readonly=True)
-    app = create_app(db)
+    app = create_app(db, base=settings.base_url)
 
     async def lifecycle(_app: web.Application) -> Any:
         await db.open(migrate_schema=False)

@@ -16,6 +16,8 @@ from bot.errors import UserFacingError
 from bot.services import overwrites
 from bot.services.access import INTEGRATIONS_NOTE, requires
 from bot.services.auditing import log_action
+from bot.services.posting import cannot_hold_threads
+from bot.services.progress import ProgressMessage
 from bot.services.scheduler import AUTO_CLOSE
 from bot.storage import forums, guilds, members
 from bot.storage.models import GuildSettings
@@ -23,12 +25,20 @@ from cogs.admin.authors import AuthorCommands
 from cogs.admin.health import HealthCommands
 from cogs.admin.porting import PortingCommands
 from cogs.admin.purge import PurgeCommands
+from cogs.admin.rules import RulesCommands
 from cogs.admin.stats import StatsCommands
 
 log = logging.getLogger(__name__)
 SOLVED_TAG = "Solved"
 MAX_FORUM_TAGS = 20
 ROLE_CHOICES = [app_commands.Choice(name=r.display, value=r.key) for r in reversed(ForumRole)]
+TEXT_CHANNEL_NOTE = (
+    "\nA text channel: each topic is a public thread started from a message in it (`/topic new`, or "
+    "Discord's *Create Thread* on a message). What differs from a forum channel: no tags (so no `Solved` "
+    "tag: accepted answers are still recorded and shown), no New Post button, and `/mod stick` does not "
+    "pin in Discord (stuck topics still lead `/topic list` and the archive). Members who may start topics "
+    "may also chat in the channel; only messages that start a thread become topics."
+)
 DEFAULT_ROLE_CHOICES = [
     app_commands.Choice(name=r.display, value=r.key)
     for r in (ForumRole.PARTICIPANT, ForumRole.SPECTATOR, ForumRole.BLOCKED)
@@ -53,6 +63,7 @@ def settings_text(settings: GuildSettings) -> str:
 
 @app_commands.default_permissions(manage_guild=True)
 class Admin(
+    RulesCommands,
     StatsCommands,
     AuthorCommands,
     PurgeCommands,
@@ -76,11 +87,17 @@ class Admin(
             )
         return ""
 
-    @app_commands.command(name="add", description="Register a forum channel as a forum and adopt its posts")
-    @app_commands.describe(channel="The Discord forum channel", description="A short description for the forum list")
+    @app_commands.command(name="add", description="Register a forum channel (or a text channel) as a forum")
+    @app_commands.describe(
+        channel="A forum channel, or a text channel whose public threads become topics",
+        description="A short description for the forum list",
+    )
     @requires(ForumRole.KEYMASTER)
     async def add(
-        self, interaction: discord.Interaction, channel: discord.ForumChannel, description: str | None = None
+        self,
+        interaction: discord.Interaction,
+        channel: discord.ForumChannel | discord.TextChannel,
+        description: str | None = None,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
@@ -89,8 +106,14 @@ class Admin(
         description = (description or "").strip()
         if len(description) > 300:
             raise UserFacingError("Keep the description under 300 characters.")
+        refused = cannot_hold_threads(channel, guild.me)
+        if refused is not None:
+            raise UserFacingError(refused)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        tag_id, tag_note = await self._solved_tag(channel)
+        if isinstance(channel, discord.ForumChannel):
+            tag_id, tag_note = await self._solved_tag(channel)
+        else:
+            tag_id, tag_note = None, TEXT_CHANNEL_NOTE
         public = channel.permissions_for(guild.default_role).view_channel
         forum = await self.db.transaction(
             forums.register,
@@ -102,17 +125,22 @@ class Admin(
             public=public,
             solved_tag_id=tag_id,
             now=timeutil.iso(interaction.created_at),
+            category=channel.category.name if channel.category is not None else None,
         )
+        default_role = (await self.db.run(guilds.settings, guild.id)).default_role
+        adopted = overwrites.adopted_rules(channel, forum.rules, default_role)
+        if adopted != forum.rules:  # a deny on @everyone set in Discord becomes the forum's rule
+            await self.db.transaction(forums.set_rules, forum.id, adopted)
         self.bot.recorder.forum_ids[channel.id] = forum.id
         warning = await self._sync_overwrites(guild, f"Threadkeeper: registered by {interaction.user}", [channel.id])
-        report = await self.bot.recorder.catch_up([forum.id])
+        shown = ProgressMessage(interaction, "Adopting existing threads")
+        report = await self.bot.recorder.catch_up([forum.id], progress=shown.update)
         await log_action(
             self.db, interaction, "forum.add", details={"channel_id": str(channel.id), "name": channel.name}
         )
-        await interaction.followup.send(
+        await shown.finish(
             f"Registered {channel.mention} as the forum **{channel.name}**. "
-            f"Adopted {report.recorded} post(s) from {report.threads} existing thread(s). {tag_note}{warning}",
-            ephemeral=True,
+            f"Adopted {report.recorded} post(s) from {report.threads} existing thread(s). {tag_note}{warning}"
         )
 
     async def _solved_tag(self, channel: discord.ForumChannel) -> tuple[int | None, str]:
@@ -131,7 +159,7 @@ class Admin(
     @app_commands.command(name="remove", description="Unregister a forum; its records stay")
     @app_commands.describe(forum="The registered forum channel")
     @requires(ForumRole.KEYMASTER)
-    async def remove(self, interaction: discord.Interaction, forum: discord.ForumChannel) -> None:
+    async def remove(self, interaction: discord.Interaction, forum: discord.ForumChannel | discord.TextChannel) -> None:
         found = await self.db.run(forums.by_channel, forum.id)
         if found is None or not found.registered or found.guild_id != interaction.guild_id:
             raise UserFacingError(f"{forum.mention} is not a registered forum.")
@@ -263,12 +291,12 @@ class Admin(
         synced = await self.bot.sync_tree_if_needed(force=True)
         warning = await self._sync_overwrites(guild, f"Threadkeeper: sync by {interaction.user}")
         ids = [f.id for f in await self.db.run(forums.registered_in, guild.id)]
-        report = await self.bot.recorder.catch_up(ids, full=True)
+        shown = ProgressMessage(interaction, "Catching up")
+        report = await self.bot.recorder.catch_up(ids, full=True, progress=shown.update)
         await log_action(self.db, interaction, "forum.sync")
-        await interaction.followup.send(
+        await shown.finish(
             f"Commands {'synced' if synced else 'unchanged'}; permissions checked; catch-up read "
-            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{warning}",
-            ephemeral=True,
+            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{warning}"
         )
 
 

@@ -23,7 +23,7 @@ from bot.porting.load import detect_and_parse
 from bot.porting.model import MAX_IMPORT_BYTES, ImportDoc, ImportRefused
 from bot.services.access import requires
 from bot.services.auditing import log_action
-from bot.services.progress import ProgressMessage
+from bot.services.progress import ProgressMessage, Tally
 from bot.storage import forums, importing
 from bot.storage.models import Forum
 
@@ -75,17 +75,15 @@ class PortingCommands(_MixinBase):
         assert guild is not None
         chosen = fmt.value if fmt else "json"
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await self.db.run(exports.render, chosen, guild.id)
+        shown, tally = ProgressMessage(interaction, "Exporting topics"), Tally()
+        text = await shown.follow(self.db.run(exports.render, chosen, guild.id, step=tally.step), tally)
         data = text.encode("utf-8")
         await log_action(self.db, interaction, "forum.export", details={"format": chosen, "bytes": len(data)})
         limit = guild.filesize_limit
         if len(data) > limit:
             raise UserFacingError(too_big_message(len(data), limit, chosen, guild.id))
-        await interaction.followup.send(
-            f"The forum's {chosen} export ({megabytes(len(data))}).",
-            file=discord.File(io.BytesIO(data), filename=exports.filename(chosen, guild.id)),
-            ephemeral=True,
-        )
+        summary = f"The forum's {chosen} export ({megabytes(len(data))}, {tally.total} topic(s))."
+        await shown.finish(summary, file=discord.File(io.BytesIO(data), filename=exports.filename(chosen, guild.id)))
 
     @app_commands.command(name="import", description="Import a Threadkeeper JSON export or a bbPress WordPress export")
     @app_commands.describe(

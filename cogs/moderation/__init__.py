@@ -1,7 +1,7 @@
 """/mod: the moderators' toolbox, one mixin per family of commands (Red's way):
 topics (close/open/stick), restructure (move/merge/split), posts (spam/trash/restore),
-members (role/block), review (queue/log/history). Housekeeping (expired blocks, idle topics) lives in
-bot/services/housekeeping.py: two jobs of the bot's scheduler, added here."""
+members (role/block/spam-member), review (queue/approve/log/history). Housekeeping
+(expired blocks, idle topics) lives in bot/services/housekeeping.py: two jobs of the bot's scheduler, added here."""
 
 from __future__ import annotations
 
@@ -36,12 +36,12 @@ class Moderation(
         bot.pagers["modlog"] = self._log_page
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(mod_queue.QueueButton)  # queue buttons work after restarts
+        self.bot.add_dynamic_items(*mod_queue.DYNAMIC_ITEMS)  # queue buttons work after restarts
         for job in self.housekeeper.jobs():
             self.bot.scheduler.add(job)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(mod_queue.QueueButton)
+        self.bot.remove_dynamic_items(*mod_queue.DYNAMIC_ITEMS)
         for job in self.housekeeper.jobs():
             self.bot.scheduler.remove(job.name)
 

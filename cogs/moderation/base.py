@@ -12,7 +12,7 @@ from bot.client import ForumBot
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
 from bot.services import moderation, overwrites
-from bot.services.access import guild_member
+from bot.services.access import guild_member, moderating
 from bot.services.lookup import resolve_post
 from bot.services.progress import ProgressMessage
 from bot.storage import forums, topics
@@ -51,7 +51,24 @@ class ModerationBase(_Mixin):
         found = await resolve_post(self.db, actor.guild.id, text)
         topic = await self.db.run(topics.by_id, found.topic_id)
         assert topic is not None
+        await self._in_scope(interaction, topic.forum_id)
         return found, topic
+
+    async def _in_scope(self, interaction: discord.Interaction, forum_id: int) -> ForumRole:
+        """The actor moderates that forum (a forum moderator only theirs; nobody one whose
+        channel they cannot view), else a clear refusal. Their role there."""
+        return await moderating(self.db, guild_member(interaction), forum_id, interaction.created_at)
+
+    async def _whole_server(self, interaction: discord.Interaction) -> None:
+        """Member-wide actions (roles, blocks) are for moderators of the whole server."""
+        from bot.storage import members
+
+        actor = guild_member(interaction)
+        if await self.db.run(members.moderator_forums, actor.guild.id, actor.id):
+            raise UserFacingError(
+                "You moderate named forums only: roles and blocks, which reach every forum, "
+                "are for moderators of the whole server and keymasters."
+            )
 
     async def _sync(self, guild: discord.Guild, reason: str) -> str:
         failed = await overwrites.sync_guild(self.db, guild, reason=reason)
@@ -68,9 +85,9 @@ class ModerationBase(_Mixin):
         token it continues in a DM (or the channel); ``finish`` sends the summary there too."""
         return ProgressMessage(interaction, what)
 
-    async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel:
+    async def _forum_channel(self, guild: discord.Guild, forum_id: int) -> discord.ForumChannel | discord.TextChannel:
         forum = await self.db.run(forums.get, forum_id)
         channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
-        if not isinstance(channel, discord.ForumChannel):
+        if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
             raise UserFacingError("That topic's forum is no longer registered.")
         return channel

@@ -1,7 +1,8 @@
-"""/mod role, block, unblock."""
+"""/mod role, block, unblock, spam-member."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import NoReturn
 
 import discord
@@ -15,7 +16,7 @@ from bot.services import moderation
 from bot.services.access import INTEGRATIONS_NOTE, REFUSED_ACTION, guild_member, member_role, requires
 from bot.services.auditing import log_action
 from bot.services.scheduler import EXPIRIES
-from bot.storage import members
+from bot.storage import forums, members, review
 from cogs.moderation.base import ASSIGN_CHOICES, ModerationBase
 
 
@@ -28,9 +29,30 @@ class MemberCommands(ModerationBase):
             raise UserFacingError("Bots have no forum role.")
         if member.guild.id != actor.guild.id:
             raise UserFacingError("That member is not in this server.")
+        await self._whole_server(interaction)
         actor_role = await member_role(self.db, actor, interaction.created_at)
         target_role = await member_role(self.db, member, interaction.created_at)
         return actor, actor_role, target_role
+
+    async def _scope(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        new: ForumRole | None,
+        forum: discord.ForumChannel | discord.TextChannel | None,
+    ) -> tuple[int, ...]:
+        """The forums a moderator of named forums will moderate: the ones they had, and ``forum``."""
+        if forum is None:
+            return ()
+        if new is not ForumRole.MODERATOR:
+            raise UserFacingError("`forum` goes with the Moderator role only: it makes a moderator of that forum.")
+        found = await self.db.run(forums.by_channel, forum.id)
+        if found is None or not found.registered or found.guild_id != member.guild.id:
+            raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+        stored = await self.db.run(members.assignment, member.guild.id, member.id)
+        had = await self.db.run(members.moderator_forums, member.guild.id, member.id)
+        kept = had if stored is not None and stored.role is ForumRole.MODERATOR else ()
+        return tuple(sorted({*kept, found.id}))
 
     async def _refuse(self, interaction: discord.Interaction, member: discord.Member, refusal: str) -> NoReturn:
         """A role change the actor's forum role does not allow: audited (who tried what), then refused."""
@@ -46,14 +68,23 @@ class MemberCommands(ModerationBase):
         raise UserFacingError(refusal)
 
     @app_commands.command(name="role", description="Give a member an explicit forum role, or clear it")
-    @app_commands.describe(member="The member", role="The forum role; Default clears the explicit role")
+    @app_commands.describe(
+        member="The member",
+        role="The forum role; Default clears the explicit role",
+        forum="With Moderator: a moderator of this registered forum only (more forums: give the role again)",
+    )
     @app_commands.choices(role=ASSIGN_CHOICES)
     @requires(ForumRole.MODERATOR)
     async def role(
-        self, interaction: discord.Interaction, member: discord.Member, role: app_commands.Choice[str]
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        role: app_commands.Choice[str],
+        forum: discord.ForumChannel | discord.TextChannel | None = None,
     ) -> None:
         actor, actor_role, target_role = await self._roles(interaction, member)
         new = None if role.value == "default" else ForumRole.parse(role.value)
+        scope = await self._scope(interaction, member, new, forum)
         refusal = may_assign(actor_role, target_role, new)
         if refusal is not None:
             await self._refuse(interaction, member, refusal)
@@ -65,6 +96,7 @@ class MemberCommands(ModerationBase):
             role=new,
             assigned_by=actor.id,
             now=timeutil.iso(interaction.created_at),
+            forum_ids=scope,
         )
         warning = await self._sync(actor.guild, f"Threadkeeper: forum role of {member} set by {actor}")
         await log_action(
@@ -72,12 +104,16 @@ class MemberCommands(ModerationBase):
             interaction,
             "member.role",
             target_user=member.id,
-            details={"role": role.value, "before": target_role.key},
+            details={"role": role.value, "before": target_role.key}
+            | ({"forums": [str(f) for f in scope]} if scope else {}),
         )
         after = await member_role(self.db, member, interaction.created_at)
         text = f"{member.mention}'s forum role is now **{after.display}**" + (
             " (the explicit role is cleared)." if new is None else "."
         )
+        if scope:
+            named = await self.db.run(forums.registered_in, actor.guild.id)
+            text += " They moderate " + ", ".join(f"<#{f.channel_id}>" for f in named if f.id in scope) + " only."
         if new is not None and new >= ForumRole.MODERATOR:
             text += "\n" + INTEGRATIONS_NOTE
         await interaction.followup.send(text + warning, ephemeral=True)
@@ -156,3 +192,53 @@ class MemberCommands(ModerationBase):
         await interaction.followup.send(
             f"{member.mention} is unblocked; their forum role is now **{after.display}**." + warning, ephemeral=True
         )
+
+    @app_commands.command(
+        name="spam-member", description="Mark as spammer: their recent posts become spam and they are blocked"
+    )
+    @app_commands.describe(member="The member", days="Their posts of the last this many days (default 7)")
+    @requires(ForumRole.MODERATOR)
+    async def spam_member(
+        self, interaction: discord.Interaction, member: discord.Member, days: app_commands.Range[int, 1, 3650] = 7
+    ) -> None:
+        actor, actor_role, target_role = await self._roles(interaction, member)
+        refusal = may_assign(actor_role, target_role, ForumRole.BLOCKED)
+        if refusal is not None:
+            await self._refuse(interaction, member, refusal)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        since = timeutil.iso(interaction.created_at - timedelta(days=days))
+        found = await self.db.run(review.member_posts_since, actor.guild.id, member.id, since)
+        found = sorted(found, key=lambda p: (not p.is_opening, p.created_at, p.id))  # topics first
+        marked, refused = await moderation.spam_posts(self.db, actor.guild, found, actor_name=str(actor))
+        await self.db.transaction(
+            members.block,
+            guild_id=actor.guild.id,
+            user_id=member.id,
+            assigned_by=actor.id,
+            now=timeutil.iso(interaction.created_at),
+            expires_at=None,
+            reason=f"spam-member: posts of the last {days} day(s) marked spam",
+        )
+        warning = await self._sync(actor.guild, f"Threadkeeper: {member} marked as spammer by {actor}")
+        await log_action(
+            self.db,
+            interaction,
+            "member.spam",
+            target_user=member.id,
+            details={"days": days, "posts": marked, "refused": refused, "before": target_role.key},
+        )
+        numbers = ", ".join(f"#{n}" for n in marked[:30]) + (" …" if len(marked) > 30 else "")
+        text = (
+            f"{member.mention} is marked as a spammer: blocked from posting until a moderator unblocks them, and "
+            + (
+                f"{len(marked)} post(s) of the last {days} day(s) are spam ({numbers})."
+                if marked
+                else f"no posts of the last {days} day(s) to mark."
+            )
+            + " `/mod restore` brings a post back, `/mod unblock` lifts the block."
+        )
+        if refused:
+            text += f"\n⚠️ Discord would not remove {len(refused)} post(s); they stay as they were: " + ", ".join(
+                f"#{n}" for n in refused[:30]
+            )
+        await interaction.followup.send(text + warning, ephemeral=True)

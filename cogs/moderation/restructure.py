@@ -26,7 +26,10 @@ class RestructureCommands(ModerationBase):
     @app_commands.autocomplete(topic=topic_choices)
     @requires(ForumRole.MODERATOR)
     async def move(
-        self, interaction: discord.Interaction, forum: discord.ForumChannel, topic: str | None = None
+        self,
+        interaction: discord.Interaction,
+        forum: discord.ForumChannel | discord.TextChannel,
+        topic: str | None = None,
     ) -> None:
         actor = guild_member(interaction)
         found = await resolve_topic_here(self.db, interaction, topic)
@@ -35,6 +38,8 @@ class RestructureCommands(ModerationBase):
             raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
         if target.id == found.forum_id:
             raise UserFacingError(f"Topic #{found.number} is already in {forum.mention}.")
+        await self._in_scope(interaction, found.forum_id)
+        await self._in_scope(interaction, target.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, found.id)
         old = await fetch_thread(actor.guild, found.thread_id)
@@ -83,6 +88,8 @@ class RestructureCommands(ModerationBase):
         into = await resolve_topic(self.db, actor.guild.id, target)
         if origin.id == into.id:
             raise UserFacingError("Source and target are the same topic.")
+        await self._in_scope(interaction, origin.forum_id)
+        await self._in_scope(interaction, into.forum_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, origin.id)
         everything.sort(key=lambda p: (p.created_at, p.id))

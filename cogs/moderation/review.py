@@ -1,13 +1,14 @@
-"""/mod queue, log, history: what moderators review."""
+"""/mod queue, approve, log, history: what moderators review."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 
+from bot.domain.review import DEFAULT_KIND, KIND_TITLES, QUEUE_KINDS, shown_status
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
-from bot.services import moderation
+from bot.services import moderation, publishing
 from bot.services import queue as mod_queue
 from bot.services.access import guild_member, member_role, requires
 from bot.services.choices import post_choices, topic_choices
@@ -16,14 +17,36 @@ from bot.storage import audit, posts, topics
 from bot.ui.pager import Page, view_for
 from cogs.moderation.base import LOG_PAGE, ModerationBase
 
+KIND_CHOICES = [app_commands.Choice(name=f"{kind}: {KIND_TITLES[kind]}", value=kind) for kind in QUEUE_KINDS]
+
 
 class ReviewCommands(ModerationBase):
-    @app_commands.command(name="queue", description="Open reports and held posts, with Approve / Dismiss")
+    @app_commands.command(name="queue", description="Reports, held posts, spam, trash and deleted posts, with buttons")
+    @app_commands.describe(kind="Which list (default: open reports and flagged posts)")
+    @app_commands.choices(kind=KIND_CHOICES)
     @requires(ForumRole.MODERATOR)
-    async def queue(self, interaction: discord.Interaction) -> None:
+    async def queue(self, interaction: discord.Interaction, kind: app_commands.Choice[str] | None = None) -> None:
         actor = guild_member(interaction)
-        embed, view = await mod_queue.render(self.db, actor.guild.id)
+        embed, view = await mod_queue.render_for(interaction, actor, kind.value if kind else DEFAULT_KIND)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @app_commands.command(name="approve", description="Publish a post held for approval, attributed with its number")
+    @app_commands.describe(post="The held post: #12, 12, a link or an id (an opening post publishes its topic)")
+    @app_commands.autocomplete(post=post_choices)
+    @requires(ForumRole.MODERATOR)
+    async def approve(self, interaction: discord.Interaction, post: str) -> None:
+        found, topic = await self._post_and_topic(interaction, post)
+        status = shown_status(is_opening=found.is_opening, post_status=found.status, topic_status=topic.status)
+        if status != "pending":
+            what = f"Topic #{topic.number}" if found.is_opening else f"Post #{found.number}"
+            raise UserFacingError(f"{what} is {status}, not held for approval (`/mod queue pending` lists those).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if found.is_opening:
+            progress = self._progress(interaction, "Approving")
+            await progress.finish(await publishing.approve(interaction, found, topic, progress=progress.update))
+            return
+        done = await publishing.approve(interaction, found, topic)
+        await interaction.followup.send(done, ephemeral=True)
 
     @app_commands.command(name="log", description="The audit log: who did what to what, when, why")
     @app_commands.describe(member="Only actions by or on this member", topic="Only actions on this topic")
@@ -92,6 +115,9 @@ class ReviewCommands(ModerationBase):
     async def history(self, interaction: discord.Interaction, post: str) -> None:
         actor = guild_member(interaction)
         found = await resolve_post(self.db, actor.guild.id, post)
+        topic = await self.db.run(topics.by_id, found.topic_id)
+        if topic is not None:
+            await self._in_scope(interaction, topic.forum_id)
         revisions = await self.db.run(posts.revision_notes, found.id)
         lines = moderation.history_lines(found.number, found.created_at, found.content, revisions)
         description, left = moderation.fit(lines)

@@ -37,6 +37,7 @@ class TopicCommands(ModerationBase):
     ) -> None:
         actor = guild_member(interaction)
         found = await resolve_topic_here(self.db, interaction, topic)
+        await self._in_scope(interaction, found.forum_id)
         if found.status == "closed":
             raise UserFacingError(f"Topic #{found.number} is already closed; `/mod open` reopens it.")
         why = reason.value if reason else "other"
@@ -58,6 +59,7 @@ class TopicCommands(ModerationBase):
     async def open(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         actor = guild_member(interaction)
         found = await resolve_topic_here(self.db, interaction, topic)
+        await self._in_scope(interaction, found.forum_id)
         if found.status != "closed":
             raise UserFacingError(f"Topic #{found.number} is not closed.")
         if found.close_reason == "merged":
@@ -78,6 +80,7 @@ class TopicCommands(ModerationBase):
     async def stick(self, interaction: discord.Interaction, topic: str | None = None, super: bool = False) -> None:
         actor = guild_member(interaction)
         found = await resolve_topic_here(self.db, interaction, topic)
+        await self._in_scope(interaction, found.forum_id)
         kind = "super" if super else "sticky"
         if found.sticky == kind:
             raise UserFacingError(f"Topic #{found.number} is already {'a super sticky' if super else 'sticky'}.")
@@ -95,6 +98,7 @@ class TopicCommands(ModerationBase):
     async def unstick(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         actor = guild_member(interaction)
         found = await resolve_topic_here(self.db, interaction, topic)
+        await self._in_scope(interaction, found.forum_id)
         if found.sticky == "none":
             raise UserFacingError(f"Topic #{found.number} is not sticky.")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -113,7 +117,10 @@ class TopicCommands(ModerationBase):
         if thread.flags.pinned == pinned:
             return ""
         parent = thread.parent
-        if pinned and isinstance(parent, discord.ForumChannel):
+        if not isinstance(parent, discord.ForumChannel):
+            # a text-channel forum: Discord pins threads only in forum channels
+            return " (A text-channel forum has no pins in Discord; `/topic list` shows it first.)" if pinned else ""
+        if pinned:
             other = next((t for t in parent.threads if t.flags.pinned and t.id != thread.id), None)
             if other is not None:
                 return f" (Discord pins one post per forum and {other.mention} holds it, so this one is not pinned.)"

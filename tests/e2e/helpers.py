@@ -354,3 +354,32 @@ async def advance_both(env: Env, peer: Peer, seconds: float, *, step: float = 60
         await env.advance_time(moved)
         await peer.run(peer.env.advance_time, moved)
         seconds -= moved
+
+
+# ---------------------------------------------------------------- text-channel forums (simcord backend)
+def threads_of(channel: ChannelHandle) -> list[ChannelHandle]:
+    return list(channel.threads)
+
+
+def thread_named(channel: ChannelHandle, name: str) -> ChannelHandle:
+    for thread in channel.threads:
+        if thread.name == name:
+            return thread
+    raise AssertionError(f"no thread {name!r} in {[t.name for t in channel.threads]}")
+
+
+def channel_message(channel: ChannelHandle, member: MemberActor, content: str, *, broadcast: bool = True) -> int:
+    """A member's message in a (text) channel; with ``broadcast=False`` while the bot was away."""
+    return world_backend(channel).create_message(channel.id, member.id, content, broadcast=broadcast).id
+
+
+def create_thread_on(
+    channel: ChannelHandle, member: MemberActor, message_id: int, name: str, *, broadcast: bool = True
+) -> ChannelHandle:
+    """Discord's *Create Thread* on a message of a text channel (the thread's id is the message's)."""
+    world_backend(channel).create_thread(channel.id, name, member.id, message_id=message_id, broadcast=broadcast)
+    return thread_named(channel, name)
+
+
+def world_backend(channel: ChannelHandle) -> Any:
+    return channel._env.backend

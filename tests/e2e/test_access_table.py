@@ -29,10 +29,12 @@ from simcord.actors import MemberActor
 from simcord.backend.errors import SetupError
 from simcord.builders import ChannelHandle
 
+from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.failures import message_for
 from bot.services.access import REFUSED_ACTION, member_role
-from bot.storage import audit, members, posts
+from bot.storage import audit, importing, members, posts, topics
+from bot.storage.models import NewPost
 from tests.e2e.helpers import World, text_of
 
 ROLES = ("keymaster", "moderator", "participant", "spectator", "blocked")
@@ -118,15 +120,19 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/mod spam", "moderate", lambda s: {"post": s.n("spam_reply")}),
     ("/mod trash", "moderate", lambda s: {"post": s.n("trash_reply")}),
     ("/mod restore", "moderate", lambda s: {"post": s.n("trash_reply")}),
+    ("/mod approve", "moderate", lambda s: {"post": s.n("pending_reply")}),
     ("/mod split", "moderate", lambda s: {"post": s.n("split_reply"), "title": "The split-off part"}),
     ("/mod move", "moderate", lambda s: {"topic": s.n("move"), "forum": s.archive}),
     ("/mod merge", "moderate", lambda s: {"source": s.n("merge_source"), "target": s.n("merge_target")}),
     ("/mod role", "moderate", lambda s: {"member": s.target, "role": "spectator"}),
     ("/mod block", "moderate", lambda s: {"member": s.blockee, "duration": "1h", "reason": "cool down"}),
     ("/mod unblock", "moderate", lambda s: {"member": s.blockee}),
+    ("/mod spam-member", "moderate", lambda s: {"member": s.blockee}),
     ("/forumadmin settings", "administer", lambda s: {}),
     ("/forumadmin stats", "administer", lambda s: {}),
     ("/forumadmin health", "administer", lambda s: {}),
+    ("/forumadmin forum", "administer", lambda s: {"forum": s.world.forum}),
+    ("/forumadmin roles", "administer", lambda s: {}),
     ("/forumadmin export", "administer", lambda s: {"format": "json"}),
     ("/forumadmin rolemap", "administer", lambda s: {"forum_role": "participant", "discord_role": s.helpers_role}),
     ("/forumadmin rolemap-remove", "administer", lambda s: {"discord_role": s.helpers_role}),
@@ -175,6 +181,23 @@ def tree_commands(tree: app_commands.CommandTree) -> list[str]:
 
 
 # ---------------------------------------------------------------- the scene
+def held_reply(conn: Any, guild_id: int, thread_id: int, author_id: int, now: str) -> int:
+    topic = topics.by_thread(conn, thread_id)
+    assert topic is not None
+    new = NewPost(
+        guild_id=guild_id,
+        message_id=importing.synthetic_id(conn),
+        channel_id=thread_id,
+        author_id=author_id,
+        author_name="Helper",
+        author_role="participant",
+        content="A reply held for approval.",
+        created_at=now,
+        status="pending",
+    )
+    return posts.record_reply(conn, topic.id, new).post.number
+
+
 def number_in(text: str) -> int:
     found = re.search(r"#(\d+)", text)
     assert found, text
@@ -224,6 +247,10 @@ async def build_scene(world: World, role: str) -> Scene:
     await topic("merge_source", "Merge me")
     await reply("merge_reply", world.thread("Merge me"), "A reply that moves along")
     await topic("merge_target", "Merge into me")
+    # A reply held for approval, as an import records bbPress's pending replies (no Discord message).
+    numbers["pending_reply"] = await world.bot.db.transaction(
+        held_reply, world.guild.id, question.id, helper.id, timeutil.iso(discord.utils.utcnow())
+    )
 
     if role == "keymaster":
         actor = admin

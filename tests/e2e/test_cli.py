@@ -170,3 +170,15 @@ def test_the_bot_does_not_start_on_an_unreachable_database(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("Cannot open the database postgresql://postgres@127.0.0.1:1/forum:")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_import_and_export_show_their_progress_on_stderr(settings, capsys, monkeypatch):
+    """Not a terminal here (captured): plain lines at every tenth, not a redrawn bar (bot/progress.py)."""
+    fixture = Path(__file__).parent.parent / "fixtures" / "bbpress-example.xml"
+    code, out, err = run_cli(["import", str(fixture), "--guild", "77"], settings, capsys, monkeypatch)
+    assert code == 0 and "imported 2 topic(s)" in out
+    assert "import: 2/2 topics (100%)" in err.splitlines() and "\r" not in err
+    code, out, err = run_cli(["export", "--format", "markdown", "--guild", "77"], settings, capsys, monkeypatch)
+    assert code == 0 and out.startswith("# ")
+    assert "guild 77: 2/2 topics (100%)" in err.splitlines() and "\r" not in err

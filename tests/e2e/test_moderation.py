@@ -92,6 +92,8 @@ COMMANDS = [
     ("mod spam", {"post": "#1"}),
     ("mod trash", {"post": "#1"}),
     ("mod restore", {"post": "#1"}),
+    ("mod approve", {"post": "#1"}),
+    ("mod spam-member", {}),
     ("mod stick", {"topic": "#1"}),
     ("mod queue", {}),
     ("mod split", {"post": "#1"}),
@@ -108,7 +110,7 @@ async def test_a_participant_is_refused_every_mod_command(world: World, command:
     await start_topic(world, asker)
     assert "mod" not in asker.available_commands(world.general)
     await world.show_to_everyone("mod")  # the server shows /mod to everyone: the bot still checks
-    if command in ("mod role", "mod block", "mod unblock"):
+    if command in ("mod role", "mod block", "mod unblock", "mod spam-member"):
         options = {**options, "member": other}
     if command == "mod move":
         options = {**options, "forum": world.forum}
@@ -270,7 +272,7 @@ async def test_trash_a_reply_then_restore_it_attributed_with_its_number(world: W
     assert actions == ["post.restore", "post.trash"]
 
     await world.admin.slash(world.general, "mod restore", post="#3")
-    assert "only spam and trash can be restored" in errors_text(world)
+    assert "only spam, trash and deleted posts can be restored" in errors_text(world)
 
 
 async def test_spam_a_topic_removes_its_thread_and_restore_rebuilds_it(world: World) -> None:

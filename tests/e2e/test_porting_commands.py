@@ -76,7 +76,7 @@ async def test_export_is_for_keymasters_only(world) -> None:
 
 async def test_an_export_over_the_upload_limit_says_what_to_do(world, monkeypatch) -> None:
     await _example(world)
-    monkeypatch.setattr("cogs.admin.porting.exports.render", lambda conn, fmt, gid: "x" * (30 * 1024 * 1024))
+    monkeypatch.setattr("cogs.admin.porting.exports.render", lambda conn, fmt, gid, step=None: "x" * (30 * 1024 * 1024))
     result = await world.admin.slash(world.general, "forumadmin export", format="html")
     said = text_of(result) + " ".join(str(e) for e in world.env.errors)
     assert "over Discord's upload limit" in said and f"--guild {world.guild.id}" in said

@@ -85,9 +85,9 @@ async def test_a_held_post_from_catch_up_is_approved_and_its_flag_cleared(world:
 
     queue = await world.admin.slash(world.general, "mod queue")
     shown = text_of(queue)
-    assert "Held 1" in shown and "Written while the bot was away" in shown
+    assert "Flagged 1" in shown and "Written while the bot was away" in shown
     clicked = await world.admin.click(queue.response, custom_id="tk:mq:1:a")
-    assert "Held 1 approved" in text_of(clicked)
+    assert "Flagged 1 approved" in text_of(clicked)
     kept = await world.bot.db.run(posts.by_number, world.guild.id, 2)
     assert kept is not None and kept.status == "publish" and kept.flag is None
     assert await world.bot.db.run(reports.open_count, world.guild.id) == 0
@@ -121,9 +121,9 @@ async def test_a_refused_post_the_bot_could_not_delete_is_held_and_dismiss_trash
     assert held is not None and held.flag is not None and held.message_id == message_id
 
     queue = await world.admin.slash(world.general, "mod queue")
-    assert "Held 1" in text_of(queue) and "I slipped through" in text_of(queue)
+    assert "Flagged 1" in text_of(queue) and "I slipped through" in text_of(queue)
     clicked = await world.admin.click(queue.response, custom_id="tk:mq:1:d")
-    assert "Held 1 dismissed" in text_of(clicked) and "trash" in text_of(clicked)
+    assert "Flagged 1 dismissed" in text_of(clicked) and "trash" in text_of(clicked)
     gone = await world.bot.db.run(posts.by_number, world.guild.id, 2)
     assert gone is not None and gone.status == "trash"
     assert all(m.id != message_id for m in thread.history())

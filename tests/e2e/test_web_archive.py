@@ -107,3 +107,34 @@ async def test_the_archive_search_finds_what_the_search_command_finds(world) -> 
                 assert total is not None and f"{total.group(1)} result" in html, query
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_answer_marked_in_discord_is_the_answer_up_front_and_the_qapage_answer(world) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    marzana, kumar, drm = world.member("Marzana M"), world.member("Dr. Kumar"), world.member("Dr. M")
+    await marzana.slash(world.general, "topic new", forum=world.forum, title=TITLE, body=QUESTION)
+    thread = world.thread(TITLE)
+    await kumar.send(thread, KUMAR)
+    answer = await drm.send(thread, DRM)
+    await marzana.context_menu(thread, "Mark as answer", answer)
+    await world.bot.db.flush()
+
+    db = create_database(world.bot.settings, readonly=True)
+    await db.open(migrate_schema=False)
+    try:
+        async with TestClient(TestServer(create_app(db, base="https://forum.example.org"))) as client:
+            moved = await client.get("/topics/1", allow_redirects=False)
+            assert moved.status == 301 and moved.headers["Location"] == f"/topics/1?guild={world.guild.id}"
+            html = await (await client.get(f"/topics/1?guild={world.guild.id}")).text()
+            sitemap = await (await client.get("/sitemap.xml")).text()
+    finally:
+        await db.close()
+    box = html[html.index('<aside class="answer-box"') : html.index("</aside>")]
+    assert "Dr. M" in box and 'href="#post-3"' in box and "Dr. Kumar" not in box
+    assert f'href="https://discord.com/channels/{world.guild.id}/{thread.id}">Reply in Discord</a>' in html
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert data["@type"] == "QAPage" and data["mainEntity"]["acceptedAnswer"]["author"]["name"] == "Dr. M"
+    assert [a["author"]["name"] for a in data["mainEntity"]["suggestedAnswer"]] == ["Dr. Kumar"]
+    assert f"<loc>https://forum.example.org/topics/1?guild={world.guild.id}</loc>" in sitemap

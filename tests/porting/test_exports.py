@@ -32,7 +32,8 @@ def test_json_follows_section_7(seeded: Seeded) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", document["exported_at"])
     assert document["guild"] == {"id": str(GUILD), "name": "Activity"}
     forum = document["forums"][0]
-    assert list(forum) == ["id", "channel_id", "name", "description", "topics"]
+    assert list(forum) == ["id", "channel_id", "name", "description", "category", "topics"]
+    assert forum["category"] is None
     assert forum["channel_id"] == "500" and forum["name"] == "Discussion"
     topic = next(t for t in forum["topics"] if t["number"] == 3146)
     assert list(topic) == [

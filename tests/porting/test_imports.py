@@ -68,9 +68,11 @@ def test_json_round_trip_gives_the_same_document(tmp_path: Path, monkeypatch: py
     _give_history(seeded.path)  # revisions, editors and reasons travel too
     conn = connect(seeded.path)
     conn.execute("UPDATE topics SET status = 'closed', sticky = 'super' WHERE number = 4001")
+    conn.execute("UPDATE forums SET category = 'Help desk' WHERE id = (SELECT MIN(id) FROM forums)")
     conn.close()
     before = _export(seeded.path, GUILD)
     assert _revisions_of(before, 3147) == HISTORY
+    assert "Help desk" in [f["category"] for f in before["forums"]]  # the category travels too
     exported = tmp_path / "export.json"
     exported.write_text(json.dumps(before), encoding="utf-8")
 
@@ -92,7 +94,11 @@ def test_an_export_imported_into_postgresql_exports_the_same(
     """SQLite -> JSON -> PostgreSQL (python -m bot import) -> JSON: the same document."""
     seeded: Seeded = seed(tmp_path / "a.db", extra_topics=3)
     _give_history(seeded.path)
+    conn = connect(seeded.path)
+    conn.execute("UPDATE forums SET category = 'Help desk' WHERE id = (SELECT MIN(id) FROM forums)")
+    conn.close()
     before = _export(seeded.path, GUILD)
+    assert "Help desk" in [f["category"] for f in before["forums"]]
     assert _revisions_of(before, 3147) == HISTORY
     exported = tmp_path / "export.json"
     exported.write_text(json.dumps(before), encoding="utf-8")

@@ -42,6 +42,8 @@ SHIPPED = [
     "0013_leases.sql",
     "0014_choices.sql",
     "0015_own_posts.sql",
+    "0016_forum_rules.sql",
+    "0017_review_queue.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])
 SINCE_0011 = [name for name in SHIPPED if name >= "0011"]

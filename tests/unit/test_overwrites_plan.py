@@ -26,3 +26,37 @@ def test_default_spectator_denies_everyone_and_allows_who_may_post():
     )
     assert wanted.roles == {EVERYONE: False, 10: True, 12: False}
     assert wanted.members == {6: True, 7: False, BOT: True}
+
+
+def test_an_announcement_forum_denies_everyone_and_participants_and_allows_moderators():
+    from bot.domain.forumrules import ForumRules
+
+    wanted = plan(
+        everyone_id=EVERYONE,
+        bot_id=BOT,
+        default_role=ForumRole.PARTICIPANT,
+        rolemap={10: ForumRole.PARTICIPANT, 11: ForumRole.MODERATOR},
+        assignments={5: ForumRole.MODERATOR, 6: ForumRole.PARTICIPANT, 7: ForumRole.MODERATOR},
+        rules=ForumRules(posting="moderators"),
+        forum_id=3,
+        scopes={7: (4,)},  # 7 moderates forum 4 only: a participant here
+    )
+    assert wanted.roles == {EVERYONE: False, 10: False, 11: True}
+    assert wanted.members == {5: True, 6: False, 7: False, BOT: True}
+
+
+def test_a_closed_forum_denies_new_posts_only():
+    from bot.domain.forumrules import ForumRules
+
+    wanted = plan(
+        everyone_id=EVERYONE,
+        bot_id=BOT,
+        default_role=ForumRole.PARTICIPANT,
+        rolemap={11: ForumRole.MODERATOR},
+        assignments={5: ForumRole.MODERATOR, 6: ForumRole.PARTICIPANT},
+        rules=ForumRules(status="closed"),
+        forum_id=3,
+        scopes={5: (3,)},  # a moderator of this forum
+    )
+    assert wanted.roles == {EVERYONE: (False, None), 11: True}
+    assert wanted.members == {5: (True, None), 6: (False, None), BOT: True}

@@ -35,3 +35,9 @@ def test_nothing_to_copy_is_whole() -> None:
     out = io.StringIO()
     Bar(out, tty=False)("checking", 0, 0)
     assert out.getvalue() == "checking: 0/0 rows (100%)\n"
+
+
+def test_the_unit_is_named() -> None:
+    out = io.StringIO()
+    Bar(out, tty=True, unit="topics")("import", 3, 4)
+    assert "75% 3/4 topics" in out.getvalue()

@@ -79,9 +79,25 @@ async def test_the_topic_page_in_chromium_on_desktop_and_phone(archive: tuple[st
             author = await desktop.locator(".post .author").first.bounding_box()
             body = await desktop.locator(".post .body").first.bounding_box()
             assert author and body and author["x"] + author["width"] <= body["x"] + 1
+            # The answer up front: a box under the question, its jump link landing on the answer.
+            box = desktop.locator("aside.answer-box")
+            assert await box.count() == 1 and "Dr. M" in await box.inner_text()
+            discord = desktop.locator("a.discord")
+            assert await discord.inner_text() == "Reply in Discord"
+            assert (await discord.get_attribute("href") or "").startswith(f"https://discord.com/channels/{guild_id}/")
             await desktop.screenshot(path=str(ARTIFACTS / "archive-topic-desktop.png"), full_page=True)
             if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
                 await desktop.screenshot(path=str(ROOT / "docs" / "archive.png"), full_page=True)
+            await desktop.set_viewport_size({"width": 1100, "height": 500})
+            await box.locator("a.jump").click()
+            answer = desktop.locator(".post.accepted")
+            target = await answer.get_attribute("id")
+            assert target and desktop.url.endswith("#" + target)
+            assert await answer.evaluate(
+                "e => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight; }"
+            )
+            assert await desktop.evaluate("window.scrollY") > 0  # the jump scrolled down to the answer
+            await desktop.set_viewport_size({"width": 1100, "height": 900})
             assert not errors, errors  # the strict CSP blocks nothing the page needs
 
             phone = await browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)

@@ -69,10 +69,10 @@ async def test_odd_page_guild_and_path_numbers_are_400_or_404(client: TestClient
         for url in (f"/topics/{odd}", f"/forums/{odd}", f"/forums/{odd}/feed.xml", f"/topics/{odd}?guild={GUILD}"):
             seen[url] = await status_of(client, url)
             assert seen[url] == 404, (url, seen[url])
-    # The plain ones still work: a number past the last page goes to the last page.
+    # The plain ones still work; a number past the last page is a page that does not exist.
     assert await status_of(client, f"{topic}&page=1") == 200
     assert await status_of(client, f"{forum}?page=2") == 200
-    assert await status_of(client, f"{forum}?page=99") == 302
+    assert await status_of(client, f"{forum}?page=99") == 404
     assert await status_of(client, f"/topics/{ID_MAX}") == 404
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -81,6 +82,9 @@ class RecorderBase:
         # message elsewhere first catches its thread up, so it cannot jump the cursor.
         self._synced: set[int] = set()
         self._retry_after: float | None = None
+        # The running catch-up's progress callback and how many threads it has listed.
+        self._progress: Callable[[int, int], Awaitable[None]] | None = None
+        self._listed = 0
         # Cursor of a thread whose live message could not be recorded (storage full or
         # read-only, so not even kv can hold it): the next catch-up of it starts there.
         self._gaps: dict[int, int] = {}

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot import clock, failures
 from bot.domain import timeutil
+from bot.domain.forumrules import ForumRules, may_reply, may_start_topic, role_in_forum
 from bot.domain.roles import ForumRole
 from bot.services import ownership
+from bot.services.posting import ForumChannel, is_forum_channel
 from bot.services.recording.base import CatchUpReport, RecorderBase, message_to_post
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
@@ -35,10 +37,13 @@ CATCHUP_RETRIES = 3
 RETRY_SECONDS = 30.0
 GAP_KEY = "catchup_gap:{}"
 CatchUpError = (discord.HTTPException, discord.RateLimited)
+Progress = Callable[[int, int], Awaitable[None]]  # (threads read, threads listed so far)
 
 
 class CatchUp(RecorderBase):
-    async def catch_up(self, forum_ids: Iterable[int] | None = None, *, full: bool = False) -> CatchUpReport:
+    async def catch_up(
+        self, forum_ids: Iterable[int] | None = None, *, full: bool = False, progress: Progress | None = None
+    ) -> CatchUpReport:
         """Reconcile registered forums with Discord; running it twice changes nothing.
 
         A thread whose ``last_message_id`` (as Discord reports it) is not newer than the
@@ -47,9 +52,11 @@ class CatchUp(RecorderBase):
 
         Without ``forum_ids`` (a fresh READY, or shards taken over) it covers the forums of the
         guilds this process owns (bot/services/ownership.py); named forums are caught up as asked.
+        ``progress`` hears after each thread how many are read of those listed so far.
         """
         report = CatchUpReport()
         async with self.catchup_lock:
+            self._progress, self._listed = progress, 0
             wanted = set(forum_ids) if forum_ids is not None else None
             owned = None
             if wanted is None:
@@ -57,7 +64,7 @@ class CatchUp(RecorderBase):
                 self.catchup_shards = owned = await ownership.claim(self.bot)
                 self._synced.clear()  # a fresh READY: nothing is known complete any more
             failed: list[tuple[discord.Thread, int]] = []
-            unlisted: list[tuple[discord.ForumChannel, int]] = []
+            unlisted: list[tuple[ForumChannel, int]] = []
             done: set[int] = set()
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
@@ -65,8 +72,12 @@ class CatchUp(RecorderBase):
                 if owned is not None and not owned.holds(forum.guild_id):
                     continue  # another process's guild (another shard, or its lease)
                 channel = self.bot.get_channel(forum.channel_id)
-                if not isinstance(channel, discord.ForumChannel):
+                if not is_forum_channel(channel):
                     continue
+                assert isinstance(channel, discord.ForumChannel | discord.TextChannel)
+                category = channel.category.name if channel.category is not None else None
+                if category != forum.category:  # moved to another Discord category while we were away
+                    await self.db.write(forums_repo.set_category, forum.id, category)
                 if not await self._catch_up_forum(channel, forum.id, report, done, failed, full=full):
                     unlisted.append((channel, forum.id))
             for attempt in range(1, CATCHUP_RETRIES + 1):
@@ -89,6 +100,7 @@ class CatchUp(RecorderBase):
             report.failed_threads = len(failed)
             report.unlisted_forums = len(unlisted)
             self.last_catchup = report
+            self._progress = None
             if report.recorded:
                 self.bot.scheduler.poke()  # adopted topics may be idle; recorded posts may be news to subscribers
             try:
@@ -131,7 +143,7 @@ class CatchUp(RecorderBase):
 
     async def _catch_up_forum(
         self,
-        channel: discord.ForumChannel,
+        channel: ForumChannel,
         forum_id: int,
         report: CatchUpReport,
         done: set[int],
@@ -141,19 +153,21 @@ class CatchUp(RecorderBase):
     ) -> bool:
         """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
         threads, listed = await self._threads_of(channel)
-        for thread in threads:
-            if thread.id in done or any(t.id == thread.id for t, _ in failed):
-                continue
+        todo = [t for t in threads if t.id not in done and all(t.id != f.id for f, _ in failed)]
+        self._listed += len(todo)
+        for thread in todo:
             async with self.lock(thread.id):
                 if await self._catch_up_thread_safely(thread, forum_id, report, full=full):
                     done.add(thread.id)
                 else:
                     failed.append((thread, forum_id))
+            if self._progress is not None:  # it decides how often to show (bot/services/progress.py)
+                await self._progress(len(done) + len(failed), self._listed)
         return listed
 
-    async def _threads_of(self, channel: discord.ForumChannel) -> tuple[list[discord.Thread], bool]:
+    async def _threads_of(self, channel: ForumChannel) -> tuple[list[discord.Thread], bool]:
         """Active and archived threads; False when Discord would not list the archived ones."""
-        found: dict[int, discord.Thread] = {t.id: t for t in channel.threads}
+        found: dict[int, discord.Thread] = {t.id: t for t in channel.threads if not t.is_private()}
         listed = True
         try:
             async for thread in channel.archived_threads(limit=None):
@@ -184,8 +198,24 @@ class CatchUp(RecorderBase):
             if oldest <= cursor or len(page) < HISTORY_PAGE:
                 break
             anchor = discord.Object(oldest)
+        if cursor < thread.id and (before is None or thread.id < before):
+            starter = await self._starter(thread)
+            if starter is not None and all(m.id != starter.id for m in newer):
+                newer.append(starter)
         newer.sort(key=lambda m: m.id)
         return newer, seen_old
+
+    async def _starter(self, thread: discord.Thread) -> discord.Message | None:
+        """A text-channel forum's thread opens with the message it was started from, which
+        lives in the channel, not in the thread (its id is the thread's); None elsewhere or
+        when it is gone (the thread's first reply then opens the topic)."""
+        parent = thread.parent
+        if not isinstance(parent, discord.TextChannel):
+            return None
+        try:
+            return await parent.fetch_message(thread.id)
+        except discord.NotFound:
+            return None
 
     async def _catch_up_thread_safely(
         self, thread: discord.Thread, forum_id: int, report: CatchUpReport, *, full: bool = True
@@ -247,13 +277,14 @@ class CatchUp(RecorderBase):
                 )
                 report.edits += changed is not None
         topic = await self.db.run(topics.by_thread, thread.id)
+        rules = await self.db.run(topics.forum_rules, forum_id)
         roles: dict[int, tuple[ForumRole, bool]] = {}
         page: list[NewPost] = []
         pending: list[asyncio.Future[int]] = []
         for message in newer:
             if not self._recordable(message):
                 continue
-            role, may_post = await self._role_at(message, roles, starting=topic is None)
+            role, may_post = await self._role_at(message, roles, forum_id, rules, starting=topic is None)
             flag = None if may_post else "Recorded during catch-up, but the author's forum role could not post."
             if topic is None:
                 recorded = await self._record(message, thread, forum_id, None, role, flag=flag)
@@ -287,10 +318,18 @@ class CatchUp(RecorderBase):
             page.clear()
 
     async def _role_at(
-        self, message: discord.Message, cache: dict[int, tuple[ForumRole, bool]], *, starting: bool
+        self,
+        message: discord.Message,
+        cache: dict[int, tuple[ForumRole, bool]],
+        forum_id: int,
+        rules: ForumRules,
+        *,
+        starting: bool,
     ) -> tuple[ForumRole, bool]:
+        """The author's role in this forum and whether its rules let them make this post."""
         author = message.author
         if author.id not in cache:
-            role, _ = await self._role_of(message, message.created_at)
-            cache[author.id] = (role, role.can_start_topics if starting else role.can_reply)
+            role, inputs = await self._role_of(message, message.created_at)
+            role = role_in_forum(role, inputs.scope, forum_id)
+            cache[author.id] = (role, may_start_topic(role, rules) if starting else may_reply(role, rules))
         return cache[author.id]

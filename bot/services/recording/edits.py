@@ -44,13 +44,15 @@ class EditRecording(RecorderBase):
 
     def _may_hold_posts(self, guild_id: int, channel_id: int) -> bool:
         """False for a channel known not to be a forum's thread (a text channel, a thread of
-        one): its edits and deletes cost no write. Unknown channels (an archived thread out
+        one) nor a text-channel forum: its edits and deletes cost no write. Unknown channels (an archived thread out
         of the cache) are looked up in the records."""
         guild = self.bot.get_guild(guild_id)
         channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
-        if channel is None:
-            return True
-        return isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel | None)
+        if channel is None or channel_id in self.forum_ids:
+            return True  # a text-channel forum's messages include its topics' starter messages
+        if not isinstance(channel, discord.Thread):
+            return False
+        return isinstance(channel.parent, discord.ForumChannel | None) or channel.parent_id in self.forum_ids
 
     async def on_thread_delete(self, thread_id: int) -> None:
         await self.db.write(topics.mark_thread_deleted, thread_id)

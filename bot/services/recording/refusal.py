@@ -67,12 +67,13 @@ class Refusals(RecorderBase):
         text: str | None,
         title: str | None = None,
         attachments: Iterable[discord.Attachment] = (),
+        fate: str = "was removed",
     ) -> None:
         """DM the member why (and their text back); a short notice in the thread if DMs are closed."""
         where = f"**{thread.name}**" if title is None else "the forum"
         lines = [reason]
         if text is not None:
-            lines.append(f"Your post in {where} was removed. Here is what you wrote, so nothing is lost:")
+            lines.append(f"Your post in {where} {fate}. Here is what you wrote, so nothing is lost:")
         try:
             await user.send("\n".join(lines))
             if text is not None:

@@ -1,0 +1,190 @@
+"""Posts back into Discord, attributed with their numbers: /mod restore (spam, trash,
+deleted), /mod approve and the queue's Approve (pending); the queue's Dismiss of a pending
+post (the trash). Shared by the /mod commands and the queue's persistent buttons, which audit
+through the interaction that asked.
+
+- A reply goes back at the end of its topic's thread (webhook under the author's name, or
+  the bot's attribution line: ``restructure.Poster``); its number stays; a closed topic's
+  thread is locked again after.
+- A topic (its opening post) is rebuilt in a new thread of its forum with its published
+  posts (``restructure.rebuild``): a trashed, spammed or deleted topic restored, a held or
+  imported pending topic approved. It opens as an open topic.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.domain.review import shown_status
+from bot.domain.text import escape_inline, excerpt
+from bot.errors import UserFacingError
+from bot.failures import describe_http_error
+from bot.services import restructure
+from bot.services.auditing import log_action
+from bot.services.lookup import fetch_thread
+from bot.services.posting import NO_MENTIONS
+from bot.storage import forums, posts, restructuring, topics
+from bot.storage.api import Database
+from bot.storage.models import Post, Topic
+
+log = logging.getLogger(__name__)
+RESTORABLE = ("spam", "trash", "deleted")
+
+
+def _db(interaction: discord.Interaction) -> Database:
+    return interaction.client.db  # type: ignore[attr-defined,no-any-return]
+
+
+def _guild(interaction: discord.Interaction) -> discord.Guild:
+    if interaction.guild is None:
+        raise UserFacingError("This works in a server.")
+    return interaction.guild
+
+
+async def publish_reply(db: Database, guild: discord.Guild, post: Post, topic: Topic, *, actor_name: str) -> str:
+    """Post a reply back at the end of its thread and record it published; its link."""
+    if topic.status not in ("open", "closed"):
+        verb = "approve" if topic.status == "pending" else "restore"
+        raise UserFacingError(f"Its topic #{topic.number} is {topic.status}: {verb} the topic first.")
+    thread = await fetch_thread(guild, topic.thread_id)
+    try:
+        copy = await restructure.poster_for(thread).send(thread, post)
+    except discord.HTTPException as error:
+        raise UserFacingError(describe_http_error(error) + f" Post #{post.number} stays {post.status}.") from None
+    await db.transaction(posts.restore, post.id, thread.id, copy.message_id, copy.continuations)
+    if topic.status == "closed":
+        await restructure.lock_quietly(thread, f"Threadkeeper: a post published in a closed topic by {actor_name}")
+    return thread.get_partial_message(copy.message_id).jump_url
+
+
+async def publish_topic(
+    db: Database,
+    guild: discord.Guild,
+    topic: Topic,
+    opening: Post,
+    *,
+    actor_name: str,
+    progress: restructure.Progress | None = None,
+) -> tuple[discord.Thread, int]:
+    """Rebuild the topic in a new thread of its forum and record it open; the thread and how
+    many posts it carries."""
+    forum = await db.run(forums.get, topic.forum_id)
+    channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
+    if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
+        raise UserFacingError("That topic's forum is no longer registered; register it again first.")
+    everything = await db.run(posts.of_topic, topic.id)
+    if not everything or not everything[0].is_opening:
+        everything = [opening, *[p for p in everything if p.id != opening.id]]
+    reason = f"Threadkeeper: published by {actor_name}"
+    thread, moves = await restructure.rebuild(channel, topic, everything, reason=reason, progress=progress)
+    await db.transaction(restructuring.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
+    await restructure.finish(thread, closed=False, reason=reason)
+    return thread, len(moves)
+
+
+async def restore(
+    interaction: discord.Interaction, post: Post, topic: Topic, *, progress: restructure.Progress | None = None
+) -> str:
+    """Bring a spammed, trashed or deleted post (an opening post: its topic) back; audited.
+    What happened, for the moderator."""
+    db, guild = _db(interaction), _guild(interaction)
+    actor = interaction.user.display_name
+    status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
+    what = f"Topic #{topic.number}" if post.is_opening else f"Post #{post.number}"
+    if status == "pending":
+        raise UserFacingError(f"{what} is held for approval: `/mod approve #{post.number}` publishes it.")
+    if status not in RESTORABLE:
+        raise UserFacingError(f"{what} is {status}; only spam, trash and deleted posts can be restored.")
+    if post.is_opening:
+        thread, count = await publish_topic(db, guild, topic, post, actor_name=actor, progress=progress)
+        await log_action(
+            db,
+            interaction,
+            "topic.restore",
+            topic_id=topic.id,
+            post_id=post.id,
+            target_user=post.author_id,
+            details={"from": status, "posts": count},
+        )
+        return f"Restored topic **#{topic.number}** in {thread.mention} with {count} post(s), numbers kept."
+    link = await publish_reply(db, guild, post, topic, actor_name=actor)
+    await log_action(
+        db,
+        interaction,
+        "post.restore",
+        topic_id=topic.id,
+        post_id=post.id,
+        target_user=post.author_id,
+        details={"from": status},
+    )
+    return f"Restored post **#{post.number}**, attributed to {escape_inline(post.author_name)}: {link}"
+
+
+async def approve(
+    interaction: discord.Interaction, post: Post, topic: Topic, *, progress: restructure.Progress | None = None
+) -> str:
+    """Publish a pending post (a pending topic: its whole thread); audited; the author is
+    told by DM (best effort). What happened, for the moderator."""
+    db, guild = _db(interaction), _guild(interaction)
+    actor = interaction.user.display_name
+    status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
+    if status != "pending":
+        what = f"Topic #{topic.number}" if post.is_opening else f"Post #{post.number}"
+        raise UserFacingError(f"{what} is {status}, not held for approval.")
+    if post.is_opening:
+        thread, count = await publish_topic(db, guild, topic, post, actor_name=actor, progress=progress)
+        link, done = thread.jump_url, f"Approved topic **#{topic.number}**: {thread.mention}, {count} post(s)."
+        action, details = "topic.approve", {"posts": count}
+    else:
+        link = await publish_reply(db, guild, post, topic, actor_name=actor)
+        done = f"Approved post **#{post.number}** by {escape_inline(post.author_name)}: {link}"
+        action, details = "post.approve", {}
+    await log_action(
+        db, interaction, action, topic_id=topic.id, post_id=post.id, target_user=post.author_id, details=details
+    )
+    await _tell_author(
+        guild, post, f"Your post **#{post.number}** in **{escape_inline(topic.title)}** was approved: {link}"
+    )
+    return done
+
+
+async def dismiss(interaction: discord.Interaction, post: Post, topic: Topic) -> str:
+    """A pending post (topic) goes to the trash, never having been in Discord; audited."""
+    db = _db(interaction)
+    status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
+    if status != "pending":
+        raise UserFacingError(f"Post #{post.number} is {status}, not held for approval.")
+    if post.is_opening:
+        await db.transaction(topics.set_status, topic.id, "trash")
+    else:
+        await db.transaction(posts.set_status, post.id, "trash", only_from="pending")
+    await log_action(
+        db,
+        interaction,
+        "topic.dismiss" if post.is_opening else "post.dismiss",
+        topic_id=topic.id,
+        post_id=post.id,
+        target_user=post.author_id,
+    )
+    return (
+        f"Dismissed post **#{post.number}**: it is in the trash, never published "
+        f"(`/mod restore #{post.number}` would publish it after all)."
+    )
+
+
+async def _tell_author(guild: discord.Guild, post: Post, text: str) -> None:
+    member = guild.get_member(post.author_id)
+    if member is None or member.bot:
+        return  # an imported author, or a member who left
+    try:
+        await member.send(text, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.info("could not tell %s their post #%s was approved", member.id, post.number)
+
+
+def item_summary(post: Post, topic_title: str) -> str:
+    return (
+        f"post **#{post.number}** in **{escape_inline(excerpt(topic_title, 80))}** by {escape_inline(post.author_name)}"
+    )
