@@ -210,6 +210,12 @@ def record_replies(conn: Connection, topic_id: int, news: list[NewPost]) -> int:
     """
     if not news:
         return 0
+    if dialect(conn).NAME == "postgres":  # one statement per page there (postgres/recording.py)
+        from bot.storage.postgres import recording
+
+        recorded = recording.record_page(conn, topic_id, news, VISIBLE_TOPIC)
+        if recorded is not None:
+            return recorded
     known = {
         row[0]
         for row in conn.execute(

@@ -142,6 +142,14 @@ def list_page(
     if sort not in SORTS or status not in STATUS_FILTERS:
         raise ValueError("unknown sort or status")
     supers = forum_ids if super_forum_ids is None else super_forum_ids
+    if dialect(conn).NAME == "postgres":  # the same list in one statement there (postgres/listing.py)
+        from bot.storage.postgres import listing
+
+        rows, total = listing.list_page(
+            conn, forum_ids, supers, order=_ORDER[sort], columns=_SORT_COLUMNS[sort], filters=_filters(status, sort),
+            counter=None if sort == "unanswered" else _COUNTER[status], offset=offset, limit=limit,
+        )  # fmt: skip
+        return [Topic.from_row(row) for row in rows], total
     sticky_where, sticky_params = _where(forum_ids, supers, status, sort, stickies=True)
     hint = dialect(conn).indexed_by("topics_sticky")
     stickies = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,46 @@ def test_record_replies_matches_record_reply_row_for_row(fresh_conn: Callable[[]
         assert rows(page, sql) == rows(one, sql), sql
     if dialect_name(page) == "sqlite":
         assert rows(page, "SELECT rowid FROM posts_fts WHERE posts_fts MATCH '104'") == [(5,)]
+
+
+def test_a_page_after_an_import_and_answering_recorded_posts_matches_record_reply(
+    fresh_conn: Callable[[], Any],
+) -> None:
+    # PostgreSQL records a page in one statement (postgres/recording.py) and hands pages it
+    # cannot number (numbers an import took ahead) to the general path: both must match.
+    first = [_post(101, 2, at=1), _post(102, 3, at=2)]
+    imported = dataclasses.replace(_post(90, 5, at=3), number=5)  # an import took #5 ...
+    later = [
+        _post(103, 4, at=4, reply_to=101),  # answers a post recorded before this page
+        _post(104, 2, at=5, reply_to=103),  # answers one earlier in this page
+        _post(105, 6, at=6, reply_to=999),  # answers a message nobody recorded
+        _post(106, 3, at=7, status="pending"),
+    ]
+    one = _db(fresh_conn)
+    page = _db(fresh_conn)
+    one_topic, page_topic = _topic(one), _topic(page)
+    for conn, topic in ((one, one_topic), (page, page_topic)):
+        assert posts.record_replies(conn, topic, first) == 2
+        posts.record_reply(conn, topic, imported)
+        conn.execute("UPDATE guilds SET next_number = 4")  # ... ahead of the sequence
+    for reply in later:
+        posts.record_reply(one, one_topic, reply)
+    assert posts.record_replies(page, page_topic, later) == 4  # numbers 4, 6, 7, 8: #5 is taken
+    assert posts.record_replies(page, page_topic, [_post(107, 7, at=8)]) == 1
+
+    def rows(conn: Any, sql: str) -> list[tuple[object, ...]]:
+        return [tuple(row) for row in conn.execute(sql)]
+
+    posts.record_reply(one, one_topic, _post(107, 7, at=8))
+    for sql in (
+        "SELECT number, message_id, parent_id, author_id, status, created_at FROM posts ORDER BY id",
+        "SELECT reply_count, voice_count, last_post_at, last_post_number FROM topics",
+        "SELECT topic_count, post_count, last_post_at FROM forums",
+        "SELECT * FROM topic_voices ORDER BY author_id",
+        "SELECT next_number FROM guilds",
+    ):
+        assert rows(page, sql) == rows(one, sql), sql
+    assert [r[0] for r in rows(page, "SELECT number FROM posts ORDER BY id")] == [1, 2, 3, 5, 4, 6, 7, 8, 9]
 
 
 def test_list_page_reads_stickies_first_and_counts_from_the_counters(fresh_conn: Callable[[], Any]) -> None:

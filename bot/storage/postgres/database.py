@@ -23,7 +23,9 @@ newer than this code is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -44,6 +46,11 @@ T = TypeVar("T")
 
 MIGRATION_LOCK = 0x7468_6B70  # pg_advisory_lock key while migrating ("thkp")
 ATTEMPTS = 3
+# Settings of the bot's connections (docs/performance.md, "PostgreSQL beside SQLite"): the
+# bot's statements are short, so no parallel workers (on the 1M-post forum the planner chose
+# a parallel walk of 100,000 search vectors over the index intersection: 25,000 buffers
+# against 10,600) and no JIT compiling (PG 15 compiles above a cost of 100,000: tens of ms).
+SESSION_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off"
 _TRANSIENT = ("40P01", "40001", "23505")  # deadlock, serialization failure, unique violation
 
 
@@ -171,7 +178,7 @@ class Database(GroupWriter):
         self._closing = False
         loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=self.max_size, thread_name_prefix="threadkeeper-pg")
-        options = "-c default_transaction_read_only=on" if self.readonly else None
+        options = SESSION_OPTIONS + (" -c default_transaction_read_only=on" if self.readonly else "")
         try:
             # One plain connection first: its error (refused, no such database, password) is
             # the one line the operator needs; the pool would only time out.
@@ -182,7 +189,7 @@ class Database(GroupWriter):
                 min_size=self.min_size,
                 max_size=self.max_size,
                 open=False,
-                kwargs={"autocommit": True, **({"options": options} if options else {})},
+                kwargs={"autocommit": True, "options": options},
                 name="threadkeeper",
             )
             await loop.run_in_executor(executor, lambda: pool.open(wait=True, timeout=30))
@@ -253,11 +260,41 @@ class Database(GroupWriter):
         return await self.run(attempt)
 
     def _group(self, conn: Any, jobs: list[Job], live: int) -> tuple[list[tuple[bool, Any]], int]:
-        return run_batch(conn, jobs, live, self.yield_seconds, self._someone_waits, retry=_transient), 0
+        return run_group(conn, jobs, live, self.yield_seconds, self._someone_waits), 0
 
     def _someone_waits(self) -> bool:
         # Readers use their own pooled connections: only live writes wait for the writer.
         return bool(self._queue)
+
+
+def run_group(
+    conn: PgConnection, jobs: list[Job], live: int, yield_seconds: float, someone_waits: Callable[[], bool]
+) -> list[tuple[bool, Any]]:
+    """The writer's group commit on PostgreSQL: the jobs in one transaction without a
+    SAVEPOINT each (two round trips per job saved: a catch-up page is one statement,
+    ``postgres/recording.py``). When a job fails, the transaction is rolled back whole and
+    the group runs again as ``run_batch`` runs it, each job in its savepoint, so the failing
+    job fails alone and the others are recorded, as before; a job may run twice then, as it
+    may after a deadlock (``_transient``). Backlog jobs yield as in ``run_batch``."""
+    outcomes: list[tuple[bool, Any]] = []
+    started = time.perf_counter()
+    raw = conn.raw
+    raw.execute("BEGIN")
+    try:
+        for index, job in enumerate(jobs):
+            if index > live and time.perf_counter() - started >= yield_seconds and someone_waits():
+                break
+            outcomes.append((True, job(conn)))
+        raw.execute("COMMIT")
+        return outcomes
+    except Exception:
+        with contextlib.suppress(Exception):
+            raw.execute("ROLLBACK")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            raw.execute("ROLLBACK")
+        raise
+    return run_batch(conn, jobs, live, yield_seconds, someone_waits, retry=_transient)
 
 
 def _probe(url: str, options: str | None) -> psycopg.Connection[Any]:

@@ -34,6 +34,13 @@ def _term(term: Term) -> tuple[str, str]:
 
 def tsquery(conn: Any, parsed: SearchQuery) -> str:
     """The query as tsquery text ('' when PostgreSQL finds no word in it)."""
+    return _facts(conn, parsed)[0]
+
+
+def _facts(conn: Any, parsed: SearchQuery) -> tuple[str, bool, int]:
+    """In one statement: the query as tsquery text ('' when PostgreSQL finds no word in it),
+    whether the title index exists and the newest indexed post id (0: none)."""
+    facts = "to_regclass('topics_fts') IS NOT NULL, (SELECT COALESCE(MAX(post_id), 0) FROM posts_fts)"
     branches: list[str] = []
     params: list[str] = []
     for include, exclude in parsed.groups:
@@ -48,10 +55,9 @@ def tsquery(conn: Any, parsed: SearchQuery) -> str:
             params.append(value)
         if parts:
             branches.append("(" + " && ".join(parts) + ")")
-    if not branches:
-        return ""
-    row = conn.execute(f"SELECT ({' || '.join(branches)})::text", params).fetchone()
-    return str(row[0] or "")
+    text = f"({' || '.join(branches)})::text" if branches else "''"
+    row = conn.execute(f"SELECT {text}, {facts}", params).fetchone()
+    return str(row[0] or ""), bool(row[1]), int(row[2])
 
 
 def words_tsquery(conn: Any, words: Sequence[str]) -> str:
@@ -71,22 +77,28 @@ def _custom(conn: Any, sql: str, params: Sequence[object]) -> list[Any]:
     return list(conn.raw.execute(translate(sql), list(params), prepare=False).fetchall())
 
 
-def too_common(conn: Any, query: str, threshold: int) -> bool:
+def too_common(conn: Any, query: str, threshold: int, size: int | None = None) -> bool:
     """True when the query matches more than ``threshold`` posts (of every guild)."""
-    size = conn.execute("SELECT COALESCE(MAX(post_id), 0) FROM posts_fts").fetchone()[0]
+    return _count_matches(conn, query, threshold, size)[0]
+
+
+def _count_matches(conn: Any, query: str, threshold: int, size: int | None = None) -> tuple[bool, float | None]:
+    """``too_common``, and the matches per id among the newest ``threshold *
+    FIRST_WINDOW_PER_MATCH`` ids (None: not counted, or as many as the count's LIMIT)."""
+    if size is None:
+        size = conn.execute("SELECT COALESCE(MAX(post_id), 0) FROM posts_fts").fetchone()[0]
     if size <= threshold:
-        return False
+        return False, None
     # The newest ids first: words that common are dense there, and the planner walks the
     # range until threshold + 1 match (a few ms), where over the whole index it would build
     # the GIN bitmap of every post holding them ("the": half of them, 40 – 70 ms at 1M).
     count = "SELECT COUNT(*) FROM (SELECT 1 FROM posts_fts WHERE vector @@ ?::tsquery {} LIMIT ?) AS m"
-    recent = _custom(
-        conn, count.format("AND post_id > ?"), (query, size - threshold * FIRST_WINDOW_PER_MATCH, threshold + 1)
-    )[0][0]
+    span = min(size, threshold * FIRST_WINDOW_PER_MATCH)
+    recent = _custom(conn, count.format("AND post_id > ?"), (query, size - span, threshold + 1))[0][0]
     if recent > threshold:
-        return True
+        return True, None
     matches = _custom(conn, count.format(""), (query, threshold + 1))[0][0]
-    return bool(matches > threshold)
+    return bool(matches > threshold), recent / span
 
 
 def has_title_index(conn: Any) -> bool:
@@ -140,19 +152,32 @@ def rank_ids(
 # enough matched (126,000 rows for a word in 1 % of the posts at 1M posts, 170 – 350 ms).
 FIRST_WINDOW_PER_MATCH = 4
 WINDOW_SPARE = 1.1
+# The first window sized from the matches per id among the newest ids (the count's sample,
+# every guild and status; the filters keep most of them): a little more room, so that one
+# window mostly does (each window builds the terms' GIN bitmap again).
+FIRST_WINDOW_SPARE = 1.25
 
 
-def newest_ids(conn: Any, query: str, where: str, params: list[object], cap: int) -> list[int]:
-    """Matching posts' ids, newest first, at most ``cap``."""
-    top = conn.execute("SELECT COALESCE(MAX(post_id), 0) FROM posts_fts").fetchone()[0]
+def newest_ids(
+    conn: Any, query: str, where: str, params: list[object], cap: int, *, top: int | None = None,
+    density: float | None = None,
+) -> list[int]:  # fmt: skip
+    """Matching posts' ids, newest first, at most ``cap``. ``top``: the newest post id, when
+    known; ``density``: the matches per id counted among the newest ids (``_count_matches``),
+    when known: the first window is then sized from it, as the later ones are."""
+    if top is None:
+        top = conn.execute("SELECT COALESCE(MAX(post_id), 0) FROM posts_fts").fetchone()[0]
     found: list[int] = []
     high, window, read = int(top), max(1, cap * FIRST_WINDOW_PER_MATCH), 0
+    sized = bool(density)  # the first window from the density seen: no LIMIT, like the later ones
+    if density:
+        window = max(window, int(cap / density * FIRST_WINDOW_SPARE))
     while high > 0 and len(found) < cap:
         low = max(0, high - window)
         # The first window, small, with LIMIT: where the words are dense in it the planner
         # walks it newest first and stops early; the later ones, sized to hold about what is
         # missing, without: a LIMIT the planner expects to reach makes it walk them whole.
-        first = read == 0
+        first = read == 0 and not sized
         rows = _custom(
             conn,
             "SELECT p.id FROM posts_fts f JOIN posts p ON p.id = f.post_id JOIN topics t ON t.id = p.topic_id "
@@ -225,16 +250,16 @@ def search(
     """``bot.storage.search.search`` on PostgreSQL: ``where``/``params`` filter posts ``p`` and
     topics ``t``; ``marks`` are the snippet's (start, end, ellipsis, words); each row holds
     ``columns`` (a plain comma list of columns, ``p.id`` first), then the snippet."""
-    query = tsquery(conn, parsed)
+    query, titled, top = _facts(conn, parsed)
     if not query:
         return Found([], [], 0, False, False)
-    newest_first = too_common(conn, query, fallback_min_matches)
+    newest_first, density = _count_matches(conn, query, fallback_min_matches, top)
     capped = False
     if newest_first:
         # As on SQLite: stop after total_cap + 1 matches (or, for a page beyond them, the
         # page's end + 1): the page and the total, a lower bound when capped.
         reach = max(total_cap, offset + limit)
-        found = newest_ids(conn, query, where, params, reach + 1)
+        found = newest_ids(conn, query, where, params, reach + 1, top=top, density=density)
         total = len(found)
         if total > reach:
             total, capped = reach, True
@@ -245,7 +270,7 @@ def search(
             query,
             where,
             params,
-            titles=not parsed.excludes and has_title_index(conn),
+            titles=not parsed.excludes and titled,
             lift=lift,
             title_weight=title_weight,
             limit=limit,
