@@ -108,6 +108,7 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/topic new", "start", lambda s: {"forum": s.world.forum, "title": "My own topic", "body": "Hello all"}),
     ("/reply", "reply", lambda s: {"topic": s.n("question"), "body": "I agree with the answer."}),
     ("Mark as answer", "moderate", lambda s: {}),
+    ("/topic tags", "moderate", lambda s: {"topic": s.n("question"), "tags": "none"}),
     ("Edit post", "moderate", lambda s: {"text": "They mean the same thing, mostly.", "reason": "Clarified"}),
     ("Delete post", "author", lambda s: {}),
     ("/mod history", "moderate", lambda s: {"post": s.n("question")}),
