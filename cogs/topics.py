@@ -152,7 +152,7 @@ class Topics(commands.Cog):
                 await self._post_topic(later, member, tagged, record, clean, text, names)
 
             allowed = [(t.name, role.can_moderate or not t.moderated) for t in forum.available_tags]
-            if not any(ok for _, ok in allowed):
+            if not any(ok for _name, ok in allowed):
                 raise UserFacingError(
                     _("{forum} requires a tag, and only moderators may apply its tags.", forum=forum.mention)
                 )
@@ -249,15 +249,17 @@ class Topics(commands.Cog):
         found = await resolve_topic_here(self.db, interaction, topic)
         forum = await self.db.run(forums.get, found.forum_id)
         if forum is None or not self._visible(member, forum.channel_id):
-            raise UserFacingError(f"No topic `{(topic or f'#{found.number}')[:40]}` in this server's forums.")
-        role, _ = await role_and_inputs(self.db, member, interaction.created_at)
+            shown = (topic or f"#{found.number}")[:40]
+            raise UserFacingError(_("No topic `{topic}` in this server's forums.", topic=shown))
+        role, _inputs = await role_and_inputs(self.db, member, interaction.created_at)
         await interaction.response.defer(ephemeral=True, thinking=True)
         applied = await topictags.set_tags(self.db, member, role, found, tags)
         await log_action(self.db, interaction, "topic.tags", topic_id=found.id, details={"tags": applied})
-        shown = ", ".join(f"`{name}`" for name in applied) or "no tags"
-        await interaction.followup.send(
-            f"Topic **#{found.number}** now has {shown}.", ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        if applied:
+            said = _("Topic **#{number}** now has {tags}.", number=found.number, tags=", ".join(f"`{n}`" for n in applied))
+        else:
+            said = _("Topic **#{number}** now has no tags.", number=found.number)
+        await interaction.followup.send(said, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # ------------------------------------------------------------------ reply
     @app_commands.command(name="reply", description="Reply to a topic")

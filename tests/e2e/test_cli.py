@@ -51,7 +51,8 @@ async def test_export_json_is_the_documented_format(world, settings, capsys, mon
     assert (document["format"], document["version"]) == ("threadkeeper", 1)
     assert document["guild"] == {"id": str(world.guild.id), "name": "Activity"}
     [forum] = document["forums"]
-    assert set(forum) == {"id", "channel_id", "name", "description", "topics"} and forum["name"] == "Discussion"
+    assert set(forum) == {"id", "channel_id", "name", "description", "category", "topics"}
+    assert (forum["name"], forum["category"]) == ("Discussion", None)
     [topic] = forum["topics"]
     assert set(topic) == {
         "number",
