@@ -256,7 +256,8 @@ class Topics(commands.Cog):
         applied = await topictags.set_tags(self.db, member, role, found, tags)
         await log_action(self.db, interaction, "topic.tags", topic_id=found.id, details={"tags": applied})
         if applied:
-            said = _("Topic **#{number}** now has {tags}.", number=found.number, tags=", ".join(f"`{n}`" for n in applied))
+            listed = ", ".join(f"`{name}`" for name in applied)
+            said = _("Topic **#{number}** now has {tags}.", number=found.number, tags=listed)
         else:
             said = _("Topic **#{number}** now has no tags.", number=found.number)
         await interaction.followup.send(said, ephemeral=True, allowed_mentions=NO_MENTIONS)
