@@ -1,29 +1,29 @@
-"""Turning what members wrote into safe HTML: Discord Markdown, snippets, times. Pure functions."""
+"""Turning what members wrote into safe HTML: Discord markup, snippets, times. Pure functions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from bot.domain import markup as discord_markup
+from bot.domain.mentions import NO_NAMES, Names, Refs, references
 from bot.storage.search import highlight_segments
 from bot.ui.topics import role_display
 
-# CommonMark without raw HTML (members' "<script>" stays text), Discord's ~~strike~~, and a
-# line break wherever the member pressed Enter (as Discord shows it). Images are not loaded
-# from members' links (no tracking pixels): the image syntax stays a plain link.
-_MD = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False}).enable("strikethrough")
-_MD.disable("image")
-_MD.validateLink = lambda url: url.strip().lower().startswith(("http://", "https://", "mailto:", "#"))  # type: ignore[method-assign]
+
+def markdown(text: str, names: Names = NO_NAMES, now: datetime | None = None) -> Markup:
+    """A member's Discord markup as HTML (``bot.domain.markup``: the archive's, its feeds' and
+    the HTML export's one renderer); everything the member typed is escaped. ``names``: the
+    names of what the text mentions (``bot.storage.names.lookup``); ``now``: what relative
+    timestamps (``<t:…:R>``) are relative to."""
+    return Markup(discord_markup.render(text or "", names, now=now))  # the renderer escapes
 
 
-def markdown(text: str) -> Markup:
-    """Discord-flavoured Markdown as HTML; everything the member typed is escaped."""
-    rendered = _MD.render(text or "")
-    # Links members wrote open elsewhere and carry no referrer or ranking credit.
-    rendered = rendered.replace("<a href=", '<a rel="nofollow noopener noreferrer ugc" href=')
-    return Markup(rendered)  # markdown-it escapes text and refuses raw HTML
+def mentioned(texts: Iterable[str]) -> Refs:
+    """The ids ``texts`` mention: what to look up (in one query) before rendering them."""
+    return references(texts)
 
 
 def highlight(snippet: str) -> Markup:
@@ -75,4 +75,4 @@ def reply_threads(count: int) -> str:
     return f"Viewing {count} reply thread" + ("" if count == 1 else "s")
 
 
-__all__ = ["ago", "highlight", "markdown", "reply_threads", "rfc822", "role_display", "when"]
+__all__ = ["ago", "highlight", "markdown", "mentioned", "reply_threads", "rfc822", "role_display", "when"]

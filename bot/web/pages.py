@@ -8,13 +8,16 @@ is a 301 to it. A page past the last is a 404, as is a tag no visible topic carr
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.domain.mentions import NO_NAMES, Names
 from bot.domain.searchquery import SearchQueryError, parse
 from bot.storage import archive
+from bot.storage import names as names_repo
 from bot.storage import search as search_repo
 from bot.storage.api import Connection
 from bot.storage.models import Post, Topic, TopicView
@@ -168,22 +171,29 @@ async def topic(request: web.Request) -> web.Response:
     orders = request.app[ORDERS_KEY]
     remembered = orders.get(chosen)
 
-    def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order]:
+    def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order, Names]:
         per_page = archive.replies_per_page(conn, chosen.guild_id)
         order = remembered or reading.read_order(conn, chosen)
         view = reading.topic_view(conn, chosen, order, page - 1, per_page)
         first = view.entries[0][0] if view.entries else None
         opening = first if first is not None and first.is_opening else archive.opening_post(conn, chosen.id)
-        return view, archive.guild_name(conn, chosen.guild_id), opening, order
+        # The names of everything the page's posts mention: one query for the page.
+        texts = [post.content for post, _depth in view.entries] + ([opening.content] if opening else [])
+        refs = markup.mentioned(texts)
+        mentioned = names_repo.lookup(conn, chosen.guild_id, refs) if refs else NO_NAMES
+        return view, archive.guild_name(conn, chosen.guild_id), opening, order, mentioned
 
-    view, guild_name, opening, order = await db.run(read)
+    view, guild_name, opening, order, mentioned = await db.run(read)
     if remembered is None:
         orders.put(chosen, order)
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")
     shown = [post for post, _depth in view.entries]
     # Each post rendered once (the archive's one renderer); its text from that (descriptions, JSON-LD).
-    rendered = {post.id: markup.markdown(post.content) for post in [*shown, *([opening] if opening else [])]}
+    now = datetime.now(UTC)
+    rendered = {
+        post.id: markup.markdown(post.content, mentioned, now) for post in [*shown, *([opening] if opening else [])]
+    }
     texts = {post_id: seo.plain_text(html) for post_id, html in rendered.items()}
     answers = [post for post in shown if post.accepted and not post.is_opening] if page == 1 else []
     question = texts.get(opening.id, "") if opening else ""
