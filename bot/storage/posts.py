@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.domain.text import one_line, without_controls
 from bot.storage import guilds, mention_names, subscriptions
 from bot.storage.api import Connection, dialect
-from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Revision, Topic
+from bot.storage.models import Mentioned, Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Revision, Topic
 
 PUBLISHED = "publish"
 VISIBLE_TOPIC = ("open", "closed")
@@ -300,14 +300,18 @@ def record_edit(
     *,
     editor: tuple[int, str] | None = None,
     reason: str | None = None,
+    mentioned: Sequence[Mentioned] = (),
 ) -> Post | None:
     """Keep the earlier version as a revision; None when unknown or unchanged. ``editor``
     (id, name) and ``reason`` say who replaced that version and why (None: Discord alone
-    knows, an edit typed in Discord); the post keeps them as its latest edit's note."""
+    knows, an edit typed in Discord); the post keeps them as its latest edit's note.
+    ``mentioned``: the names of what the new text mentions (``mention_names``)."""
     content = without_controls(content)  # as NewPost records it
     post = by_message(conn, message_id)
     if post is None or post.content == content:
         return None
+    if mentioned:
+        mention_names.remember(conn, post.guild_id, edited_at, mentioned)
     return _revise(conn, post, content, edited_at, editor=editor, reason=reason)
 
 

@@ -31,6 +31,11 @@ async def test_mentions_timestamps_and_spoilers_read_as_text_on_the_topic_page(w
     )
     await world.env.advance_time(30)  # past the posting throttle
     await asker.send(thread, body)
+    late = world.member("Late Lou")  # mentioned only in an edit
+    await world.env.advance_time(30)
+    editor = world.member("Eddie Editor")
+    edited = await editor.send(thread, "Nobody yet.")
+    await editor.edit(edited, f"Nobody yet. Edit: ask <@{late.id}>.")
     await world.bot.db.flush()
 
     db = create_database(world.bot.settings, readonly=True)
@@ -59,6 +64,8 @@ async def test_mentions_timestamps_and_spoilers_read_as_text_on_the_topic_page(w
     assert "<strong>done</strong>" in post
     for raw in (str(helper.id), str(staff.id), str(world.general.id), "123456789012345678", "&lt;t:", "||"):
         assert raw not in post, raw
+    edit = html[html.index('id="post-3"') :]
+    assert '<span class="mention">@Late Lou</span>' in edit[: edit.index("</article>")]
     html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
     # The spoiler is never in what search engines read of the page.
     head = html[: html.index("</head>")]

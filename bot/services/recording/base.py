@@ -66,18 +66,29 @@ def mentioned_names(message: discord.Message) -> tuple[Mentioned, ...]:
         found[("role", role.id)] = Mentioned("role", role.id, role.name)
     for channel in message.channel_mentions:
         found[("channel", channel.id)] = Mentioned("channel", channel.id, channel.name, _public(guild, channel))
-    refs = mentions.references([message.content])
-    for user_id in refs.users - {key[1] for key in found if key[0] == "user"}:
+    return cached_names(guild, message.content, found)
+
+
+def cached_names(
+    guild: discord.Guild | None, content: str, found: dict[tuple[str, int], Mentioned] | None = None
+) -> tuple[Mentioned, ...]:
+    """``found`` and the names the guild's cache has of the other ids ``content`` mentions
+    (an edit's raw payload carries no resolved channels or roles)."""
+    found = dict(found or {})
+    if guild is None or "<" not in (content or ""):
+        return tuple(found.values())
+    refs = mentions.references([content])
+    for user_id in refs.users:
         member = guild.get_member(user_id)
-        if member is not None:
+        if member is not None and ("user", user_id) not in found:
             found[("user", user_id)] = Mentioned("user", user_id, member.display_name)
-    for role_id in refs.roles - {key[1] for key in found if key[0] == "role"}:
+    for role_id in refs.roles:
         known = guild.get_role(role_id)
-        if known is not None:
+        if known is not None and ("role", role_id) not in found:
             found[("role", role_id)] = Mentioned("role", role_id, known.name)
-    for channel_id in refs.channels - {key[1] for key in found if key[0] == "channel"}:
+    for channel_id in refs.channels:
         place = guild.get_channel_or_thread(channel_id)
-        if place is not None:
+        if place is not None and ("channel", channel_id) not in found:
             found[("channel", channel_id)] = Mentioned("channel", channel_id, place.name, _public(guild, place))
     return tuple(found.values())
 
