@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html import escape
 
@@ -50,6 +50,16 @@ class _Ctx:
     depth: int = 0
     in_link: bool = False
     in_spoiler: bool = False
+    # (text, closer) -> where the closer last occurs in the text: a rule whose closer cannot
+    # follow gives up at once (without it, "* * * …" costs a scan of the rest per star).
+    last: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def closes_after(self, s: str, i: int, closer: str) -> bool:
+        key = (s, closer)
+        found = self.last.get(key)
+        if found is None:
+            found = self.last[key] = s.rfind(closer)
+        return found >= i
 
 
 def render(text: str, names: Names = NO_NAMES, *, now: datetime | None = None) -> str:
@@ -167,7 +177,6 @@ def _list(items: list[tuple[int, str, str]], ctx: _Ctx, depth: int) -> str:
 # ---------------------------------------------------------------- inline
 
 _NEXT = re.compile(r"[\\`<\[*_~|]|https?://")
-_CODE = re.compile(r"(`+)([\s\S]*?[^`])\1(?!`)")
 _CONTENT = r"((?:\\[\s\S]|[^\\])+?)"
 _BOLD_ITALIC = re.compile(r"\*\*\*(?=\S)" + _CONTENT + r"\*\*\*(?!\*)")
 _BOLD = re.compile(r"\*\*" + _CONTENT + r"\*\*(?!\*)")
@@ -216,18 +225,41 @@ def _escaped(s: str, i: int, ctx: _Ctx) -> Found:
 
 
 def _code(s: str, i: int, ctx: _Ctx) -> Found:
-    found = _CODE.match(s, i)
-    if found is None:
-        return None
-    body = found.group(2)
+    """`code`, ``code with a ` in it``: a run of backticks up to the next run as long. A run
+    that nothing closes is text, all of it at once (no scanning again from each backtick)."""
+    opened = backtick_run(s, i)
+    closing = closing_run(s, opened, opened - i)
+    if closing < 0:
+        return _e(s[i:opened]), opened
+    body = s[opened:closing]
     if body.startswith(" ") and body.endswith(" ") and body.strip(" "):
         body = body[1:-1]
-    return f"<code>{_e(body)}</code>", found.end()
+    return f"<code>{_e(body)}</code>", closing + opened - i
+
+
+def backtick_run(s: str, i: int) -> int:
+    """Where the run of backticks starting at ``i`` ends."""
+    j = i
+    while j < len(s) and s[j] == "`":
+        j += 1
+    return j
+
+
+def closing_run(s: str, pos: int, length: int) -> int:
+    """Where the next run of exactly ``length`` backticks from ``pos`` starts, or -1."""
+    while True:
+        start = s.find("`", pos)
+        if start < 0:
+            return -1
+        end = backtick_run(s, start)
+        if end - start == length:
+            return start
+        pos = end
 
 
 def _wrapped(pattern: re.Pattern[str], opening: str, closing: str, closer: str) -> Callable[[str, int, _Ctx], Found]:
     def rule(s: str, i: int, ctx: _Ctx) -> Found:
-        if ctx.depth >= MAX_DEPTH or s.find(closer, i + len(closer)) < 0:
+        if ctx.depth >= MAX_DEPTH or not ctx.closes_after(s, i + len(closer), closer):
             return None
         found = pattern.match(s, i)
         if found is None:

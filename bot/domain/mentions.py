@@ -155,7 +155,7 @@ def channel_text(names: Names, channel_id: str) -> str:
 
 # Code is left as written (Discord shows mentions in code as typed); so are escapes.
 _READABLE = re.compile(
-    r"(?P<fence>```[\s\S]*?```)|(?P<code>(`+)[\s\S]*?[^`]\3(?!`))|(?P<escape>\\[^0-9A-Za-z\s])"
+    r"(?P<fence>```[\s\S]*?```)|(?P<ticks>`+)|(?P<escape>\\[^0-9A-Za-z\s])"
     r"|"
     + USER.pattern.replace("(", "(?P<user>", 1)
     + r"|"
@@ -175,22 +175,47 @@ def readable_markdown(text: str, names: Names = NO_NAMES) -> str:
     ``/name``; not inside code. Spoilers stay ``||hidden||``, as Discord readers know them."""
     if not text or "<" not in text:
         return text
+    out: list[str] = []
+    pos = 0
+    while (found := _READABLE.search(text, pos)) is not None:
+        out.append(text[pos : found.start()])
+        pos = found.end()
+        if found.group("ticks"):  # `code`: as written, up to the run of backticks as long
+            closing = _closing_ticks(text, pos, len(found.group("ticks")))
+            if closing >= 0:
+                pos = closing
+            out.append(text[found.start() : pos])
+        else:
+            out.append(_readable(found, names))
+    out.append(text[pos:])
+    return "".join(out)
 
-    def replace(found: re.Match[str]) -> str:
-        if found.group("user"):
-            return escape_inline(user_text(names, found.group("user")))
-        if found.group("role"):
-            return escape_inline(role_text(names, found.group("role")))
-        if found.group("channel"):
-            return escape_inline(channel_text(names, found.group("channel")))
-        if found.group("seconds"):
-            when = moment(found.group("seconds"))
-            style = found.group("style")
-            return found.group(0) if when is None else styled(when, "f" if style == "R" else style)
-        if found.group("emoji"):
-            return escape_inline(f":{found.group('emoji')}:")
-        if found.group("command"):
-            return escape_inline(f"/{found.group('command')}")
-        return found.group(0)
 
-    return _READABLE.sub(replace, text)
+def _closing_ticks(text: str, pos: int, length: int) -> int:
+    """Just past the next run of exactly ``length`` backticks from ``pos``, or -1."""
+    while (start := text.find("`", pos)) >= 0:
+        end = start
+        while end < len(text) and text[end] == "`":
+            end += 1
+        if end - start == length:
+            return end
+        pos = end
+    return -1
+
+
+def _readable(found: re.Match[str], names: Names) -> str:
+    if found.group("user"):
+        return escape_inline(user_text(names, found.group("user")))
+    if found.group("role"):
+        return escape_inline(role_text(names, found.group("role")))
+    if found.group("channel"):
+        return escape_inline(channel_text(names, found.group("channel")))
+    if found.group("seconds"):
+        when = moment(found.group("seconds"))
+        style = found.group("style")
+        return found.group(0) if when is None else styled(when, "f" if style == "R" else style)
+    if found.group("emoji"):
+        return escape_inline(f":{found.group('emoji')}:")
+    if found.group("command"):
+        return escape_inline(f"/{found.group('command')}")
+    return found.group(0)  # a fence or an escape: as written

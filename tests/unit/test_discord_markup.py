@@ -5,6 +5,7 @@ and the Markdown export's readable text."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
 import html5lib
@@ -158,6 +159,31 @@ def test_deep_nesting_is_text_not_a_crash() -> None:
     html = render("**__" * 2000 + "x" + "__**" * 2000, NAMES, now=NOW)
     strict(html)
     assert "x" in html
+
+
+LONG_HOSTILE = {  # 20,000 characters: an imported post's limit
+    "backticks": "`" * 20000,
+    "backtick-a": "`a" * 10000,
+    "star-space": "* " * 10000,
+    "star-a": "*a " * 6666,
+    "underscore-a": "_a " * 6666,
+    "pipes": "|" * 20000,
+    "brackets": "[a](" * 5000,
+    "angles": "<@" * 10000,
+    "mixed": "*_~|`[<\\h" * 2000,
+    "nested-list": "\n".join(" " * n + "- a" for n in range(1500)),
+}
+
+
+@pytest.mark.parametrize("name", LONG_HOSTILE)
+def test_hostile_text_renders_in_linear_time(name: str) -> None:
+    text = LONG_HOSTILE[name]
+    started = time.perf_counter()
+    html = render(text, NAMES, now=NOW)
+    plain_text(html)
+    readable_markdown(text, NAMES)
+    assert time.perf_counter() - started < 2.0  # catastrophic backtracking took 40 s on "`" * 2000
+    strict(html)
 
 
 def test_spoilers_stay_out_of_descriptions() -> None:
