@@ -50,6 +50,7 @@ class _Ctx:
     depth: int = 0
     in_link: bool = False
     in_spoiler: bool = False
+    withhold_spoilers: bool = False
     # (text, closer) -> where the closer last occurs in the text: a rule whose closer cannot
     # follow gives up at once (without it, "* * * …" costs a scan of the rest per star).
     last: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -62,14 +63,15 @@ class _Ctx:
         return found >= i
 
 
-def render(text: str, names: Names = NO_NAMES, *, now: datetime | None = None) -> str:
-    """A message's markup as HTML (a fragment of block elements)."""
+def render(text: str, names: Names = NO_NAMES, *, now: datetime | None = None, withhold_spoilers: bool = False) -> str:
+    """A message's markup as HTML (a fragment of block elements). ``withhold_spoilers``: for
+    readers without the archive's stylesheet (RSS readers), a spoiler reads ``[spoiler]``."""
     if not text:
         return ""
     text = without_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
     if _NONCHARACTERS.search(text):  # what no HTML document may hold
         text = _NONCHARACTERS.sub("\ufffd", text)
-    return "".join(_blocks(text, _Ctx(names, now or datetime.now(UTC))))
+    return "".join(_blocks(text, _Ctx(names, now or datetime.now(UTC), withhold_spoilers=withhold_spoilers)))
 
 
 def _e(text: str) -> str:
@@ -121,7 +123,8 @@ def _lines(text: str, ctx: _Ctx, *, quoted: bool) -> list[str]:
             while i < len(lines) and (lines[i].startswith("> ") or lines[i] == ">"):
                 quote.append(lines[i][2:])
                 i += 1
-            out.append(f"<blockquote>{''.join(_lines(chr(10).join(quote), ctx, quoted=True))}</blockquote>")
+            inner = "".join(_lines("\n".join(quote), ctx, quoted=True))
+            out.append(f"<blockquote>{inner}</blockquote>" if inner else "<p>&gt;</p>")
             continue
         heading = _HEADING.fullmatch(line)
         if heading:
@@ -272,6 +275,8 @@ def _wrapped(pattern: re.Pattern[str], opening: str, closing: str, closer: str) 
 
 
 def _spoiler(inner_text: str, ctx: _Ctx) -> str:
+    if ctx.withhold_spoilers:
+        return '<span class="spoiler">[spoiler]</span>'
     inner = _inline(inner_text, replace(ctx, depth=ctx.depth + 1, in_spoiler=True))
     if ctx.in_link or ctx.in_spoiler:  # nothing interactive inside a link or another spoiler
         return f'<span class="spoiler">{inner}</span>'

@@ -158,7 +158,7 @@ async def forum_feed(request: web.Request) -> web.Response:
                 "link": link(topic_path(topic.guild_id, topic.number)),
                 "guid": f"threadkeeper:{topic.guild_id}:{topic.number}",
                 "date": topic.created_at,
-                "html": markup.markdown(opening.content if opening else "", mentioned, now),
+                "html": markup.markdown(opening.content if opening else "", mentioned, now, feed=True),
             }
             for topic, opening in items
         ],
@@ -191,7 +191,7 @@ async def topic_feed(request: web.Request) -> web.Response:
                 "link": link(topic_path(topic.guild_id, post.number)),
                 "guid": f"threadkeeper:{topic.guild_id}:{post.number}",
                 "date": post.created_at,
-                "html": markup.markdown(post.content, mentioned, now),
+                "html": markup.markdown(post.content, mentioned, now, feed=True),
             }
             for post in replies
         ],

@@ -13,12 +13,13 @@ from bot.storage.search import highlight_segments
 from bot.ui.topics import role_display
 
 
-def markdown(text: str, names: Names = NO_NAMES, now: datetime | None = None) -> Markup:
+def markdown(text: str, names: Names = NO_NAMES, now: datetime | None = None, *, feed: bool = False) -> Markup:
     """A member's Discord markup as HTML (``bot.domain.markup``: the archive's, its feeds' and
     the HTML export's one renderer); everything the member typed is escaped. ``names``: the
     names of what the text mentions (``bot.storage.names.lookup``); ``now``: what relative
-    timestamps (``<t:…:R>``) are relative to."""
-    return Markup(discord_markup.render(text or "", names, now=now))  # the renderer escapes
+    timestamps (``<t:…:R>``) are relative to; ``feed``: for RSS readers, which have no
+    stylesheet to hide a spoiler with, so it reads ``[spoiler]``."""
+    return Markup(discord_markup.render(text or "", names, now=now, withhold_spoilers=feed))  # escaped
 
 
 def mentioned(texts: Iterable[str]) -> Refs:

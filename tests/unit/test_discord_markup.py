@@ -92,6 +92,7 @@ CASES = [
     ("> one\n> two\nafter", "<blockquote><p>one<br>\ntwo</p></blockquote><p>after</p>"),
     (">>> all\nof it", "<blockquote><p>all<br>\nof it</p></blockquote>"),
     ("> > not nested", "<blockquote><p>&gt; not nested</p></blockquote>"),
+    (">", "<p>&gt;</p>"),
     ("- a\n- b\n  - b1\n* c", "<ul><li>a</li><li>b<ul><li>b1</li></ul></li><li>c</li></ul>"),
     ("1. one\n2. two", "<ol><li>one</li><li>two</li></ol>"),
     ("3. three\n4. four", '<ol start="3"><li>three</li><li>four</li></ol>'),
@@ -189,6 +190,11 @@ def test_hostile_text_renders_in_linear_time(name: str) -> None:
 def test_spoilers_stay_out_of_descriptions() -> None:
     html = render("shown ||hidden <@1> **bold**|| shown too [a ||b <@1>|| c](https://e.example)", NAMES, now=NOW)
     assert plain_text(html) == "shown shown too a c"
+
+
+def test_feeds_withhold_spoilers() -> None:
+    html = render("a ||hidden|| b", NAMES, now=NOW, withhold_spoilers=True)
+    assert html == '<p>a <span class="spoiler">[spoiler]</span> b</p>'
 
 
 def test_references_lists_what_to_look_up() -> None:
