@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.domain.text import escape_inline
+from bot.domain.text import escape_inline as _escape
 
 USER = re.compile(r"<@!?([0-9]{1,20})>")
 ROLE = re.compile(r"<@&([0-9]{1,20})>")
@@ -154,10 +154,8 @@ def channel_text(names: Names, channel_id: str) -> str:
 
 
 # Code is left as written (Discord shows mentions in code as typed); so are escapes.
-_READABLE = re.compile(
-    r"(?P<fence>```[\s\S]*?```)|(?P<ticks>`+)|(?P<escape>\\[^0-9A-Za-z\s])"
-    r"|"
-    + USER.pattern.replace("(", "(?P<user>", 1)
+_TOKEN_PATTERN = (
+    USER.pattern.replace("(", "(?P<user>", 1)
     + r"|"
     + ROLE.pattern.replace("(", "(?P<role>", 1)
     + r"|"
@@ -166,6 +164,8 @@ _READABLE = re.compile(
     + r"|<a?:(?P<emoji>[A-Za-z0-9_]{1,32}):[0-9]{1,20}>"
     + r"|</(?P<command>[\w-]{1,32}(?: [\w-]{1,32}){0,2}):[0-9]{1,20}>"
 )
+_TOKENS = re.compile(_TOKEN_PATTERN)  # the mentions, times, emoji and commands alone
+_READABLE = re.compile(r"(?P<fence>```[\s\S]*?```)|(?P<ticks>`+)|(?P<escape>\\[^0-9A-Za-z\s])|" + _TOKEN_PATTERN)
 
 
 def readable_markdown(text: str, names: Names = NO_NAMES) -> str:
@@ -191,6 +191,10 @@ def readable_markdown(text: str, names: Names = NO_NAMES) -> str:
     return "".join(out)
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def _closing_ticks(text: str, pos: int, length: int) -> int:
     """Just past the next run of exactly ``length`` backticks from ``pos``, or -1."""
     while (start := text.find("`", pos)) >= 0:
@@ -203,7 +207,8 @@ def _closing_ticks(text: str, pos: int, length: int) -> int:
     return -1
 
 
-def _readable(found: re.Match[str], names: Names) -> str:
+def _readable(found: re.Match[str], names: Names, *, markdown: bool = True) -> str:
+    escape_inline = _escape if markdown else _same
     if found.group("user"):
         return escape_inline(user_text(names, found.group("user")))
     if found.group("role"):
@@ -219,3 +224,20 @@ def _readable(found: re.Match[str], names: Names) -> str:
     if found.group("command"):
         return escape_inline(f"/{found.group('command')}")
     return found.group(0)  # a fence or an escape: as written
+
+
+_TEXT_SPOILER = re.compile(r"\|\|([\s\S]+?)\|\|")
+
+
+def readable_text(text: str, names: Names = NO_NAMES, *, keep: str = "") -> str:
+    """Plain text (a search snippet) with mentions, timestamps, emoji and command mentions read
+    as in ``readable_markdown``, unescaped (the caller escapes), and each ``||spoiler||`` as
+    ``[spoiler]``. ``keep``: characters a spoiler's text may hold that must stay (a snippet's
+    highlight markers), kept after ``[spoiler]`` in order."""
+    if not text:
+        return text
+    if "||" in text:
+        text = _TEXT_SPOILER.sub(lambda m: "[spoiler]" + "".join(c for c in m.group(1) if c in keep), text)
+    if "<" not in text:
+        return text
+    return _TOKENS.sub(lambda found: _readable(found, names, markdown=False), text)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from markupsafe import Markup, escape
 
 from bot.domain import markup as discord_markup
-from bot.domain.mentions import NO_NAMES, Names, Refs, references
-from bot.storage.search import highlight_segments
+from bot.domain.mentions import NO_NAMES, Names, Refs, readable_text, references
+from bot.storage.search import HL_END, HL_START, highlight_segments
 from bot.ui.topics import role_display
 
 
@@ -27,9 +27,11 @@ def mentioned(texts: Iterable[str]) -> Refs:
     return references(texts)
 
 
-def highlight(snippet: str) -> Markup:
-    """A search snippet (``bot.storage.search``'s markers around matches): every piece of the
-    member's text escaped, the matched words in <mark>."""
+def highlight(snippet: str, names: Names | None = None) -> Markup:
+    """A search snippet (``bot.storage.search``'s markers around matches): mentions, timestamps
+    and emoji read as text (``names``: of what the snippet mentions), a spoiler as
+    ``[spoiler]``, every piece of the member's text escaped, the matched words in <mark>."""
+    snippet = readable_text(snippet, names or NO_NAMES, keep=HL_START + HL_END)
     return Markup(
         "".join(
             f"<mark>{escape(text)}</mark>" if marked else str(escape(text))

@@ -250,10 +250,8 @@ async def search(request: web.Request) -> web.Response:
         # The slot is held while the page is drawn too: searches never take more than their
         # share of the event loop that pages are answered on.
         async with request.app[GATE_KEY].slot():
-            names, results = await request.app[SEARCH_DB_KEY].run(
-                lambda conn: archive.search_public(
-                    conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset
-                )
+            names, results, mentioned = await request.app[SEARCH_DB_KEY].run(
+                lambda conn: _search_page(conn, guild_id, query, offset)
             )
             pages = max(1, math.ceil(results.total / RESULTS_PER_PAGE))
             if not results.hits and page > pages:
@@ -264,6 +262,7 @@ async def search(request: web.Request) -> web.Response:
                 "search.html",
                 results=results,
                 forum_names=names,
+                mentioned=mentioned,
                 page=page,
                 pages=max(pages, page + 1 if more else page),
                 more=more,
@@ -282,6 +281,20 @@ async def search(request: web.Request) -> web.Response:
         return render(request, "search.html", results=None, refused=error.message, **context)
     except SearchQueryError as error:
         return render(request, "search.html", status=400, results=None, refused=error.message, **context)
+
+
+def _search_page(
+    conn: Connection, guild_id: int | None, query: str, offset: int
+) -> tuple[dict[int, str], search_repo.SearchResults, dict[int, Names]]:
+    """A page of search results and the names of what its snippets mention (a query per
+    server whose snippets mention something; usually none)."""
+    names, results = archive.search_public(conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset)
+    mentioned: dict[int, Names] = {}
+    for guild in dict.fromkeys(hit.guild_id for hit in results.hits):
+        refs = markup.mentioned(hit.snippet for hit in results.hits if hit.guild_id == guild)
+        if refs:
+            mentioned[guild] = names_repo.lookup(conn, guild, refs)
+    return names, results, mentioned
 
 
 def add_routes(app: web.Application) -> None:

@@ -46,6 +46,8 @@ async def test_mentions_timestamps_and_spoilers_read_as_text_on_the_topic_page(w
             assert response.status == 200
             html = await response.text()
             feed = await (await client.get(f"/topics/1/feed.xml?guild={world.guild.id}")).text()
+            found = await (await client.get(f"/search?q=ask+since&guild={world.guild.id}")).text()
+            spoiled = await (await client.get(f"/search?q=butler&guild={world.guild.id}")).text()
         markdown = await db.run(lambda conn: exports.render(conn, "markdown", world.guild.id))
         exported = await db.run(lambda conn: exports.render(conn, "html", world.guild.id))
     finally:
@@ -74,6 +76,15 @@ async def test_mentions_timestamps_and_spoilers_read_as_text_on_the_topic_page(w
     assert "Quiet Quinn" in feed and "butler" not in feed and "[spoiler]" in feed
     description = re.search(r'<meta name="description" content="([^"]*)"', html)
     assert description is not None and "Who knows?" in description.group(1)
+
+    # Search snippets too: names, dates, and the spoiler withheld.
+    snippet = found[found.index('<p class="snippet">') :]
+    snippet = snippet[: snippet.index("</p>")]
+    assert "@Quiet Quinn" in snippet and "@Night Staff" in snippet and "28 November 2025" in snippet
+    assert "butler" not in snippet and str(helper.id) not in snippet
+    assert 'href="/topics/2?guild=' in spoiled  # the spoiler's words find the post...
+    hits = spoiled[spoiled.index('<ol class="hits"') : spoiled.index("</ol>")]
+    assert "[spoiler]" in hits and "butler" not in hits  # ...but never show them
 
     # The exports read the same names: the Markdown export as text, spoilers as written.
     assert "@Quiet Quinn or @Night Staff in #general (or #Discussion); not @unknown-user." in markdown

@@ -218,3 +218,12 @@ READABLE = [
 @pytest.mark.parametrize(("text", "markdown"), READABLE)
 def test_the_markdown_export_reads_mentions_times_and_emoji_as_text(text: str, markdown: str) -> None:
     assert readable_markdown(text, NAMES) == markdown
+
+
+def test_search_snippets_read_names_and_withhold_spoilers() -> None:
+    from bot.storage.search import HL_END, HL_START
+    from bot.web.markup import highlight
+
+    snippet = f"ask <@1> in <#3> ||the {HL_START}butler{HL_END} did it|| at <t:{T}:D> <script>"
+    assert str(highlight(snippet, NAMES)) == ("ask @Ann &lt;3 in #general [spoiler] at 28 November 2025 &lt;script&gt;")
+    assert str(highlight("<@1> <@12", None)) == "@unknown-user &lt;@12"  # a token cut by the snippet stays
