@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.mentions import Refs
-from bot.storage import forums, names, posts
+from bot.storage import forums, names, posts, purge
 from bot.storage.api import Database
 from bot.storage.models import Mentioned
 from tests.storage.helpers import new_post, new_topic, register_forum
@@ -73,3 +73,14 @@ async def test_a_page_of_names_is_one_query_and_no_mentions_none(db: Database) -
 
     await db.run(count)
     assert len(statements) == 1
+
+
+async def test_purging_a_member_forgets_the_name_mentions_had(db: Database) -> None:
+    forum_id = await register_forum(db)
+    topic = new_topic(forum_id, 1000, author=50)
+    mentioned = replace(topic.opening, mentioned=(Mentioned("user", 50, "Private Person"),))
+    await db.transaction(posts.record_topic, replace(topic, opening=mentioned))
+    refs = Refs(users=frozenset({50}))
+    assert dict((await db.run(names.lookup, 1, refs)).users) == {50: "Private Person"}
+    await db.transaction(purge.purge_member, 1, 50)
+    assert not (await db.run(names.lookup, 1, refs)).users  # neither recorded nor as an author
