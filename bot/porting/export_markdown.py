@@ -2,7 +2,9 @@
 
 Post bodies are Discord Markdown already and are kept as written, each in a blockquote
 (so a member's heading or rule cannot break the document's structure); nested replies
-are quoted one level deeper per level.
+are quoted one level deeper per level. Mentions, timestamps, custom emoji and command
+mentions read as text (``@Name``, a date, ``:name:``, ``/name``: ``mentions.readable_markdown``);
+spoilers stay ``||as written||``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import clock
+from bot.domain.mentions import readable_markdown
 from bot.porting.readable import collect
 from bot.storage.api import Connection
 from bot.ui.topics import reply_threads_header, role_display, status_line
@@ -65,7 +68,7 @@ def build(
                     f"*{role_display(post.author_role)}* · {post.created_at[:16].replace('T', ' ')} UTC{mark}"
                 )
                 out.append("")
-                out += _quote(post.content, depth)
+                out += _quote(readable_markdown(post.content, guild.names), depth)
                 for attachment in post.attachments:
                     out.append(
                         "> " * (depth + 1) + f"📎 [{_inline(attachment.get('filename', 'file'))}]"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.mentions import NO_NAMES, Names, references
 from bot.domain.reading import reading_order
-from bot.storage import archive
+from bot.storage import archive, names
 from bot.storage.api import Connection
 from bot.storage.models import Forum, Post, TopicPage
 
@@ -28,6 +29,7 @@ class ReadableGuild:
     guild_id: int
     name: str
     forums: list[ReadableForum]
+    names: Names = NO_NAMES  # of the users, roles and channels the posts mention
 
 
 def collect(conn: Connection, guild_id: int, step: Callable[[int, int], None] | None = None) -> ReadableGuild:
@@ -45,4 +47,7 @@ def collect(conn: Connection, guild_id: int, step: Callable[[int, int], None] | 
             if step is not None:
                 step(done, total)
         forums.append(ReadableForum(forum=forum, topics=topics))
-    return ReadableGuild(guild_id=guild_id, name=archive.guild_name(conn, guild_id), forums=forums)
+    refs = references(post.content for forum in forums for topic in forum.topics for post, _ in topic.ordered)
+    # An export is a keymaster's and holds private forums too: their channels are named.
+    mentioned = names.lookup(conn, guild_id, refs, public_only=False) if refs else NO_NAMES
+    return ReadableGuild(guild_id=guild_id, name=archive.guild_name(conn, guild_id), forums=forums, names=mentioned)

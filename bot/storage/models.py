@@ -210,6 +210,17 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class Mentioned:
+    """A user, role or channel a message mentions, named as Discord resolved it when the
+    message was recorded (``bot.storage.names``). ``public``: a channel @everyone can view."""
+
+    kind: str  # user, role, channel
+    id: int
+    name: str
+    public: bool = True
+
+
+@dataclass(frozen=True)
 class NewPost:
     """What the recording path knows about a message, before it has a number."""
 
@@ -226,6 +237,7 @@ class NewPost:
     flag: str | None = None
     status: str = "publish"
     number: int | None = None  # imports keep their numbers where free
+    mentioned: tuple[Mentioned, ...] = ()  # names of what the text mentions (bot.storage.names)
 
     def __post_init__(self) -> None:
         # Every path that records a post builds a NewPost (typed, /topic new, /reply, New Post,

@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 
 from bot.domain.text import one_line, without_controls
-from bot.storage import guilds, subscriptions
+from bot.storage import guilds, mention_names, subscriptions
 from bot.storage.api import Connection, dialect
-from bot.storage.models import Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Revision, Topic
+from bot.storage.models import Mentioned, Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Revision, Topic
 
 PUBLISHED = "publish"
 VISIBLE_TOPIC = ("open", "closed")
@@ -158,6 +158,7 @@ def record_topic(conn: Connection, new: NewTopic) -> Recorded:
         ),
     ).fetchone()[0]
     post = _insert_post(conn, topic_id, first, number, opening=True)
+    mention_names.remember_posts(conn, (first,))
     conn.execute("INSERT INTO topic_voices(topic_id, author_id) VALUES (?, ?)", (topic_id, first.author_id))
     if new.status in VISIBLE_TOPIC:
         conn.execute(
@@ -177,6 +178,7 @@ def record_reply(conn: Connection, topic_id: int, new: NewPost) -> Recorded:
         return Recorded(post, _topic(conn, post.topic_id), created=False)
     number = guilds.allocate_number(conn, new.guild_id, new.number)
     post = _insert_post(conn, topic_id, new, number, opening=False)
+    mention_names.remember_posts(conn, (new,))
     if new.status == PUBLISHED:
         greatest = dialect(conn).GREATEST
         voice = conn.execute(
@@ -210,6 +212,7 @@ def record_replies(conn: Connection, topic_id: int, news: list[NewPost]) -> int:
     """
     if not news:
         return 0
+    mention_names.remember_posts(conn, news)
     if dialect(conn).NAME == "postgres":  # one statement per page there (postgres/recording.py)
         from bot.storage.postgres import recording
 
@@ -297,14 +300,18 @@ def record_edit(
     *,
     editor: tuple[int, str] | None = None,
     reason: str | None = None,
+    mentioned: Sequence[Mentioned] = (),
 ) -> Post | None:
     """Keep the earlier version as a revision; None when unknown or unchanged. ``editor``
     (id, name) and ``reason`` say who replaced that version and why (None: Discord alone
-    knows, an edit typed in Discord); the post keeps them as its latest edit's note."""
+    knows, an edit typed in Discord); the post keeps them as its latest edit's note.
+    ``mentioned``: the names of what the new text mentions (``mention_names``)."""
     content = without_controls(content)  # as NewPost records it
     post = by_message(conn, message_id)
     if post is None or post.content == content:
         return None
+    if mentioned:
+        mention_names.remember(conn, post.guild_id, edited_at, mentioned)
     return _revise(conn, post, content, edited_at, editor=editor, reason=reason)
 
 

@@ -61,6 +61,8 @@ def purge_member(conn: Connection, guild_id: int, user_id: int) -> list[Purged]:
         ).fetchall()
     ]
     done = [purge_post(conn, post_id) for post_id in ids]
+    # Others' mentions of them no longer read their name on the archive (@unknown-user).
+    conn.execute("DELETE FROM mention_names WHERE guild_id = ? AND kind = 'user' AND id = ?", (guild_id, user_id))
     return [p for p in done if p is not None]
 
 

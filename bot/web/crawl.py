@@ -20,7 +20,9 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from bot.domain.mentions import NO_NAMES, Names
 from bot.storage import archive
+from bot.storage import names as names_repo
 from bot.web import markup
 from bot.web.common import DB_KEY, NOT_XML, guild_param, not_found, path_id, render, respond, site
 from bot.web.seo import topic_path
@@ -141,6 +143,8 @@ async def forum_feed(request: web.Request) -> web.Response:
     if found is None:
         return not_found(request, "No such forum in the archive.")
     items = await request.app[DB_KEY].run(archive.newest_topics, found.forum.id)
+    mentioned = await _names(request, found.forum.guild_id, [opening.content for _, opening in items if opening])
+    now = datetime.now(UTC)
     link = site(request).link
     return render(
         request,
@@ -154,7 +158,7 @@ async def forum_feed(request: web.Request) -> web.Response:
                 "link": link(topic_path(topic.guild_id, topic.number)),
                 "guid": f"threadkeeper:{topic.guild_id}:{topic.number}",
                 "date": topic.created_at,
-                "html": markup.markdown(opening.content if opening else ""),
+                "html": markup.markdown(opening.content if opening else "", mentioned, now, feed=True),
             }
             for topic, opening in items
         ],
@@ -172,6 +176,8 @@ async def topic_feed(request: web.Request) -> web.Response:
         return not_found(request, what)
     topic = found[0]
     replies = await db.run(lambda conn: archive.newest_replies(conn, topic.id, FEED_ITEMS))
+    mentioned = await _names(request, topic.guild_id, [post.content for post in replies])
+    now = datetime.now(UTC)
     link = site(request).link
     return render(
         request,
@@ -185,11 +191,19 @@ async def topic_feed(request: web.Request) -> web.Response:
                 "link": link(topic_path(topic.guild_id, post.number)),
                 "guid": f"threadkeeper:{topic.guild_id}:{post.number}",
                 "date": post.created_at,
-                "html": markup.markdown(post.content),
+                "html": markup.markdown(post.content, mentioned, now, feed=True),
             }
             for post in replies
         ],
     )
+
+
+async def _names(request: web.Request, guild_id: int, texts: list[str]) -> Names:
+    """The names of what a feed's posts mention: one query, none when they mention nothing."""
+    refs = markup.mentioned(texts)
+    if not refs:
+        return NO_NAMES
+    return await request.app[DB_KEY].run(lambda conn: names_repo.lookup(conn, guild_id, refs))
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,34 +1,37 @@
-"""Turning what members wrote into safe HTML: Discord Markdown, snippets, times. Pure functions."""
+"""Turning what members wrote into safe HTML: Discord markup, snippets, times. Pure functions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from bot.storage.search import highlight_segments
+from bot.domain import markup as discord_markup
+from bot.domain.mentions import NO_NAMES, Names, Refs, readable_text, references
+from bot.storage.search import HL_END, HL_START, highlight_segments
 from bot.ui.topics import role_display
 
-# CommonMark without raw HTML (members' "<script>" stays text), Discord's ~~strike~~, and a
-# line break wherever the member pressed Enter (as Discord shows it). Images are not loaded
-# from members' links (no tracking pixels): the image syntax stays a plain link.
-_MD = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False}).enable("strikethrough")
-_MD.disable("image")
-_MD.validateLink = lambda url: url.strip().lower().startswith(("http://", "https://", "mailto:", "#"))  # type: ignore[method-assign]
+
+def markdown(text: str, names: Names = NO_NAMES, now: datetime | None = None, *, feed: bool = False) -> Markup:
+    """A member's Discord markup as HTML (``bot.domain.markup``: the archive's, its feeds' and
+    the HTML export's one renderer); everything the member typed is escaped. ``names``: the
+    names of what the text mentions (``bot.storage.names.lookup``); ``now``: what relative
+    timestamps (``<t:…:R>``) are relative to; ``feed``: for RSS readers, which have no
+    stylesheet to hide a spoiler with, so it reads ``[spoiler]``."""
+    return Markup(discord_markup.render(text or "", names, now=now, withhold_spoilers=feed))  # escaped
 
 
-def markdown(text: str) -> Markup:
-    """Discord-flavoured Markdown as HTML; everything the member typed is escaped."""
-    rendered = _MD.render(text or "")
-    # Links members wrote open elsewhere and carry no referrer or ranking credit.
-    rendered = rendered.replace("<a href=", '<a rel="nofollow noopener noreferrer ugc" href=')
-    return Markup(rendered)  # markdown-it escapes text and refuses raw HTML
+def mentioned(texts: Iterable[str]) -> Refs:
+    """The ids ``texts`` mention: what to look up (in one query) before rendering them."""
+    return references(texts)
 
 
-def highlight(snippet: str) -> Markup:
-    """A search snippet (``bot.storage.search``'s markers around matches): every piece of the
-    member's text escaped, the matched words in <mark>."""
+def highlight(snippet: str, names: Names | None = None) -> Markup:
+    """A search snippet (``bot.storage.search``'s markers around matches): mentions, timestamps
+    and emoji read as text (``names``: of what the snippet mentions), a spoiler as
+    ``[spoiler]``, every piece of the member's text escaped, the matched words in <mark>."""
+    snippet = readable_text(snippet, names or NO_NAMES, keep=HL_START + HL_END)
     return Markup(
         "".join(
             f"<mark>{escape(text)}</mark>" if marked else str(escape(text))
@@ -75,4 +78,4 @@ def reply_threads(count: int) -> str:
     return f"Viewing {count} reply thread" + ("" if count == 1 else "s")
 
 
-__all__ = ["ago", "highlight", "markdown", "reply_threads", "rfc822", "role_display", "when"]
+__all__ = ["ago", "highlight", "markdown", "mentioned", "reply_threads", "rfc822", "role_display", "when"]

@@ -8,13 +8,16 @@ is a 301 to it. A page past the last is a 404, as is a tag no visible topic carr
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.domain.mentions import NO_NAMES, Names
 from bot.domain.searchquery import SearchQueryError, parse
 from bot.storage import archive
+from bot.storage import names as names_repo
 from bot.storage import search as search_repo
 from bot.storage.api import Connection
 from bot.storage.models import Post, Topic, TopicView
@@ -168,22 +171,29 @@ async def topic(request: web.Request) -> web.Response:
     orders = request.app[ORDERS_KEY]
     remembered = orders.get(chosen)
 
-    def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order]:
+    def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order, Names]:
         per_page = archive.replies_per_page(conn, chosen.guild_id)
         order = remembered or reading.read_order(conn, chosen)
         view = reading.topic_view(conn, chosen, order, page - 1, per_page)
         first = view.entries[0][0] if view.entries else None
         opening = first if first is not None and first.is_opening else archive.opening_post(conn, chosen.id)
-        return view, archive.guild_name(conn, chosen.guild_id), opening, order
+        # The names of everything the page's posts mention: one query for the page.
+        texts = [post.content for post, _depth in view.entries] + ([opening.content] if opening else [])
+        refs = markup.mentioned(texts)
+        mentioned = names_repo.lookup(conn, chosen.guild_id, refs) if refs else NO_NAMES
+        return view, archive.guild_name(conn, chosen.guild_id), opening, order, mentioned
 
-    view, guild_name, opening, order = await db.run(read)
+    view, guild_name, opening, order, mentioned = await db.run(read)
     if remembered is None:
         orders.put(chosen, order)
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")
     shown = [post for post, _depth in view.entries]
     # Each post rendered once (the archive's one renderer); its text from that (descriptions, JSON-LD).
-    rendered = {post.id: markup.markdown(post.content) for post in [*shown, *([opening] if opening else [])]}
+    now = datetime.now(UTC)
+    rendered = {
+        post.id: markup.markdown(post.content, mentioned, now) for post in [*shown, *([opening] if opening else [])]
+    }
     texts = {post_id: seo.plain_text(html) for post_id, html in rendered.items()}
     answers = [post for post in shown if post.accepted and not post.is_opening] if page == 1 else []
     question = texts.get(opening.id, "") if opening else ""
@@ -240,10 +250,8 @@ async def search(request: web.Request) -> web.Response:
         # The slot is held while the page is drawn too: searches never take more than their
         # share of the event loop that pages are answered on.
         async with request.app[GATE_KEY].slot():
-            names, results = await request.app[SEARCH_DB_KEY].run(
-                lambda conn: archive.search_public(
-                    conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset
-                )
+            names, results, mentioned = await request.app[SEARCH_DB_KEY].run(
+                lambda conn: _search_page(conn, guild_id, query, offset)
             )
             pages = max(1, math.ceil(results.total / RESULTS_PER_PAGE))
             if not results.hits and page > pages:
@@ -254,6 +262,7 @@ async def search(request: web.Request) -> web.Response:
                 "search.html",
                 results=results,
                 forum_names=names,
+                mentioned=mentioned,
                 page=page,
                 pages=max(pages, page + 1 if more else page),
                 more=more,
@@ -272,6 +281,20 @@ async def search(request: web.Request) -> web.Response:
         return render(request, "search.html", results=None, refused=error.message, **context)
     except SearchQueryError as error:
         return render(request, "search.html", status=400, results=None, refused=error.message, **context)
+
+
+def _search_page(
+    conn: Connection, guild_id: int | None, query: str, offset: int
+) -> tuple[dict[int, str], search_repo.SearchResults, dict[int, Names]]:
+    """A page of search results and the names of what its snippets mention (a query per
+    server whose snippets mention something; usually none)."""
+    names, results = archive.search_public(conn, guild_id=guild_id, query=query, limit=RESULTS_PER_PAGE, offset=offset)
+    mentioned: dict[int, Names] = {}
+    for guild in dict.fromkeys(hit.guild_id for hit in results.hits):
+        refs = markup.mentioned(hit.snippet for hit in results.hits if hit.guild_id == guild)
+        if refs:
+            mentioned[guild] = names_repo.lookup(conn, guild, refs)
+    return names, results, mentioned
 
 
 def add_routes(app: web.Application) -> None:

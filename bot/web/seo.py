@@ -82,14 +82,33 @@ def page_title(title: str, page: int = 1, pages: int = 1) -> str:
     return f"{shown} · {SITE_NAME}"
 
 
-_SPOILER = re.compile(r"<(\w+)[^>]*\bclass=\"[^\"]*\bspoiler\b[^\"]*\"[^>]*>.*?</\1>", re.S)
-_TAG = re.compile(r"<[^>]*>")
+_TAGS = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>")
+_SPOILER_CLASS = re.compile(r'\bclass="(?:[^"]*\s)?spoiler[\s"]')
+_VOID = frozenset({"br", "input", "img", "hr", "wbr", "meta", "link"})
 
 
 def plain_text(html: str) -> str:
     """Rendered post HTML (the archive's one renderer, which escapes all member text) as one
-    line of text, leaving out what a reader must click to see (an element of class ``spoiler``)."""
-    return " ".join(unescape(_TAG.sub(" ", _SPOILER.sub(" ", html))).split())
+    line of text, leaving out what a reader must click to see (an element of class ``spoiler``,
+    with everything inside it, however nested)."""
+    out: list[str] = []
+    pos = 0
+    hidden = 0  # elements open inside a spoiler, the spoiler included
+    for tag in _TAGS.finditer(html):
+        if not hidden:
+            out.append(html[pos : tag.start()])
+        pos = tag.end()
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name in _VOID:
+            pass
+        elif hidden:
+            hidden += -1 if closing else 1
+        elif not closing and _SPOILER_CLASS.search(tag.group(3)):
+            hidden = 1
+        out.append(" ")
+    if not hidden:
+        out.append(html[pos:])
+    return " ".join(unescape("".join(out)).split())
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:

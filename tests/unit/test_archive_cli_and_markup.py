@@ -46,14 +46,15 @@ def test_freshness(iso: str | None, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "html"),
     [
-        ("**bold** and *it*", "<p><strong>bold</strong> and <em>it</em></p>\n"),
-        ("line one\nline two", "<p>line one<br />\nline two</p>\n"),
-        ("~~gone~~", "<p><s>gone</s></p>\n"),
-        ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"),
-        ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
-        ("[x](data:text/html,hi)", "<p>[x](data:text/html,hi)</p>\n"),
-        ("![pixel](https://tracker.example/p.gif)", '<p>!<a rel="nofollow noopener noreferrer ugc" href="https://tracker.example/p.gif">pixel</a></p>\n'),
-        ("<@123> hi", "<p>&lt;@123&gt; hi</p>\n"),
+        ("**bold** and *it*", "<p><strong>bold</strong> and <em>it</em></p>"),
+        ("line one\nline two", "<p>line one<br>\nline two</p>"),
+        ("~~gone~~", "<p><s>gone</s></p>"),
+        ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"),
+        ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
+        ("[x](data:text/html,hi)", "<p>[x](data:text/html,hi)</p>"),
+        ("![pixel](https://tracker.example/p.gif)",
+         '<p>!<a href="https://tracker.example/p.gif" rel="nofollow ugc noopener">pixel</a></p>'),
+        ("<@123> hi", '<p><span class="mention unknown">@unknown-user</span> hi</p>'),
     ],
 )  # fmt: skip
 def test_markdown_is_safe(text: str, html: str) -> None:

@@ -118,6 +118,12 @@ ALLOWED_TAGS = {
     "h5",
     "h6",
     "mark",
+    "u",
+    "span",
+    "label",
+    "input",
+    "time",
+    "small",
 }
 
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from bot.config import Settings
-from bot.demo import TITLE, play, prepare_database
+from bot.demo import FIRST_NUMBER, TITLE, play, prepare_database
+from bot.storage import archive as archive_repo
+from bot.storage import posts
+from bot.storage.models import Mentioned, NewPost
 from bot.storage.sqlite.database import Database
 from bot.web.app import create_app
 
@@ -35,11 +40,45 @@ ARGS = [
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (`make test` installs it)")
 
 
+SPOILER = "the dosage depends on the genome"
+
+
+def add_a_spoiler(conn: Any, guild_id: int) -> None:
+    """A later reply with Discord markup (a mention, a timestamp, a spoiler), recorded as the
+    bot records a member's message, Discord's resolved mention names included."""
+    topic = archive_repo.topics_numbered(conn, FIRST_NUMBER, guild_id)[0]
+    asker = archive_repo.opening_post(conn, topic.id)
+    assert asker is not None
+    later = datetime.fromisoformat(topic.last_post_at) + timedelta(hours=1)
+    body = f"Thanks <@{asker.author_id}>, see <t:{int(later.timestamp())}:D>. ||{SPOILER}||"
+    posts.record_reply(
+        conn,
+        topic.id,
+        NewPost(
+            guild_id=guild_id,
+            message_id=topic.thread_id + 999,
+            channel_id=topic.thread_id,
+            author_id=4242,
+            author_name="Lee",
+            author_role="participant",
+            content=body,
+            created_at=later.isoformat(),
+            mentioned=(Mentioned("user", asker.author_id, asker.author_name),),
+        ),
+    )
+
+
 @pytest_asyncio.fixture
 async def archive(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
     path = tmp_path / "demo.db"
     prepare_database(path)
     report = await play(Settings(database_path=path), say=lambda _line: None)
+    writer = Database(path)
+    await writer.open(migrate_schema=False)
+    try:
+        await writer.transaction(add_a_spoiler, report.guild_id)
+    finally:
+        await writer.close()
     db = Database(path, readonly=True)
     await db.open(migrate_schema=False)
     server = TestServer(create_app(db))
@@ -68,11 +107,19 @@ async def test_the_topic_page_in_chromium_on_desktop_and_phone(archive: tuple[st
             assert f"guild={guild_id}" in desktop.url
             crumbs = await desktop.inner_text("nav.crumbs")
             assert crumbs == f"Forums › Discussion › {TITLE}"
-            assert await desktop.inner_text("p.viewing") == "Viewing 2 reply threads"
+            assert await desktop.inner_text("p.viewing") == "Viewing 3 reply threads"
             names = await desktop.locator(".post .author .name").all_inner_texts()
             roles = await desktop.locator(".post .author .role").all_inner_texts()
-            assert names == ["Marzana M", "Dr. M", "Dr. Kumar"]  # accepted answer right after the question
-            assert roles == ["Participant"] * 3
+            assert names == ["Marzana M", "Dr. M", "Dr. Kumar", "Lee"]  # accepted answer right after the question
+            assert roles == ["Participant"] * 4
+            # Discord markup: the mention by name, the timestamp as a date, the spoiler hidden until clicked.
+            lee = desktop.locator(".post").last
+            assert "Thanks @Marzana M, see " in await lee.inner_text()
+            assert await lee.locator(".content time").count() == 1
+            spoiler = lee.locator("label.spoiler")
+            hidden = spoiler.locator(".spoiler-text")
+            assert await hidden.text_content() == SPOILER and not await hidden.is_visible()
+            assert SPOILER not in await lee.inner_text()  # what the reader sees: a dark bar
             accepted = desktop.locator(".post.accepted")
             assert await accepted.count() == 1 and "Accepted answer" in await accepted.inner_text()
             # The author column sits beside the post on a wide screen.
@@ -88,6 +135,9 @@ async def test_the_topic_page_in_chromium_on_desktop_and_phone(archive: tuple[st
             await desktop.screenshot(path=str(ARTIFACTS / "archive-topic-desktop.png"), full_page=True)
             if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
                 await desktop.screenshot(path=str(ROOT / "docs" / "archive.png"), full_page=True)
+            await spoiler.click()  # revealed by a click, no script
+            assert await hidden.is_visible()
+            assert SPOILER in await lee.inner_text()
             await desktop.set_viewport_size({"width": 1100, "height": 500})
             await box.locator("a.jump").click()
             answer = desktop.locator(".post.accepted")

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import clock
-from bot.domain import timeutil
+from bot.domain import mentions, timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.shards import Shards
 from bot.services.access import role_and_inputs
 from bot.storage import forums as forums_repo
 from bot.storage import posts, reports
 from bot.storage.members import RoleInputs
-from bot.storage.models import NewPost, NewTopic, Recorded, Topic
+from bot.storage.models import Mentioned, NewPost, NewTopic, Recorded, Topic
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -47,7 +47,58 @@ def message_to_post(message: discord.Message, *, role: ForumRole, flag: str | No
         attachments=tuple({"filename": a.filename, "url": a.url} for a in message.attachments),
         reply_to_message_id=reply_to,
         flag=flag,
+        mentioned=mentioned_names(message),
     )
+
+
+def mentioned_names(message: discord.Message) -> tuple[Mentioned, ...]:
+    """The names of the users, roles and channels the message mentions, as Discord resolved
+    them (the archive shows ``<@id>`` as ``@Name``: bot.storage.names). Ids the message's own
+    mentions leave out (the bot's posts of members' text ping nobody) come from the guild's
+    cache; what neither knows is left out."""
+    guild = message.guild
+    if guild is None or "<" not in (message.content or ""):
+        return ()
+    found: dict[tuple[str, int], Mentioned] = {}
+    for user in message.mentions:
+        found[("user", user.id)] = Mentioned("user", user.id, user.display_name)
+    for role in message.role_mentions:
+        found[("role", role.id)] = Mentioned("role", role.id, role.name)
+    for channel in message.channel_mentions:
+        found[("channel", channel.id)] = Mentioned("channel", channel.id, channel.name, _public(guild, channel))
+    return cached_names(guild, message.content, found)
+
+
+def cached_names(
+    guild: discord.Guild | None, content: str, found: dict[tuple[str, int], Mentioned] | None = None
+) -> tuple[Mentioned, ...]:
+    """``found`` and the names the guild's cache has of the other ids ``content`` mentions
+    (an edit's raw payload carries no resolved channels or roles)."""
+    found = dict(found or {})
+    if guild is None or "<" not in (content or ""):
+        return tuple(found.values())
+    refs = mentions.references([content])
+    for user_id in refs.users:
+        member = guild.get_member(user_id)
+        if member is not None and ("user", user_id) not in found:
+            found[("user", user_id)] = Mentioned("user", user_id, member.display_name)
+    for role_id in refs.roles:
+        known = guild.get_role(role_id)
+        if known is not None and ("role", role_id) not in found:
+            found[("role", role_id)] = Mentioned("role", role_id, known.name)
+    for channel_id in refs.channels:
+        place = guild.get_channel_or_thread(channel_id)
+        if place is not None and ("channel", channel_id) not in found:
+            found[("channel", channel_id)] = Mentioned("channel", channel_id, place.name, _public(guild, place))
+    return tuple(found.values())
+
+
+def _public(guild: discord.Guild, channel: object) -> bool:
+    """@everyone can view the channel (the web archive names no other)."""
+    try:
+        return bool(channel.permissions_for(guild.default_role).view_channel)  # type: ignore[attr-defined]
+    except Exception:  # a thread whose parent is not cached
+        return False
 
 
 def tag_names(thread: discord.Thread) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from bot.domain.forumrules import ForumRules, may_reply, may_start_topic, role_i
 from bot.domain.roles import ForumRole
 from bot.services import ownership
 from bot.services.posting import ForumChannel, is_forum_channel
-from bot.services.recording.base import CatchUpReport, message_to_post
+from bot.services.recording.base import CatchUpReport, mentioned_names, message_to_post
 from bot.services.recording.threads import ThreadStates
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, topics
@@ -275,7 +275,11 @@ class CatchUp(ThreadStates):
         for message in seen_old:
             if message.edited_at is not None and self._recordable(message):
                 changed = await self.db.write(
-                    posts.record_edit, message.id, message.content, timeutil.iso(message.edited_at)
+                    posts.record_edit,
+                    message.id,
+                    message.content,
+                    timeutil.iso(message.edited_at),
+                    mentioned=mentioned_names(message),
                 )
                 report.edits += changed is not None
         topic = await self.db.run(topics.by_thread, thread.id)

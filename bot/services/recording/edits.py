@@ -9,7 +9,7 @@ import discord
 
 from bot import clock
 from bot.domain import timeutil
-from bot.services.recording.base import RecorderBase
+from bot.services.recording.base import RecorderBase, cached_names
 from bot.storage import posts, topics
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ class EditRecording(RecorderBase):
         ):
             return
         edited = payload.data.get("edited_timestamp") or timeutil.iso(clock.utcnow())
-        await self.db.write(posts.record_edit, payload.message_id, content, edited)
+        mentioned = cached_names(self.bot.get_guild(payload.guild_id), content)
+        await self.db.write(posts.record_edit, payload.message_id, content, edited, mentioned=mentioned)
 
     async def on_raw_delete(self, guild_id: int, channel_id: int, message_ids: list[int]) -> None:
         if self._may_hold_posts(guild_id, channel_id):
