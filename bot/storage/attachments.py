@@ -1,0 +1,199 @@
+"""Kept copies of attachments (``attachment_copies``; migrations 0020 / pg 0011).
+
+The files live under the attachments directory (``Settings.attachments_root``); this module
+records what became of each attachment of a post: ``kept`` (its file's relative path, type,
+size, dimensions), ``skipped`` (``off``, ``too-big``, ``not-image``) or ``failed`` (tried
+again at the next catch-up, up to ``MAX_TRIES``). The archive serves a kept file only through
+``served``, which reads it through the same public predicates as the topic page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.storage.api import Connection, Row
+from bot.storage.archive import PUBLIC_FORUM_SQL, PUBLISHED_POST_SQL, PUBLISHED_TOPIC_SQL
+
+KEPT, SKIPPED, FAILED = "kept", "skipped", "failed"
+MAX_TRIES = 5  # a failed download is tried again at up to this many catch-ups, then left as a link
+
+
+@dataclass(frozen=True)
+class Copy:
+    """What became of attachment ``n`` (from 0) of a post."""
+
+    guild_id: int
+    post_id: int
+    n: int
+    filename: str
+    state: str
+    reason: str | None = None
+    path: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    tries: int = 0
+
+    @property
+    def is_image(self) -> bool:
+        return self.state == KEPT and (self.content_type or "").startswith("image/")
+
+    @classmethod
+    def from_row(cls, row: Row) -> Copy:
+        return cls(
+            guild_id=row["guild_id"],
+            post_id=row["post_id"],
+            n=row["n"],
+            filename=row["filename"],
+            state=row["state"],
+            reason=row["reason"],
+            path=row["path"],
+            content_type=row["content_type"],
+            size=row["size"],
+            width=row["width"],
+            height=row["height"],
+            tries=row["tries"],
+        )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A post whose attachments are not all looked at (none yet, or a failed one to try again)."""
+
+    guild_id: int
+    post_id: int
+    message_id: int
+    channel_id: int
+    attachments: tuple[dict[str, str], ...]
+    done: frozenset[int]  # the attachments (n) kept or skipped already
+    tries: int  # the most any of its failed ones was tried
+
+
+_COLUMNS = "guild_id, post_id, n, filename, state, reason, path, content_type, size, width, height, tries"
+
+
+def record(conn: Connection, copies: Sequence[Copy], now: str) -> None:
+    """Write what became of these attachments (a second look replaces the first)."""
+    conn.executemany(
+        f"INSERT INTO attachment_copies ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (guild_id, post_id, n) DO UPDATE SET filename = excluded.filename, state = excluded.state, "
+        "reason = excluded.reason, path = excluded.path, content_type = excluded.content_type, size = excluded.size, "
+        "width = excluded.width, height = excluded.height, tries = excluded.tries, updated_at = excluded.updated_at",
+        [
+            (
+                c.guild_id,
+                c.post_id,
+                c.n,
+                c.filename,
+                c.state,
+                c.reason,
+                c.path,
+                c.content_type,
+                c.size,
+                c.width,
+                c.height,
+                c.tries,
+                now,
+            )
+            for c in copies
+        ],
+    )
+
+
+def of_posts(conn: Connection, post_ids: Iterable[int]) -> dict[int, dict[int, Copy]]:
+    """The copies of these posts: post id -> n -> Copy (posts without any are absent)."""
+    ids = sorted(set(post_ids))
+    found: dict[int, dict[int, Copy]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM attachment_copies WHERE post_id IN ({','.join('?' * len(chunk))})", chunk
+        ).fetchall()
+        for row in rows:
+            copy = Copy.from_row(row)
+            found.setdefault(copy.post_id, {})[copy.n] = copy
+    return found
+
+
+def waiting(conn: Connection, *, guild_ids: Iterable[int] | None = None, limit: int = 200) -> list[Waiting]:
+    """Posts with attachments that are not all kept or skipped: none looked at yet, or one
+    that failed fewer than ``MAX_TRIES`` times. Purged posts (no attachments left) are not."""
+    sql = (
+        "SELECT p.id, p.guild_id, p.message_id, p.channel_id, p.attachments, "
+        f"(SELECT COUNT(*) FROM attachment_copies c WHERE c.post_id = p.id AND c.state IN ('{KEPT}', '{SKIPPED}')) "
+        "AS done, "
+        f"(SELECT MAX(c.tries) FROM attachment_copies c WHERE c.post_id = p.id AND c.state = '{FAILED}') AS tries "
+        "FROM posts p WHERE p.attachments <> '[]'"
+    )
+    params: list[object] = []
+    if guild_ids is not None:
+        wanted = sorted(set(guild_ids))
+        if not wanted:
+            return []
+        sql += f" AND p.guild_id IN ({','.join('?' * len(wanted))})"
+        params.extend(wanted)
+    found: list[Waiting] = []
+    for row in conn.execute(sql + " ORDER BY p.id", params).fetchall():
+        attachments = tuple(json.loads(row["attachments"]))
+        tries = row["tries"] or 0
+        if row["done"] >= len(attachments) or tries >= MAX_TRIES:
+            continue
+        found.append(
+            Waiting(
+                guild_id=row["guild_id"],
+                post_id=row["id"],
+                message_id=row["message_id"],
+                channel_id=row["channel_id"],
+                attachments=attachments,
+                done=frozenset(),
+                tries=tries,
+            )
+        )
+        if len(found) >= limit:
+            break
+    if found:
+        done = of_posts(conn, [w.post_id for w in found])
+        found = [
+            Waiting(
+                guild_id=w.guild_id,
+                post_id=w.post_id,
+                message_id=w.message_id,
+                channel_id=w.channel_id,
+                attachments=w.attachments,
+                done=frozenset(n for n, c in done.get(w.post_id, {}).items() if c.state in (KEPT, SKIPPED)),
+                tries=w.tries,
+            )
+            for w in found
+        ]
+    return found
+
+
+def served(conn: Connection, guild_id: int, number: int, n: int) -> Copy | None:
+    """Attachment ``n`` of post #``number`` of this guild when it is kept and an anonymous
+    reader may see the post: a public forum, a published topic and post (the topic page's
+    predicates, so whatever hides a post from the archive hides its files too)."""
+    row = conn.execute(
+        f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))} FROM posts p "
+        "JOIN attachment_copies c ON c.post_id = p.id AND c.n = ? "
+        "JOIN topics t ON t.id = p.topic_id JOIN forums f ON f.id = t.forum_id "
+        f"WHERE p.guild_id = ? AND p.number = ? AND c.state = '{KEPT}' "
+        f"AND {PUBLISHED_POST_SQL} AND {PUBLISHED_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}",
+        (n, guild_id, number),
+    ).fetchone()
+    return Copy.from_row(row) if row is not None else None
+
+
+def forget(conn: Connection, post_id: int) -> list[str]:
+    """Drop a post's copies (a purge); the kept files' paths, for the caller to delete."""
+    paths = [
+        row["path"]
+        for row in conn.execute(
+            f"SELECT path FROM attachment_copies WHERE post_id = ? AND state = '{KEPT}'", (post_id,)
+        ).fetchall()
+        if row["path"]
+    ]
+    conn.execute("DELETE FROM attachment_copies WHERE post_id = ?", (post_id,))
+    return paths
