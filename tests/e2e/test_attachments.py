@@ -132,7 +132,7 @@ async def test_all_keeps_other_files_as_downloads(world, tmp_path):
         await member.send(thread, "The log:", attachments=[("run.log", b"<script>alert(1)</script>")])
         await world.env.settle()
         await world.bot.attachments.wait_idle()
-    post = [p for p in await world.posts_of(thread) if p.attachments][0]
+    post = next(p for p in await world.posts_of(thread) if p.attachments)
     copy = (await world.bot.db.run(copies_repo.of_posts, [post.id]))[post.id][0]
     assert (copy.state, copy.content_type) == ("kept", "application/octet-stream")
     src = f"/attachments/{world.guild.id}/{post.number}/0/run.log"
@@ -156,7 +156,7 @@ async def test_a_failed_download_is_recorded_and_kept_at_the_next_catch_up(world
         await member.send(thread, "", attachments=[("flaky.png", picture)])
         await world.env.settle()
         await world.bot.attachments.wait_idle()
-        post = [p for p in await world.posts_of(thread) if p.attachments][0]
+        post = next(p for p in await world.posts_of(thread) if p.attachments)
         copy = (await world.bot.db.run(copies_repo.of_posts, [post.id]))[post.id][0]
         assert (copy.state, copy.tries) == ("failed", 1) and "500" in (copy.reason or "")
         assert post.content == "" and post.status == "publish"  # the record itself is whole
