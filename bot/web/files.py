@@ -83,8 +83,9 @@ async def serve(request: web.Request) -> web.StreamResponse:
     number = path_id(request, "number")
     n = strict_int(request.match_info["n"], low=0, high=MAX_N)
     root = request.app.get(ROOT_KEY)
-    if n is None or root is None:
-        raise web.HTTPNotFound()
+    info = request.match_info
+    if n is None or root is None or (info["guild"], info["number"], info["n"]) != (str(guild_id), str(number), str(n)):
+        raise web.HTTPNotFound()  # one address per file: no leading zeros
     copy = await request.app[DB_KEY].run(copies_repo.served, guild_id, number, n)
     if copy is None or copy.path is None or request.match_info["name"] != safe_name(copy.filename):
         raise web.HTTPNotFound()
