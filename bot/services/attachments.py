@@ -159,6 +159,12 @@ def delete_files(root: Path, relatives: Iterable[str]) -> int:
     return gone
 
 
+async def delete_kept(root: Path, relatives: Iterable[str]) -> int:
+    """Remove kept files from the disk (a purge), off the event loop."""
+    wanted = list(relatives)
+    return await asyncio.to_thread(delete_files, root, wanted) if wanted else 0
+
+
 class Keeper:
     """The bot's attachment keeper (``bot.attachments``)."""
 

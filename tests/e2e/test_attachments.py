@@ -174,3 +174,22 @@ async def test_a_failed_download_is_recorded_and_kept_at_the_next_catch_up(world
     assert found[kept["flaky.png"].id][0].state == "kept" and found[kept["flaky.png"].id][0].width == 5
     assert found[kept["later.png"].id][0].state == "kept"
     assert await bot.db.run(copies_repo.waiting) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_purge_removes_the_kept_copies(world, tmp_path):
+    async with attachment_cdn(world.env):
+        member, thread = await _started(world)
+        await member.send(thread, "oops, my address is on it", attachments=[("letter.png", png(8, 8))])
+        await world.env.settle()
+        await world.bot.attachments.wait_idle()
+    post = next(p for p in await world.posts_of(thread) if p.attachments)
+    kept = world.bot.settings.attachments_root / f"{world.guild.id}/{post.message_id}/0-letter.png"
+    assert kept.is_file()
+    asked = await world.admin.slash(world.general, "forumadmin purge", post=f"#{post.number}")
+    await world.admin.click(asked.response, label="Purge permanently")
+    assert not kept.exists() and not kept.parent.exists()
+    assert await world.bot.db.run(copies_repo.of_posts, [post.id]) == {}
+    assert await world.bot.db.run(copies_repo.waiting) == []
+    pages = await _archive(world, [f"/attachments/{world.guild.id}/{post.number}/0/letter.png"])
+    assert next(iter(pages.values()))[0] == 404
