@@ -263,15 +263,18 @@ class Keeper:
 
     async def _keep(self, job: Job) -> None:
         results: list[Copy] = []
-        fresh: dict[int, Item] | None = None
+        fresh: dict[int, Item] | None = None  # after asking: None when Discord could not say
+        asked = False
         for item in job.items:
             copy = await self._one(job, item)
             if copy.state == FAILED and copy.reason and copy.reason.startswith("gone") and not job.refreshed:
-                if fresh is None:
-                    fresh = await self._fresh_items(job)
-                better = fresh.get(item.n)
+                if not asked:
+                    fresh, asked = await self._fresh_items(job), True
+                better = fresh.get(item.n) if fresh else None
                 if better is not None and better.url != item.url:
                     copy = await self._one(job, better)
+                elif fresh == {}:  # Discord has no message with it (deleted, or an import's): final
+                    copy = replace(copy, reason=f"{copy.reason}; no fresh link", tries=copies_repo.MAX_TRIES)
             results.append(copy)
         await self.bot.db.write(copies_repo.record, results, timeutil.iso(clock.utcnow()))
         for copy in results:
@@ -290,15 +293,18 @@ class Keeper:
                     copy.reason,
                 )
 
-    async def _fresh_items(self, job: Job) -> dict[int, Item]:
+    async def _fresh_items(self, job: Job) -> dict[int, Item] | None:
         """The message's attachments as Discord gives them now (fresh signed links); {} when
-        the message is gone or out of reach (an import's post, a deleted message)."""
-        if job.message_id <= 0 or self.bot.is_closed():
+        Discord has no such message (deleted, or an offline import's post); None when it could
+        not say now (an outage: tried again at the next catch-up)."""
+        if job.message_id <= 0:
             return {}
         try:
             payload = await self.bot.http.get_message(job.channel_id, job.message_id)
-        except (discord.HTTPException, discord.RateLimited):
+        except (discord.NotFound, discord.Forbidden):
             return {}
+        except (discord.HTTPException, discord.RateLimited):
+            return None
         return _items_of_payload(dict(payload))
 
     async def _one(self, job: Job, item: Item) -> Copy:

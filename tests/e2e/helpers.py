@@ -426,7 +426,8 @@ def registered_command(world: World, name: str) -> dict[str, Any]:
 class Cdn:
     """Discord's CDN over real HTTP: a local aiohttp server in front of simcord's attachment
     store (simcord serves the bytes only to discord.py's own ``get_from_cdn``; the bot's
-    keeper streams them over HTTP, as from Discord). ``failing[name] = k`` answers the
+    keeper streams them over HTTP, as from Discord). A link with ``?ex=expired`` is a 404,
+    as Discord's expired links are. ``failing[name] = k`` answers the
     attachment named ``name`` with a 500 the next ``k`` times; ``requests`` counts the GETs."""
 
     base: str
@@ -444,6 +445,8 @@ async def attachment_cdn(env: Env) -> AsyncIterator[Cdn]:
     async def serve(request: web.Request) -> web.StreamResponse:
         cdn.requests.append(request.path)
         name = request.path.rsplit("/", 1)[-1]
+        if request.query.get("ex") == "expired":  # a signed link past its time, as Discord's CDN answers it
+            return web.Response(status=404, text="This content is no longer available.")
         if cdn.failing.get(name, 0) > 0:
             cdn.failing[name] -= 1
             return web.Response(status=500)

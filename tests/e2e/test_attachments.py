@@ -3,6 +3,7 @@ the archive shows pictures inline from its copy and serves them only for public 
 
 from __future__ import annotations
 
+import json
 import struct
 import zlib
 from pathlib import Path
@@ -193,3 +194,41 @@ async def test_a_purge_removes_the_kept_copies(world, tmp_path):
     assert await world.bot.db.run(copies_repo.waiting) == []
     pages = await _archive(world, [f"/attachments/{world.guild.id}/{post.number}/0/letter.png"])
     assert next(iter(pages.values()))[0] == 404
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_expired_link_is_refreshed_from_discord_and_a_gone_message_is_given_up(world, tmp_path):
+    world.bot.attachments.retry_pauses = (0.0, 0.0)
+    async with attachment_cdn(world.env) as cdn:
+        member, thread = await _started(world)
+        cdn.failing["old.png"] = 3
+        cdn.failing["deleted.png"] = 3
+        await member.send(thread, "", attachments=[("old.png", png(6, 6))])
+        await world.env.advance_time(30)
+        gone = await member.send(thread, "", attachments=[("deleted.png", png(6, 6))])
+        await world.env.settle()
+        await world.bot.attachments.wait_idle()
+        recorded = {p.attachments[0]["filename"]: p for p in await world.posts_of(thread) if p.attachments}
+        assert set(recorded) == {"old.png", "deleted.png"}
+
+        def expire(conn):  # type: ignore[no-untyped-def]
+            for post in recorded.values():
+                url = post.attachments[0]["url"] + "?ex=expired"
+                conn.execute(
+                    "UPDATE posts SET attachments = ? WHERE id = ?",
+                    (json.dumps([{"filename": post.attachments[0]["filename"], "url": url}]), post.id),
+                )
+
+        await world.bot.db.transaction(expire)
+        world.env.backend.delete_message(thread.id, gone.id)  # gone from Discord, the bot not told
+        before = len(cdn.requests)
+        world.bot.attachments.sweep()  # as after a catch-up
+        await world.bot.attachments.wait_idle()
+    found = await world.bot.db.run(copies_repo.of_posts, [p.id for p in recorded.values()])
+    old = found[recorded["old.png"].id][0]
+    assert (old.state, old.width) == ("kept", 6)  # fetched again from the message's fresh link
+    dead = found[recorded["deleted.png"].id][0]
+    assert dead.state == "failed" and "no fresh link" in (dead.reason or "")
+    assert dead.tries == copies_repo.MAX_TRIES  # not tried at every catch-up from now on
+    assert len(cdn.requests) - before == 3  # each expired link once, the fresh one once
+    assert await world.bot.db.run(copies_repo.waiting) == []
