@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
+from bot.porting import export_html
 from bot.storage import attachments as copies_repo
 from bot.storage import create_database, posts
 from bot.web.app import create_app
@@ -118,6 +119,12 @@ async def test_a_picture_is_kept_shown_inline_and_served_and_other_files_are_lin
     for path, (status, _headers, _body) in pages.items():
         if path not in (topic, src):
             assert status == 404, path
+
+    # The HTML export links the kept copy where it lies in the attachments directory; the rest to Discord.
+    html = await world.bot.db.run(lambda conn: export_html.build(conn, world.guild.id, now="X"))
+    kept = f"attachments/{copies[0].path}"
+    assert f'<img src="{kept}" loading="lazy" alt="my shot.png" width="3" height="2">' in html
+    assert f'href="{post.attachments[1]["url"]}" rel="nofollow ugc noopener noreferrer">notes.txt</a>' in html
 
     # Hidden from the archive: its files are not served either.
     await world.bot.db.transaction(posts.set_status, post.id, "spam")
