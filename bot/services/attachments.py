@@ -187,8 +187,8 @@ class Keeper:
     # ------------------------------------------------------------------ entry points
     def offer(self, message: discord.Message, post_id: int) -> None:
         """A post just recorded with ``message``'s attachments: queue them (never waits)."""
-        if not message.attachments or message.guild is None:
-            return
+        if not message.attachments or message.guild is None or not self.enabled:
+            return  # off: nothing recorded, so turning it on later looks at these posts too
         self._push(Job(message.guild.id, post_id, message.id, message.channel.id, items_of(message), refreshed=True))
 
     def sweep(self, guild_ids: Iterable[int] | None = None) -> None:
@@ -220,6 +220,15 @@ class Keeper:
             self._task = asyncio.get_running_loop().create_task(self._work(), name="attachment keeper")
 
     async def _work(self) -> None:
+        while True:
+            await self._drain()
+            if self._session is not None:  # idle: no connection kept open (a new one for the next work)
+                await self._session.close()
+                self._session = None
+            if not self._jobs:  # nothing came in while it closed
+                return
+
+    async def _drain(self) -> None:
         while self._jobs:
             job = self._jobs.popleft()
             try:

@@ -239,3 +239,23 @@ async def test_an_expired_link_is_refreshed_from_discord_and_a_gone_message_is_g
     assert dead.tries == copies_repo.MAX_TRIES  # not tried at every catch-up from now on
     assert len(cdn.requests) - before == 3  # each expired link once, the fresh one once
     assert await world.bot.db.run(copies_repo.waiting) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_off_keeps_nothing_and_turning_it_on_looks_at_those_posts(world, tmp_path):
+    world.bot.attachments.mode = "off"
+    async with attachment_cdn(world.env) as cdn:
+        member, thread = await _started(world)
+        await member.send(thread, "", attachments=[("before.png", png(2, 3))])
+        await world.env.settle()
+        await world.bot.attachments.wait_idle()
+        post = next(p for p in await world.posts_of(thread) if p.attachments)
+        assert cdn.requests == [] and await world.bot.db.run(copies_repo.of_posts, [post.id]) == {}
+        world.bot.attachments.sweep()
+        await world.bot.attachments.wait_idle()
+        assert cdn.requests == []
+        world.bot.attachments.mode = "images"  # ARCHIVE_ATTACHMENTS=images from the next start on
+        world.bot.attachments.sweep()
+        await world.bot.attachments.wait_idle()
+    copy = (await world.bot.db.run(copies_repo.of_posts, [post.id]))[post.id][0]
+    assert (copy.state, copy.width, copy.height) == ("kept", 2, 3)
