@@ -191,6 +191,17 @@ class Keeper:
             return  # off: nothing recorded, so turning it on later looks at these posts too
         self._push(Job(message.guild.id, post_id, message.id, message.channel.id, items_of(message), refreshed=True))
 
+    async def removed(self, trimmed: copies_repo.Trimmed, payload: dict[str, Any]) -> None:
+        """An edit removed attachments (``bot.storage.attachments.trim``): their files leave the
+        disk now, and the attachments left are kept again from the edit's links (their places moved)."""
+        await delete_kept(self.root, trimmed.files)
+        if not self.enabled:
+            return
+        items = tuple(_items_of_payload(payload).values())
+        if items:
+            job = Job(trimmed.guild_id, trimmed.post_id, trimmed.message_id, trimmed.channel_id, items, refreshed=True)
+            self._push(job)
+
     def sweep(self, guild_ids: Iterable[int] | None = None) -> None:
         """Queue a look at every post of these guilds (all: None) whose attachments are not all done."""
         self._jobs.append(tuple(guild_ids) if guild_ids is not None else None)

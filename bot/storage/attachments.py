@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from bot.storage import posts as posts_repo
 from bot.storage.api import Connection, Row
 from bot.storage.archive import PUBLIC_FORUM_SQL, PUBLISHED_POST_SQL, PUBLISHED_TOPIC_SQL
 
@@ -197,3 +199,38 @@ def forget(conn: Connection, post_id: int) -> list[str]:
     ]
     conn.execute("DELETE FROM attachment_copies WHERE post_id = ?", (post_id,))
     return paths
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """An edit in Discord removed some of a post's attachments: what is left, and the kept
+    files to delete (every copy of the post is dropped: the places ``n`` moved)."""
+
+    guild_id: int
+    post_id: int
+    message_id: int
+    channel_id: int
+    files: tuple[str, ...]
+
+
+def _url_path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return url
+
+
+def trim(conn: Connection, message_id: int, remaining_urls: Sequence[str]) -> Trimmed | None:
+    """The message now holds only these attachments (its edit's ``attachments``, matched by
+    the link's path: the signature in the query changes): drop the others from the post's
+    record and every copy of the post; None when nothing was removed (or no such post)."""
+    post = posts_repo.by_message(conn, message_id)
+    if post is None or not post.attachments:
+        return None
+    wanted = {_url_path(url) for url in remaining_urls}
+    left = [a for a in post.attachments if _url_path(str(a.get("url", ""))) in wanted]
+    if len(left) == len(post.attachments):
+        return None
+    conn.execute("UPDATE posts SET attachments = ? WHERE id = ?", (json.dumps(left), post.id))
+    files = forget(conn, post.id)
+    return Trimmed(post.guild_id, post.id, post.message_id, post.channel_id, tuple(files))

@@ -477,3 +477,12 @@ def offline_attachment(world: World, thread: ChannelHandle, member: MemberActor,
     backend = world.env.backend
     stored = backend.store_attachments(thread.id, files)
     return backend.create_message(thread.id, member.id, "", attachments=stored, broadcast=False).id
+
+
+async def remove_attachments(world: World, thread: ChannelHandle, message_id: int, names: set[str]) -> None:
+    """The author edits the message in Discord and removes these files from it."""
+    backend = world.env.backend
+    message = backend.get_message(thread.id, message_id)
+    left = [a for a in message.attachments if a["filename"] not in names]
+    backend.edit_message(thread.id, message_id, {"attachments": left})
+    await world.env.settle()

@@ -17,7 +17,7 @@ from bot.storage import attachments as copies_repo
 from bot.storage import create_database, posts
 from bot.web.app import create_app
 from tests.backends import BACKENDS
-from tests.e2e.helpers import attachment_cdn, offline_attachment
+from tests.e2e.helpers import attachment_cdn, offline_attachment, remove_attachments
 
 
 def png(width: int, height: int, padding: int = 0) -> bytes:
@@ -259,3 +259,32 @@ async def test_off_keeps_nothing_and_turning_it_on_looks_at_those_posts(world, t
         await world.bot.attachments.wait_idle()
     copy = (await world.bot.db.run(copies_repo.of_posts, [post.id]))[post.id][0]
     assert (copy.state, copy.width, copy.height) == ("kept", 2, 3)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_file_removed_in_discord_leaves_the_record_and_the_disk(world, tmp_path):
+    async with attachment_cdn(world.env):
+        member, thread = await _started(world)
+        sent = await member.send(thread, "two", attachments=[("face.png", png(4, 4)), ("view.png", png(9, 3))])
+        await world.env.settle()
+        await world.bot.attachments.wait_idle()
+        post = next(p for p in await world.posts_of(thread) if p.attachments)
+        root = world.bot.settings.attachments_root / f"{world.guild.id}/{post.message_id}"
+        assert sorted(f.name for f in root.iterdir()) == ["0-face.png", "1-view.png"]
+        await remove_attachments(world, thread, sent.id, {"face.png"})
+        await world.bot.attachments.wait_idle()
+    post = next(p for p in await world.posts_of(thread) if p.number == post.number)
+    assert [a["filename"] for a in post.attachments] == ["view.png"]
+    assert sorted(f.name for f in root.iterdir()) == ["0-view.png"]
+    copies = (await world.bot.db.run(copies_repo.of_posts, [post.id]))[post.id]
+    assert list(copies) == [0] and (copies[0].filename, copies[0].width) == ("view.png", 9)
+    assert post.content == "two"
+    pages = await _archive(
+        world,
+        [
+            f"/attachments/{world.guild.id}/{post.number}/0/face.png",
+            f"/attachments/{world.guild.id}/{post.number}/1/view.png",
+            f"/attachments/{world.guild.id}/{post.number}/0/view.png",
+        ],
+    )
+    assert [status for status, _h, _b in pages.values()] == [404, 404, 200]
