@@ -25,6 +25,10 @@ OFF = "off"
 TOO_BIG = "too-big"
 NOT_IMAGE = "not-image"
 
+# Where Discord serves attachments: a recorded link (a catch-up's, an import file's) is fetched
+# only from these; any other address is asked of Discord again (the message's fresh links).
+DISCORD_CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
+
 IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jfif", ".gif", ".webp")
 
@@ -164,3 +168,12 @@ def web_link(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return url.strip()
+
+
+def discord_cdn(url: str) -> bool:
+    """An https link on Discord's CDN (where a recorded link may be fetched from as it is)."""
+    link = web_link(url)
+    if link is None:
+        return False
+    parts = urlsplit(link)
+    return parts.scheme == "https" and (parts.hostname or "") in DISCORD_CDN_HOSTS and parts.port in (None, 443)

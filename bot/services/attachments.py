@@ -45,7 +45,6 @@ log = logging.getLogger("bot.services.attachments")
 CHUNK = 64 * 1024
 RETRY_PAUSES = (1.0, 4.0)  # seconds before the second and third try of a transient failure
 TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=15, sock_read=30)
-SWEEP_BATCH = 200
 
 
 class TooBig(Exception):
@@ -257,14 +256,10 @@ class Keeper:
     async def _sweep(self, guild_ids: tuple[int, ...] | None) -> None:
         if not self.enabled:
             return
-        seen: set[int] = set()
-        while True:
-            batch = await self.bot.db.run(copies_repo.waiting, guild_ids=guild_ids, limit=SWEEP_BATCH + len(seen))
-            batch = [w for w in batch if w.post_id not in seen]
-            if not batch:
-                return
+        after: int | None = 0
+        while after is not None:
+            batch, after = await self.bot.db.run(copies_repo.waiting_page, guild_ids=guild_ids, after=after)
             for waiting in batch:
-                seen.add(waiting.post_id)
                 items = tuple(
                     Item(n=n, filename=str(a.get("filename", "")), url=str(a.get("url", "")))
                     for n, a in enumerate(waiting.attachments)
@@ -282,12 +277,25 @@ class Keeper:
                 )
 
     async def _keep(self, job: Job) -> None:
+        """Keep a post's attachments. A link Discord did not give just now (a recorded one: a
+        catch-up's, an import's) is fetched only from Discord's CDN; any other, and one that
+        expired, is replaced by the message's fresh link (one ``GET`` of the message) —
+        a keymaster's import file never makes the bot fetch an address of its choosing."""
         results: list[Copy] = []
         fresh: dict[int, Item] | None = None  # after asking: None when Discord could not say
         asked = False
         for item in job.items:
+            given = job.refreshed  # the link comes from Discord just now
+            if not given and not rules.discord_cdn(item.url):
+                if not asked:
+                    fresh, asked = await self._fresh_items(job), True
+                better = fresh.get(item.n) if fresh else None
+                if better is None:
+                    results.append(self._unfetched(job, item, final=fresh == {}))
+                    continue
+                item, given = better, True
             copy = await self._one(job, item)
-            if copy.state == FAILED and copy.reason and copy.reason.startswith("gone") and not job.refreshed:
+            if copy.state == FAILED and copy.reason and copy.reason.startswith("gone") and not given:
                 if not asked:
                     fresh, asked = await self._fresh_items(job), True
                 better = fresh.get(item.n) if fresh else None
@@ -312,6 +320,18 @@ class Keeper:
                     copies_repo.MAX_TRIES,
                     copy.reason,
                 )
+
+    def _unfetched(self, job: Job, item: Item, *, final: bool) -> Copy:
+        """Not a Discord link, and Discord has none for it now: ``final`` when the message is gone."""
+        return Copy(
+            guild_id=job.guild_id,
+            post_id=job.post_id,
+            n=item.n,
+            filename=item.filename,
+            state=FAILED,
+            reason="gone: not a Discord link; no fresh link" if final else "Discord could not give a fresh link",
+            tries=copies_repo.MAX_TRIES if final else job.tries + 1,
+        )
 
     async def _fresh_items(self, job: Job) -> dict[int, Item] | None:
         """The message's attachments as Discord gives them now (fresh signed links); {} when

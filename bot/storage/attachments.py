@@ -120,28 +120,35 @@ def of_posts(conn: Connection, post_ids: Iterable[int]) -> dict[int, dict[int, C
     return found
 
 
-def waiting(conn: Connection, *, guild_ids: Iterable[int] | None = None, limit: int = 200) -> list[Waiting]:
-    """Posts with attachments that are not all kept or skipped: none looked at yet, or one
-    that failed fewer than ``MAX_TRIES`` times. Purged posts (no attachments left) are not."""
+def waiting_page(
+    conn: Connection, *, guild_ids: Iterable[int] | None = None, after: int = 0, window: int = 500
+) -> tuple[list[Waiting], int | None]:
+    """Of the next ``window`` posts with attachments past post id ``after`` (id order), those
+    whose attachments are not all kept or skipped: none looked at yet, or one that failed
+    fewer than ``MAX_TRIES`` times (purged posts have no attachments left). Also the id to
+    continue after; None at the end. Reads through the partial index ``posts_with_attachments``."""
     sql = (
-        "SELECT p.id, p.guild_id, p.message_id, p.channel_id, p.attachments, "
-        f"(SELECT COUNT(*) FROM attachment_copies c WHERE c.post_id = p.id AND c.state IN ('{KEPT}', '{SKIPPED}')) "
-        "AS done, "
-        f"(SELECT MAX(c.tries) FROM attachment_copies c WHERE c.post_id = p.id AND c.state = '{FAILED}') AS tries "
-        "FROM posts p WHERE p.attachments <> '[]'"
+        "SELECT p.id, p.guild_id, p.message_id, p.channel_id, p.attachments "
+        "FROM posts p WHERE p.attachments <> '[]' AND p.id > ?"
     )
-    params: list[object] = []
+    params: list[object] = [after]
     if guild_ids is not None:
         wanted = sorted(set(guild_ids))
         if not wanted:
-            return []
+            return [], None
         sql += f" AND p.guild_id IN ({','.join('?' * len(wanted))})"
         params.extend(wanted)
+    rows = conn.execute(sql + " ORDER BY p.id LIMIT ?", [*params, window]).fetchall()
+    if not rows:
+        return [], None
+    copies = of_posts(conn, [row["id"] for row in rows])
     found: list[Waiting] = []
-    for row in conn.execute(sql + " ORDER BY p.id", params).fetchall():
+    for row in rows:
         attachments = tuple(json.loads(row["attachments"]))
-        tries = row["tries"] or 0
-        if row["done"] >= len(attachments) or tries >= MAX_TRIES:
+        mine = copies.get(row["id"], {})
+        done = frozenset(n for n, c in mine.items() if c.state in (KEPT, SKIPPED))
+        tries = max((c.tries for c in mine.values() if c.state == FAILED), default=0)
+        if len(done) >= len(attachments) or tries >= MAX_TRIES:
             continue
         found.append(
             Waiting(
@@ -150,26 +157,20 @@ def waiting(conn: Connection, *, guild_ids: Iterable[int] | None = None, limit: 
                 message_id=row["message_id"],
                 channel_id=row["channel_id"],
                 attachments=attachments,
-                done=frozenset(),
+                done=done,
                 tries=tries,
             )
         )
-        if len(found) >= limit:
-            break
-    if found:
-        done = of_posts(conn, [w.post_id for w in found])
-        found = [
-            Waiting(
-                guild_id=w.guild_id,
-                post_id=w.post_id,
-                message_id=w.message_id,
-                channel_id=w.channel_id,
-                attachments=w.attachments,
-                done=frozenset(n for n, c in done.get(w.post_id, {}).items() if c.state in (KEPT, SKIPPED)),
-                tries=w.tries,
-            )
-            for w in found
-        ]
+    return found, rows[-1]["id"]
+
+
+def waiting(conn: Connection, *, guild_ids: Iterable[int] | None = None) -> list[Waiting]:
+    """Every post ``waiting_page`` would give, page after page."""
+    found: list[Waiting] = []
+    after: int | None = 0
+    while after is not None:
+        page, after = waiting_page(conn, guild_ids=guild_ids, after=after)
+        found.extend(page)
     return found
 
 

@@ -141,3 +141,22 @@ def test_settings_read_the_attachment_options(tmp_path) -> None:  # type: ignore
     ):
         with pytest.raises(ConfigError, match="ARCHIVE_ATTACHMENTS"):
             Settings.from_env(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "discord"),
+    [
+        ("https://cdn.discordapp.com/attachments/1/2/a.png?ex=1&is=2&hm=3", True),
+        ("https://media.discordapp.net/attachments/1/2/a.png", True),
+        ("https://cdn.discordapp.com:443/attachments/1/2/a.png", True),
+        ("http://cdn.discordapp.com/attachments/1/2/a.png", False),
+        ("https://cdn.discordapp.com:8443/a.png", False),
+        ("https://cdn.discordapp.com.evil.example/a.png", False),
+        ("https://evil.example/cdn.discordapp.com/a.png", False),
+        ("https://user@169.254.169.254/latest/meta-data", False),
+        ("http://127.0.0.1:8080/attachments/1/2/a.png", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_only_discords_cdn_is_fetched_from_a_recorded_link(url: str, discord: bool) -> None:
+    assert rules.discord_cdn(url) is discord
