@@ -31,12 +31,11 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot import clock
+from bot import clock, failures
 from bot.domain import attachments as rules
 from bot.domain import timeutil
 from bot.storage import attachments as copies_repo
 from bot.storage.attachments import FAILED, KEPT, SKIPPED, Copy
-from bot.storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.client import ForumBot
@@ -203,7 +202,9 @@ class Keeper:
 
     def sweep(self, guild_ids: Iterable[int] | None = None) -> None:
         """Queue a look at every post of these guilds (all: None) whose attachments are not all done."""
-        self._jobs.append(tuple(guild_ids) if guild_ids is not None else None)
+        marker = tuple(sorted(guild_ids)) if guild_ids is not None else None
+        if marker not in self._jobs:  # the same look already waiting (catch-ups in a row)
+            self._jobs.append(marker)
         self._start()
 
     async def wait_idle(self) -> None:
@@ -248,10 +249,9 @@ class Keeper:
                     await self._sweep(job)
             except asyncio.CancelledError:
                 raise
-            except StorageUnavailable as error:
-                log.warning("attachments: the database cannot be written (%s); the next catch-up tries again", error)
-            except Exception:
-                log.exception("attachments: unexpected failure; the next catch-up tries again")
+            except Exception as error:  # the one failure path (a full disk alerts the owner); tried again later
+                guild = self.bot.get_guild(job.guild_id) if isinstance(job, Job) else None
+                await failures.report(self.bot, error, where="attachments: keeping copies", guild=guild)
 
     async def _sweep(self, guild_ids: tuple[int, ...] | None) -> None:
         if not self.enabled:

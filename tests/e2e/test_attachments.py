@@ -289,3 +289,21 @@ async def test_a_file_removed_in_discord_leaves_the_record_and_the_disk(world, t
         ],
     )
     assert [status for status, _h, _b in pages.values()] == [404, 404, 200]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_disk_that_refuses_the_file_leaves_a_failed_record(world, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the directory should be")
+    world.bot.attachments.root = blocked
+    async with attachment_cdn(world.env):
+        member, thread = await _started(world)
+        await member.send(thread, "pic", attachments=[("a.png", png(1, 1))])
+        await world.env.settle()
+        await world.bot.attachments.wait_idle()
+    post = next(p for p in await world.posts_of(thread) if p.attachments)
+    copy = (await world.bot.db.run(copies_repo.of_posts, [post.id]))[post.id][0]
+    assert copy.state == "failed" and (copy.reason or "").startswith("disk:") and copy.tries == 1
+    assert post.content == "pic" and post.status == "publish"
+    assert blocked.read_text() == "a file where the directory should be"
+    assert [w.post_id for w in await world.bot.db.run(copies_repo.waiting)] == [post.id]  # tried again later
