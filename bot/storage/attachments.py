@@ -235,3 +235,27 @@ def trim(conn: Connection, message_id: int, remaining_urls: Sequence[str]) -> Tr
     conn.execute("UPDATE posts SET attachments = ? WHERE id = ?", (json.dumps(left), post.id))
     files = forget(conn, post.id)
     return Trimmed(post.guild_id, post.id, post.message_id, post.channel_id, tuple(files))
+
+
+@dataclass(frozen=True)
+class Tally:
+    kept: int = 0
+    kept_bytes: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+def tally(conn: Connection, guild_id: int | None = None) -> Tally:
+    """How many attachments are kept (and their bytes), skipped and failed (/forumadmin health)."""
+    sql = "SELECT state, COUNT(*) AS n, SUM(size) AS bytes FROM attachment_copies"
+    params: list[object] = []
+    if guild_id is not None:
+        sql += " WHERE guild_id = ?"
+        params.append(guild_id)
+    counts = {row["state"]: (row["n"], row["bytes"] or 0) for row in conn.execute(sql + " GROUP BY state", params)}
+    return Tally(
+        kept=counts.get(KEPT, (0, 0))[0],
+        kept_bytes=counts.get(KEPT, (0, 0))[1],
+        skipped=counts.get(SKIPPED, (0, 0))[0],
+        failed=counts.get(FAILED, (0, 0))[0],
+    )

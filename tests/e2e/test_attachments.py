@@ -17,7 +17,7 @@ from bot.storage import attachments as copies_repo
 from bot.storage import create_database, posts
 from bot.web.app import create_app
 from tests.backends import BACKENDS
-from tests.e2e.helpers import attachment_cdn, offline_attachment, remove_attachments
+from tests.e2e.helpers import attachment_cdn, offline_attachment, remove_attachments, text_of
 
 
 def png(width: int, height: int, padding: int = 0) -> bytes:
@@ -125,6 +125,10 @@ async def test_a_picture_is_kept_shown_inline_and_served_and_other_files_are_lin
     kept = f"attachments/{copies[0].path}"
     assert f'<img src="{kept}" loading="lazy" alt="my shot.png" width="3" height="2">' in html
     assert f'href="{post.attachments[1]["url"]}" rel="nofollow ugc noopener noreferrer">notes.txt</a>' in html
+
+    health = text_of(await world.admin.slash(world.general, "forumadmin health"))
+    assert "Attachments: pictures up to 1 MB kept in" in health, health
+    assert f"1 kept ({len(picture)} B), 2 linked to Discord, 0 failed" in health, health
 
     # Hidden from the archive: its files are not served either.
     await world.bot.db.transaction(posts.set_status, post.id, "spam")
