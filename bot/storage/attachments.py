@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.storage import archive
 from bot.storage import posts as posts_repo
 from bot.storage.api import Connection, Row
 from bot.storage.archive import PUBLIC_FORUM_SQL, PUBLISHED_POST_SQL, PUBLISHED_TOPIC_SQL
@@ -176,8 +177,9 @@ def waiting(conn: Connection, *, guild_ids: Iterable[int] | None = None) -> list
 
 def served(conn: Connection, guild_id: int, number: int, n: int) -> Copy | None:
     """Attachment ``n`` of post #``number`` of this guild when it is kept and an anonymous
-    reader may see the post: a public forum, a published topic and post (the topic page's
-    predicates, so whatever hides a post from the archive hides its files too)."""
+    reader may see the post: a public forum, a published topic, and the post passing the very
+    check the topic page reads its posts through (``archive.visible_posts``), so whatever hides
+    a post from the archive hides its files too."""
     row = conn.execute(
         f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))} FROM posts p "
         "JOIN attachment_copies c ON c.post_id = p.id AND c.n = ? "
@@ -186,7 +188,10 @@ def served(conn: Connection, guild_id: int, number: int, n: int) -> Copy | None:
         f"AND {PUBLISHED_POST_SQL} AND {PUBLISHED_TOPIC_SQL} AND {PUBLIC_FORUM_SQL}",
         (n, guild_id, number),
     ).fetchone()
-    return Copy.from_row(row) if row is not None else None
+    if row is None:
+        return None
+    copy = Copy.from_row(row)
+    return copy if archive.visible_posts(conn, [copy.post_id]) else None
 
 
 def forget(conn: Connection, post_id: int) -> list[str]:
