@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot import failures, i18n
 from bot.config import Settings
 from bot.failures import Failure, ForumTree
+from bot.services.attachments import Keeper
 from bot.services.ownership import Ownership
 from bot.services.recording import Recorder
 from bot.services.scheduler import Scheduler
@@ -69,6 +70,7 @@ class ForumBot(commands.AutoShardedBot):
         self.sync_mode: SyncMode = sync_mode
         self.db = create_database(settings)
         self.recorder = Recorder(self)
+        self.attachments = Keeper(self)  # copies of attachments, off the recording path (services/attachments.py)
         self.scheduler = Scheduler(self)  # timed work: cogs add their jobs, it sleeps until one is due
         self.ownership = Ownership(self)  # whose once-per-guild work is it (bot/services/ownership.py)
         self.pagers: dict[str, PageFn] = {}
@@ -125,6 +127,7 @@ class ForumBot(commands.AutoShardedBot):
     async def close(self) -> None:
         self.scheduler.stop()
         try:
+            await self.attachments.close()
             await self.ownership.release()
             await super().close()
         finally:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.domain import shards
+from bot.domain import attachments, shards
 from bot.domain.numbers import PORT_MAX, strict_id, strict_int
 
 
@@ -40,6 +40,25 @@ class Settings:
     # shards. None and None: one process, every shard, as many as Discord recommends.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # Copies of attachments (docs/archive.md, "Attachments"): ARCHIVE_ATTACHMENTS images | all | off,
+    # each file at most ARCHIVE_ATTACHMENTS_MAX_MB; kept in ATTACHMENTS_DIR (default: an
+    # `attachments` directory beside the SQLite database, or data/attachments on PostgreSQL).
+    archive_attachments: str = attachments.DEFAULT_MODE
+    archive_attachments_max_mb: int = attachments.DEFAULT_MAX_MB
+    attachments_dir: Path | None = None
+
+    @property
+    def attachments_root(self) -> Path:
+        """Where kept attachments live: ATTACHMENTS_DIR, else beside the SQLite database
+        (``<its directory>/attachments``), else (PostgreSQL) ``data/attachments``."""
+        if self.attachments_dir is not None:
+            return self.attachments_dir
+        url = self.database_url or ""
+        if url.startswith("sqlite:///"):
+            return Path(url.removeprefix("sqlite:///")).parent / "attachments"
+        if url:
+            return Path("data/attachments")
+        return self.database_path.parent / "attachments"
 
     def __post_init__(self) -> None:
         problem = shards.check(self.shard_count, self.shard_ids)
@@ -70,6 +89,9 @@ class Settings:
             synchronous=(env.get("SQLITE_SYNCHRONOUS", "").strip() or "NORMAL").upper(),
             shard_count=_shard_count(env.get("SHARD_COUNT", "")),
             shard_ids=_shard_ids(env.get("SHARD_IDS", "")),
+            archive_attachments=_attachments_mode(env.get("ARCHIVE_ATTACHMENTS", "")),
+            archive_attachments_max_mb=_max_mb(env.get("ARCHIVE_ATTACHMENTS_MAX_MB", "")),
+            attachments_dir=Path(env["ATTACHMENTS_DIR"].strip()) if env.get("ATTACHMENTS_DIR", "").strip() else None,
         )
 
 
@@ -111,3 +133,21 @@ def _shard_ids(text: str) -> tuple[int, ...] | None:
     if bad:
         raise ConfigError(f"SHARD_IDS must be shard numbers separated by commas, e.g. 0,1 (got {text.strip()!r}).")
     return tuple(int(part) for part in parts)
+
+
+def _attachments_mode(text: str) -> str:
+    mode = attachments.parse_mode(text)
+    if mode is None:
+        raise ConfigError(f"ARCHIVE_ATTACHMENTS must be images, all or off (got {text.strip()[:30]!r}).")
+    return mode
+
+
+def _max_mb(text: str) -> int:
+    text = text.strip() or str(attachments.DEFAULT_MAX_MB)
+    value = strict_int(text, low=1, high=attachments.MAX_MB_LIMIT)
+    if value is None:
+        raise ConfigError(
+            f"ARCHIVE_ATTACHMENTS_MAX_MB must be a whole number of megabytes from 1 to "
+            f"{attachments.MAX_MB_LIMIT} (got {text[:30]!r})."
+        )
+    return value

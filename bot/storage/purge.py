@@ -2,7 +2,8 @@
 
 A purged post keeps its row as a tombstone — its number, topic, place and time, so
 references (#N, nested replies, accepted answers' numbering) and the guild's number sequence
-hold — and loses everything written: content, author name, attachments' records, revisions,
+hold — and loses everything written: content, author name, attachments' records and kept
+copies (``files``: for the caller to delete from the disk), revisions,
 the latest edit's editor and reason, its search entry (the index triggers follow the content),
 its reports' reasons. An opening post's topic loses its title too.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage import posts
+from bot.storage import attachments, posts
 from bot.storage.api import Connection
 from bot.storage.models import Post
 
@@ -26,6 +27,7 @@ class Purged:
     post: Post
     thread_id: int  # the topic's thread (an opening post's is renamed)
     topic_number: int
+    files: tuple[str, ...] = ()  # kept attachments' paths under the attachments directory
 
 
 def purge_post(conn: Connection, post_id: int) -> Purged | None:
@@ -34,6 +36,7 @@ def purge_post(conn: Connection, post_id: int) -> Purged | None:
     if post is None or post.status == PURGED:
         return None
     conn.execute("DELETE FROM revisions WHERE post_id = ?", (post.id,))
+    files = tuple(attachments.forget(conn, post.id))
     conn.execute(
         "UPDATE posts SET content = '', attachments = '[]', author_name = ?, status = ?, accepted = 0, "
         "edited_at = NULL, edited_by = NULL, edit_reason = NULL, continuation_ids = '[]', flag = NULL "
@@ -48,7 +51,7 @@ def purge_post(conn: Connection, post_id: int) -> Purged | None:
             (f"Topic #{topic[0]} (purged)", PURGED_NAME, post.topic_id),
         )
     posts.refresh_counters(conn, post.topic_id)
-    return Purged(post, topic[1], topic[0])
+    return Purged(post, topic[1], topic[0], files)
 
 
 def purge_member(conn: Connection, guild_id: int, user_id: int) -> list[Purged]:

@@ -11,6 +11,8 @@ Routes (bot/web/pages.py: HTML pages; bot/web/crawl.py: what machines read):
     /forums/<forum id>/feed.xml        RSS of the forum's newest topics
     /topics/<number>/feed.xml?guild=   RSS of the topic's newest replies
     /sitemap.xml, /sitemaps/...        sitemaps (with BASE_URL only), /robots.txt naming them
+    /attachments/<guild>/<post number>/<n>/<name>
+                                       a kept copy of a public post's attachment (bot/web/files.py)
     /static/style.css                  the stylesheet
 
 Every number in a path or a query string goes through ``bot.domain.numbers.strict_int``
@@ -45,7 +47,7 @@ from bot.storage import connect, create_database, describe, target
 from bot.storage.api import Database
 from bot.storage.sqlite.database import SchemaTooNew, check_schema_file
 from bot.ui.topics import status_line
-from bot.web import crawl, markup, pages
+from bot.web import crawl, files, markup, pages
 from bot.web.common import DB_KEY, ENV_KEY, GATE_KEY, ORDERS_KEY, SEARCH_DB_KEY, SITE_KEY, not_found
 from bot.web.gate import SearchGate
 from bot.web.reading import ReadingOrders
@@ -73,6 +75,7 @@ def templates() -> jinja2.Environment:
     env.filters["rfc822"] = markup.rfc822
     env.filters["as_text"] = markup.as_text
     env.filters["role"] = markup.role_display
+    env.filters["filesize"] = files.filesize
     env.globals["topic_url"] = topic_path
     env.globals["forum_url"] = pages.forum_path
     env.globals["search_url"] = pages.search_url
@@ -103,7 +106,12 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Any]) ->
 
 
 def create_app(
-    db: Database, *, search_db: Database | None = None, gate: SearchGate | None = None, base: str = ""
+    db: Database,
+    *,
+    search_db: Database | None = None,
+    gate: SearchGate | None = None,
+    base: str = "",
+    attachments_root: Path | None = None,
 ) -> web.Application:
     """The archive over an (already opened, read-only) database, published at ``base``
     (``BASE_URL``; "" when unset: relative links, no sitemap, one log line at start saying so).
@@ -111,6 +119,8 @@ def create_app(
     Searches read through ``search_db``; without one, the app opens its own read-only
     handle on ``db``'s database at startup (and closes it at cleanup). ``gate`` bounds how
     many searches run and wait (default: one at a time, 32 waiting; ``bot/web/gate.py``).
+    ``attachments_root`` holds the kept attachments (``Settings.attachments_root``); without
+    one every ``/attachments/...`` is a 404 and pages link the originals.
     """
     app = web.Application(middlewares=[errors])
     app[DB_KEY] = db
@@ -118,6 +128,8 @@ def create_app(
     app[GATE_KEY] = gate or SearchGate()
     app[SITE_KEY] = Site(base_url(base))
     app[ORDERS_KEY] = ReadingOrders()
+    if attachments_root is not None:
+        app[files.ROOT_KEY] = attachments_root
     if not app[SITE_KEY].base_url:
 
         async def say_no_base_url(_app: web.Application) -> None:
@@ -138,6 +150,7 @@ def create_app(
         app[SEARCH_DB_KEY] = search_db
     pages.add_routes(app)
     crawl.add_routes(app)
+    files.add_routes(app)
     app.router.add_get("/static/style.css", stylesheet)
     app.router.add_get("/favicon.ico", no_icon)
     return app
@@ -146,7 +159,7 @@ def create_app(
 def open_app(settings: Settings) -> web.Application:
     """An app that opens the configured database read-only at startup and closes it at cleanup."""
     db = create_database(settings, readonly=True)
-    app = create_app(db, base=settings.base_url)
+    app = create_app(db, base=settings.base_url, attachments_root=settings.attachments_root)
 
     async def lifecycle(_app: web.Application) -> Any:
         await db.open(migrate_schema=False)

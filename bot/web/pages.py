@@ -8,6 +8,7 @@ is a 301 to it. A page past the last is a 404, as is a tag no visible topic carr
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -17,11 +18,12 @@ from aiohttp import web
 from bot.domain.mentions import NO_NAMES, Names
 from bot.domain.searchquery import SearchQueryError, parse
 from bot.storage import archive
+from bot.storage import attachments as copies_repo
 from bot.storage import names as names_repo
 from bot.storage import search as search_repo
 from bot.storage.api import Connection
 from bot.storage.models import Post, Topic, TopicView
-from bot.web import markup, reading, seo
+from bot.web import files, markup, reading, seo
 from bot.web.common import (
     DB_KEY,
     GATE_KEY,
@@ -188,6 +190,8 @@ async def topic(request: web.Request) -> web.Response:
         orders.put(chosen, order)
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")
+    if any(post.attachments for post, _depth in view.entries):  # their kept copies (bot/web/files.py)
+        view, opening = await _with_files(db, view, opening)
     shown = [post for post, _depth in view.entries]
     # Each post rendered once (the archive's one renderer); its text from that (descriptions, JSON-LD).
     now = datetime.now(UTC)
@@ -231,6 +235,16 @@ async def topic(request: web.Request) -> web.Response:
         feed=feed,
         discord=seo.discord_thread_url(chosen.guild_id, chosen.thread_id),
     )
+
+
+async def _with_files(db: Any, view: TopicView, opening: Post | None) -> tuple[TopicView, Post | None]:
+    """The page's posts with their attachments as the templates show them (kept copy or link)."""
+    posts = [post for post, _depth in view.entries]
+    copies = await db.run(copies_repo.of_posts, [p.id for p in posts if p.attachments])
+    by_id = {p.id: p for p in files.dress_all(posts, copies)}
+    if opening is not None and opening.id in by_id:
+        opening = by_id[opening.id]
+    return replace(view, entries=[(by_id[p.id], depth) for p, depth in view.entries]), opening
 
 
 async def search(request: web.Request) -> web.Response:

@@ -18,6 +18,7 @@ from bot.domain.shards import shard_of
 from bot.services.access import requires
 from bot.services.ownership import process_name
 from bot.services.recording import GAP_KEY
+from bot.storage import attachments as attachments_repo
 from bot.storage import kv
 from bot.storage.errors import StorageUnavailable
 from bot.storage.leases import all_leases, lease_name
@@ -91,9 +92,23 @@ class HealthCommands:
         gaps = await db.run(kv.count_prefix, GAP_KEY.format(""))
         if gaps:
             lines.append(f"Threads waiting for the next catch-up: {gaps}")
+        lines.append(await self.attachments_line(guild_id))
         failure = bot.last_failure
         lines.append("Last error: " + (failure.line() if failure else "none since this start"))
         return "\n".join(lines)
+
+    async def attachments_line(self, guild_id: int | None) -> str:
+        """What the keeper does and what it costs (docs/archive.md, Attachments)."""
+        keeper = self.bot.attachments
+        if not keeper.enabled:
+            return "Attachments: not kept (ARCHIVE_ATTACHMENTS=off); the archive links them to Discord"
+        found = await self.bot.db.run(attachments_repo.tally, guild_id)
+        what = "pictures" if keeper.mode == "images" else "files"
+        return (
+            f"Attachments: {what} up to {keeper.max_bytes // (1024 * 1024)} MB kept in `{keeper.root}`: "
+            f"{found.kept} kept ({human_bytes(found.kept_bytes)}), {found.skipped} linked to Discord, "
+            f"{found.failed} failed (tried again at the next catch-up)"
+        )
 
     async def shard_lines(self, guild_id: int | None) -> list[str]:
         """This guild's shard, the shards and the process running here, and who does the guild's

@@ -133,6 +133,7 @@ class PortingCommands(_MixinBase):
             "forum.import",
             details={"file": ", ".join(f.filename for f in files)[:200], "kind": doc.kind, "topics": doc.topic_count},
         )
+        self.bot.attachments.sweep([guild.id])  # copies of the file's attachments, while their links still work
         await shown.finish(summary_text(summary, doc.topic_count, doc.warnings))
 
     async def _import(

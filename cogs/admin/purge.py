@@ -16,7 +16,7 @@ from bot.domain.roles import ForumRole
 from bot.domain.text import escape_inline, plural
 from bot.errors import UserFacingError
 from bot.failures import AnsweringView
-from bot.services import editing
+from bot.services import attachments, editing
 from bot.services.access import requires
 from bot.services.auditing import log_action
 from bot.services.lookup import resolve_post
@@ -48,6 +48,9 @@ class ConfirmPurge(AnsweringView):
         await interaction.response.edit_message(content=f"Purging {plural(len(done), 'post')} …", view=None)
         self.stop()
         failed = await editing.remove_purged(guild, done)
+        settings = getattr(interaction.client, "settings", None)
+        if settings is not None:  # the kept copies of their attachments leave the disk too
+            await attachments.delete_kept(settings.attachments_root, [f for p in done for f in p.files])
         numbers = [p.post.number for p in done]
         await log_action(
             self.db,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -419,3 +420,69 @@ def registered_command(world: World, name: str) -> dict[str, Any]:
     found = world.env.backend.find_command(name, None)
     assert found is not None, f"/{name} is not registered"
     return dict(found)
+
+
+@dataclass
+class Cdn:
+    """Discord's CDN over real HTTP: a local aiohttp server in front of simcord's attachment
+    store (simcord serves the bytes only to discord.py's own ``get_from_cdn``; the bot's
+    keeper streams them over HTTP, as from Discord). A link with ``?ex=expired`` is a 404,
+    as Discord's expired links are. ``failing[name] = k`` answers the
+    attachment named ``name`` with a 500 the next ``k`` times; ``requests`` counts the GETs."""
+
+    base: str
+    failing: dict[str, int]
+    requests: list[str]
+
+
+@contextlib.asynccontextmanager
+async def attachment_cdn(env: Env) -> AsyncIterator[Cdn]:
+    import simcord.backend.cdn as simcord_cdn
+    from aiohttp import web
+
+    cdn = Cdn(base="", failing={}, requests=[])
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        cdn.requests.append(request.path)
+        name = request.path.rsplit("/", 1)[-1]
+        if request.query.get("ex") == "expired":  # a signed link past its time, as Discord's CDN answers it
+            return web.Response(status=404, text="This content is no longer available.")
+        if cdn.failing.get(name, 0) > 0:
+            cdn.failing[name] -= 1
+            return web.Response(status=500)
+        blob = env.backend.cdn.get(cdn.base + request.path)
+        if blob is None:
+            return web.Response(status=404)
+        return web.Response(body=blob, content_type="application/octet-stream")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    cdn.base = f"http://127.0.0.1:{port}"
+    original = simcord_cdn.CDN_BASE
+    simcord_cdn.CDN_BASE = cdn.base
+    try:
+        yield cdn
+    finally:
+        simcord_cdn.CDN_BASE = original
+        await runner.cleanup()
+
+
+def offline_attachment(world: World, thread: ChannelHandle, member: MemberActor, files: list[tuple[str, bytes]]) -> int:
+    """A message with files written while the bot was not listening (downtime)."""
+    backend = world.env.backend
+    stored = backend.store_attachments(thread.id, files)
+    return backend.create_message(thread.id, member.id, "", attachments=stored, broadcast=False).id
+
+
+async def remove_attachments(world: World, thread: ChannelHandle, message_id: int, names: set[str]) -> None:
+    """The author edits the message in Discord and removes these files from it."""
+    backend = world.env.backend
+    message = backend.get_message(thread.id, message_id)
+    left = [a for a in message.attachments if a["filename"] not in names]
+    backend.edit_message(thread.id, message_id, {"attachments": left})
+    await world.env.settle()

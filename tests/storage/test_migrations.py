@@ -46,6 +46,7 @@ SHIPPED = [
     "0017_review_queue.sql",
     "0018_thread_state.sql",
     "0019_mention_names.sql",
+    "0020_attachment_copies.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])
 SINCE_0011 = [name for name in SHIPPED if name >= "0011"]

@@ -223,6 +223,8 @@ class RecorderBase:
             )
         else:
             recorded = await self.db.write(posts.record_reply, topic.id, new)
+        if message.attachments and recorded.created:
+            self.bot.attachments.offer(message, recorded.post.id)  # downloads off this path
         if flag is not None and recorded.created:
             await self.db.write(
                 reports.hold, guild_id=new.guild_id, post_id=recorded.post.id, reason=flag, now=new.created_at

@@ -10,6 +10,7 @@ import discord
 from bot import clock
 from bot.domain import timeutil
 from bot.services.recording.base import RecorderBase, cached_names
+from bot.storage import attachments as attachments_repo
 from bot.storage import posts, topics
 
 if TYPE_CHECKING:
@@ -21,16 +22,30 @@ log = logging.getLogger("bot.services.recording")
 class EditRecording(RecorderBase):
     async def on_raw_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         content = payload.data.get("content")
+        remaining = payload.data.get("attachments")
         if (
-            content is None
+            (content is None and remaining is None)
             or payload.guild_id is None
             or not self._may_hold_posts(payload.guild_id, payload.channel_id)
             or self._sent_by_bot(payload.data)
         ):
             return
         edited = payload.data.get("edited_timestamp") or timeutil.iso(clock.utcnow())
-        mentioned = cached_names(self.bot.get_guild(payload.guild_id), content)
-        await self.db.write(posts.record_edit, payload.message_id, content, edited, mentioned=mentioned)
+        # Discord lets a member remove attachments in an edit (never add): the record and the
+        # kept copies lose them, in the same write as the text's edit.
+        urls = None if remaining is None else [str(a.get("url", "")) for a in remaining]
+
+        mentioned = cached_names(self.bot.get_guild(payload.guild_id), content) if content is not None else ()
+
+        def record(conn: Any) -> attachments_repo.Trimmed | None:
+            trimmed = attachments_repo.trim(conn, payload.message_id, urls) if urls is not None else None
+            if content is not None:
+                posts.record_edit(conn, payload.message_id, content, edited, mentioned=mentioned)
+            return trimmed
+
+        trimmed = await self.db.write(record)
+        if trimmed is not None:  # their files leave the disk; the ones left are kept again
+            await self.bot.attachments.removed(trimmed, dict(payload.data))
 
     async def on_raw_delete(self, guild_id: int, channel_id: int, message_ids: list[int]) -> None:
         if self._may_hold_posts(guild_id, channel_id):

@@ -57,6 +57,8 @@ class Holding(Refusals):
         else:
             assert topic is not None
             recorded = await self.db.write(posts.record_reply, topic.id, replace(new, status="pending"))
+        if message.attachments and recorded.created:  # kept for an approval (served only once published)
+            self.bot.attachments.offer(message, recorded.post.id)
         try:
             if starting:
                 await thread.delete(reason="Threadkeeper: held for approval")

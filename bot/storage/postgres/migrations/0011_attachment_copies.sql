@@ -1,0 +1,23 @@
+-- PostgreSQL 0011: kept copies of attachments (issue 15: attachments that stay readable).
+-- One row per attachment of a post the keeper has looked at (bot/services/attachments.py):
+-- kept (a file under the attachments directory), skipped (off, too big, not an image) or
+-- failed (tried again at the next catch-up). A post with attachments and no rows is not
+-- looked at yet; the partial index finds those without reading every post.
+CREATE TABLE attachment_copies (
+    guild_id     BIGINT  NOT NULL,
+    post_id      BIGINT  NOT NULL REFERENCES posts(id),
+    n            INTEGER NOT NULL,   -- its place among the post's attachments, from 0
+    filename     TEXT    COLLATE "C" NOT NULL,   -- as the member uploaded it
+    state        TEXT    COLLATE "C" NOT NULL,   -- kept, skipped, failed
+    reason       TEXT    COLLATE "C",               -- skipped: off, too-big, not-image; failed: what went wrong
+    path         TEXT    COLLATE "C",               -- kept: <guild>/<message>/<n>-<safe name>, under the directory
+    content_type TEXT    COLLATE "C",               -- kept: image/png, image/jpeg, image/gif, image/webp or application/octet-stream
+    size         BIGINT,             -- bytes (kept: on disk; otherwise as Discord said, when known)
+    width        INTEGER,
+    height       INTEGER,
+    tries        INTEGER NOT NULL DEFAULT 0,
+    updated_at   TEXT    COLLATE "C" NOT NULL,
+    PRIMARY KEY (guild_id, post_id, n)
+);
+CREATE INDEX attachment_copies_failed ON attachment_copies(tries) WHERE state = 'failed';
+CREATE INDEX posts_with_attachments ON posts(id) WHERE attachments <> '[]';
