@@ -152,7 +152,7 @@ async def topic(request: web.Request) -> web.Response:
         if len(holders) == 1:
             holder = holders[0]
             per_page = await db.run(archive.replies_per_page, holder.guild_id)
-            at = await db.run(archive.page_of, holder.id, number, per_page)
+            at = await db.run(archive.page_of, holder, number, per_page)
             raise web.HTTPFound(topic_path(holder.guild_id, holder.number, (at or 0) + 1) + f"#post-{number}")
         found = holders
     if not found:

@@ -76,7 +76,7 @@ class ReadingOrders:
 
 
 def read_order(conn: Connection, topic: Topic) -> Order:
-    outline = archive.topic_outline(conn, topic.id)
+    outline = archive.topic_outline(conn, topic)
     ordered = reading_order(outline)
     return Order(
         stamp=stamp(topic),
