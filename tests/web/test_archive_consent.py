@@ -14,7 +14,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.porting import exports
-from bot.storage import consent, create_database
+from bot.storage import authors, consent, create_database
 from bot.web.app import create_app
 from tests.backends import BACKENDS
 from tests.web.seed import DRM, GUILD, KUMAR, QUESTION, TITLE, Seeded, connect, seed
@@ -165,3 +165,24 @@ def test_the_readable_exports_leave_hidden_members_out_and_the_json_export_keeps
         assert "Dr. Kumar" not in copy and "interchangeably" not in copy and "Dr. M" in copy
     assert "Viewing 3 reply threads" in text(html)  # the thank-you stands alone, as on the archive
     assert "Dr. Kumar" in backup and KUMAR.split("**")[0] in backup  # the operator's full backup
+
+
+async def test_an_imported_authors_posts_follow_the_member_they_are_linked_to(
+    client: TestClient, seeded: Seeded
+) -> None:
+    member_id = 412345678901234567  # a Discord snowflake
+    conn = connect(seeded.path)
+    try:
+        conn.execute("BEGIN")
+        linked = authors.link(
+            conn, GUILD, "Dr. Kumar", member_id=member_id, member_name="Kumar", by=1, now="2026-11-29T09:00:00+00:00"
+        )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    assert linked is not None and linked.created
+    choose(seeded, KUMAR_ID, consent.HIDDEN)  # the imported id chooses nothing any more
+    assert "Dr. Kumar" in await get(client, f"/topics/3146?guild={GUILD}")
+    choose(seeded, member_id, consent.HIDDEN)
+    page = await get(client, f"/topics/3146?guild={GUILD}")
+    assert "Dr. Kumar" not in page and "interchangeably" not in page
