@@ -172,11 +172,12 @@ def consent_hidden_ids(conn: Connection, topic_id: int) -> set[int]:
     return {row[0] for row in rows}
 
 
-def topic_outline(conn: Connection, topic: Topic) -> list[PostOutline]:
+def topic_outline(conn: Connection, topic: Topic, any_hidden: bool | None = None) -> list[PostOutline]:
     """The outline (no text) of the topic's visible posts in time order: its reading order's
     input. Posts of members who chose ``hidden`` are not in it (checked only when the guild
-    has such a member: the common case reads the posts_topic range as ``posts.outline``)."""
-    if not consent.any_in(conn, topic.guild_id):
+    has such a member, ``any_hidden``, asked here when None: the common case reads the
+    posts_topic range as ``posts.outline``)."""
+    if not (consent.any_in(conn, topic.guild_id) if any_hidden is None else any_hidden):
         return posts_repo.outline(conn, topic.id)
     rows = dialect(conn).tuples(
         conn,

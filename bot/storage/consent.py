@@ -75,6 +75,13 @@ def set_choice(conn: Connection, guild_id: int, member_id: int, archive: str, *,
     return True
 
 
+def version(conn: Connection, guild_id: int) -> tuple[int, str]:
+    """What changes whenever a member of the guild changes their choice (how many chose
+    ``hidden``, and the latest ``since``): the stamp of a remembered reading order."""
+    row = conn.execute("SELECT COUNT(*), MAX(since) FROM archive_optouts WHERE guild_id = ?", (guild_id,)).fetchone()
+    return int(row[0]), str(row[1] or "")
+
+
 def any_in(conn: Connection, guild_id: int | None) -> bool:
     """Whether anyone in this guild (None: in any guild) chose ``hidden``: one index seek."""
     if guild_id is None:

@@ -170,14 +170,14 @@ async def topic(request: web.Request) -> web.Response:
 
     def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order]:
         per_page = archive.replies_per_page(conn, chosen.guild_id)
-        order = remembered or reading.read_order(conn, chosen)
+        order = reading.current(conn, chosen, remembered)
         view = reading.topic_view(conn, chosen, order, page - 1, per_page)
         first = view.entries[0][0] if view.entries else None
         opening = first if first is not None and first.is_opening else archive.opening_post(conn, chosen.id)
         return view, archive.guild_name(conn, chosen.guild_id), opening, order
 
     view, guild_name, opening, order = await db.run(read)
-    if remembered is None:
+    if order is not remembered:
         orders.put(chosen, order)
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")

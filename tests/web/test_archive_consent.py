@@ -186,3 +186,18 @@ async def test_an_imported_authors_posts_follow_the_member_they_are_linked_to(
     choose(seeded, member_id, consent.HIDDEN)
     page = await get(client, f"/topics/3146?guild={GUILD}")
     assert "Dr. Kumar" not in page and "interchangeably" not in page
+
+
+async def test_a_remembered_reading_order_follows_a_choice_at_once(client: TestClient, seeded: Seeded) -> None:
+    from bot.web.common import ORDERS_KEY
+
+    orders = client.server.app[ORDERS_KEY]  # type: ignore[union-attr]
+    orders.big = 2  # the example topic (5 posts) counts as big here: its order is remembered
+    topic_url = f"/topics/3146?guild={GUILD}"
+    assert "Viewing 3 reply threads" in text(await get(client, topic_url))
+    assert "Viewing 3 reply threads" in text(await get(client, topic_url)) and orders.hits == 1
+    choose(seeded, MALLORY_ID, consent.HIDDEN)
+    page = await get(client, topic_url)
+    assert "Viewing 2 reply threads" in text(page) and "Mallory" not in page
+    choose(seeded, MALLORY_ID, consent.SHOWN)
+    assert "Viewing 3 reply threads" in text(await get(client, topic_url))
