@@ -201,3 +201,26 @@ async def test_a_remembered_reading_order_follows_a_choice_at_once(client: TestC
     assert "Viewing 2 reply threads" in text(page) and "Mallory" not in page
     choose(seeded, MALLORY_ID, consent.SHOWN)
     assert "Viewing 3 reply threads" in text(await get(client, topic_url))
+
+
+async def test_a_forums_hidden_archive_rule_holds_for_the_same_surfaces(client: TestClient, seeded: Seeded) -> None:
+    from bot.domain.forumrules import ForumRules
+    from bot.storage import forums
+
+    conn = connect(seeded.path)
+    try:
+        conn.execute("BEGIN")
+        forums.set_rules(conn, seeded.forum_id, ForumRules(archive="hidden"))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    assert "Discussion" not in await get(client, "/")
+    await get(client, f"/forums/{seeded.forum_id}", status=404)
+    await get(client, f"/topics/3146?guild={GUILD}", status=404)
+    await get(client, f"/topics/3153?guild={GUILD}", status=404)
+    await get(client, f"/forums/{seeded.forum_id}/feed.xml", status=404)
+    await get(client, f"/topics/3146/feed.xml?guild={GUILD}", status=404)
+    await get(client, f"/sitemaps/forum-{seeded.forum_id}-1.xml", status=404)
+    sitemap = await get(client, "/sitemap.xml")
+    assert "/topics/" not in sitemap and f"/forums/{seeded.forum_id}" not in sitemap
+    assert "/topics/3146" not in await get(client, f"/search?q=precision&guild={GUILD}")
