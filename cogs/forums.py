@@ -1,4 +1,4 @@
-"""/forum: joining as a participant, leaving, and the forum index."""
+"""/forum: joining as a participant, leaving, the forum index, and a member's privacy choice."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from bot.errors import UserFacingError
 from bot.i18n import _
 from bot.services import overwrites
 from bot.services.access import guild_member, member_role
-from bot.storage import forums, guilds, members
+from bot.services.auditing import log_action
+from bot.storage import consent, forums, guilds, members
 from bot.ui.topics import forum_list_embed
 
 
@@ -86,6 +87,54 @@ class Forums(commands.GroupCog, group_name="forum", group_description="Join the 
             or channel.permissions_for(member).view_channel
         ]
         await interaction.response.send_message(embed=forum_list_embed(visible, member.guild.id), ephemeral=True)
+
+    @app_commands.command(name="privacy", description="Whether the public web archive may show your posts")
+    @app_commands.describe(
+        archive="shown (the default) or hidden: your posts leave the web archive; Discord is unchanged"
+    )
+    @app_commands.choices(archive=[app_commands.Choice(name=value, value=value) for value in consent.CHOICES])
+    async def privacy(self, interaction: discord.Interaction, archive: app_commands.Choice[str] | None = None) -> None:
+        member = guild_member(interaction)
+        if archive is None:
+            current = await self.db.run(consent.choice, member.guild.id, member.id)
+            await interaction.response.send_message(privacy_text(current), ephemeral=True)
+            return
+        changed = await self.db.transaction(
+            consent.set_choice, member.guild.id, member.id, archive.value, now=timeutil.iso(interaction.created_at)
+        )
+        if not changed:
+            await interaction.response.send_message(
+                _("Nothing changed: that is your choice already.") + "\n" + privacy_text(archive.value), ephemeral=True
+            )
+            return
+        await log_action(
+            self.db, interaction, "member.privacy", target_user=member.id, details={"archive": archive.value}
+        )
+        if archive.value == consent.HIDDEN:
+            text = _(
+                "Done: your posts are off the web archive from now on, your earlier posts too. Its topic pages, "
+                "search, feeds and sitemap leave them out, and topics you started leave it whole. Discord is "
+                "unchanged. `/forum privacy archive:shown` brings them back."
+            )
+        else:
+            text = _(
+                "Done: the web archive shows your posts again (those in its public forums). "
+                "`/forum privacy archive:hidden` keeps them off it."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def privacy_text(choice: str) -> str:
+    """What ``/forum privacy`` says of the member's current choice."""
+    if choice == consent.HIDDEN:
+        return _(
+            "Your choice: **hidden**. The public web archive leaves out your posts (and the topics you "
+            "started); Discord is unchanged. `/forum privacy archive:shown` brings them back."
+        )
+    return _(
+        "Your choice: **shown** (the default). The public web archive may show your posts in its public "
+        "forums. `/forum privacy archive:hidden` keeps them off it; Discord is unchanged."
+    )
 
 
 async def setup(bot: ForumBot) -> None:

@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bot.domain.searchquery import SearchQuery, SearchQueryError, parse
+from bot.storage import consent
 from bot.storage.api import Connection, PostgresError, Row, dialect, dialect_name
 
 log = logging.getLogger(__name__)
@@ -184,12 +185,15 @@ def search(
     limit: int = 10,
     offset: int = 0,
     budget: float | None = None,
+    shown_only: bool = False,
 ) -> SearchResults:
     """Published posts of this guild (``None``: of every guild) matching ``query``, best first.
 
     See the module doc. Raises ``SearchQueryError`` for a query that can find nothing and
     ``SearchTooBroad`` (one of them) when the search takes longer than ``budget`` seconds
-    (``None``: ``TIME_BUDGET_SECONDS``; ``math.inf``: no limit).
+    (``None``: ``TIME_BUDGET_SECONDS``; ``math.inf``: no limit). ``shown_only`` (the web
+    archive's search): leave out posts and topics of members who chose ``hidden``
+    (``bot.storage.consent``; the search in Discord finds them as before).
     """
     parsed = parse(query)  # SearchQueryError for a query that can find nothing
     if forum_ids is not None and not forum_ids:
@@ -199,9 +203,10 @@ def search(
     try:
         with time_budget(conn, TIME_BUDGET_SECONDS if budget is None else budget):
             if dialect_name(conn) == "postgres":  # PostgreSQL's own full text, the same behaviour
-                filters = _filters(guild_id, forum_ids, author_id, solved_only)
+                filters = _filters(guild_id, forum_ids, author_id, solved_only, shown_only)
                 return _search_postgres(conn, parsed, filters, limit, offset)
-            return _search(conn, parsed, guild_id, forum_ids, author_id, solved_only, limit, offset)
+            where = _filters(guild_id, forum_ids, author_id, solved_only, shown_only)
+            return _search(conn, parsed, where, limit, offset)
     except _QUERY_ERRORS as error:
         if _ran_out_of_time(error):
             log.info("search ran out of its %s s budget: %r", budget, parsed.expression)
@@ -267,7 +272,11 @@ def _search_postgres(
 
 
 def _filters(
-    guild_id: int | None, forum_ids: Sequence[int] | None, author_id: int | None, solved_only: bool
+    guild_id: int | None,
+    forum_ids: Sequence[int] | None,
+    author_id: int | None,
+    solved_only: bool,
+    shown_only: bool = False,
 ) -> tuple[str, list[object]]:
     clauses = ["p.status = 'publish'", "t.status IN ('open', 'closed')"]
     params: list[object] = []
@@ -283,6 +292,8 @@ def _filters(
         params.append(author_id)
     if solved_only:
         clauses.append("t.solved = 1")
+    if shown_only:  # a hidden member's reply, or any post of a topic they started
+        clauses += [consent.shown_author_sql("p"), consent.shown_author_sql("t")]
     return " AND ".join(clauses), params
 
 
@@ -312,16 +323,9 @@ def too_common(conn: Connection, expression: str) -> bool:
 
 
 def _search(
-    conn: Connection,
-    parsed: SearchQuery,
-    guild_id: int | None,
-    forum_ids: Sequence[int] | None,
-    author_id: int | None,
-    solved_only: bool,
-    limit: int,
-    offset: int,
+    conn: Connection, parsed: SearchQuery, filters: tuple[str, list[object]], limit: int, offset: int
 ) -> SearchResults:
-    where, params = _filters(guild_id, forum_ids, author_id, solved_only)
+    where, params = filters
     expression = parsed.expression
     newest_first = too_common(conn, expression)
     capped = False

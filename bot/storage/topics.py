@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bot.domain.forumrules import ForumRules
 from bot.domain.reading import reading_order, reply_thread_count
 from bot.domain.text import one_line
-from bot.storage import members
+from bot.storage import consent, members
 from bot.storage import posts as posts_repo
 from bot.storage.api import Connection, Row, dialect
 from bot.storage.models import Forum, Post, Topic, TopicPage, TopicView
@@ -97,7 +97,13 @@ def _in(column: str, ids: Sequence[int]) -> str:
 
 
 def _where(
-    forum_ids: Sequence[int], super_forum_ids: Sequence[int], status: str, sort: str, *, stickies: bool
+    forum_ids: Sequence[int],
+    super_forum_ids: Sequence[int],
+    status: str,
+    sort: str,
+    *,
+    stickies: bool,
+    shown_only: bool = False,
 ) -> tuple[str, list[object]]:
     if stickies:
         # Super stickies (of any forum the reader can see) list first in every forum.
@@ -109,12 +115,13 @@ def _where(
     else:
         clauses = [_in("forum_id", forum_ids), "sticky = 'none'"]
         params = [*forum_ids]
-    filters, filter_params = _filters(status, sort)
+    filters, filter_params = _filters(status, sort, shown_only)
     return " AND ".join([*clauses, *filters]), [*params, *filter_params]
 
 
-def _filters(status: str, sort: str) -> tuple[list[str], list[object]]:
-    """The status filter's and the sort's conditions on a topic."""
+def _filters(status: str, sort: str, shown_only: bool = False) -> tuple[list[str], list[object]]:
+    """The status filter's and the sort's conditions on a topic (``shown_only``: and its
+    author has not kept their posts off the web archive; ``bot.storage.consent``)."""
     params: list[object] = []
     if status in ("open", "closed"):
         clauses = ["status = ?"]
@@ -125,6 +132,8 @@ def _filters(status: str, sort: str) -> tuple[list[str], list[object]]:
         clauses.append("solved = 1")
     if sort == "unanswered":
         clauses.append("reply_count = 0")
+    if shown_only:
+        clauses.append(consent.shown_author_sql("topics"))
     return clauses, params
 
 
@@ -137,8 +146,13 @@ def list_page(
     status: str = "all",
     offset: int = 0,
     limit: int = 15,
+    shown_only: bool = False,
 ) -> tuple[list[Topic], int]:
-    """A page of topics of these forums, stickies first, and the total count."""
+    """A page of topics of these forums, stickies first, and the total count.
+
+    ``shown_only`` (the web archive) leaves out topics whose author chose ``hidden``
+    (``bot.storage.consent``); the total still counts them (it comes from the forums'
+    counters): the caller subtracts ``consent.hidden_topic_count``."""
     if sort not in SORTS or status not in STATUS_FILTERS:
         raise ValueError("unknown sort or status")
     supers = forum_ids if super_forum_ids is None else super_forum_ids
@@ -146,11 +160,12 @@ def list_page(
         from bot.storage.postgres import listing
 
         rows, total = listing.list_page(
-            conn, forum_ids, supers, order=_ORDER[sort], columns=_SORT_COLUMNS[sort], filters=_filters(status, sort),
+            conn, forum_ids, supers, order=_ORDER[sort], columns=_SORT_COLUMNS[sort],
+            filters=_filters(status, sort, shown_only),
             counter=None if sort == "unanswered" else _COUNTER[status], offset=offset, limit=limit,
         )  # fmt: skip
         return [Topic.from_row(row) for row in rows], total
-    sticky_where, sticky_params = _where(forum_ids, supers, status, sort, stickies=True)
+    sticky_where, sticky_params = _where(forum_ids, supers, status, sort, stickies=True, shown_only=shown_only)
     hint = dialect(conn).indexed_by("topics_sticky")
     stickies = [
         Topic.from_row(row)
@@ -161,19 +176,20 @@ def list_page(
             sticky_params,
         ).fetchall()
     ]
-    total = len(stickies) + _count_rest(conn, forum_ids, status, sort)
+    total = len(stickies) + _count_rest(conn, forum_ids, status, sort, shown_only)
     page: list[Topic] = stickies[offset : offset + limit]
     remaining = limit - len(page)
     if remaining > 0:
         rest_offset = max(0, offset - len(stickies))
-        page += [Topic.from_row(row) for row in _rest_page(conn, forum_ids, status, sort, remaining, rest_offset)]
+        rest = _rest_page(conn, forum_ids, status, sort, remaining, rest_offset, shown_only)
+        page += [Topic.from_row(row) for row in rest]
     return page, total
 
 
 _COUNTER = {"all": "topic_count", "open": "open_count", "closed": "closed_count", "solved": "solved_count"}
 
 
-def _count_rest(conn: Connection, forum_ids: Sequence[int], status: str, sort: str) -> int:
+def _count_rest(conn: Connection, forum_ids: Sequence[int], status: str, sort: str, shown_only: bool = False) -> int:
     """How many non-sticky topics the list holds.
 
     From the forums' counters (``topic_count``; the status counters of migration 0009),
@@ -187,21 +203,21 @@ def _count_rest(conn: Connection, forum_ids: Sequence[int], status: str, sort: s
         listed = conn.execute(
             f"SELECT COALESCE(SUM({_COUNTER[status]}), 0) FROM forums WHERE {_in('id', forum_ids)}", list(forum_ids)
         ).fetchone()[0]
-        filters, params = _filters(status, sort)
+        filters, params = _filters(status, sort, shown_only)
         sticky = conn.execute(
             f"SELECT COUNT(*) FROM topics {d.indexed_by('topics_sticky')} WHERE sticky != 'none' AND "
             f"{' AND '.join([_in('forum_id', forum_ids), *filters])}",
             [*forum_ids, *params],
         ).fetchone()[0]
         return max(0, int(listed) - int(sticky))
-    where, params = _where(forum_ids, (), status, sort, stickies=False)
+    where, params = _where(forum_ids, (), status, sort, stickies=False, shown_only=shown_only)
     return int(
         conn.execute(f"SELECT COUNT(*) FROM topics {d.indexed_by(_INDEX[sort])} WHERE {where}", params).fetchone()[0]
     )
 
 
 def _rest_page(
-    conn: Connection, forum_ids: Sequence[int], status: str, sort: str, limit: int, offset: int
+    conn: Connection, forum_ids: Sequence[int], status: str, sort: str, limit: int, offset: int, shown_only: bool
 ) -> list[Row]:
     """Non-sticky topics in sort order, read through migration 0006's index for the sort.
 
@@ -211,7 +227,7 @@ def _rest_page(
     """
     hint = dialect(conn).indexed_by(_INDEX[sort])
     if len(forum_ids) <= 1:
-        where, params = _where(forum_ids, (), status, sort, stickies=False)
+        where, params = _where(forum_ids, (), status, sort, stickies=False, shown_only=shown_only)
         return conn.execute(
             f"SELECT * FROM topics {hint} WHERE {where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -222,7 +238,7 @@ def _rest_page(
     parts: list[str] = []
     params = []
     for forum_id in forum_ids:
-        where, forum_params = _where([forum_id], (), status, sort, stickies=False)
+        where, forum_params = _where([forum_id], (), status, sort, stickies=False, shown_only=shown_only)
         parts.append(
             f"SELECT * FROM (SELECT {columns} FROM topics {hint} WHERE {where} "
             f"ORDER BY {_ORDER[sort]} LIMIT ?) AS f{len(parts)}"

@@ -157,7 +157,7 @@ async def topic(request: web.Request) -> web.Response:
         if len(holders) == 1:
             holder = holders[0]
             per_page = await db.run(archive.replies_per_page, holder.guild_id)
-            at = await db.run(archive.page_of, holder.id, number, per_page)
+            at = await db.run(archive.page_of, holder, number, per_page)
             raise web.HTTPFound(topic_path(holder.guild_id, holder.number, (at or 0) + 1) + f"#post-{number}")
         found = holders
     if not found:
@@ -175,7 +175,7 @@ async def topic(request: web.Request) -> web.Response:
 
     def read(conn: Connection) -> tuple[TopicView, str, Post | None, reading.Order, Names]:
         per_page = archive.replies_per_page(conn, chosen.guild_id)
-        order = remembered or reading.read_order(conn, chosen)
+        order = reading.current(conn, chosen, remembered)
         view = reading.topic_view(conn, chosen, order, page - 1, per_page)
         first = view.entries[0][0] if view.entries else None
         opening = first if first is not None and first.is_opening else archive.opening_post(conn, chosen.id)
@@ -186,7 +186,7 @@ async def topic(request: web.Request) -> web.Response:
         return view, archive.guild_name(conn, chosen.guild_id), opening, order, mentioned
 
     view, guild_name, opening, order, mentioned = await db.run(read)
-    if remembered is None:
+    if order is not remembered:
         orders.put(chosen, order)
     if page > view.pages:
         return not_found(request, f"“{chosen.title}” has {view.pages} page{'s' if view.pages != 1 else ''}.")

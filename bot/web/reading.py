@@ -9,6 +9,8 @@ arrays, about 10 bytes a post), and uses it while
 - the topic's counters are unchanged (``reply_count``, ``last_post_at``,
   ``last_post_number``, ``solved``, ``voice_count``: any post recorded, hidden, restored or
   moved, and any topic solved or unsolved, changes one of them; ``posts.refresh_counters``), and
+- the guild's members' archive choices are unchanged (``consent.version``: a member who
+  chose ``hidden`` or ``shown`` since changes which posts the order holds), and
 - it is younger than ``MAX_AGE`` seconds (what the counters do not show, such as a second
   accepted answer or a reply re-threaded, reaches the order within that time).
 
@@ -25,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.domain.reading import reading_order, reply_thread_count
-from bot.storage import archive
+from bot.storage import archive, consent
 from bot.storage.api import Connection
 from bot.storage.models import Topic, TopicView
 
@@ -41,6 +43,7 @@ class Order:
     ids: array  # type: ignore[type-arg]
     depths: array  # type: ignore[type-arg]
     reply_threads: int
+    consent: tuple[int, str] = (0, "")  # consent.version of the guild when it was read
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -75,8 +78,17 @@ class ReadingOrders:
             self._orders.popitem(last=False)
 
 
+def current(conn: Connection, topic: Topic, remembered: Order | None) -> Order:
+    """``remembered`` while the guild's archive choices are those it was read under, else
+    the order read afresh (in the database's thread; ``ReadingOrders.put`` it afterwards)."""
+    if remembered is not None and remembered.consent == consent.version(conn, topic.guild_id):
+        return remembered
+    return read_order(conn, topic)
+
+
 def read_order(conn: Connection, topic: Topic) -> Order:
-    outline = archive.topic_outline(conn, topic.id)
+    choices = consent.version(conn, topic.guild_id)
+    outline = archive.topic_outline(conn, topic, any_hidden=choices[0] > 0)
     ordered = reading_order(outline)
     return Order(
         stamp=stamp(topic),
@@ -84,6 +96,7 @@ def read_order(conn: Connection, topic: Topic) -> Order:
         ids=array("q", (entry.id for entry, _ in ordered)),
         depths=array("H", (min(depth, 65535) for _, depth in ordered)),
         reply_threads=reply_thread_count(outline),
+        consent=choices,
     )
 
 

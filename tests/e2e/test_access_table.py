@@ -101,6 +101,7 @@ COMMANDS: list[tuple[str, str, Options]] = [
     ("/topic show", "read", lambda s: {"topic": s.n("question")}),
     ("/search", "read", lambda s: {"query": "difference"}),
     ("/profile", "read", lambda s: {"member": s.asker}),
+    ("/forum privacy", "read", lambda s: {}),
     ("/subscribe", "read", lambda s: {"topic": s.n("question")}),
     ("/subscriptions", "read", lambda s: {}),
     ("/unsubscribe", "read", lambda s: {"topic": s.n("question")}),

@@ -315,7 +315,7 @@ def test_the_command_line_copies_and_says_what(make_url: Callable[[str], str], t
     seed_forum(source_url)
     done = _cli(source_url, target_url)
     assert done.returncode == 0, done.stderr
-    assert "copied 19 tables" in done.stdout and " rows from " in done.stdout and " s" in done.stdout
+    assert "copied 20 tables" in done.stdout and " rows from " in done.stdout and " s" in done.stdout
     assert "posts" in done.stdout and "Traceback" not in done.stderr
     again = _cli(source_url, target_url)  # now the target holds a forum
     assert again.returncode == 2 and "Traceback" not in again.stderr

@@ -47,6 +47,7 @@ SHIPPED = [
     "0018_thread_state.sql",
     "0019_mention_names.sql",
     "0020_attachment_copies.sql",
+    "0021_archive_consent.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])
 SINCE_0011 = [name for name in SHIPPED if name >= "0011"]
