@@ -52,7 +52,9 @@ class World:
     async def restart(self) -> ForumBot:
         """Stop the bot and start a fresh process on the same database (a new READY)."""
         from bot.app import create_bot
+        from bot.services import threadedits
 
+        threadedits.forget()  # a new process knows none of the old one's own thread edits
         old = self.bot
         await old.db.flush()
         fresh = create_bot(old.settings, sync_commands=True)
@@ -419,3 +421,58 @@ def registered_command(world: World, name: str) -> dict[str, Any]:
     found = world.env.backend.find_command(name, None)
     assert found is not None, f"/{name} is not registered"
     return dict(found)
+
+
+# ---------------------------------------------------------------- changes made in Discord's own interface
+PINNED = 1 << 1  # Discord's thread flag PINNED: the forum post pinned at the top of the forum
+
+
+def with_thread_flags(monkeypatch: Any) -> dict[int, int]:
+    """Threads that carry flags (thread id -> flags), as Discord sends them: simcord 3.2.1
+    writes every thread's ``flags`` as 0 in its payloads (GUILD_CREATE, THREAD_UPDATE, thread
+    lists), so a forum's pinned post cannot be shown otherwise. Its PATCH still refuses
+    ``flags`` (the bot's own pin, /mod stick, is best effort and says so)."""
+    from simcord.backend import serializers
+
+    flags: dict[int, int] = {}
+    original = serializers.thread_payload
+
+    def payload(backend: Any, thread: Any) -> Any:
+        made = dict(original(backend, thread))
+        made["flags"] = flags.get(thread.id, 0)
+        return made
+
+    monkeypatch.setattr(serializers, "thread_payload", payload)
+    return flags
+
+
+def pin_in_discord(
+    world: World, flags: dict[int, int], thread: ChannelHandle, pinned: bool, *, broadcast: bool = True
+) -> None:
+    """A moderator pins (or unpins) the forum post in Discord; ``broadcast=False``: while the bot was away."""
+    flags[thread.id] = PINNED if pinned else 0
+    if broadcast:
+        world.env.backend.announce_channel_update(thread.id)
+
+
+def delete_offline(world: World, thread: ChannelHandle, *message_ids: int) -> None:
+    """Messages deleted in Discord while the bot was away (no MESSAGE_DELETE). Discord's
+    ``message_count`` leaves out the thread's first message and deleted ones; simcord 3.2.1
+    counts every message ever sent, so it is set to what Discord would say."""
+    backend = world.env.backend
+    for message_id in message_ids:
+        del backend.messages[thread.id][message_id]
+    channel = backend.get_channel(thread.id)
+    channel.message_count = max(0, len(backend.messages[thread.id]) - 1)
+
+
+def delete_thread_offline(world: World, thread: ChannelHandle) -> None:
+    """A forum post deleted in Discord while the bot was away (no THREAD_DELETE)."""
+    backend = world.env.backend
+    channel = backend.get_channel(thread.id)
+    del backend.channels[thread.id]
+    backend.messages.pop(thread.id, None)
+    guild = backend.get_guild(channel.guild_id)
+    for ids in (guild.channel_ids, guild.thread_ids):
+        if thread.id in ids:
+            ids.remove(thread.id)
