@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.storage import audit, posts, topics
+from bot.storage import audit, forums, posts, topics
 from tests.backends import BACKENDS
 from tests.e2e.helpers import (
     World,
@@ -192,3 +192,14 @@ async def test_a_message_pinned_in_discord_is_not_a_post(world: World) -> None:
     await world.restart()
     assert [p.content for p in await world.posts_of(thread)] == ["Pins?", "pin me"]
     assert await _status(world, reply) == "publish"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_forum_moved_to_another_category_while_away_follows_at_catch_up(world: World) -> None:
+    help_desk = world.guild.create_category("Help desk")
+    world.env.backend.get_channel(world.forum.id).parent_id = help_desk.id  # no CHANNEL_UPDATE reaches the bot
+    await world.restart()
+    stored = await world.bot.db.run(forums.by_channel, world.forum.id)
+    assert stored is not None and stored.category == "Help desk"
+    listed = text_of(await world.admin.slash(world.general, "forum list"))
+    assert listed.index("Help desk") < listed.index("Discussion")

@@ -217,6 +217,13 @@ async def test_bad_rule_and_scope_input_changes_nothing(world):
     refused = await world.admin.slash(world.general, "mod role", member=mia, role="moderator", forum=loose)
     assert "is not a registered forum" in text_of(refused)
     errors_text(world)  # the expected refusal, seen
+    # A channel that is no forum at all (a plain text channel): refused the same way.
+    refused = await world.admin.slash(world.general, "mod role", member=mia, role="moderator", forum=world.general)
+    assert "is not a registered forum" in text_of(refused) and refused.ephemeral
+    refused = await world.admin.slash(world.general, "forumadmin forum", forum=world.general, status="closed")
+    assert "is not a registered forum" in text_of(refused) and refused.ephemeral
+    assert await world.bot.db.run(forums.by_channel, world.general.id) is None
+    errors_text(world)  # the expected refusals, seen
     refused = await world.admin.slash(world.general, "mod role", member=mia, role="participant", forum=world.forum)
     assert "goes with the Moderator role only" in text_of(refused)
     errors_text(world)  # the expected refusal, seen

@@ -52,6 +52,10 @@ async def test_queue_lists_and_buttons_keep_to_the_moderators_forums(world: Worl
     assert "You are not a moderator of the forum Support" in text_of(refused), text_of(refused)
     assert refused.ephemeral
     assert (await world.bot.db.run(posts.by_id, there.id)).status == "pending"
+    # /mod history keeps to her forums too.
+    opening = (await world.topic(next(t for t in support.threads if t.name == "There"))).number
+    history = await mia.slash(world.general, "mod history", post=f"#{opening}")
+    assert "You are not a moderator of the forum Support" in text_of(history) and history.ephemeral
     approved = await mia.click(narrow.response, custom_id=f"tk:mp:{here.id}:a:pending:0")
     assert "Approved post" in text_of(approved), text_of(approved)
 
