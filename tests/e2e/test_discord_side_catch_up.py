@@ -127,6 +127,8 @@ async def test_a_thread_deleted_while_away_marks_its_topic_deleted_at_catch_up(w
     assert [(await world.topic(t)).status for t in (archived, kept)] == ["open", "open"]
     report = bot.recorder.last_catchup
     assert report is not None and report.threads_deleted == 1
+    health = text_of(await world.admin.slash(world.general, "forumadmin health"))
+    assert "0 post(s) and 1 thread(s) found deleted in Discord" in health, health
     again = await bot.recorder.catch_up(full=True)
     assert again.threads_deleted == 0
 
