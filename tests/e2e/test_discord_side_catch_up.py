@@ -205,3 +205,29 @@ async def test_a_forum_moved_to_another_category_while_away_follows_at_catch_up(
     assert stored is not None and stored.category == "Help desk"
     listed = text_of(await world.admin.slash(world.general, "forum list"))
     assert listed.index("Help desk") < listed.index("Discussion")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_text_channel_forums_starter_is_never_taken_for_a_deletion(world: World) -> None:
+    """A text-channel forum's topic opens with a message in the channel, not in its thread's
+    history: a whole read of the thread must not take it for deleted — also after a restore
+    rebuilt the topic (its record then names the new thread). Nor does the starter's
+    removal by /mod spam (Discord's MESSAGE_DELETE of it) count as the member's deletion."""
+    helpdesk = world.guild.create_text_channel("help")
+    assert "Registered" in text_of(await world.admin.slash(world.general, "forumadmin add", channel=helpdesk))
+    asker = world.member("Asker")
+    started = await asker.slash(world.general, "topic new", forum=helpdesk, title="Printer", body="Help?")
+    assert "Started topic **#1**" in text_of(started), text_of(started)
+    thread = next(t for t in helpdesk.threads if t.name == "Printer")
+    await world.member("Helper").send(thread, "Unplug it.")
+    await world.admin.slash(world.general, "mod spam", post="#1")
+    restored = await world.admin.slash(world.general, "mod restore", post="#1")
+    assert "Restored" in text_of(restored), text_of(restored)
+    await world.restart()
+    report = await world.bot.recorder.catch_up(full=True)
+    assert report.deleted == 0
+    rebuilt = next(t for t in helpdesk.threads if t.name == "Printer")
+    assert [(p.content, p.status) for p in await world.posts_of(rebuilt)] == [
+        ("Help?", "publish"),
+        ("Unplug it.", "publish"),
+    ]

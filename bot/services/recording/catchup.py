@@ -379,6 +379,8 @@ class CatchUp(ThreadStates):
         if high < low or not high:
             return 0
         seen = {m.id for m in newer} | {m.id for m in seen_old}
+        if not isinstance(thread.parent, discord.ForumChannel):
+            seen.add(thread.id)  # a text-channel forum's starter lives in the channel, not in the thread's history
         recorded = await self.db.run(reconcile.published_message_ids, thread.id, low, high)
         gone = [message_id for message_id in recorded if message_id not in seen]
         if not gone:
