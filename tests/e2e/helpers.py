@@ -466,13 +466,14 @@ def delete_offline(world: World, thread: ChannelHandle, *message_ids: int) -> No
     channel.message_count = max(0, len(backend.messages[thread.id]) - 1)
 
 
-def delete_thread_offline(world: World, thread: ChannelHandle) -> None:
-    """A forum post deleted in Discord while the bot was away (no THREAD_DELETE)."""
+def delete_channel_offline(world: World, gone: ChannelHandle) -> None:
+    """A forum post (a thread) or a channel deleted in Discord while the bot was away (no
+    THREAD_DELETE or CHANNEL_DELETE)."""
     backend = world.env.backend
-    channel = backend.get_channel(thread.id)
-    del backend.channels[thread.id]
-    backend.messages.pop(thread.id, None)
+    channel = backend.get_channel(gone.id)
+    del backend.channels[gone.id]
+    backend.messages.pop(gone.id, None)
     guild = backend.get_guild(channel.guild_id)
     for ids in (guild.channel_ids, guild.thread_ids):
-        if thread.id in ids:
-            ids.remove(thread.id)
+        if gone.id in ids:
+            ids.remove(gone.id)

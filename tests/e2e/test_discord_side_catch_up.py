@@ -14,8 +14,8 @@ from bot.storage import audit, forums, posts, topics
 from tests.backends import BACKENDS
 from tests.e2e.helpers import (
     World,
+    delete_channel_offline,
     delete_offline,
-    delete_thread_offline,
     pin_in_discord,
     text_of,
     with_thread_flags,
@@ -116,7 +116,7 @@ async def test_a_thread_deleted_while_away_marks_its_topic_deleted_at_catch_up(w
     world.env.backend.edit_channel(archived.id, {}, thread_metadata={"archived": True})
     await world.env.settle()
     kept = await _start(world, "Kept")
-    delete_thread_offline(world, doomed)
+    delete_channel_offline(world, doomed)
     doomed_topic = await world.topic(doomed)
     bot = await world.restart()
     assert doomed_topic is not None
@@ -231,3 +231,22 @@ async def test_a_text_channel_forums_starter_is_never_taken_for_a_deletion(world
         ("Help?", "publish"),
         ("Unplug it.", "publish"),
     ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_forum_channel_deleted_while_away_is_unregistered_at_catch_up(world: World) -> None:
+    from tests.e2e.test_forum_rules import second_forum
+
+    support = await second_forum(world, "Support")
+    await _start(world, "Kept in the records")
+    started = await world.admin.slash(world.general, "topic new", forum=support, title="Gone with it", body="?")
+    assert "Started topic" in text_of(started), text_of(started)
+    delete_channel_offline(world, support)
+    await world.restart()
+    stored = await world.bot.db.run(forums.by_channel, support.id)
+    assert stored is not None and not stored.registered  # unregistered, its records kept
+    kept = await world.bot.db.run(topics.containing_post_number, world.guild.id, 2)
+    assert kept is not None and kept.title == "Gone with it"
+    assert (await world.bot.db.run(forums.by_channel, world.forum.id)).registered  # the other one stays
+    listed = text_of(await world.admin.slash(world.general, "forum list"))
+    assert "Support" not in listed and "Discussion" in listed

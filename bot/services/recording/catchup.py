@@ -86,6 +86,9 @@ class CatchUp(ThreadStates):
                 if owned is not None and not owned.holds(forum.guild_id):
                     continue  # another process's guild (another shard, or its lease)
                 channel = self.bot.get_channel(forum.channel_id)
+                if channel is None:
+                    await self._forum_gone(forum.guild_id, forum.channel_id)
+                    continue
                 if not is_forum_channel(channel):
                     continue
                 assert isinstance(channel, discord.ForumChannel | discord.TextChannel)
@@ -195,6 +198,20 @@ class CatchUp(ThreadStates):
             self._note_failure(f"listing the archived threads of {channel.id}", error, channel.guild.id)
             listed = False
         return sorted(found.values(), key=lambda t: t.id), listed
+
+    async def _forum_gone(self, guild_id: int, channel_id: int) -> None:
+        """A registered forum's channel deleted while the bot was away: unregistered (its records
+        stay), as when Discord says so live — when Discord answers 404 Unknown Channel for it."""
+        if self.bot.get_guild(guild_id) is None:
+            return  # the server itself is not here (yet): nothing is known of its channels
+        try:
+            await self.bot.fetch_channel(channel_id)
+        except discord.NotFound:
+            if await self.db.write(forums_repo.channel_deleted, channel_id):
+                self.forum_ids.pop(channel_id, None)
+                log.info("forum channel %s was deleted while the bot was away: unregistered", channel_id)
+        except CatchUpError as error:
+            self._note_failure(f"looking up forum channel {channel_id}", error, guild_id)
 
     async def _threads_gone(
         self, channel: ForumChannel, forum_id: int, listed: set[int], report: CatchUpReport
