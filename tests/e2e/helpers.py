@@ -428,21 +428,32 @@ PINNED = 1 << 1  # Discord's thread flag PINNED: the forum post pinned at the to
 
 
 def with_thread_flags(monkeypatch: Any) -> dict[int, int]:
-    """Threads that carry flags (thread id -> flags), as Discord sends them: simcord 3.2.1
+    """Threads that carry flags (thread id -> flags), as Discord keeps them: simcord 3.2.1
     writes every thread's ``flags`` as 0 in its payloads (GUILD_CREATE, THREAD_UPDATE, thread
-    lists), so a forum's pinned post cannot be shown otherwise. Its PATCH still refuses
-    ``flags`` (the bot's own pin, /mod stick, is best effort and says so)."""
+    lists) and refuses ``flags`` in a channel's PATCH (``thread.edit(pinned=...)``), so a
+    forum's pinned post could not be shown nor set otherwise."""
     from simcord.backend import serializers
+    from simcord.http.router import RequestContext
 
     flags: dict[int, int] = {}
     original = serializers.thread_payload
+    fields = RequestContext.fields
 
     def payload(backend: Any, thread: Any) -> Any:
         made = dict(original(backend, thread))
         made["flags"] = flags.get(thread.id, 0)
         return made
 
+    def fields_with_flags(ctx: Any, *handled: str, **kwargs: Any) -> Any:
+        body = ctx.body()
+        if ctx.method == "PATCH" and "flags" in body and "channel_id" in ctx.args:
+            channel = ctx.backend.channels.get(int(ctx.args["channel_id"]))
+            if channel is not None and channel.is_thread:
+                flags[channel.id] = int(body.pop("flags"))
+        return fields(ctx, *handled, **kwargs)
+
     monkeypatch.setattr(serializers, "thread_payload", payload)
+    monkeypatch.setattr(RequestContext, "fields", fields_with_flags)
     return flags
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot.storage import audit, forums, posts, topics
 from tests.backends import BACKENDS
 from tests.e2e.helpers import (
+    PINNED,
     World,
     delete_channel_offline,
     delete_offline,
@@ -251,3 +252,23 @@ async def test_a_forum_channel_deleted_while_away_is_unregistered_at_catch_up(wo
     assert (await world.bot.db.run(forums.by_channel, world.forum.id)).registered  # the other one stays
     listed = text_of(await world.admin.slash(world.general, "forum list"))
     assert "Support" not in listed and "Discussion" in listed
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_mod_stick_pins_the_post_in_discord_one_per_forum(world: World, monkeypatch) -> None:
+    flags = with_thread_flags(monkeypatch)
+    first = await _start(world, "House rules")
+    second = await _start(world, "Also important")
+    stuck = text_of(await world.admin.slash(world.general, "mod stick", topic="#1"))
+    assert "It is pinned in Discord too." in stuck, stuck
+    assert flags[first.id] == PINNED
+    other = text_of(await world.admin.slash(world.general, "mod stick", topic="#2"))
+    assert "Discord pins one post per forum" in other and "so this one is not pinned" in other, other
+    assert flags.get(second.id, 0) == 0 and (await world.topic(second)).sticky == "sticky"
+    unstuck = text_of(await world.admin.slash(world.general, "mod unstick", topic="#1"))
+    assert "is no longer sticky" in unstuck and flags[first.id] == 0, unstuck
+    topic = await world.topic(first)
+    assert topic is not None and topic.sticky == "none"
+    # The bot's own pin came back as THREAD_UPDATEs: recorded once, by the command.
+    found = await world.bot.db.run(lambda c: audit.entries(c, world.guild.id, topic_id=topic.id))
+    assert [e.action for e in found] == ["topic.unstick", "topic.stick"]
