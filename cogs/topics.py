@@ -17,7 +17,7 @@ from bot.domain.roles import ForumRole
 from bot.domain.text import post_header, split_text
 from bot.errors import NotDone, UserFacingError
 from bot.i18n import _, pgettext
-from bot.services import topictags
+from bot.services import slowmode, topictags
 from bot.services.access import guild_member, role_and_inputs
 from bot.services.auditing import log_action
 from bot.services.choices import tag_choices, topic_choices
@@ -112,6 +112,7 @@ class Topics(commands.Cog):
         )
         if refusal is not None:
             raise UserFacingError(refusal.reason)
+        await slowmode.check(self.db, member, role, forum, topic, when.created_at)
         return role
 
     # ------------------------------------------------------------------- new

@@ -61,6 +61,26 @@ def check_post(
     return None
 
 
+def slowmode_refusal(
+    *, role: ForumRole, delay_seconds: int, last_here_at: datetime | None, now: datetime
+) -> str | None:
+    """The channel's own Discord slowmode, for a post the bot sends on a member's behalf
+    (``/topic new``: the forum channel's, between a member's posts there; ``/reply``: the
+    thread's). Discord's slowmode does not bind the bot, so the bot keeps it for them;
+    moderators are exempt, as members who may manage messages are in Discord."""
+    if role.can_moderate or delay_seconds <= 0 or last_here_at is None:
+        return None
+    waited = (now - last_here_at).total_seconds()
+    if not 0 <= waited < delay_seconds:
+        return None
+    wait = math.ceil(delay_seconds - waited)
+    return ngettext(
+        "Slowmode is on here in Discord: you can post here again in {count} second.",
+        "Slowmode is on here in Discord: you can post here again in {count} seconds.",
+        wait,
+    )
+
+
 # Characters that carry no text: control characters (Cc) and lone surrogates (Cs, which
 # JSON can smuggle in and UTF-8 cannot encode). Invisible-only input counts as empty.
 _DROPPED = frozenset({"Cc", "Cs"})

@@ -304,3 +304,26 @@ def set_role(
         now=now,
         forum_ids=forum_ids,
     )
+
+
+def last_post_here(
+    conn: Connection,
+    guild_id: int,
+    author_id: int,
+    *,
+    since: str,
+    topic_id: int | None = None,
+    forum_id: int | None = None,
+) -> str | None:
+    """When the member last posted (any status) in ``topic_id``, or last started a topic in
+    ``forum_id``, at ``since`` or later: the channel slowmode's clock (bot/services/slowmode.py)."""
+    sql = "SELECT MAX(p.created_at) FROM posts p WHERE p.guild_id = ? AND p.author_id = ? AND p.created_at >= ?"
+    args: list[object] = [guild_id, author_id, since]
+    if topic_id is not None:
+        sql += " AND p.topic_id = ?"
+        args.append(topic_id)
+    if forum_id is not None:
+        sql += " AND p.is_opening = 1 AND p.topic_id IN (SELECT id FROM topics WHERE forum_id = ?)"
+        args.append(forum_id)
+    row = conn.execute(sql, args).fetchone()
+    return row[0] if row else None

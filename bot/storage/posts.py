@@ -374,11 +374,14 @@ def set_status(conn: Connection, post_id: int, status: str, *, only_from: str | 
 
 
 def mark_deleted(conn: Connection, message_ids: list[int]) -> list[Post]:
-    """Deleted in Discord: hidden from readers, content kept. Only published posts change."""
+    """Deleted in Discord: hidden from readers, content kept. Only published posts of open or
+    closed topics change (a spammed or trashed topic's messages leave with it, by the bot)."""
     changed = []
     for message_id in message_ids:
         post = by_message(conn, message_id)
-        if post is not None and set_status(conn, post.id, "deleted", only_from=PUBLISHED):
+        if post is None or _topic(conn, post.topic_id).status not in VISIBLE_TOPIC:
+            continue
+        if set_status(conn, post.id, "deleted", only_from=PUBLISHED):
             changed.append(post)
     return changed
 

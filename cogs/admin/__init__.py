@@ -294,9 +294,15 @@ class Admin(
         shown = ProgressMessage(interaction, "Catching up")
         report = await self.bot.recorder.catch_up(ids, full=True, progress=shown.update)
         await log_action(self.db, interaction, "forum.sync")
+        gone = ""
+        if report.deleted or report.threads_deleted:
+            gone = (
+                f" Deleted in Discord meanwhile, now recorded deleted: {report.deleted} post(s), "
+                f"{report.threads_deleted} thread(s)."
+            )
         await shown.finish(
             f"Commands {'synced' if synced else 'unchanged'}; permissions checked; catch-up read "
-            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{warning}"
+            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{gone}{warning}"
         )
 
 

@@ -84,6 +84,11 @@ class HealthCommands:
                 f"{report.edits} edit(s), {report.retries} retr{'y' if report.retries == 1 else 'ies'}, "
                 f"{report.failed_threads} thread(s) still unread"
                 + (
+                    f", {report.deleted} post(s) and {report.threads_deleted} thread(s) found deleted in Discord"
+                    if report.deleted or report.threads_deleted
+                    else ""
+                )
+                + (
                     f", {report.unlisted_forums} forum(s) whose archive Discord would not list"
                     if report.unlisted_forums
                     else ""

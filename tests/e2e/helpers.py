@@ -53,7 +53,9 @@ class World:
     async def restart(self) -> ForumBot:
         """Stop the bot and start a fresh process on the same database (a new READY)."""
         from bot.app import create_bot
+        from bot.services import threadedits
 
+        threadedits.forget()  # a new process knows none of the old one's own thread edits
         old = self.bot
         await old.db.flush()
         fresh = create_bot(old.settings, sync_commands=True)
@@ -486,3 +488,70 @@ async def remove_attachments(world: World, thread: ChannelHandle, message_id: in
     left = [a for a in message.attachments if a["filename"] not in names]
     backend.edit_message(thread.id, message_id, {"attachments": left})
     await world.env.settle()
+
+
+# ---------------------------------------------------------------- changes made in Discord's own interface
+PINNED = 1 << 1  # Discord's thread flag PINNED: the forum post pinned at the top of the forum
+
+
+def with_thread_flags(monkeypatch: Any) -> dict[int, int]:
+    """Threads that carry flags (thread id -> flags), as Discord keeps them: simcord 3.2.1
+    writes every thread's ``flags`` as 0 in its payloads (GUILD_CREATE, THREAD_UPDATE, thread
+    lists) and refuses ``flags`` in a channel's PATCH (``thread.edit(pinned=...)``), so a
+    forum's pinned post could not be shown nor set otherwise."""
+    from simcord.backend import serializers
+    from simcord.http.router import RequestContext
+
+    flags: dict[int, int] = {}
+    original = serializers.thread_payload
+    fields = RequestContext.fields
+
+    def payload(backend: Any, thread: Any) -> Any:
+        made = dict(original(backend, thread))
+        made["flags"] = flags.get(thread.id, 0)
+        return made
+
+    def fields_with_flags(ctx: Any, *handled: str, **kwargs: Any) -> Any:
+        body = ctx.body()
+        if ctx.method == "PATCH" and "flags" in body and "channel_id" in ctx.args:
+            channel = ctx.backend.channels.get(int(ctx.args["channel_id"]))
+            if channel is not None and channel.is_thread:
+                flags[channel.id] = int(body.pop("flags"))
+        return fields(ctx, *handled, **kwargs)
+
+    monkeypatch.setattr(serializers, "thread_payload", payload)
+    monkeypatch.setattr(RequestContext, "fields", fields_with_flags)
+    return flags
+
+
+def pin_in_discord(
+    world: World, flags: dict[int, int], thread: ChannelHandle, pinned: bool, *, broadcast: bool = True
+) -> None:
+    """A moderator pins (or unpins) the forum post in Discord; ``broadcast=False``: while the bot was away."""
+    flags[thread.id] = PINNED if pinned else 0
+    if broadcast:
+        world.env.backend.announce_channel_update(thread.id)
+
+
+def delete_offline(world: World, thread: ChannelHandle, *message_ids: int) -> None:
+    """Messages deleted in Discord while the bot was away (no MESSAGE_DELETE). Discord's
+    ``message_count`` leaves out the thread's first message and deleted ones; simcord 3.2.1
+    counts every message ever sent, so it is set to what Discord would say."""
+    backend = world.env.backend
+    for message_id in message_ids:
+        del backend.messages[thread.id][message_id]
+    channel = backend.get_channel(thread.id)
+    channel.message_count = max(0, len(backend.messages[thread.id]) - 1)
+
+
+def delete_channel_offline(world: World, gone: ChannelHandle) -> None:
+    """A forum post (a thread) or a channel deleted in Discord while the bot was away (no
+    THREAD_DELETE or CHANNEL_DELETE)."""
+    backend = world.env.backend
+    channel = backend.get_channel(gone.id)
+    del backend.channels[gone.id]
+    backend.messages.pop(gone.id, None)
+    guild = backend.get_guild(channel.guild_id)
+    for ids in (guild.channel_ids, guild.thread_ids):
+        if gone.id in ids:
+            ids.remove(gone.id)

@@ -1,6 +1,7 @@
 """/forumadmin import of a real bbPress export's three files (tests/fixtures/README.md): one
 forum, missing forum channels created on request under their bbPress category, private
-forums kept private, super stickies, pending posts recorded and not posted."""
+forums kept private, super stickies, pending posts recorded and not posted; the one-file
+export too, its categories grouping /forum list and its pending posts approved."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ async def test_three_files_import_as_one_forum_with_channels_created_under_their
     assert sum(1 for c in guild.channels if c.name == "Research") == 1
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_bad_super_sticky_ids_are_refused_before_anything(world: Any) -> None:
     said = await _import(world, super_sticky="the welcome topic", create_channels=True)
     assert "`super_sticky` takes bbPress topic ids" in said
@@ -90,3 +92,44 @@ async def test_bad_super_sticky_ids_are_refused_before_anything(world: Any) -> N
     assert len(world.env.errors) == 2  # both refusals, answered as such
     guild = world.bot.get_guild(world.guild.id)
     assert not any(c.name == "Research" for c in guild.channels)  # nothing was made
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_whole_export_imports_with_categories_and_its_pending_posts_are_approvable(world: Any) -> None:
+    whole = ("activity.WordPress.xml", (FIXTURES / "bbpress-2.6.9-all.xml").read_bytes())
+    said = text_of(await world.admin.slash(world.general, "forumadmin import", file=whole, create_channels=True))
+    assert "Import finished: 8 topic(s)." in said, said
+    listed = text_of(await world.admin.slash(world.general, "forum list"))
+    assert listed.index("Health") < listed.index("Discussion") and listed.index("Health") < listed.index("Research")
+    assert listed.index("Staff") < listed.index("Moderators' Lounge")
+
+    # The pending anonymous reply (its GMT date zero) and the pending anonymous topic wait in
+    # /mod queue, not in Discord; both are approved and posted back attributed, with their numbers.
+    queue = await world.admin.slash(world.general, "mod queue", kind="pending")
+    shown = text_of(queue)
+    assert "posts held for approval · 2" in shown, shown
+    assert "post **#3164**" in shown and "topic **#3198**" in shown and "Guest Reader" in shown
+    thread = world.thread("What is the difference between personalized medicine and precision medicine?")
+    assert not any("helped me a lot" in m.content for m in thread.history())
+    approved = text_of(await world.admin.slash(world.general, "mod approve", post="#3164"))
+    assert "Approved post **#3164** by Guest Reader" in approved, approved
+    last = thread.history()[-1]
+    assert "`#3164`" in last.content and "Guest Reader" in last.content and "helped me a lot" in last.content
+    opening = await world.bot.db.run(lambda c: c.execute("SELECT id FROM posts WHERE number = 3198").fetchone()[0])
+    clicked = text_of(await world.admin.click(queue.response, custom_id=f"tk:mp:{opening}:a:pending:0"))
+    assert "Approved topic **#3198**" in clicked, clicked
+    research = _channel(world, "Research")
+    assert isinstance(research, discord.ForumChannel)
+    rebuilt = next(t for t in research.threads if t.name == "Is this forum moderated?")
+    assert "`#3198`" in (await rebuilt.fetch_message(rebuilt.last_message_id)).content
+
+    def states(conn: Any) -> list[tuple[Any, ...]]:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                "SELECT p.number, p.status, t.status FROM posts p JOIN topics t ON t.id = p.topic_id "
+                "WHERE p.number IN (3164, 3198) ORDER BY p.number"
+            ).fetchall()
+        ]
+
+    assert await world.bot.db.run(states) == [(3164, "publish", "open"), (3198, "publish", "open")]

@@ -217,6 +217,13 @@ async def test_bad_rule_and_scope_input_changes_nothing(world):
     refused = await world.admin.slash(world.general, "mod role", member=mia, role="moderator", forum=loose)
     assert "is not a registered forum" in text_of(refused)
     errors_text(world)  # the expected refusal, seen
+    # A channel that is no forum at all (a plain text channel): refused the same way.
+    refused = await world.admin.slash(world.general, "mod role", member=mia, role="moderator", forum=world.general)
+    assert "is not a registered forum" in text_of(refused) and refused.ephemeral
+    refused = await world.admin.slash(world.general, "forumadmin forum", forum=world.general, status="closed")
+    assert "is not a registered forum" in text_of(refused) and refused.ephemeral
+    assert await world.bot.db.run(forums.by_channel, world.general.id) is None
+    errors_text(world)  # the expected refusals, seen
     refused = await world.admin.slash(world.general, "mod role", member=mia, role="participant", forum=world.forum)
     assert "goes with the Moderator role only" in text_of(refused)
     errors_text(world)  # the expected refusal, seen
@@ -257,3 +264,39 @@ async def test_catch_up_holds_a_post_the_forums_rules_refuse(world):
     assert await world.bot.db.run(reports.open_count, world.guild.id) == 1  # the reader's, in /mod queue
     queue = text_of(await world.admin.slash(world.general, "mod queue"))
     assert "written while the bot was away" in queue and "a keymaster's note" not in queue
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_channels_own_slowmode_holds_for_topic_new_and_reply(world):
+    """Discord does not hold the bot to a channel's slowmode: /topic new and /reply keep it
+    for members (the forum channel's between new topics, the thread's between replies)."""
+    world.env.backend.edit_channel(world.forum.id, {"rate_limit_per_user": 60})
+    await world.env.settle()
+    member = world.member("Asker")
+    first = await member.slash(world.general, "topic new", forum=world.forum, title="First", body="one")
+    assert "Started topic" in text_of(first), text_of(first)
+    await world.env.advance_time(20)  # past the throttle (10 s), within the slowmode (60 s)
+    refused = await member.slash(world.general, "topic new", forum=world.forum, title="Second", body="two")
+    assert "Slowmode is on here in Discord: you can post here again in 40 seconds." in text_of(refused)
+    assert refused.ephemeral and [t.name for t in world.forum.threads] == ["First"]
+    errors_text(world)  # the expected refusal, seen
+    moderator = world.member("Mod Mia", roles=(moderator_discord_role(world),))
+    await world.admin.slash(world.general, "mod role", member=moderator, role="moderator")
+    await moderator.slash(world.general, "topic new", forum=world.forum, title="Mods first", body="m")
+    await moderator.slash(world.general, "topic new", forum=world.forum, title="Mods again", body="m")
+    assert {"Mods first", "Mods again"} <= {t.name for t in world.forum.threads}  # moderators are exempt
+    await world.env.advance_time(41)
+    again = await member.slash(world.general, "topic new", forum=world.forum, title="Second", body="two")
+    assert "Started topic" in text_of(again), text_of(again)
+
+    thread = world.thread("First")
+    world.env.backend.edit_channel(thread.id, {"rate_limit_per_user": 30})
+    await world.env.settle()
+    await world.env.advance_time(15)
+    replied = await member.slash(world.general, "reply", topic=f"#{(await world.topic(thread)).number}", body="r1")
+    assert "Replied as" in text_of(replied), text_of(replied)
+    await world.env.advance_time(15)
+    refused = await member.slash(world.general, "reply", topic=f"#{(await world.topic(thread)).number}", body="r2")
+    assert "you can post here again in 15 seconds" in text_of(refused), text_of(refused)
+    errors_text(world)  # the expected refusal, seen
+    assert [p.content for p in await world.posts_of(thread)] == ["one", "r1"]

@@ -121,6 +121,7 @@ async def test_hold_links_and_new_members_and_closed_dms(world: World) -> None:
     assert said.id in [m.id for m in thread.history()]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_held_post_discord_will_not_remove_stays_up_flagged(world: World) -> None:
     asker = world.member("Asker")
     await world.admin.slash(world.general, "topic new", forum=world.forum, title="Welcome", body="Say hello")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.storage import audit, posts, reports
+from tests.backends import BACKENDS
 from tests.e2e.helpers import World, errors_text, text_of
 
 
@@ -18,6 +21,7 @@ async def report(world: World, reporter, thread, message, reason: str):  # type:
     return text_of(submitted)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_report_reaches_the_queue_and_approve_trashes_the_post(world: World) -> None:
     asker = world.member("Asker")
     spammer = world.member("Spammer")
@@ -40,6 +44,7 @@ async def test_a_report_reaches_the_queue_and_approve_trashes_the_post(world: Wo
     assert actions[0] == "report.approve"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_dismiss_keeps_the_post_and_the_buttons_survive_a_restart(world: World) -> None:
     asker = world.member("Asker")
     helper = world.member("Helper")
@@ -60,6 +65,7 @@ async def test_dismiss_keeps_the_post_and_the_buttons_survive_a_restart(world: W
     assert "already dismissed" in text_of(again)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_reports_of_non_posts_and_own_posts_are_refused(world: World) -> None:
     asker = world.member("Asker")
     thread = await start_topic(world, asker)
@@ -73,6 +79,7 @@ async def test_reports_of_non_posts_and_own_posts_are_refused(world: World) -> N
     assert await world.bot.db.run(reports.open_count, world.guild.id) == 0
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_held_post_from_catch_up_is_approved_and_its_flag_cleared(world: World) -> None:
     asker = world.member("Asker")
     watcher = world.member("Watcher")
@@ -93,6 +100,7 @@ async def test_a_held_post_from_catch_up_is_approved_and_its_flag_cleared(world:
     assert await world.bot.db.run(reports.open_count, world.guild.id) == 0
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_queue_delete_refused_by_discord_keeps_the_report_open(world: World) -> None:
     asker = world.member("Asker")
     spammer = world.member("Spammer")
@@ -110,6 +118,7 @@ async def test_a_queue_delete_refused_by_discord_keeps_the_report_open(world: Wo
     assert await world.bot.db.run(reports.open_count, world.guild.id) == 1
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_refused_post_the_bot_could_not_delete_is_held_and_dismiss_trashes_it(world: World) -> None:
     asker = world.member("Asker")
     watcher = world.member("Watcher")

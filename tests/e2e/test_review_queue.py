@@ -192,6 +192,7 @@ async def test_spam_member_marks_recent_posts_spam_and_blocks(world: World) -> N
     assert await world.bot.db.run(members.assignment, world.guild.id, spammer.id) is None
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_queue_kinds_page_and_restore_deleted_posts(world: World) -> None:
     asker, helper = world.member("Asker"), world.member("Helper")
     await asker.slash(world.general, "topic new", forum=world.forum, title="A question", body="What is it?")

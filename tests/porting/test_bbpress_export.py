@@ -198,6 +198,13 @@ def test_split_and_whole_import_the_same_and_export_back_the_same(
         first = export_json.build(conn, GUILD, include_deleted=True, now="X")
     finally:
         conn.close()
+    assert {f["name"]: f["category"] for f in first["forums"]} == {
+        "Announcements": None,
+        "Backstage": "Staff",
+        "Discussion": "Health",
+        "Moderators' Lounge": "Staff",
+        "Research": "Health",
+    }  # the export carries each forum's bbPress category
     whole = tmp_path / "whole.db"
     assert _import(monkeypatch, f"sqlite:///{whole}", [ALL], "--super-sticky", "3175") == 0
     conn = connect(f"sqlite:///{whole}")

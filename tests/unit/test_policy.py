@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.policy import check_edit, check_post, clean_body, clean_title, parse_tags
+from bot.domain.policy import check_edit, check_post, clean_body, clean_title, parse_tags, slowmode_refusal
 from bot.domain.roles import ForumRole
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -116,3 +116,21 @@ def test_check_edit_refuses_with_a_reason(kwargs, said):
     with pytest.raises(ValueError, match=None) as refused:
         edit(**kwargs)
     assert said in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("role", "delay", "ago", "words"),
+    [
+        (ForumRole.PARTICIPANT, 60, 20, "in 40 seconds"),
+        (ForumRole.PARTICIPANT, 60, 59.5, "in 1 second."),
+        (ForumRole.PARTICIPANT, 60, 60, None),  # the slowmode has passed
+        (ForumRole.PARTICIPANT, 0, 1, None),  # no slowmode
+        (ForumRole.PARTICIPANT, 60, None, None),  # never posted here
+        (ForumRole.MODERATOR, 60, 1, None),  # moderators are exempt
+        (ForumRole.KEYMASTER, 60, 1, None),
+    ],
+)
+def test_slowmode_refusal(role: ForumRole, delay: int, ago: float | None, words: str | None) -> None:
+    last = None if ago is None else NOW - timedelta(seconds=ago)
+    said = slowmode_refusal(role=role, delay_seconds=delay, last_here_at=last, now=NOW)
+    assert (said is None) == (words is None) and (words is None or words in (said or ""))

@@ -1,5 +1,6 @@
 """bbPress's private and hidden forums never reach the web archive, even imported with
---public: not on the index, not as forum or topic pages, not in search, not in feeds."""
+--public: not on the index, not as forum or topic pages, not in search, feeds or sitemaps;
+the index groups the public forums under their bbPress category."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ async def test_private_and_hidden_bbpress_forums_stay_out_of_the_archive(
     db = create_database(Settings(database_url=database_url), readonly=True)
     await db.open(migrate_schema=False)
     try:
-        async with TestClient(TestServer(create_app(db))) as client:
+        async with TestClient(TestServer(create_app(db, base="https://forum.example.org"))) as client:
 
             async def page(path: str) -> tuple[int, str]:
                 response = await client.get(path)
@@ -44,6 +45,18 @@ async def test_private_and_hidden_bbpress_forums_stay_out_of_the_archive(
             assert status == 200
             assert "Discussion" in index and "Research" in index and "Announcements" in index  # --public
             assert "Lounge" not in index and "Backstage" not in index
+            # Categories group the index: Health holds Discussion and Research; Staff (all private) is not shown.
+            listed = index[index.index("<main") :]
+            assert listed.index("Health") < listed.index("Discussion") and listed.index("Health") < listed.index(
+                "Research"
+            )
+            assert "Staff" not in index
+            status, sitemap = await page("/sitemap.xml")  # one urlset for an archive this small
+            assert status == 200 and "/topics/3146?" in sitemap and f"/forums/{ids['Discussion']}<" in sitemap
+            for number in (3180, 3181, 3185):
+                assert f"/topics/{number}?" not in sitemap
+            for private in ("Moderators' Lounge", "Backstage"):
+                assert f"/forums/{ids[private]}<" not in sitemap
             status, shown = await page("/topics/3146")
             assert status == 200 and "Viewing" in shown  # a public forum's topic is there
             for private in ("Moderators' Lounge", "Backstage"):

@@ -113,6 +113,8 @@ class CatchUpReport:
     threads: int = 0
     recorded: int = 0
     edits: int = 0
+    deleted: int = 0  # posts whose message was deleted while the bot was away
+    threads_deleted: int = 0  # topics whose thread was deleted while the bot was away
     history_calls: int = 0
     retries: int = 0
     failed_threads: int = 0  # threads still unread after every retry (tried again next time)

@@ -1,7 +1,20 @@
 """The catch-up: reconcile registered forums with Discord after downtime, as Discord holds them.
 
 No throttle applies after the fact; a post its author could not have made is recorded flagged
-for /mod queue instead of deleted. Running it twice changes nothing."""
+for /mod queue instead of deleted. Running it twice changes nothing.
+
+Deletions made while the bot was away are recorded only where Discord proves them:
+- a message: a published post whose message is missing from history the catch-up read
+  without a hole over its id (history pages are contiguous: the newest page down to the
+  cursor, and down to the thread's oldest recorded post when it reads the whole thread).
+  A thread is read whole by a full catch-up (``/forumadmin sync``), and by any catch-up when
+  Discord's ``message_count`` (which leaves out the opening message and deleted ones) is
+  below the topic's published replies: something is gone. Posts the bot removed itself
+  (spam, trash, held) are not published, and posts it reposted (restore, approve, move,
+  merge, split) are recorded at their new message, so neither is ever taken for a deletion;
+- a thread: a topic's thread missing from the forum's active and archived threads, for
+  which Discord answers 404 Unknown Channel.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +34,9 @@ from bot.services.posting import ForumChannel, is_forum_channel
 from bot.services.recording.base import CatchUpReport, mentioned_names, message_to_post
 from bot.services.recording.threads import ThreadStates
 from bot.storage import forums as forums_repo
-from bot.storage import kv, posts, topics
+from bot.storage import kv, posts, reconcile, topics
 from bot.storage.errors import StorageUnavailable
-from bot.storage.models import NewPost
+from bot.storage.models import NewPost, Topic
 
 if TYPE_CHECKING:
     pass
@@ -74,6 +87,9 @@ class CatchUp(ThreadStates):
                 if owned is not None and not owned.holds(forum.guild_id):
                     continue  # another process's guild (another shard, or its lease)
                 channel = self.bot.get_channel(forum.channel_id)
+                if channel is None:
+                    await self._forum_gone(forum.guild_id, forum.channel_id)
+                    continue
                 if not is_forum_channel(channel):
                     continue
                 assert isinstance(channel, discord.ForumChannel | discord.TextChannel)
@@ -113,10 +129,13 @@ class CatchUp(ThreadStates):
             except StorageUnavailable as error:
                 await failures.report(self.bot, error, where="catch-up: storing its time")
         log.info(
-            "catch-up: %d threads, %d posts recorded, %d edits, %d history calls, %d retries, %d threads failed",
+            "catch-up: %d threads, %d posts recorded, %d edits, %d deleted, %d threads deleted, %d history calls, "
+            "%d retries, %d threads failed",
             report.threads,
             report.recorded,
             report.edits,
+            report.deleted,
+            report.threads_deleted,
             report.history_calls,
             report.retries,
             report.failed_threads,
@@ -158,6 +177,8 @@ class CatchUp(ThreadStates):
     ) -> bool:
         """Catch up every thread of a forum not done yet; False when its archive could not be listed."""
         threads, listed = await self._threads_of(channel)
+        if listed:
+            await self._threads_gone(channel, forum_id, {t.id for t in threads}, report)
         todo = [t for t in threads if t.id not in done and all(t.id != f.id for f, _ in failed)]
         self._listed += len(todo)
         for thread in todo:
@@ -182,25 +203,68 @@ class CatchUp(ThreadStates):
             listed = False
         return sorted(found.values(), key=lambda t: t.id), listed
 
-    async def _history_after(
-        self, thread: discord.Thread, cursor: int, before: int | None, report: CatchUpReport
-    ) -> tuple[list[discord.Message], list[discord.Message]]:
-        """Messages newer than ``cursor`` (oldest first), and the recorded ones seen on the way.
+    async def _forum_gone(self, guild_id: int, channel_id: int) -> None:
+        """A registered forum's channel deleted while the bot was away: unregistered (its records
+        stay), as when Discord says so live — when Discord answers 404 Unknown Channel for it."""
+        if self.bot.get_guild(guild_id) is None:
+            return  # the server itself is not here (yet): nothing is known of its channels
+        try:
+            await self.bot.fetch_channel(channel_id)
+        except discord.NotFound:
+            if await self.db.write(forums_repo.channel_deleted, channel_id):
+                self.forum_ids.pop(channel_id, None)
+                log.info("forum channel %s was deleted while the bot was away: unregistered", channel_id)
+        except CatchUpError as error:
+            self._note_failure(f"looking up forum channel {channel_id}", error, guild_id)
 
-        Pages backwards with ``before`` from the newest message down to the cursor.
+    async def _threads_gone(
+        self, channel: ForumChannel, forum_id: int, listed: set[int], report: CatchUpReport
+    ) -> None:
+        """Topics whose thread was deleted while the bot was away: missing from the forum's
+        active and archived threads, and Discord says 404 Unknown Channel (nothing less)."""
+        for thread_id in await self.db.run(reconcile.visible_thread_ids, forum_id):
+            if thread_id in listed:
+                continue
+            try:
+                await self.bot.fetch_channel(thread_id)
+            except discord.NotFound:
+                if await self.db.write(topics.mark_thread_deleted, thread_id) is not None:
+                    report.threads_deleted += 1
+                    log.info("thread %s was deleted while the bot was away", thread_id)
+            except CatchUpError as error:
+                self._note_failure(f"looking up thread {thread_id}", error, channel.guild.id)
+
+    async def _history_after(
+        self,
+        thread: discord.Thread,
+        cursor: int,
+        before: int | None,
+        report: CatchUpReport,
+        *,
+        floor: int | None = None,
+    ) -> tuple[list[discord.Message], list[discord.Message], int]:
+        """Messages newer than ``cursor`` (oldest first), the recorded ones seen on the way, and
+        the id from which the pages hold every message up to ``before`` (0: from the start).
+
+        Pages backwards with ``before`` from the newest message down to the cursor (down to
+        ``floor`` when given: a whole read, for deletions).
         """
         newer: list[discord.Message] = []
         seen_old: list[discord.Message] = []
         anchor: discord.abc.Snowflake | None = discord.Object(before) if before else None
+        stop = cursor if floor is None else min(cursor, floor)
+        low = 0
         while True:
             page = [m async for m in thread.history(limit=HISTORY_PAGE, before=anchor)]
             report.history_calls += 1
             if not page:
+                low = 0
                 break
             for message in page:
                 (newer if message.id > cursor else seen_old).append(message)
             oldest = min(m.id for m in page)
-            if oldest <= cursor or len(page) < HISTORY_PAGE:
+            low = 0 if len(page) < HISTORY_PAGE else oldest
+            if oldest <= stop or len(page) < HISTORY_PAGE:
                 break
             anchor = discord.Object(oldest)
         if cursor < thread.id and (before is None or thread.id < before):
@@ -208,7 +272,7 @@ class CatchUp(ThreadStates):
             if starter is not None and all(m.id != starter.id for m in newer):
                 newer.append(starter)
         newer.sort(key=lambda m: m.id)
-        return newer, seen_old
+        return newer, seen_old, low
 
     async def _starter(self, thread: discord.Thread) -> discord.Message | None:
         """A text-channel forum's thread opens with the message it was started from, which
@@ -254,7 +318,9 @@ class CatchUp(ThreadStates):
         """
         if await self.db.run(topics.is_retired, thread.id):
             return True  # the old thread of a moved or merged topic: its posts live elsewhere now
-        cursor = await self.db.run(posts.last_message_id, thread.id) or 0
+        cursor = newest = await self.db.run(posts.last_message_id, thread.id) or 0
+        known = await self.db.run(topics.by_thread, thread.id)
+        whole = known is not None and (full or _lost_some(thread, known))
         gap_key = GAP_KEY.format(thread.id)
         gap = await self.db.run(kv.get, gap_key)
         if gap is not None:
@@ -262,12 +328,13 @@ class CatchUp(ThreadStates):
         if thread.id in self._gaps:
             cursor = min(cursor, self._gaps[thread.id])
         idle = cursor and thread.last_message_id and thread.last_message_id <= cursor
-        if not full and before is None and idle:
+        if not full and before is None and idle and not whole:
             self._synced.add(thread.id)
-            await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
+            await self.reconcile_thread(thread, topic=known)  # renamed, re-tagged, locked ... while away
             return True  # nothing newer than the cursor: no history call for an idle thread
+        floor = await self.db.run(reconcile.oldest_message_id, thread.id) if whole else None
         try:
-            newer, seen_old = await self._history_after(thread, cursor, before, report)
+            newer, seen_old, low = await self._history_after(thread, cursor, before, report, floor=floor)
         except CatchUpError as error:
             self._note_failure(f"reading thread {thread.id}", error, thread.guild.id)
             if gap is None:
@@ -314,6 +381,8 @@ class CatchUp(ThreadStates):
         if topic is not None:
             self._submit_page(topic.id, page, pending)
         report.recorded += sum(await asyncio.gather(*pending))
+        high = newest if before is None else min(newest, before - 1)
+        report.deleted += await self._deleted_while_away(thread, newer, seen_old, low, high)
         if gap is not None:
             await self.db.write(kv.delete, gap_key)
         self._gaps.pop(thread.id, None)
@@ -321,6 +390,29 @@ class CatchUp(ThreadStates):
         if before is None:
             await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
         return True
+
+    async def _deleted_while_away(
+        self,
+        thread: discord.Thread,
+        newer: list[discord.Message],
+        seen_old: list[discord.Message],
+        low: int,
+        high: int,
+    ) -> int:
+        """Mark deleted the published posts of ``low``..``high`` whose message the history (read
+        without a hole over that range) no longer holds; how many."""
+        if high < low or not high:
+            return 0
+        seen = {m.id for m in newer} | {m.id for m in seen_old}
+        if not isinstance(thread.parent, discord.ForumChannel):
+            seen.add(thread.id)  # a text-channel forum's starter lives in the channel, not in the thread's history
+        recorded = await self.db.run(reconcile.published_message_ids, thread.id, low, high)
+        gone = [message_id for message_id in recorded if message_id not in seen]
+        if not gone:
+            return 0
+        changed = await self.db.write(posts.mark_deleted, gone)
+        log.info("thread %s: %d post(s) deleted while the bot was away", thread.id, len(changed))
+        return len(changed)
 
     def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
         """Queue a chunk of catch-up replies as one backlog job (see Database.submit_bulk):
@@ -345,3 +437,10 @@ class CatchUp(ThreadStates):
             role = role_in_forum(role, inputs.scope, forum_id)
             cache[author.id] = (role, may_start_topic(role, rules) if starting else may_reply(role, rules))
         return cache[author.id]
+
+
+def _lost_some(thread: discord.Thread, topic: Topic) -> bool:
+    """Discord holds fewer messages in the thread than the topic's published replies: some
+    were deleted (``message_count`` leaves out the opening message and deleted ones)."""
+    count = thread.message_count
+    return count is not None and count < topic.reply_count

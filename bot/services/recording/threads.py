@@ -64,10 +64,14 @@ class ThreadStates(RecorderBase):
             return
         await self.on_thread_update(None, discord.Thread(guild=guild, state=guild._state, data=payload.data))
 
-    async def reconcile_thread(self, thread: discord.Thread, *, was_pinned: bool | None = None) -> bool:
+    async def reconcile_thread(
+        self, thread: discord.Thread, *, was_pinned: bool | None = None, topic: Topic | None = None
+    ) -> bool:
         """Make the topic's record say what Discord shows of its thread; True when it changed.
-        The caller holds the thread's lock (live) or runs the catch-up (which does)."""
-        topic = await self.db.run(topics.by_thread, thread.id)
+        The caller holds the thread's lock (live) or runs the catch-up (which does), and may
+        pass the topic it has just read."""
+        if topic is None:
+            topic = await self.db.run(topics.by_thread, thread.id)
         if topic is None or topic.status not in ("open", "closed"):
             return False
         parent = thread.parent
