@@ -169,13 +169,17 @@ async def test_mod_actions_answer_in_the_moderators_language(world):
     assert "Registro de auditoría (lo más reciente primero)" in logged and "Página 1 de 1 ·" in logged, logged
     assert "tema #1" in logged and "publicación #2" in logged, logged
     troll = world.member("Troll")
+    await world.show_to_everyone("mod")  # the server shows /mod to everyone: the bot still checks
     with interaction_locale("de"):
         restored = text_of(await world.admin.slash(world.general, "mod restore", post="#2"))
         blocked = text_of(await world.admin.slash(world.general, "mod block", member=troll, duration="1h"))
         unknown = await world.admin.slash(world.general, "mod unblock", member=world.member("Nobody"))
+        below = await world.member("Helper").slash(world.general, "mod trash", post="#2")
     assert "Beitrag **#2** wiederhergestellt, Helper zugeordnet" in restored, restored
     assert f"<@{troll.id}> ist für das Posten gesperrt, bis <t:" in blocked, blocked
     assert "hat keine Sperre durch `/mod sperren`." in text_of(unknown)
+    said = text_of(below)  # the forum-role check, before the command runs
+    assert "Dieser Befehl ist für Moderatoren und Schlüsselmeister; deine Forenrolle ist Teilnehmer." in said, said
     # the records keep their English keys; only what a member reads is translated
     found = await world.bot.db.run(posts.by_number, world.guild.id, 2)
     assert found is not None and found.status == "publish"
