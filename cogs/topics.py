@@ -26,6 +26,7 @@ from bot.services.lookup import fetch_thread, resolve_topic_here
 from bot.services.posting import NO_MENTIONS, rest_refused, send_rest, start_thread
 from bot.services.translator import guild_locale
 from bot.storage import forums, guilds, posts, review, topics
+from bot.storage.api import Database
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
 from bot.ui.tagprompt import TagPrompt, prompt_text
@@ -72,6 +73,13 @@ def held_post(
         created_at=timeutil.iso(interaction.created_at),
         flag=why,
     )
+
+
+async def stored_reason(db: Database, hold: str, role: ForumRole, text: str, member: discord.Member) -> str | None:
+    """Why the post is held, as the record keeps it for the moderators: in the server's language
+    (a typed post's flag is said there too), whatever language the member asked in."""
+    with speaking(guild_locale(member.guild)):
+        return await hold_reason(db, hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id)
 
 
 class Topics(commands.Cog):
@@ -183,7 +191,8 @@ class Topics(commands.Cog):
             self.db, record.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
         )
         if why is not None:  # held: recorded pending, no thread until a moderator approves it
-            opening = held_post(member, role, interaction, text, why)
+            flag = await stored_reason(self.db, record.rules.hold, role, text, member) or why
+            opening = held_post(member, role, interaction, text, flag)
             waiting = NewTopic(
                 guild_id=member.guild.id,
                 forum_id=record.id,
@@ -289,7 +298,8 @@ class Topics(commands.Cog):
             self.db, forum.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
         )
         if why is not None:  # held: recorded pending, never sent to the thread until approved
-            new = held_post(member, role, interaction, text, why, channel_id=found.thread_id)
+            flag = await stored_reason(self.db, forum.rules.hold, role, text, member) or why
+            new = held_post(member, role, interaction, text, flag, channel_id=found.thread_id)
             held = await self.db.transaction(review.hold_reply, found.id, new)
             notice = held_notice(why, held.post.number)
             await interaction.followup.send(

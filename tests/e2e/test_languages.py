@@ -233,7 +233,8 @@ async def test_a_held_post_is_told_in_the_servers_language_and_its_reply_in_the_
         queue = text_of(await world.admin.slash(world.general, "mod queue", kind="pending"))
         approved = text_of(await world.admin.slash(world.general, "mod approve", post="#2"))
     assert "Cola de moderación · publicaciones retenidas para aprobación · 2" in queue, queue
-    assert "Retenida: este foro retiene cada publicación para aprobación" in queue  # the flag, as it was said
+    # the flags the moderators read: in the server's language, the /reply's (asked in German) too
+    assert queue.count("Retenida: este foro retiene cada publicación para aprobación") == 2, queue
     assert "Publicación **#2** de Kumar aprobada:" in approved, approved
     told = world.dm_texts(kumar)[-1]
     assert told.startswith("Tu publicación **#2** en **Q** fue aprobada:"), told
