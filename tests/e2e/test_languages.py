@@ -275,3 +275,22 @@ async def test_a_move_shows_its_progress_in_the_moderators_language_past_the_tok
     assert "📦 Este tema se movió a" in old.history()[-1].content
     moved = next(t for t in questions.threads if t.name == "Busy")
     assert any("*Participante*" in m.content for m in moved.history()), [m.content for m in moved.history()]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_import_summary_in_the_keymasters_language_and_its_threads_in_the_servers(
+    simcord_env, simcord_bot, built_bots
+):
+    from tests.e2e.test_example_thread import TITLE
+    from tests.e2e.test_porting_commands import FIXTURE
+
+    world = await make_world(simcord_env, simcord_bot, built_bots, preferred_locale="es-ES")
+    with interaction_locale("de"):
+        result = await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", FIXTURE.read_bytes()))
+        exported = await world.admin.slash(world.general, "forumadmin export")
+    said = text_of(result)
+    assert "Import abgeschlossen: 2 Thema/Themen." in said, said
+    assert "Nummern behalten: 8; neu nummeriert, weil die Nummer vergeben war: 0." in said, said
+    bodies = [m.content for m in world.thread(TITLE).history()]
+    assert any("Thank you" in b and "↳ respondiendo a `#3147`" in b for b in bodies), bodies
+    assert "Der json-Export des Forums (" in text_of(exported), text_of(exported)
