@@ -16,7 +16,7 @@ from bot.domain.policy import BODY_MAX, TITLE_MAX, check_edit, clean_body, clean
 from bot.domain.words import status_word
 from bot.errors import NotDone, UserFacingError
 from bot.failures import AnsweringModal, AnsweringView, describe_http_error
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services import editing
 from bot.services.access import guild_member, member_role
 from bot.services.auditing import log_action
@@ -59,7 +59,7 @@ async def _checked(
     return post, topic, access.as_moderator
 
 
-class EditModal(AnsweringModal, title="Edit post"):
+class EditModal(AnsweringModal, title=N_("Edit post")):  # __init__ gives it its title
     def __init__(self, bot: ForumBot, message: discord.Message, post: Post, topic: Topic, *, moderator: bool) -> None:
         super().__init__(title=_("Edit post #{number}", number=post.number))
         self.bot, self.message, self.post_number = bot, message, post.number
@@ -154,7 +154,7 @@ class ConfirmDelete(AnsweringView):
         self.bot, self.message, self.owner_id = bot, message, owner_id
         self.confirm.label = _("Delete my post")
 
-    @discord.ui.button(label="Delete my post", style=discord.ButtonStyle.danger)
+    @discord.ui.button(style=discord.ButtonStyle.danger)  # labelled in __init__, in the member's language
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[Any]) -> None:
         post = await self.bot.db.run(posts.by_message, self.message.id)
         if post is None or post.author_id != interaction.user.id or post.status != "publish":

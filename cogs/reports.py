@@ -11,20 +11,20 @@ from bot.domain import timeutil
 from bot.domain.words import status_word
 from bot.errors import UserFacingError
 from bot.failures import AnsweringModal
-from bot.i18n import _, pgettext
+from bot.i18n import N_, _, pgettext
 from bot.storage import posts, reports
 
 REASON_MAX = 500
 
 
-class ReportModal(AnsweringModal, title="Report post"):
+class ReportModal(AnsweringModal, title=N_("Report post")):  # class defaults: __init__ translates them
     reason: discord.ui.TextInput[ReportModal] = discord.ui.TextInput(
-        label="What is wrong with this post?",
+        label=N_("What is wrong with this post?"),
         custom_id="reason",
         style=discord.TextStyle.paragraph,
         min_length=1,
         max_length=REASON_MAX,
-        placeholder="Spam, abuse, off-topic, personal data ...",
+        placeholder=N_("Spam, abuse, off-topic, personal data ..."),
     )
 
     def __init__(self, bot: ForumBot, post_id: int, number: int) -> None:

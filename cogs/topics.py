@@ -14,9 +14,9 @@ from bot.domain import timeutil
 from bot.domain.forumrules import role_in_forum
 from bot.domain.policy import check_post, clean_body, clean_title
 from bot.domain.roles import ForumRole
-from bot.domain.text import post_header, split_text
+from bot.domain.text import escape_inline, post_header, split_text
 from bot.errors import NotDone, UserFacingError
-from bot.i18n import _, pgettext
+from bot.i18n import _, pgettext, speaking
 from bot.services import slowmode, topictags
 from bot.services.access import guild_member, role_and_inputs
 from bot.services.auditing import log_action
@@ -24,7 +24,9 @@ from bot.services.choices import tag_choices, topic_choices
 from bot.services.holding import held_notice, hold_reason
 from bot.services.lookup import fetch_thread, resolve_topic_here
 from bot.services.posting import NO_MENTIONS, rest_refused, send_rest, start_thread
+from bot.services.translator import guild_locale
 from bot.storage import forums, guilds, posts, review, topics
+from bot.storage.api import Database
 from bot.storage.models import Forum, NewPost, NewTopic, Topic
 from bot.ui.pager import Page, view_for
 from bot.ui.tagprompt import TagPrompt, prompt_text
@@ -71,6 +73,13 @@ def held_post(
         created_at=timeutil.iso(interaction.created_at),
         flag=why,
     )
+
+
+async def stored_reason(db: Database, hold: str, role: ForumRole, text: str, member: discord.Member) -> str | None:
+    """Why the post is held, as the record keeps it for the moderators: in the server's language
+    (a typed post's flag is said there too), whatever language the member asked in."""
+    with speaking(guild_locale(member.guild)):
+        return await hold_reason(db, hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id)
 
 
 class Topics(commands.Cog):
@@ -136,7 +145,7 @@ class Topics(commands.Cog):
         record = await self._registered(member.guild, forum.id)
         if tags and tags.strip() and not isinstance(forum, discord.ForumChannel):
             raise UserFacingError(
-                f"{forum.mention} is a text-channel forum: Discord has no tags there. Leave `tags` out."
+                _("{forum} is a text-channel forum: Discord has no tags there. Leave `tags` out.", forum=forum.mention)
             )
         try:
             clean = clean_title(title)
@@ -183,7 +192,8 @@ class Topics(commands.Cog):
             self.db, record.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
         )
         if why is not None:  # held: recorded pending, no thread until a moderator approves it
-            opening = held_post(member, role, interaction, text, why)
+            flag = await stored_reason(self.db, record.rules.hold, role, text, member) or why
+            opening = held_post(member, role, interaction, text, flag)
             waiting = NewTopic(
                 guild_id=member.guild.id,
                 forum_id=record.id,
@@ -196,7 +206,7 @@ class Topics(commands.Cog):
             held = await self.db.transaction(review.hold_topic, waiting)
             await interaction.followup.send(held_notice(why, held.topic.number), ephemeral=True)
             return
-        chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
+        chunks = split_text(f"{attribution(member, role)}\n{text}")
         applied = [t for t in available if t.name in tag_names]
         try:
             thread, starter = await start_thread(forum, name=clean, content=chunks[0], applied_tags=applied)
@@ -289,12 +299,15 @@ class Topics(commands.Cog):
             self.db, forum.rules.hold, role=role, text=text, guild_id=member.guild.id, user_id=member.id
         )
         if why is not None:  # held: recorded pending, never sent to the thread until approved
-            new = held_post(member, role, interaction, text, why, channel_id=found.thread_id)
+            flag = await stored_reason(self.db, forum.rules.hold, role, text, member) or why
+            new = held_post(member, role, interaction, text, flag, channel_id=found.thread_id)
             held = await self.db.transaction(review.hold_reply, found.id, new)
             notice = held_notice(why, held.post.number)
-            await interaction.followup.send(f"{notice} (in **{found.title}**)", ephemeral=True)
+            await interaction.followup.send(
+                notice + " " + _("(in **{title}**)", title=escape_inline(found.title)), ephemeral=True
+            )
             return
-        chunks = split_text(f"{post_header(member.display_name, role.display)}\n{text}")
+        chunks = split_text(f"{attribution(member, role)}\n{text}")
         try:
             thread = await fetch_thread(member.guild, found.thread_id)
             message = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
@@ -409,3 +422,10 @@ class Topics(commands.Cog):
 
 async def setup(bot: ForumBot) -> None:
     await bot.add_cog(Topics(bot))
+
+
+def attribution(member: discord.Member, role: ForumRole) -> str:
+    """The line above a post the bot sends for a member: everyone in the thread reads it, so in
+    the server's language (``bot.domain.text.post_header``)."""
+    with speaking(guild_locale(member.guild)):
+        return post_header(member.display_name, role.label)

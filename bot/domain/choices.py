@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _
+
 MAX_CHOICES = 25  # Discord's limit
 NAME_LIMIT = 100  # characters of a choice's name
 _MAX_WORDS = 5
@@ -68,7 +70,7 @@ def choice_name(number: int, title: str, *, reply: bool = False, status: str = "
     """``#3146 What is the difference…`` in at most 100 characters."""
     shown = " ".join(title.split())
     if reply:
-        shown = f"reply in: {shown}"
+        shown = _("reply in: {title}", title=shown)
     if status:
         shown = f"[{status}] {shown}"
     name = f"#{number} {shown}"

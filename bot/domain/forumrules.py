@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from bot.domain.roles import ForumRole
+from bot.i18n import _, pgettext
 
 POSTING: tuple[str, ...] = ("everyone", "moderators")
 STATUS: tuple[str, ...] = ("open", "closed")
@@ -58,11 +59,15 @@ def parse_rule(name: str, value: str) -> str:
     """A rule's value as typed (any case, spaces around), or ValueError in words for a member."""
     allowed = ALLOWED.get(name)
     if allowed is None:
-        raise ValueError(f"There is no forum rule `{name[:30]}`. Rules: {', '.join(ALLOWED)}.")
+        raise ValueError(
+            _("There is no forum rule `{name}`. Rules: {rules}.", name=name[:30], rules=", ".join(ALLOWED))
+        )
     cleaned = (value or "").strip().lower()
     if cleaned not in allowed:
-        shown = (value or "").strip()[:30] or "nothing"
-        raise ValueError(f"`{name}` cannot be `{shown}`: choose {' or '.join(allowed)}.")
+        shown = (value or "").strip()[:30] or _("nothing")
+        word = pgettext("list", "or")
+        joined = f" {word} ".join(allowed)
+        raise ValueError(_("`{name}` cannot be `{value}`: choose {allowed}.", name=name, value=shown, allowed=joined))
     return cleaned
 
 
@@ -107,9 +112,9 @@ def may_reply(role: ForumRole, rules: ForumRules) -> bool:
 def rule_refusal(role: ForumRole, rules: ForumRules, *, starting_topic: bool) -> str | None:
     """Why this forum's rules refuse the post (None: they allow it). Role refusals come first (policy)."""
     if rules.moderators_only and not role.can_moderate:
-        return "Only moderators post in this forum: it is read-only for members."
+        return _("Only moderators post in this forum: it is read-only for members.")
     if starting_topic and rules.closed and not role.can_moderate:
-        return "This forum is closed: it takes no new topics. You can still reply to its topics."
+        return _("This forum is closed: it takes no new topics. You can still reply to its topics.")
     return None
 
 
@@ -121,7 +126,7 @@ def keymaster_lockout(rules: ForumRules) -> str | None:
     keymaster out; the check stands so that a future rule cannot.
     """
     if not may_start_topic(ForumRole.KEYMASTER, rules) or not may_reply(ForumRole.KEYMASTER, rules):
-        return "That would leave no keymaster able to post in this forum."
+        return _("That would leave no keymaster able to post in this forum.")
     return None
 
 
@@ -129,23 +134,27 @@ def moderation_refusal(role_here: ForumRole, *, can_view: bool, forum_name: str)
     """Why a member may not moderate in one forum (None: they may). ``role_here`` is their role
     in that forum (``role_in_forum``); nobody moderates a forum whose channel they cannot view."""
     if not role_here.can_moderate:
-        return f"You are not a moderator of the forum {forum_name}: you moderate other forums only."
+        return _("You are not a moderator of the forum {forum}: you moderate other forums only.", forum=forum_name)
     if not can_view:
-        return f"You cannot view the forum {forum_name}'s channel, so you cannot moderate it."
+        return _("You cannot view the forum {forum}'s channel, so you cannot moderate it.", forum=forum_name)
     return None
 
 
 def describe(rules: ForumRules) -> list[str]:
-    """One line per rule, in words, for `/forumadmin forum` and the docs' table."""
+    """One line per rule, in words, for `/forumadmin forum`: the option's name and the choice's
+    (as the command tree shows them, msgctxt "name" and "choice"), and what it means."""
+    posting = _("moderators only (read-only for members)") if rules.moderators_only else pgettext("choice", "everyone")
+    status = _("closed (no new topics; replies allowed)") if rules.closed else pgettext("choice", "open")
+    archive = _("hidden (not on the web archive)") if rules.hidden else pgettext("choice", "public")
+    hold = {
+        "none": pgettext("choice", "none"),
+        "links": _("links (posts with {count} or more links wait for approval)", count=HOLD_LINKS),
+        "new": _("new (a member's first {count} posts wait for approval)", count=HOLD_FIRST_POSTS),
+        "all": _("all (every post waits for approval)"),
+    }[rules.hold]
     return [
-        "posting: " + ("moderators only (read-only for members)" if rules.moderators_only else "everyone"),
-        "status: " + ("closed (no new topics; replies allowed)" if rules.closed else "open"),
-        "archive: " + ("hidden (not on the web archive)" if rules.hidden else "public"),
-        "hold: "
-        + {
-            "none": "none",
-            "links": f"links (posts with {HOLD_LINKS} or more links wait for approval)",
-            "new": f"new (a member's first {HOLD_FIRST_POSTS} posts wait for approval)",
-            "all": "all (every post waits for approval)",
-        }[rules.hold],
+        f"{pgettext('name', 'posting')}: {posting}",
+        f"{pgettext('name', 'status')}: {status}",
+        f"{pgettext('name', 'archive')}: {archive}",
+        f"{pgettext('name', 'hold')}: {hold}",
     ]

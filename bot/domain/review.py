@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.forumrules import HOLD_FIRST_POSTS, HOLD_LINKS
+from bot.i18n import N_, _
 
 # ------------------------------------------------------------------ held posts
 # The forum's `hold` rule (bot/domain/forumrules.py HOLD): none, links (HOLD_LINKS or more
@@ -33,30 +34,34 @@ def held_because(rule: str, *, text: str, can_moderate: bool, published_posts: i
     if can_moderate or rule == "none":
         return None
     if rule == "all":
-        return "this forum holds every post for approval"
+        return _("this forum holds every post for approval")
     if rule == "links":
         links = count_links(text)
         if links >= HOLD_LINKS:
-            return f"posts with {HOLD_LINKS} or more links are held for approval here ({links} links)"
+            return _(
+                "posts with {limit} or more links are held for approval here ({links} links)",
+                limit=HOLD_LINKS,
+                links=links,
+            )
         return None
     if rule == "new" and published_posts < HOLD_FIRST_POSTS:
-        return f"a member's first {HOLD_FIRST_POSTS} posts are held for approval here"
+        return _("a member's first {count} posts are held for approval here", count=HOLD_FIRST_POSTS)
     return None
 
 
 # ------------------------------------------------------------------ /mod queue
 QUEUE_KINDS = ("reports", "pending", "spam", "trash", "deleted")
 DEFAULT_KIND = "reports"
-KIND_TITLES = {
-    "reports": "open reports or flagged posts",
-    "pending": "posts held for approval",
-    "spam": "spam",
-    "trash": "trash",
-    "deleted": "deleted posts",
+KIND_TITLES = {  # marked for the catalogs; said with _(KIND_TITLES[kind])
+    "reports": N_("open reports or flagged posts"),
+    "pending": N_("posts held for approval"),
+    "spam": N_("spam"),
+    "trash": N_("trash"),
+    "deleted": N_("deleted posts"),
 }
 
 APPROVE, DISMISS, RESTORE = "a", "d", "r"
-ACTION_LABELS = {APPROVE: "Approve", DISMISS: "Dismiss", RESTORE: "Restore"}
+ACTION_LABELS = {APPROVE: N_("Approve"), DISMISS: N_("Dismiss"), RESTORE: N_("Restore")}  # _(...) where shown
 
 
 def parse_kind(text: str | None) -> str:

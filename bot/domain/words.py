@@ -23,3 +23,13 @@ def status_word(key: str) -> str:
         "solved": pgettext("status", "solved"),
     }
     return words.get(key, key)
+
+
+def verdict_word(key: str) -> str:
+    """A report's status (open, approved, dismissed) as one word."""
+    words = {
+        "open": pgettext("report", "open"),
+        "approved": pgettext("report", "approved"),
+        "dismissed": pgettext("report", "dismissed"),
+    }
+    return words.get(key, key)

@@ -23,9 +23,11 @@ from datetime import datetime
 import discord
 
 from bot.domain.text import escape_inline, split_text
+from bot.i18n import _, speaking
 from bot.porting import apply
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
 from bot.services import threadedits
+from bot.services.translator import guild_locale
 from bot.storage.api import Database
 from bot.storage.models import Forum
 
@@ -55,7 +57,7 @@ def attribution(post: ImportPost, *, with_name: bool, answering: int | None = No
     if post.number is not None:
         parts.append(f"`#{post.number}`")
     if answering is not None:
-        parts.append(f"↳ answering `#{answering}`")
+        parts.append("↳ " + _("answering {number}", number="`#" + str(answering) + "`"))
     return " · ".join(parts)
 
 
@@ -118,7 +120,14 @@ class DiscordImporter:
                     self.summary.skipped_done += 1
                     continue
                 await self._topic(forum, channel, topic)
-                await self.report(f"Importing… {done}/{total} topics, {self._posts()} posts so far.")
+                await self.report(
+                    _(
+                        "Importing… {done}/{total} topics, {posts} posts so far.",
+                        done=done,
+                        total=total,
+                        posts=self._posts(),
+                    )
+                )
         self.summary.numbers_kept = self.progress.numbers_kept
         self.summary.numbers_changed = self.progress.numbers_changed
         return self.summary
@@ -134,7 +143,8 @@ class DiscordImporter:
         if thread_id is None:
             message_id: int | None = None
             if posted:
-                chunks = body(opening, attribution(opening, with_name=True))
+                with speaking(guild_locale(self.guild)):  # everyone reads it: the server's language
+                    chunks = body(opening, attribution(opening, with_name=True))
                 wanted = {tag.lower() for tag in topic.tags}
                 tags = [t for t in channel.available_tags if t.name.lower() in wanted][:5]
                 created = await channel.create_thread(
@@ -220,7 +230,8 @@ class DiscordImporter:
             sent = await self._send_by_webhook(channel, webhook, thread, post)
             if sent is not None:
                 return sent
-        chunks = body(post, attribution(post, with_name=True, answering=post.parent))
+        with speaking(guild_locale(self.guild)):
+            chunks = body(post, attribution(post, with_name=True, answering=post.parent))
         first_message = await thread.send(chunks[0], allowed_mentions=NO_MENTIONS)
         for chunk in chunks[1:]:
             await thread.send(chunk, allowed_mentions=NO_MENTIONS)
@@ -230,7 +241,8 @@ class DiscordImporter:
         self, channel: discord.ForumChannel, webhook: discord.Webhook, thread: discord.Thread, post: ImportPost
     ) -> int | None:
         """The reply under its author's name; None when the bot must post it attributed instead."""
-        chunks = body(post, attribution(post, with_name=False, answering=post.parent))
+        with speaking(guild_locale(self.guild)):
+            chunks = body(post, attribution(post, with_name=False, answering=post.parent))
         name = post.author.name[:80] or "Anonymous"
         try:
             first = await webhook.send(chunks[0], username=name, thread=thread, wait=True, allowed_mentions=NO_MENTIONS)

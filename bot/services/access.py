@@ -13,6 +13,7 @@ from discord import app_commands
 from bot.domain.forumrules import moderation_refusal, role_in_forum
 from bot.domain.roles import ForumRole, effective_role
 from bot.errors import ForumRoleCheckFailure, UserFacingError
+from bot.i18n import N_, _
 from bot.services.auditing import log_action
 from bot.storage import forums, members
 from bot.storage.api import Database
@@ -23,7 +24,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 REFUSED_ACTION = "access.refused"
 
-INTEGRATIONS_NOTE = (
+INTEGRATIONS_NOTE = N_(  # said with _(INTEGRATIONS_NOTE)
     "Note: Discord shows `/mod` only to members with Manage Threads (and `/forumadmin` only with "
     "Manage Server) unless Server Settings › Integrations › Threadkeeper says otherwise. Members mapped "
     "to Moderator may need that permission, or an Integrations override, to see the commands."
@@ -90,11 +91,7 @@ def requires(minimum: ForumRole) -> Callable[[T], T]:
         role = await member_role(_db(interaction), interaction.user, interaction.created_at)
         if role < minimum:
             await audit_refusal(interaction, role, minimum)
-            raise ForumRoleCheckFailure(
-                f"This command is for {minimum.display}s"
-                + (" and Keymasters" if minimum is ForumRole.MODERATOR else "")
-                + f"; your forum role is {role.display}."
-            )
+            raise ForumRoleCheckFailure(refused_for(minimum, role))
         return True
 
     # Recorded on the check itself: it travels with the command whatever the decorator order
@@ -108,6 +105,17 @@ def requires(minimum: ForumRole) -> Callable[[T], T]:
         return checked
 
     return decorator
+
+
+def refused_for(minimum: ForumRole, role: ForumRole) -> str:
+    """What a member below a command's forum role reads."""
+    if minimum is ForumRole.KEYMASTER:
+        return _("This command is for Keymasters; your forum role is {role}.", role=role.label)
+    if minimum is ForumRole.MODERATOR:
+        return _("This command is for Moderators and Keymasters; your forum role is {role}.", role=role.label)
+    return _(
+        "This command is for {minimum} or higher; your forum role is {role}.", minimum=minimum.label, role=role.label
+    )
 
 
 async def audit_refusal(interaction: discord.Interaction, role: ForumRole, minimum: ForumRole) -> None:

@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 import discord
 
 from bot import clock
+from bot.i18n import N_, _, speaking
 from bot.services import ownership
+from bot.services.translator import guild_locale
 
 log = logging.getLogger(__name__)
 QUIET = timedelta(hours=1)
-STORAGE_ALERT = (
+STORAGE_ALERT = N_(
     "⚠️ Threadkeeper cannot write its database for **{guild}** (the disk is full, the file is "
     "read-only, or another program holds it locked). Members are told and get their text back; "
     "messages typed in threads stay in Discord and are recorded once writing works again. "
@@ -39,7 +41,9 @@ async def storage_trouble(client: discord.Client, guild: discord.Guild | None) -
     if owner is None:
         return
     try:
-        await owner.send(STORAGE_ALERT.format(guild=guild.name))
+        with speaking(guild_locale(guild)):  # no interaction of the owner's: the server's language
+            said = _(STORAGE_ALERT, guild=guild.name)
+        await owner.send(said)
     except discord.HTTPException:
         log.warning("could not tell the owner of guild %s about the storage failure", guild.id)
 

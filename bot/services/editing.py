@@ -18,8 +18,9 @@ import discord
 
 from bot.domain.text import split_text
 from bot.errors import UserFacingError
-from bot.i18n import _
+from bot.i18n import _, speaking
 from bot.services.posting import NO_MENTIONS
+from bot.services.translator import guild_locale
 from bot.storage.models import Post
 from bot.storage.purge import Purged
 
@@ -189,7 +190,9 @@ async def remove_purged(guild: discord.Guild, purged: Sequence[Purged]) -> int:
         if post.is_opening and channel.id not in renamed:
             renamed.add(channel.id)
             try:
-                await channel.edit(name=f"Topic #{gone.topic_number} (purged)", reason="Threadkeeper: purged")
+                with speaking(guild_locale(guild)):  # a thread's name: everyone reads it
+                    name = _("Topic #{number} (purged)", number=gone.topic_number)
+                await channel.edit(name=name, reason="Threadkeeper: purged")
             except discord.HTTPException:
                 log.warning("purged topic's thread %s could not be renamed", channel.id, exc_info=True)
     return failed

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.domain.forumrules import HOLD_FIRST_POSTS
 from bot.domain.review import held_because
 from bot.domain.roles import ForumRole
+from bot.i18n import _
 from bot.storage import forums, review
 from bot.storage.api import Database
 
@@ -36,7 +37,9 @@ async def hold_reason(
 
 def held_notice(why: str, number: int) -> str:
     """What the author reads: why, and that a moderator publishes it under its number."""
-    return (
-        f"⏸️ Your post is held for approval: {why}. It is recorded as **#{number}**; "
-        "when a moderator approves it, it appears under that number."
+    return "⏸️ " + _(
+        "Your post is held for approval: {why}. It is recorded as **#{number}**; "
+        "when a moderator approves it, it appears under that number.",
+        why=why,
+        number=number,
     )

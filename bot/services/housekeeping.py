@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import ngettext, speaking
 from bot.services import moderation, overwrites, ownership
 from bot.services.scheduler import AUTO_CLOSE, EXPIRIES, Job
+from bot.services.translator import guild_locale
 from bot.storage import audit, housekeeping, members
 
 if TYPE_CHECKING:
@@ -95,7 +97,12 @@ class Housekeeper:
             guild = self.bot.get_guild(topic.guild_id)
             if guild is None:
                 continue
-            note = f"Closed automatically: no new post for {days} day{'s' if days != 1 else ''}."
+            with speaking(guild_locale(guild)):  # a note in the thread: the server's language
+                note = ngettext(
+                    "Closed automatically: no new post for {count} day.",
+                    "Closed automatically: no new post for {count} days.",
+                    days,
+                )
             try:
                 await moderation.close_topic(self.db, guild, topic, actor_name=name, reason="stale", note=note)
             except UserFacingError as error:

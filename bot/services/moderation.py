@@ -55,9 +55,9 @@ def audit_line(entry: AuditEntry, topic_number: int | None = None, post_number: 
     """`<time> **Actor** `action` #12 → @member — reason`"""
     parts = [stamp(entry.created_at), f"**{escape_inline(entry.actor_name)}**", f"`{entry.action}`"]
     if topic_number is not None:
-        parts.append(f"topic #{topic_number}")
+        parts.append(_("topic #{number}", number=topic_number))
     if post_number is not None and post_number != topic_number:
-        parts.append(f"post #{post_number}")
+        parts.append(_("post #{number}", number=post_number))
     if entry.target_user is not None:
         parts.append(f"→ <@{entry.target_user}>")
     details = {k: v for k, v in entry.details.items() if v not in (None, "")}
@@ -80,21 +80,27 @@ def history_lines(
     for index, revision in enumerate(revisions, start=1):
         if not isinstance(revision, Revision):
             revision = Revision(*revision)
-        by = ""
-        if revision.editor_name:
-            by = f" · Edited by {escape_inline(revision.editor_name)}"
-            by += f": {escape_inline(excerpt(revision.reason, 200))}" if revision.reason else ""
-        lines.append(
-            f"**Version {index}** · from {stamp(since)} to {stamp(revision.revised_at)}{by}\n{quote(revision.content)}"
+        head = _(
+            "**Version {index}** · from {start} to {end}",
+            index=index,
+            start=stamp(since),
+            end=stamp(revision.revised_at),
         )
+        if revision.editor_name:
+            head += " · " + _("Edited by {name}", name=escape_inline(revision.editor_name))
+            head += f": {escape_inline(excerpt(revision.reason, 200))}" if revision.reason else ""
+        lines.append(f"{head}\n{quote(revision.content)}")
         since = revision.revised_at
-    label = "Current" if revisions else "Current (never edited)"
-    lines.append(f"**{label}** · since {stamp(since)}\n{quote(current)}")
+    if revisions:
+        head = _("**Current** · since {start}", start=stamp(since))
+    else:
+        head = _("**Current (never edited)** · since {start}", start=stamp(since))
+    lines.append(f"{head}\n{quote(current)}")
     return lines
 
 
 def quote(text: str, limit: int = 600) -> str:
-    return "\n".join("> " + line for line in (excerpt(text, limit) or "(no text)").splitlines())
+    return "\n".join("> " + line for line in (excerpt(text, limit) or _("(no text)")).splitlines())
 
 
 def fit(lines: Sequence[str], limit: int = 4000) -> tuple[str, int]:

@@ -59,17 +59,19 @@ def cannot_hold_threads(channel: discord.abc.GuildChannel, me: discord.Member) -
     if isinstance(channel, discord.ForumChannel):
         return None
     if not isinstance(channel, discord.TextChannel) or channel.is_news():
-        return (
-            f"{channel.mention} cannot be a forum: only a forum channel or a text channel can "
-            "(announcement and voice channels cannot hold the public threads topics need)."
+        return _(
+            "{channel} cannot be a forum: only a forum channel or a text channel can "
+            "(announcement and voice channels cannot hold the public threads topics need).",
+            channel=channel.mention,
         )
     allowed = channel.permissions_for(me)
     missing = [name for name in THREAD_PERMISSIONS if not getattr(allowed, name)]
     if missing:
-        return (
-            f"{channel.mention} cannot be a forum yet: I lack "
-            + ", ".join(f"`{name}`" for name in missing)
-            + " there (topics are public threads started from messages). Nothing was registered."
+        return _(
+            "{channel} cannot be a forum yet: I lack {permissions} there "
+            "(topics are public threads started from messages). Nothing was registered.",
+            channel=channel.mention,
+            permissions=", ".join(f"`{name}`" for name in missing),
         )
     return None
 

@@ -24,6 +24,7 @@ from typing import TypeVar
 import discord
 
 from bot import clock
+from bot.i18n import N_, _
 from bot.services.posting import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 EVERY = timedelta(seconds=3)
 TOKEN_LIFE = timedelta(minutes=14)  # Discord's 15, with a margin for the last edit
 BAR_WIDTH = 20
-CONTINUED = "(Discord ends a command's answer after 15 minutes: this work continues here.)"
+CONTINUED = N_("(Discord ends a command's answer after 15 minutes: this work continues here.)")
 _INVALID_TOKEN = {50027, 10015}  # Invalid Webhook Token, Unknown Webhook
 T = TypeVar("T")
 
@@ -114,12 +115,16 @@ class ProgressMessage:
     async def _private(self, summary: str, file: discord.File) -> None:
         """A file past the token (an export: not for the channel): by DM, the channel told where it went."""
         try:
-            await self.interaction.user.send(f"{summary}\n{CONTINUED}", file=file, allowed_mentions=NO_MENTIONS)
-            await self._elsewhere(f"{summary} I sent it to you by DM.")
+            await self.interaction.user.send(f"{summary}\n{_(CONTINUED)}", file=file, allowed_mentions=NO_MENTIONS)
+            await self._elsewhere(summary + " " + _("I sent it to you by DM."))
         except discord.HTTPException:
             await self._elsewhere(
-                f"{summary} Your DMs are closed, so I could not send it; run the export again, or "
-                "`python -m bot export` on the bot's machine."
+                summary
+                + " "
+                + _(
+                    "Your DMs are closed, so I could not send it; run the export again, or "
+                    "`python -m bot export` on the bot's machine."
+                )
             )
 
     async def _show(self, text: str) -> None:
@@ -141,7 +146,7 @@ class ProgressMessage:
     async def _elsewhere(self, text: str) -> None:
         """Past the token: one channel message (or, when the channel cannot be used, one DM),
         edited from then on."""
-        content = f"{text}\n{CONTINUED}"
+        content = f"{text}\n{_(CONTINUED)}"
         if self.elsewhere is not None:
             try:
                 await self.elsewhere.edit(content=self.prefix + content, allowed_mentions=NO_MENTIONS)

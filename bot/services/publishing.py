@@ -19,12 +19,15 @@ import discord
 
 from bot.domain.review import shown_status
 from bot.domain.text import escape_inline, excerpt
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.i18n import _, ngettext, speaking
 from bot.services import restructure
 from bot.services.auditing import log_action
 from bot.services.lookup import fetch_thread
 from bot.services.posting import NO_MENTIONS
+from bot.services.translator import guild_locale
 from bot.storage import forums, posts, restructuring, topics
 from bot.storage.api import Database
 from bot.storage.models import Post, Topic
@@ -39,20 +42,31 @@ def _db(interaction: discord.Interaction) -> Database:
 
 def _guild(interaction: discord.Interaction) -> discord.Guild:
     if interaction.guild is None:
-        raise UserFacingError("This works in a server.")
+        raise UserFacingError(_("This works in a server."))
     return interaction.guild
 
 
 async def publish_reply(db: Database, guild: discord.Guild, post: Post, topic: Topic, *, actor_name: str) -> str:
     """Post a reply back at the end of its thread and record it published; its link."""
     if topic.status not in ("open", "closed"):
-        verb = "approve" if topic.status == "pending" else "restore"
-        raise UserFacingError(f"Its topic #{topic.number} is {topic.status}: {verb} the topic first.")
+        if topic.status == "pending":
+            raise UserFacingError(_("Its topic #{number} is pending: approve the topic first.", number=topic.number))
+        raise UserFacingError(
+            _(
+                "Its topic #{number} is {status}: restore the topic first.",
+                number=topic.number,
+                status=status_word(topic.status),
+            )
+        )
     thread = await fetch_thread(guild, topic.thread_id)
     try:
         copy = await restructure.poster_for(thread).send(thread, post)
     except discord.HTTPException as error:
-        raise UserFacingError(describe_http_error(error) + f" Post #{post.number} stays {post.status}.") from None
+        raise UserFacingError(
+            describe_http_error(error)
+            + " "
+            + _("Post #{number} stays {status}.", number=post.number, status=status_word(post.status))
+        ) from None
     await db.transaction(posts.restore, post.id, thread.id, copy.message_id, copy.continuations)
     if topic.status == "closed":
         await restructure.lock_quietly(thread, f"Threadkeeper: a post published in a closed topic by {actor_name}")
@@ -73,7 +87,7 @@ async def publish_topic(
     forum = await db.run(forums.get, topic.forum_id)
     channel = guild.get_channel(forum.channel_id) if forum is not None and forum.registered else None
     if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
-        raise UserFacingError("That topic's forum is no longer registered; register it again first.")
+        raise UserFacingError(_("That topic's forum is no longer registered; register it again first."))
     everything = await db.run(posts.of_topic, topic.id)
     if not everything or not everything[0].is_opening:
         everything = [opening, *[p for p in everything if p.id != opening.id]]
@@ -92,11 +106,10 @@ async def restore(
     db, guild = _db(interaction), _guild(interaction)
     actor = interaction.user.display_name
     status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
-    what = f"Topic #{topic.number}" if post.is_opening else f"Post #{post.number}"
     if status == "pending":
-        raise UserFacingError(f"{what} is held for approval: `/mod approve #{post.number}` publishes it.")
+        raise UserFacingError(held_already(post, topic))
     if status not in RESTORABLE:
-        raise UserFacingError(f"{what} is {status}; only spam, trash and deleted posts can be restored.")
+        raise UserFacingError(not_restorable(post, topic, status))
     if post.is_opening:
         thread, count = await publish_topic(db, guild, topic, post, actor_name=actor, progress=progress)
         await log_action(
@@ -108,7 +121,13 @@ async def restore(
             target_user=post.author_id,
             details={"from": status, "posts": count},
         )
-        return f"Restored topic **#{topic.number}** in {thread.mention} with {count} post(s), numbers kept."
+        return ngettext(
+            "Restored topic **#{number}** in {thread} with {count} post, numbers kept.",
+            "Restored topic **#{number}** in {thread} with {count} posts, numbers kept.",
+            count,
+            number=topic.number,
+            thread=thread.mention,
+        )
     link = await publish_reply(db, guild, post, topic, actor_name=actor)
     await log_action(
         db,
@@ -119,7 +138,12 @@ async def restore(
         target_user=post.author_id,
         details={"from": status},
     )
-    return f"Restored post **#{post.number}**, attributed to {escape_inline(post.author_name)}: {link}"
+    return _(
+        "Restored post **#{number}**, attributed to {author}: {link}",
+        number=post.number,
+        author=escape_inline(post.author_name),
+        link=link,
+    )
 
 
 async def approve(
@@ -131,22 +155,48 @@ async def approve(
     actor = interaction.user.display_name
     status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
     if status != "pending":
-        what = f"Topic #{topic.number}" if post.is_opening else f"Post #{post.number}"
-        raise UserFacingError(f"{what} is {status}, not held for approval.")
+        if post.is_opening:
+            raise UserFacingError(
+                _(
+                    "Topic #{number} is {status}, not held for approval.",
+                    number=topic.number,
+                    status=status_word(status),
+                )
+            )
+        raise UserFacingError(
+            _("Post #{number} is {status}, not held for approval.", number=post.number, status=status_word(status))
+        )
     if post.is_opening:
         thread, count = await publish_topic(db, guild, topic, post, actor_name=actor, progress=progress)
-        link, done = thread.jump_url, f"Approved topic **#{topic.number}**: {thread.mention}, {count} post(s)."
+        link = thread.jump_url
+        done = ngettext(
+            "Approved topic **#{number}**: {thread}, {count} post.",
+            "Approved topic **#{number}**: {thread}, {count} posts.",
+            count,
+            number=topic.number,
+            thread=thread.mention,
+        )
         action, details = "topic.approve", {"posts": count}
     else:
         link = await publish_reply(db, guild, post, topic, actor_name=actor)
-        done = f"Approved post **#{post.number}** by {escape_inline(post.author_name)}: {link}"
+        done = _(
+            "Approved post **#{number}** by {author}: {link}",
+            number=post.number,
+            author=escape_inline(post.author_name),
+            link=link,
+        )
         action, details = "post.approve", {}
     await log_action(
         db, interaction, action, topic_id=topic.id, post_id=post.id, target_user=post.author_id, details=details
     )
-    await _tell_author(
-        guild, post, f"Your post **#{post.number}** in **{escape_inline(topic.title)}** was approved: {link}"
-    )
+    with speaking(guild_locale(guild)):  # a DM no interaction of theirs caused
+        told = _(
+            "Your post **#{number}** in **{title}** was approved: {link}",
+            number=post.number,
+            title=escape_inline(topic.title),
+            link=link,
+        )
+    await _tell_author(guild, post, told)
     return done
 
 
@@ -155,7 +205,9 @@ async def dismiss(interaction: discord.Interaction, post: Post, topic: Topic) ->
     db = _db(interaction)
     status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
     if status != "pending":
-        raise UserFacingError(f"Post #{post.number} is {status}, not held for approval.")
+        raise UserFacingError(
+            _("Post #{number} is {status}, not held for approval.", number=post.number, status=status_word(status))
+        )
     if post.is_opening:
         await db.transaction(topics.set_status, topic.id, "trash")
     else:
@@ -168,9 +220,10 @@ async def dismiss(interaction: discord.Interaction, post: Post, topic: Topic) ->
         post_id=post.id,
         target_user=post.author_id,
     )
-    return (
-        f"Dismissed post **#{post.number}**: it is in the trash, never published "
-        f"(`/mod restore #{post.number}` would publish it after all)."
+    return _(
+        "Dismissed post **#{number}**: it is in the trash, never published "
+        "(`/mod restore #{number}` would publish it after all).",
+        number=post.number,
     )
 
 
@@ -185,6 +238,35 @@ async def _tell_author(guild: discord.Guild, post: Post, text: str) -> None:
 
 
 def item_summary(post: Post, topic_title: str) -> str:
-    return (
-        f"post **#{post.number}** in **{escape_inline(excerpt(topic_title, 80))}** by {escape_inline(post.author_name)}"
+    return _(
+        "post **#{number}** in **{title}** by {author}",
+        number=post.number,
+        title=escape_inline(excerpt(topic_title, 80)),
+        author=escape_inline(post.author_name),
+    )
+
+
+def held_already(post: Post, topic: Topic) -> str:
+    """A pending post asked to be restored: approving publishes it."""
+    if post.is_opening:
+        return _(
+            "Topic #{number} is held for approval: `/mod approve #{post}` publishes it.",
+            number=topic.number,
+            post=post.number,
+        )
+    return _("Post #{number} is held for approval: `/mod approve #{number}` publishes it.", number=post.number)
+
+
+def not_restorable(post: Post, topic: Topic, status: str) -> str:
+    """A post (an opening post: its topic) that is not spam, trash or deleted."""
+    if post.is_opening:
+        return _(
+            "Topic #{number} is {status}; only spam, trash and deleted posts can be restored.",
+            number=topic.number,
+            status=status_word(status),
+        )
+    return _(
+        "Post #{number} is {status}; only spam, trash and deleted posts can be restored.",
+        number=post.number,
+        status=status_word(status),
     )

@@ -28,8 +28,10 @@ from bot.domain import review as rules
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.text import escape_inline, excerpt
+from bot.domain.words import status_word, verdict_word
 from bot.errors import UserFacingError
 from bot.failures import Answering, AnsweringView
+from bot.i18n import _
 from bot.services import moderation, publishing
 from bot.services.access import member_role, moderated_forum_ids, moderating
 from bot.storage import audit, reports, review, topics
@@ -39,47 +41,73 @@ from bot.storage.review import HiddenItem
 
 log = logging.getLogger(__name__)
 PAGE = 4  # one row of buttons per item; the fifth row holds Previous / Next
-KIND_NAMES = {"report": "Report", "held": "Flagged"}
 STATUS_ICONS = {"pending": "⏸️", "spam": "🚫", "trash": "🗑️", "deleted": "❌"}
 
 
 def _quote(text: str) -> str:
-    return "\n".join("> " + line for line in (excerpt(text, 300) or "(no text)").splitlines())
+    return "\n".join("> " + line for line in (excerpt(text, 300) or _("(no text)")).splitlines())
 
 
 def item_text(item: QueueItem) -> str:
     post = item.post
     title = escape_inline(excerpt(item.topic_title, 80))
-    where = f"post **#{post.number}** in **{title}** by {escape_inline(post.author_name)}"
+    where = _(
+        "post **#{number}** in **{title}** by {author}",
+        number=post.number,
+        title=title,
+        author=escape_inline(post.author_name),
+    )
     if item.kind == "report":
-        head = f"🚩 **Report {item.id}** · {where} · reported by <@{item.reporter_id}>"
-        hint = "Approve: trash the post · Dismiss: keep it"
+        head = "🚩 " + _(
+            "**Report {id}** · {where} · reported by {reporter}",
+            id=item.id,
+            where=where,
+            reporter="<@" + str(item.reporter_id) + ">",
+        )
+        hint = _("Approve: trash the post · Dismiss: keep it")
     else:
-        head = f"⚠️ **Flagged {item.id}** · {where}"
-        hint = "Approve: keep it · Dismiss: trash the post"
-    status = "" if post.status == "publish" else f" (now {post.status})"
-    return f"{head}{status}\nWhy: {escape_inline(excerpt(item.reason, 300))}\n{_quote(post.content)}\n*{hint}*"
+        head = "⚠️ " + _("**Flagged {id}** · {where}", id=item.id, where=where)
+        hint = _("Approve: keep it · Dismiss: trash the post")
+    status = "" if post.status == "publish" else " " + _("(now {status})", status=status_word(post.status))
+    why = _("Why: {reason}", reason=escape_inline(excerpt(item.reason, 300)))
+    return f"{head}{status}\n{why}\n{_quote(post.content)}\n*{hint}*"
+
+
+def item_name(kind: str, number: int) -> str:
+    """A queue item as moderators read it: "Report 3", "Flagged 3"."""
+    if kind == "report":
+        return _("Report {id}", id=number)
+    if kind == "held":
+        return _("Flagged {id}", id=number)
+    return f"{kind} {number}"
 
 
 def hidden_text(item: HiddenItem) -> str:
     post = item.post
     status = rules.shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=item.topic_status)
-    what = f"topic **#{item.topic_number}**" if post.is_opening else f"post **#{post.number}**"
     title = escape_inline(excerpt(item.topic_title, 80))
-    head = f"{STATUS_ICONS.get(status, '•')} {what} in **{title}** by {escape_inline(post.author_name)}"
-    head += f" · {moderation.stamp(post.created_at)}"
-    why = f"\nHeld: {escape_inline(excerpt(post.flag, 200))}" if status == "pending" and post.flag else ""
+    author = escape_inline(post.author_name)
+    if post.is_opening:
+        what = _("topic **#{number}** in **{title}** by {author}", number=item.topic_number, title=title, author=author)
+    else:
+        what = _("post **#{number}** in **{title}** by {author}", number=post.number, title=title, author=author)
+    head = f"{STATUS_ICONS.get(status, '•')} {what} · {moderation.stamp(post.created_at)}"
+    held = _("Held: {reason}", reason=escape_inline(excerpt(post.flag, 200))) if post.flag else ""
+    why = f"\n{held}" if status == "pending" and post.flag else ""
     return f"{head}{why}\n{_quote(post.content)}"
 
 
 def _embed(kind: str, lines: list[str], total: int, page: int) -> discord.Embed:
-    title = f"Moderation queue · {rules.KIND_TITLES[kind]}"
+    listed = _(rules.KIND_TITLES[kind])
+    title = _("Moderation queue · {kind}", kind=listed)
     if not lines:
-        return discord.Embed(title=title, description=f"Nothing waiting: no {rules.KIND_TITLES[kind]}.")
+        return discord.Embed(title=title, description=_("Nothing waiting: no {kind}.", kind=listed))
     embed = discord.Embed(title=f"{title} · {total}", description="\n\n".join(lines)[:4000])
     pages = rules.pages(total, PAGE)
     others = ", ".join(k for k in rules.QUEUE_KINDS if k != kind)
-    embed.set_footer(text=f"Page {page + 1} of {pages} · /mod queue kind: {others}")
+    embed.set_footer(
+        text=_("Page {page} of {pages} · /mod queue kind: {others}", page=page + 1, pages=pages, others=others)
+    )
     return embed
 
 
@@ -105,9 +133,9 @@ async def render(
             page = rules.clamp_page(page, total, PAGE)
             items, total = await db.run(reports.open_items, guild_id, PAGE, forum_ids, page * PAGE)
         for row, item in enumerate(items):
-            name = KIND_NAMES.get(item.kind, item.kind)
-            view.add_item(QueueButton(item.id, "a", label=f"Approve {name} {item.id}", row=row))
-            view.add_item(QueueButton(item.id, "d", label=f"Dismiss {name} {item.id}", row=row))
+            name = item_name(item.kind, item.id)
+            view.add_item(QueueButton(item.id, "a", label=_("Approve {item}", item=name), row=row))
+            view.add_item(QueueButton(item.id, "d", label=_("Dismiss {item}", item=name), row=row))
         lines = [item_text(item) for item in items]
     else:
 
@@ -124,7 +152,7 @@ async def render(
                 is_opening=post.is_opening, post_status=post.status, topic_status=found.topic_status
             )
             for action in rules.post_actions(status):
-                label = f"{rules.ACTION_LABELS[action]} #{post.number}"
+                label = f"{_(rules.ACTION_LABELS[action])} #{post.number}"
                 view.add_item(PostButton(post.id, action, kind, page, label=label, row=row))
         lines = [hidden_text(found) for found in hidden]
     _pager(view, kind, page, total)
@@ -136,10 +164,15 @@ async def _moderator(interaction: discord.Interaction) -> tuple[Database, discor
     db: Database = interaction.client.db  # type: ignore[attr-defined]
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
-        raise UserFacingError("This queue belongs to a server.")
+        raise UserFacingError(_("This queue belongs to a server."))
     role = await member_role(db, member, interaction.created_at)
     if role < ForumRole.MODERATOR:
-        raise UserFacingError(f"Only Moderators and Keymasters handle the queue; your forum role is {role.display}.")
+        raise UserFacingError(
+            _(
+                "Only Moderators and Keymasters handle the queue; your forum role is {role}.",
+                role=role.label,
+            )
+        )
     return db, member
 
 
@@ -159,7 +192,7 @@ def button_kind(text: str) -> str:
     try:
         return rules.parse_kind(text)
     except ValueError:
-        raise UserFacingError("These buttons are out of date; run `/mod queue` again.") from None
+        raise UserFacingError(_("These buttons are out of date; run `/mod queue` again.")) from None
 
 
 async def render_for(
@@ -177,11 +210,11 @@ async def act(interaction: discord.Interaction, report_id: int, action: str) -> 
     assert interaction.guild is not None
     found = await db.run(reports.get, report_id)
     if found is None or found[2] != interaction.guild.id:
-        raise UserFacingError("That queue item no longer exists.")
-    item, status, _ = found
-    name = KIND_NAMES.get(item.kind, item.kind)
+        raise UserFacingError(_("That queue item no longer exists."))
+    item, status, _guild = found
+    name = item_name(item.kind, item.id)
     if not rules.report_actions(status):
-        return f"{name} {item.id} was already {status}."
+        return _("{item} was already {status}.", item=name, status=verdict_word(status))
     topic = await db.run(topics.by_id, item.post.topic_id)
     assert topic is not None
     await in_scope(db, member, topic.forum_id, interaction.created_at)
@@ -195,12 +228,14 @@ async def act(interaction: discord.Interaction, report_id: int, action: str) -> 
         if not already:
             await moderation.hide(db, interaction.guild, item.post, topic, "trash", actor_name=str(member))
         await db.transaction(reports.resolve_post, item.post.id, status=verdict, by=member.id, now=now)
-        outcome = f"Post #{item.post.number} is in the trash (`/mod restore #{item.post.number}` brings it back)."
+        outcome = _(
+            "Post #{number} is in the trash (`/mod restore #{number}` brings it back).", number=item.post.number
+        )
     else:
         await db.transaction(reports.resolve, item.id, status=verdict, by=member.id, now=now)
         if item.kind == "held":
             await db.transaction(reports.clear_flag, item.post.id)
-        outcome = f"Post #{item.post.number} stays."
+        outcome = _("Post #{number} stays.", number=item.post.number)
     await db.write(
         audit.record,
         guild_id=interaction.guild.id,
@@ -214,7 +249,9 @@ async def act(interaction: discord.Interaction, report_id: int, action: str) -> 
         reason=item.reason,
         details={"item": item.id} | ({"post": "trash"} if trash else {}),
     )
-    return f"{name} {item.id} {verdict}. {outcome}"
+    if action == "a":
+        return _("{item} approved. {outcome}", item=name, outcome=outcome)
+    return _("{item} dismissed. {outcome}", item=name, outcome=outcome)
 
 
 class QueueButton(
@@ -223,7 +260,7 @@ class QueueButton(
     def __init__(self, report_id: int, action: str, *, label: str | None = None, row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label or ("Approve" if action == "a" else "Dismiss"),
+                label=label or _(rules.ACTION_LABELS[rules.APPROVE if action == "a" else rules.DISMISS]),
                 style=discord.ButtonStyle.success if action == "a" else discord.ButtonStyle.danger,
                 custom_id=f"tk:mq:{report_id}:{action}",
                 row=row,
@@ -252,7 +289,7 @@ async def act_on_post(interaction: discord.Interaction, post_id: int, action: st
     assert interaction.guild is not None
     found = await db.run(review.hidden_post, post_id)
     if found is None or found.post.guild_id != interaction.guild.id:
-        raise UserFacingError("That post no longer exists.")
+        raise UserFacingError(_("That post no longer exists."))
     await in_scope(db, member, found.forum_id, interaction.created_at)
     topic = await db.run(topics.by_id, found.post.topic_id)
     assert topic is not None
@@ -260,7 +297,7 @@ async def act_on_post(interaction: discord.Interaction, post_id: int, action: st
         is_opening=found.post.is_opening, post_status=found.post.status, topic_status=topic.status
     )
     if action not in rules.post_actions(status):
-        return f"Post #{found.post.number} is {status} now; nothing to do."
+        return _("Post #{number} is {status} now; nothing to do.", number=found.post.number, status=status_word(status))
     if action == rules.APPROVE:
         return await publishing.approve(interaction, found.post, topic)
     if action == rules.DISMISS:
@@ -284,7 +321,7 @@ class PostButton(
     ) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label or rules.ACTION_LABELS.get(action, action),
+                label=label or _(rules.ACTION_LABELS.get(action, action)),
                 style=self.STYLES.get(action, discord.ButtonStyle.secondary),
                 custom_id=f"tk:mp:{post_id}:{action}:{kind}:{page}",
                 row=row,
@@ -316,7 +353,7 @@ class QueuePageButton(
     def __init__(self, kind: str, page: int, direction: str, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Previous" if direction == "p" else "Next",
+                label=_("Previous") if direction == "p" else _("Next"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"tk:mqp:{kind}:{page}:{direction}",
                 disabled=disabled,
@@ -334,7 +371,7 @@ class QueuePageButton(
     where = "queue page button"
 
     async def pressed(self, interaction: discord.Interaction) -> None:
-        _, member = await _moderator(interaction)
+        _db, member = await _moderator(interaction)
         kind = button_kind(self.kind)
         embed, view = await render_for(interaction, member, kind, self.page)
         await interaction.response.edit_message(embed=embed, view=view)

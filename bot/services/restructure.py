@@ -23,8 +23,10 @@ from bot.domain.roles import ForumRole
 from bot.domain.text import MESSAGE_LIMIT, post_header, split_text
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.i18n import _, ngettext, speaking
 from bot.services import threadedits
 from bot.services.posting import NO_MENTIONS, ForumChannel, start_thread
+from bot.services.translator import guild_locale
 from bot.storage.models import Move, Post, Topic
 
 log = logging.getLogger(__name__)
@@ -33,15 +35,21 @@ Progress = Callable[[int, int], Awaitable[None]]
 
 
 def role_display(key: str) -> str:
+    """A stored role key in the language of the moment."""
     try:
-        return ForumRole.parse(key).display
+        return ForumRole.parse(key).label
     except ValueError:
         return key.capitalize()
 
 
-def attributed_chunks(post: Post, *, with_name: bool = True) -> list[str]:
+def attributed_chunks(post: Post, guild: discord.Guild | None = None, *, with_name: bool = True) -> list[str]:
     """The post as it is reposted: its number, author (unless a webhook shows the name) and
-    role, then its text (split)."""
+    role, then its text (split). Everyone in the thread reads the header: in ``guild``'s language."""
+    with speaking(guild_locale(guild)):
+        return _attributed_chunks(post, with_name=with_name)
+
+
+def _attributed_chunks(post: Post, *, with_name: bool) -> list[str]:
     body = post.content
     links = "\n".join(a.get("url", "") for a in post.attachments if a.get("url"))
     if links:
@@ -51,7 +59,7 @@ def attributed_chunks(post: Post, *, with_name: bool = True) -> list[str]:
     else:
         header = f"`#{post.number}` · *{role_display(post.author_role)}*"
     # The header rides with the first chunk (split_text alone would cut right after it).
-    chunks = split_text(body or "(no text)", MESSAGE_LIMIT - len(header) - 1)
+    chunks = split_text(body or _("(no text)"), MESSAGE_LIMIT - len(header) - 1)
     return [f"{header}\n{chunks[0]}", *chunks[1:]]
 
 
@@ -60,7 +68,7 @@ async def repost(thread: discord.Thread, post: Post) -> Move:
     When Discord refuses half-way, the messages of this post already sent are removed."""
     sent: list[discord.Message] = []
     try:
-        for chunk in attributed_chunks(post):
+        for chunk in attributed_chunks(post, thread.guild):
             sent.append(await thread.send(chunk, allowed_mentions=NO_MENTIONS))
     except discord.HTTPException:
         await undo_messages(sent)
@@ -98,7 +106,7 @@ class Poster:
         return self.webhook
 
     async def _by_webhook(self, hook: discord.Webhook, thread: discord.Thread, post: Post) -> Move | None:
-        chunks = attributed_chunks(post, with_name=False)
+        chunks = attributed_chunks(post, thread.guild, with_name=False)
         member = thread.guild.get_member(post.author_id)
         avatar = member.display_avatar.url if member is not None else None
         name = post.author_name[:80] or "Anonymous"
@@ -158,8 +166,14 @@ async def append(thread: discord.Thread, posts: Sequence[Post], *, progress: Pro
     except discord.HTTPException as error:
         await undo_messages(messages_of(thread, moves))
         raise UserFacingError(
-            describe_http_error(error) + f" Discord refused after {len(moves)} of {len(posts)} posts; "
-            "the copies were removed and nothing was changed."
+            describe_http_error(error)
+            + " "
+            + ngettext(
+                "Discord refused after {done} of {count} post; the copies were removed and nothing was changed.",
+                "Discord refused after {done} of {count} posts; the copies were removed and nothing was changed.",
+                len(posts),
+                done=len(moves),
+            )
         ) from None
     return moves
 
@@ -193,7 +207,7 @@ async def rebuild(
     """
     assert posts
     opening, rest = posts[0], posts[1:]
-    chunks = attributed_chunks(opening)
+    chunks = attributed_chunks(opening, forum.guild)
     try:
         # The topic's tags follow where the forum has tags of the same names (not for a split).
         available = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
@@ -202,7 +216,7 @@ async def rebuild(
             forum, name=(title or topic.title)[:100], content=chunks[0], applied_tags=tags[:5], reason=reason
         )
     except discord.HTTPException as error:
-        raise UserFacingError(describe_http_error(error) + " Nothing was changed.") from None
+        raise UserFacingError(describe_http_error(error) + " " + _("Nothing was changed.")) from None
     # Locked while it fills, so members cannot post between the copies (a moved topic takes
     # minutes); ``finish`` opens it. Best effort: without Manage Threads it stays open.
     try:
@@ -226,8 +240,16 @@ async def rebuild(
         except discord.HTTPException:
             log.error("could not remove the unfinished thread %s", thread.id)
         raise UserFacingError(
-            describe_http_error(error) + f" Discord refused after {len(moves)} of {len(posts)} posts; "
-            "the unfinished copy was removed and nothing was changed."
+            describe_http_error(error)
+            + " "
+            + ngettext(
+                "Discord refused after {done} of {count} post; the unfinished copy was removed and nothing was "
+                "changed.",
+                "Discord refused after {done} of {count} posts; the unfinished copy was removed and nothing was "
+                "changed.",
+                len(posts),
+                done=len(moves),
+            )
         ) from None
     return thread, moves
 
@@ -248,7 +270,11 @@ async def retire(old: discord.Thread, pointer: str, *, reason: str, undo: Callab
         except discord.HTTPException:
             log.warning("cleanup after a refused lock failed", exc_info=True)
         raise UserFacingError(
-            "Discord would not lock the old thread: " + describe_http_error(error) + " Nothing was changed."
+            _("Discord would not lock the old thread:")
+            + " "
+            + describe_http_error(error)
+            + " "
+            + _("Nothing was changed.")
         ) from None
 
 

@@ -9,8 +9,10 @@ import discord
 
 from bot.domain.policy import parse_tags
 from bot.domain.roles import ForumRole
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
 from bot.failures import describe_http_error
+from bot.i18n import _
 from bot.services.lookup import fetch_thread
 from bot.storage import forums, topics
 from bot.storage.api import Database
@@ -26,7 +28,7 @@ def requires_tag(channel: discord.ForumChannel) -> bool:
 
 
 def tag_list(channel: discord.ForumChannel) -> str:
-    return ", ".join(f"`{t.name}`" for t in channel.available_tags) or "none"
+    return ", ".join(f"`{t.name}`" for t in channel.available_tags) or _("none")
 
 
 def chosen_tags(channel: discord.ForumChannel | discord.TextChannel, text: str | None, role: ForumRole) -> list[str]:
@@ -39,28 +41,36 @@ def chosen_tags(channel: discord.ForumChannel | discord.TextChannel, text: str |
         raise UserFacingError(str(error)) from None
     moderated = {t.name for t in available if t.moderated}
     if moderated.intersection(names) and not role.can_moderate:
-        raise UserFacingError("Only moderators may apply " + ", ".join(sorted(moderated & set(names))) + ".")
+        raise UserFacingError(_("Only moderators may apply {tags}.", tags=", ".join(sorted(moderated & set(names)))))
     return names
 
 
 async def set_tags(db: Database, member: discord.Member, role: ForumRole, topic: Topic, text: str) -> list[str]:
     """Apply the tags in Discord, then record them; the names applied."""
     if topic.author_id != member.id and not role.can_moderate:
-        raise UserFacingError("Only the topic's author or a moderator may change its tags.")
+        raise UserFacingError(_("Only the topic's author or a moderator may change its tags."))
     if topic.status != "open" and not role.can_moderate:
-        raise UserFacingError(f"Topic #{topic.number} is {topic.status}: only a moderator may change its tags.")
+        raise UserFacingError(
+            _(
+                "Topic #{number} is {status}: only a moderator may change its tags.",
+                number=topic.number,
+                status=status_word(topic.status),
+            )
+        )
     forum = await db.run(forums.get, topic.forum_id)
     channel = member.guild.get_channel(forum.channel_id) if forum is not None else None
     if isinstance(channel, discord.TextChannel) and forum is not None and forum.registered:
-        raise UserFacingError(f"{channel.mention} is a text-channel forum: Discord has no tags there.")
+        raise UserFacingError(
+            _("{channel} is a text-channel forum: Discord has no tags there.", channel=channel.mention)
+        )
     if forum is None or not forum.registered or not isinstance(channel, discord.ForumChannel):
-        raise UserFacingError("That topic's forum is no longer registered.")
+        raise UserFacingError(_("That topic's forum is no longer registered."))
     names = [] if text.strip().lower() in CLEAR else chosen_tags(channel, text, role)
     thread = await fetch_thread(member.guild, topic.thread_id)
     kept = [t for t in thread.applied_tags if t.moderated and not role.can_moderate]  # e.g. Solved stays
     wanted = kept + [t for t in channel.available_tags if t.name in names and t not in kept]
     if not wanted and requires_tag(channel):
-        raise UserFacingError(f"This forum requires a tag on every topic. Its tags: {tag_list(channel)}.")
+        raise UserFacingError(_("This forum requires a tag on every topic. Its tags: {tags}.", tags=tag_list(channel)))
     reason = f"Threadkeeper: tags set by {member.display_name}"
     try:
         if thread.archived:  # Discord edits an archived thread only while unarchiving it
@@ -69,7 +79,7 @@ async def set_tags(db: Database, member: discord.Member, role: ForumRole, topic:
         else:
             await thread.edit(applied_tags=wanted[:5], reason=reason)
     except discord.HTTPException as error:
-        raise UserFacingError(describe_http_error(error) + " The tags were not changed.") from None
+        raise UserFacingError(describe_http_error(error) + " " + _("The tags were not changed.")) from None
     offered = {t.name.casefold() for t in channel.available_tags}
     recorded = [t for t in topic.tags if t.casefold() not in offered] + [t.name for t in wanted[:5]]
     await db.transaction(topics.set_thread_state, topic.id, tags=recorded)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain import timeutil
 from bot.domain.forumrules import ForumRules, describe
 from bot.domain.text import escape_inline
+from bot.i18n import N_, _, ngettext
 
 LIMIT = 1900  # one ephemeral message, with room for a note
 
@@ -18,29 +19,44 @@ class ChannelFacts:
 
     slowmode_seconds: int  # between posts in the channel (starting posts)
     thread_slowmode_seconds: int  # Discord's default slowmode of new posts' threads
-    sort_order: str  # "latest activity", "creation date" or "not set"
-    reaction: str  # the default reaction emoji, or "none"
+    sort_order: str  # "latest activity", "creation date" or "not set" (SORT_ORDERS: said with _())
+    reaction: str  # the default reaction emoji, or "" for none
     require_tag: bool
 
 
+SORT_ORDERS = {"latest activity": N_("latest activity"), "creation date": N_("creation date"), "not set": N_("not set")}
+
+
 def rules_text(name: str, category: str | None, rules: ForumRules, facts: ChannelFacts | None) -> str:
-    lines = [f"**Rules of {escape_inline(name)}**" + (f" (category {escape_inline(category)})" if category else "")]
+    if category:
+        head = _(
+            "**Rules of {forum}** (category {category})", forum=escape_inline(name), category=escape_inline(category)
+        )
+    else:
+        head = _("**Rules of {forum}**", forum=escape_inline(name))
+    lines = [head]
     lines += [f"- {line}" for line in describe(rules)]
     if facts is None:
-        lines.append("The channel is not reachable: Discord's own settings are not shown.")
+        lines.append(_("The channel is not reachable: Discord's own settings are not shown."))
     else:
+        sort = SORT_ORDERS.get(facts.sort_order)
         lines += [
-            "**Discord's own settings of the channel** (change them in Discord)",
-            f"- slowmode: {_seconds(facts.slowmode_seconds)}; in posts: {_seconds(facts.thread_slowmode_seconds)}",
-            f"- default sort order: {facts.sort_order}",
-            f"- default reaction: {facts.reaction}",
-            f"- tags required: {'yes' if facts.require_tag else 'no'}",
+            _("**Discord's own settings of the channel** (change them in Discord)"),
+            "- "
+            + _(
+                "slowmode: {slowmode}; in posts: {posts}",
+                slowmode=_seconds(facts.slowmode_seconds),
+                posts=_seconds(facts.thread_slowmode_seconds),
+            ),
+            "- " + _("default sort order: {order}", order=_(sort) if sort else facts.sort_order),
+            "- " + _("default reaction: {emoji}", emoji=facts.reaction or _("none")),
+            "- " + (_("tags required: yes") if facts.require_tag else _("tags required: no")),
         ]
     return "\n".join(lines)
 
 
 def _seconds(value: int) -> str:
-    return "off" if value <= 0 else f"{value} s"
+    return _("off") if value <= 0 else _("{count} s", count=value)
 
 
 @dataclass(frozen=True)
@@ -60,23 +76,26 @@ def roles_text(
 ) -> str:
     """``mapped``: forum role display → Discord role mentions; ``others``: participant and
     spectator display → member mentions (explicit assignments)."""
-    lines = ["**Forum roles**", "Server owner and members with Administrator: Keymaster."]
-    lines.append("**Mapped Discord roles**")
-    lines += [f"- {role}: {', '.join(mentions)}" for role, mentions in mapped.items() if mentions] or ["- none"]
-    lines.append("**Keymasters** (assigned)")
-    lines += [f"- {h.mention}" for h in keymasters] or ["- none"]
-    lines.append("**Moderators** (assigned)")
+    none = "- " + _("none")
+    lines = [_("**Forum roles**"), _("Server owner and members with Administrator: Keymaster.")]
+    lines.append(_("**Mapped Discord roles**"))
+    lines += [f"- {role}: {', '.join(mentions)}" for role, mentions in mapped.items() if mentions] or [none]
+    lines.append(_("**Keymasters** (assigned)"))
+    lines += [f"- {h.mention}" for h in keymasters] or [none]
+    lines.append(_("**Moderators** (assigned)"))
     lines += [
-        f"- {h.mention}: " + (", ".join(escape_inline(f) for f in h.forums) if h.forums else "every forum")
+        f"- {h.mention}: " + (", ".join(escape_inline(f) for f in h.forums) if h.forums else _("every forum"))
         for h in moderators
-    ] or ["- none"]
-    lines.append("**Blocked**")
+    ] or [none]
+    lines.append(_("**Blocked**"))
     lines += [
-        f"- {h.mention}: " + (f"until <t:{_unix(h.expires_at)}:f>" if h.expires_at else "no expiry") for h in blocked
-    ] or ["- none"]
+        f"- {h.mention}: "
+        + (_("until {moment}", moment="<t:" + str(_unix(h.expires_at)) + ":f>") if h.expires_at else _("no expiry"))
+        for h in blocked
+    ] or [none]
     for role, mentions in others.items():
         if mentions:
-            lines.append(f"**{role}s** (assigned): {len(mentions)}")
+            lines.append(_("**{role}** (assigned): {count}", role=role, count=len(mentions)))
     return _fit(lines)
 
 
@@ -91,7 +110,7 @@ def _fit(lines: list[str]) -> str:
     size = 0
     for index, line in enumerate(lines):
         if size + len(line) + 1 > LIMIT:
-            kept.append(f"… and {len(lines) - index} more line(s).")
+            kept.append("… " + ngettext("and {count} more line.", "and {count} more lines.", len(lines) - index))
             break
         kept.append(line)
         size += len(line) + 1

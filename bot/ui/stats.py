@@ -7,6 +7,7 @@ import statistics
 from datetime import date, timedelta
 
 from bot.domain.text import escape_inline
+from bot.i18n import _, ngettext
 from bot.storage.stats import ForumStats
 
 
@@ -17,14 +18,14 @@ def median_seconds(values: list[float]) -> float | None:
 def duration(seconds: float | None) -> str:
     """A short human duration: 45 s, 12 min, 3.5 h, 2.1 days."""
     if seconds is None:
-        return "no replies yet"
+        return _("no replies yet")
     if seconds < 60:
-        return f"{seconds:.0f} s"
+        return _("{value} s", value=format(seconds, ".0f"))
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
+        return _("{value} min", value=format(seconds / 60, ".0f"))
     if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+        return _("{value} h", value=format(seconds / 3600, ".1f"))
+    return _("{value} days", value=format(seconds / 86400, ".1f"))
 
 
 def share(part: int, whole: int) -> str:
@@ -47,16 +48,16 @@ def fill_weeks(weeks: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 def stats_text(stats: ForumStats) -> str:
     lines = [
-        f"Topics: **{stats.topics}**",
-        f"Replies: **{stats.replies}**",
-        f"Solved: **{stats.solved}** ({share(stats.solved, stats.topics)} of topics)",
-        f"Unanswered topics: **{stats.unanswered}**",
-        f"Median time to first reply: **{duration(median_seconds(stats.first_reply_seconds))}**",
+        _("Topics: **{count}**", count=stats.topics),
+        _("Replies: **{count}**", count=stats.replies),
+        _("Solved: **{count}** ({share} of topics)", count=stats.solved, share=share(stats.solved, stats.topics)),
+        _("Unanswered topics: **{count}**", count=stats.unanswered),
+        _("Median time to first reply: **{time}**", time=duration(median_seconds(stats.first_reply_seconds))),
     ]
     if stats.active_members:
-        lines.append("Most active members:")
+        lines.append(_("Most active members:"))
         lines += [
-            f"{i}. **{escape_inline(name)}** — {posts} post{'s' if posts != 1 else ''}"
+            f"{i}. **{escape_inline(name)}** — " + ngettext("{count} post", "{count} posts", posts)
             for i, (name, _user, posts) in enumerate(stats.active_members, start=1)
         ]
     return "\n".join(lines)
@@ -76,11 +77,11 @@ def posts_per_week_png(weeks: list[tuple[str, int]]) -> bytes | None:
         return None
     figure = Figure(figsize=(8, 3.2), dpi=100)
     axes = figure.subplots()
-    labels = [w[5:] for w, _ in weeks]  # MM-DD of each week's Monday
-    axes.bar(range(len(weeks)), [n for _, n in weeks], color="#3d6ea0")
+    labels = [w[5:] for w, _n in weeks]  # MM-DD of each week's Monday
+    axes.bar(range(len(weeks)), [n for _w, n in weeks], color="#3d6ea0")
     axes.set_xticks(range(len(weeks)), labels, rotation=45, ha="right", fontsize=8)
-    axes.set_ylabel("posts")
-    axes.set_title("Posts per week (weeks start on Monday)")
+    axes.set_ylabel(_("posts"))  # the language of the command (asyncio.to_thread copies it)
+    axes.set_title(_("Posts per week (weeks start on Monday)"))
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     buffer = io.BytesIO()

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.failures import AnsweringView
+from bot.i18n import _
 
 Chosen = Callable[[discord.Interaction, list[str]], Awaitable[None]]
 PROMPT_SECONDS = 600.0
@@ -21,7 +22,7 @@ class TagPrompt(AnsweringView):
         self.on_chosen = on_chosen
         offered = [name for name, allowed in tags if allowed][:25]
         menu: discord.ui.Select[TagPrompt] = discord.ui.Select(
-            placeholder="Choose the topic's tags",
+            placeholder=_("Choose the topic's tags"),
             min_values=1,
             max_values=min(5, len(offered)),
             options=[discord.SelectOption(label=name[:100], value=name[:100]) for name in offered],
@@ -39,4 +40,6 @@ class TagPrompt(AnsweringView):
 
 
 def prompt_text(forum_mention: str) -> str:
-    return f"{forum_mention} requires a tag on every topic. Choose one or more below and your topic is posted."
+    return _(
+        "{forum} requires a tag on every topic. Choose one or more below and your topic is posted.", forum=forum_mention
+    )

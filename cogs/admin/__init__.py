@@ -13,6 +13,7 @@ from bot.client import ForumBot
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.services import overwrites
 from bot.services.access import INTEGRATIONS_NOTE, requires
 from bot.services.auditing import log_action
@@ -32,8 +33,8 @@ log = logging.getLogger(__name__)
 SOLVED_TAG = "Solved"
 MAX_FORUM_TAGS = 20
 ROLE_CHOICES = [app_commands.Choice(name=r.display, value=r.key) for r in reversed(ForumRole)]
-TEXT_CHANNEL_NOTE = (
-    "\nA text channel: each topic is a public thread started from a message in it (`/topic new`, or "
+TEXT_CHANNEL_NOTE = N_(  # said with _(TEXT_CHANNEL_NOTE)
+    "A text channel: each topic is a public thread started from a message in it (`/topic new`, or "
     "Discord's *Create Thread* on a message). What differs from a forum channel: no tags (so no `Solved` "
     "tag: accepted answers are still recorded and shown), no New Post button, and `/mod stick` does not "
     "pin in Discord (stuck topics still lead `/topic list` and the archive). Members who may start topics "
@@ -46,17 +47,29 @@ DEFAULT_ROLE_CHOICES = [
 
 
 def settings_text(settings: GuildSettings) -> str:
+    """The guild's settings, each under its option's name as Discord shows it to the keymaster."""
+
+    def line(name: str, value: object, note: str = "") -> str:
+        return f"{name}: `{value}`" + (f" ({note})" if note else "")
+
     return "\n".join(
         [
-            "**Forum settings**",
-            f"default_role: `{settings.default_role.key}`",
-            f"registration: `{settings.registration}`",
-            f"throttle_seconds: `{settings.throttle_seconds}`",
-            f"replies_per_page: `{settings.replies_per_page}`",
-            f"auto_close_days: `{settings.auto_close_days}`" + (" (off)" if settings.auto_close_days == 0 else ""),
-            f"notify_digest_minutes: `{settings.notify_digest_minutes}`",
-            f"edit_window_minutes: `{settings.edit_window_minutes}`"
-            + (" (no limit)" if settings.edit_window_minutes == 0 else ""),
+            _("**Forum settings**"),
+            line(pgettext("name", "default_role"), settings.default_role.key),
+            line(pgettext("name", "registration"), settings.registration),
+            line(pgettext("name", "throttle_seconds"), settings.throttle_seconds),
+            line(pgettext("name", "replies_per_page"), settings.replies_per_page),
+            line(
+                pgettext("name", "auto_close_days"),
+                settings.auto_close_days,
+                _("off") if not settings.auto_close_days else "",
+            ),
+            line(pgettext("name", "notify_digest_minutes"), settings.notify_digest_minutes),
+            line(
+                pgettext("name", "edit_window_minutes"),
+                settings.edit_window_minutes,
+                _("no limit") if not settings.edit_window_minutes else "",
+            ),
         ]
     )
 
@@ -80,10 +93,10 @@ class Admin(
     async def _sync_overwrites(self, guild: discord.Guild, reason: str, channel_ids: list[int] | None = None) -> str:
         failed = await overwrites.sync_guild(self.db, guild, reason=reason, channel_ids=channel_ids)
         if failed:
-            return (
-                "\n⚠️ Discord would not let me set the posting permissions on: "
-                + ", ".join(failed)
-                + ". Give the bot Manage Channels and Manage Roles there; my own check still enforces roles."
+            return "\n⚠️ " + _(
+                "Discord would not let me set the posting permissions on: {channels}. "
+                "Give the bot Manage Channels and Manage Roles there; my own check still enforces roles.",
+                channels=", ".join(failed),
             )
         return ""
 
@@ -102,10 +115,10 @@ class Admin(
         guild = interaction.guild
         assert guild is not None
         if channel.guild.id != guild.id:
-            raise UserFacingError("That channel is not in this server.")
+            raise UserFacingError(_("That channel is not in this server."))
         description = (description or "").strip()
         if len(description) > 300:
-            raise UserFacingError("Keep the description under 300 characters.")
+            raise UserFacingError(_("Keep the description under 300 characters."))
         refused = cannot_hold_threads(channel, guild.me)
         if refused is not None:
             raise UserFacingError(refused)
@@ -113,7 +126,7 @@ class Admin(
         if isinstance(channel, discord.ForumChannel):
             tag_id, tag_note = await self._solved_tag(channel)
         else:
-            tag_id, tag_note = None, TEXT_CHANNEL_NOTE
+            tag_id, tag_note = None, "\n" + _(TEXT_CHANNEL_NOTE)
         public = channel.permissions_for(guild.default_role).view_channel
         forum = await self.db.transaction(
             forums.register,
@@ -133,28 +146,32 @@ class Admin(
             await self.db.transaction(forums.set_rules, forum.id, adopted)
         self.bot.recorder.forum_ids[channel.id] = forum.id
         warning = await self._sync_overwrites(guild, f"Threadkeeper: registered by {interaction.user}", [channel.id])
-        shown = ProgressMessage(interaction, "Adopting existing threads")
+        shown = ProgressMessage(interaction, _("Adopting existing threads"))
         report = await self.bot.recorder.catch_up([forum.id], progress=shown.update)
         await log_action(
             self.db, interaction, "forum.add", details={"channel_id": str(channel.id), "name": channel.name}
         )
-        await shown.finish(
-            f"Registered {channel.mention} as the forum **{channel.name}**. "
-            f"Adopted {report.recorded} post(s) from {report.threads} existing thread(s). {tag_note}{warning}"
+        registered = _("Registered {channel} as the forum **{name}**.", channel=channel.mention, name=channel.name)
+        adopted_from = ngettext(
+            "Adopted {posts} post(s) from {count} existing thread.",
+            "Adopted {posts} post(s) from {count} existing threads.",
+            report.threads,
+            posts=report.recorded,
         )
+        await shown.finish(f"{registered} {adopted_from} {tag_note}{warning}")
 
     async def _solved_tag(self, channel: discord.ForumChannel) -> tuple[int | None, str]:
         for tag in channel.available_tags:
             if tag.name.lower() == SOLVED_TAG.lower():
-                return tag.id, f"Its `{tag.name}` tag marks solved topics."
+                return tag.id, _("Its `{tag}` tag marks solved topics.", tag=tag.name)
         if len(channel.available_tags) >= MAX_FORUM_TAGS:
-            return None, "It has no room for a `Solved` tag (Discord allows 20 tags)."
+            return None, _("It has no room for a `Solved` tag (Discord allows 20 tags).")
         try:
             tag = await channel.create_tag(name=SOLVED_TAG, emoji=discord.PartialEmoji(name="✅"), moderated=True)
         except discord.HTTPException:
             log.warning("could not create the Solved tag in %s", channel.id, exc_info=True)
-            return None, "I could not create a `Solved` tag (missing Manage Channels?)."
-        return tag.id, "I created a moderated `Solved` tag for solved topics."
+            return None, _("I could not create a `Solved` tag (missing Manage Channels?).")
+        return tag.id, _("I created a moderated `Solved` tag for solved topics.")
 
     @app_commands.command(name="remove", description="Unregister a forum; its records stay")
     @app_commands.describe(forum="The registered forum channel")
@@ -162,17 +179,21 @@ class Admin(
     async def remove(self, interaction: discord.Interaction, forum: discord.ForumChannel | discord.TextChannel) -> None:
         found = await self.db.run(forums.by_channel, forum.id)
         if found is None or not found.registered or found.guild_id != interaction.guild_id:
-            raise UserFacingError(f"{forum.mention} is not a registered forum.")
+            raise UserFacingError(_("{forum} is not a registered forum.", forum=forum.mention))
         await self.db.transaction(forums.unregister, found.id)
         self.bot.recorder.forum_ids.pop(forum.id, None)
         await log_action(
             self.db, interaction, "forum.remove", details={"channel_id": str(forum.id), "name": forum.name}
         )
-        await interaction.response.send_message(
-            f"{forum.mention} is no longer a forum. Its {found.topic_count} topic(s) stay recorded and in exports; "
+        said = ngettext(
+            "{forum} is no longer a forum. Its {count} topic stays recorded and in exports; "
             "`/forumadmin add` registers it again. Its permission overwrites were left as they are.",
-            ephemeral=True,
+            "{forum} is no longer a forum. Its {count} topics stay recorded and in exports; "
+            "`/forumadmin add` registers it again. Its permission overwrites were left as they are.",
+            found.topic_count,
+            forum=forum.mention,
         )
+        await interaction.response.send_message(said, ephemeral=True)
 
     @app_commands.command(name="settings", description="Show or change the forum settings")
     @app_commands.describe(
@@ -231,7 +252,7 @@ class Admin(
         warning = ""
         if updated.default_role != before.default_role:
             warning = await self._sync_overwrites(guild, f"Threadkeeper: default role set by {interaction.user}")
-        await interaction.followup.send("Saved.\n" + settings_text(updated) + warning, ephemeral=True)
+        await interaction.followup.send(_("Saved.") + "\n" + settings_text(updated) + warning, ephemeral=True)
 
     @app_commands.command(name="rolemap", description="Map a Discord role to a forum role")
     @app_commands.describe(
@@ -248,7 +269,7 @@ class Admin(
         guild = interaction.guild
         assert guild is not None
         if discord_role.is_default():
-            raise UserFacingError("Use `/forumadmin settings default_role` for @everyone.")
+            raise UserFacingError(_("Use `/forumadmin settings default_role` for @everyone."))
         role = ForumRole.parse(forum_role.value)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.db.transaction(members.map_role, guild.id, discord_role.id, role)
@@ -259,12 +280,14 @@ class Admin(
             details={"discord_role": str(discord_role.id), "forum_role": role.key},
         )
         warning = await self._sync_overwrites(guild, f"Threadkeeper: role map changed by {interaction.user}")
-        note = "\n" + INTEGRATIONS_NOTE if role >= ForumRole.MODERATOR else ""
-        await interaction.followup.send(
-            f"Members with {discord_role.mention} are now **{role.display}s** in the forum "
-            "(explicit assignments and server admins come first)." + note + warning,
-            ephemeral=True,
+        note = "\n" + _(INTEGRATIONS_NOTE) if role >= ForumRole.MODERATOR else ""
+        said = _(
+            "Members with {discord_role} now have the forum role **{role}** "
+            "(explicit assignments and server admins come first).",
+            discord_role=discord_role.mention,
+            role=role.label,
         )
+        await interaction.followup.send(said + note + warning, ephemeral=True)
 
     @app_commands.command(name="rolemap-remove", description="Remove a Discord role from the role map")
     @app_commands.describe(discord_role="The mapped Discord role")
@@ -274,13 +297,12 @@ class Admin(
         assert guild is not None
         removed = await self.db.transaction(members.unmap_role, guild.id, discord_role.id)
         if not removed:
-            raise UserFacingError(f"{discord_role.mention} is not in the role map.")
+            raise UserFacingError(_("{discord_role} is not in the role map.", discord_role=discord_role.mention))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await log_action(self.db, interaction, "rolemap.remove", details={"discord_role": str(discord_role.id)})
         warning = await self._sync_overwrites(guild, f"Threadkeeper: role map changed by {interaction.user}")
-        await interaction.followup.send(
-            f"{discord_role.mention} no longer maps to a forum role.{warning}", ephemeral=True
-        )
+        said = _("{discord_role} no longer maps to a forum role.", discord_role=discord_role.mention)
+        await interaction.followup.send(said + warning, ephemeral=True)
 
     @app_commands.command(name="sync", description="Re-sync commands, permission overwrites and a full catch-up")
     @requires(ForumRole.KEYMASTER)
@@ -291,19 +313,23 @@ class Admin(
         synced = await self.bot.sync_tree_if_needed(force=True)
         warning = await self._sync_overwrites(guild, f"Threadkeeper: sync by {interaction.user}")
         ids = [f.id for f in await self.db.run(forums.registered_in, guild.id)]
-        shown = ProgressMessage(interaction, "Catching up")
+        shown = ProgressMessage(interaction, _("Catching up"))
         report = await self.bot.recorder.catch_up(ids, full=True, progress=shown.update)
         await log_action(self.db, interaction, "forum.sync")
-        gone = ""
-        if report.deleted or report.threads_deleted:
-            gone = (
-                f" Deleted in Discord meanwhile, now recorded deleted: {report.deleted} post(s), "
-                f"{report.threads_deleted} thread(s)."
-            )
-        await shown.finish(
-            f"Commands {'synced' if synced else 'unchanged'}; permissions checked; catch-up read "
-            f"{report.threads} thread(s) and recorded {report.recorded} new post(s).{gone}{warning}"
+        commands_done = _("Commands synced") if synced else _("Commands unchanged")
+        caught = ngettext(
+            "permissions checked; catch-up read {count} thread and recorded {posts} new post(s).",
+            "permissions checked; catch-up read {count} threads and recorded {posts} new post(s).",
+            report.threads,
+            posts=report.recorded,
         )
+        if report.deleted or report.threads_deleted:
+            caught += " " + _(
+                "Deleted in Discord meanwhile, now recorded deleted: {posts} post(s), {threads} thread(s).",
+                posts=report.deleted,
+                threads=report.threads_deleted,
+            )
+        await shown.finish(f"{commands_done}; {caught}{warning}")
 
 
 async def setup(bot: ForumBot) -> None:

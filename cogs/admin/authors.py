@@ -7,8 +7,9 @@ from discord import app_commands
 
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
-from bot.domain.text import escape_inline, plural
+from bot.domain.text import escape_inline
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext
 from bot.services.access import requires
 from bot.services.auditing import log_action
 from bot.storage import authors
@@ -29,7 +30,7 @@ class AuthorCommands:
         guild = interaction.guild
         assert guild is not None
         if member.bot:
-            raise UserFacingError("A bot cannot be an imported author: choose the member who wrote those posts.")
+            raise UserFacingError(_("A bot cannot be an imported author: choose the member who wrote those posts."))
         name = author.strip()
         linked = await self.db.transaction(
             authors.link,
@@ -42,13 +43,20 @@ class AuthorCommands:
         )
         if linked is None:
             raise UserFacingError(
-                f"No imported author is called `{escape_inline(name[:100])}`. The author option offers "
-                "those not linked yet (`/forumadmin stats` lists them)."
+                _(
+                    "No imported author is called `{name}`. The author option offers "
+                    "those not linked yet (`/forumadmin stats` lists them).",
+                    name=escape_inline(name[:100]),
+                )
             )
         if not linked.created:
             raise UserFacingError(
-                f"`{escape_inline(name[:100])}` is linked already, to <@{linked.member_id}> "
-                f"({escape_inline(linked.member_name)}); nothing changed."
+                _(
+                    "`{name}` is linked already, to {member} ({member_name}); nothing changed.",
+                    name=escape_inline(name[:100]),
+                    member="<@" + str(linked.member_id) + ">",
+                    member_name=escape_inline(linked.member_name),
+                )
             )
         await log_action(
             self.db,
@@ -57,9 +65,17 @@ class AuthorCommands:
             target_user=member.id,
             details={"author": name, "posts": linked.posts, "topics": linked.topics},
         )
+        posts = ngettext("{count} post", "{count} posts", linked.posts)
+        topics = ngettext("{count} topic", "{count} topics", linked.topics)
         await interaction.response.send_message(
-            f"**{escape_inline(name)}** is now {member.mention}: {plural(linked.posts, 'post')} and "
-            f"{plural(linked.topics, 'topic')} are theirs (profile, answers on their topics, editing their posts).",
+            _(
+                "**{name}** is now {member}: {posts} and {topics} are theirs "
+                "(profile, answers on their topics, editing their posts).",
+                name=escape_inline(name),
+                member=member.mention,
+                posts=posts,
+                topics=topics,
+            ),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -69,6 +85,8 @@ class AuthorCommands:
         if interaction.guild_id is None:
             return []
         found = await self.db.run(authors.unlinked, interaction.guild_id, current[:100])
-        return [
-            app_commands.Choice(name=f"{a.name[:80]} ({plural(a.posts, 'post')})", value=a.name[:100]) for a in found
-        ]
+        return [app_commands.Choice(name=a.name[:80] + " (" + _posts(a.posts) + ")", value=a.name[:100]) for a in found]
+
+
+def _posts(count: int) -> str:
+    return ngettext("{count} post", "{count} posts", count)

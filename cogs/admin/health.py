@@ -15,6 +15,7 @@ from bot import clock
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.shards import shard_of
+from bot.i18n import _, ngettext
 from bot.services.access import requires
 from bot.services.ownership import process_name
 from bot.services.recording import GAP_KEY
@@ -51,55 +52,78 @@ class HealthCommands:
     async def health_text(self, guild_id: int | None = None) -> str:
         bot = self.bot
         db = bot.db
-        lines = ["**Threadkeeper health**"]
+        lines = [_("**Threadkeeper health**")]
         lines += await self.shard_lines(guild_id)
         facts = await db.size_facts()
         if facts.wal is not None:
             lines.append(
-                f"Database: `{facts.where}` {human_bytes(facts.on_disk)} on disk (+ {human_bytes(facts.wal)} WAL), "
-                f"{human_bytes(facts.used or 0)} in pages, {human_bytes(facts.free or 0)} free inside"
+                _(
+                    "Database: `{where}` {size} on disk (+ {wal} WAL), {used} in pages, {free} free inside",
+                    where=facts.where,
+                    size=human_bytes(facts.on_disk),
+                    wal=human_bytes(facts.wal),
+                    used=human_bytes(facts.used or 0),
+                    free=human_bytes(facts.free or 0),
+                )
             )
         else:
-            lines.append(f"Database: `{facts.where}` (PostgreSQL) {human_bytes(facts.on_disk)}")
+            lines.append(
+                _("Database: `{where}` (PostgreSQL) {size}", where=facts.where, size=human_bytes(facts.on_disk))
+            )
         try:
             await db.transaction(kv.put, "health_checked_at", timeutil.iso(clock.utcnow()))
-            lines.append("Writable: yes")
+            lines.append(_("Writable: yes"))
         except StorageUnavailable as error:
             lines.append(
-                f"Writable: **NO** ({error.reason}: {error.detail}). Members are told their posts cannot be saved."
+                _(
+                    "Writable: **NO** ({error}). Members are told their posts cannot be saved.",
+                    error=error.reason + ": " + str(error.detail),
+                )
             )
         except Exception as error:
-            lines.append(f"Writable: **NO** ({type(error).__name__}: {error}).")
-        lines.append(f"Writer queue: {db.queue_depth} waiting, {db.commits} group commits since start")
+            lines.append(_("Writable: **NO** ({error}).", error=type(error).__name__ + ": " + str(error)))
+        lines.append(
+            _(
+                "Writer queue: {waiting} waiting, {commits} group commits since start",
+                waiting=db.queue_depth,
+                commits=db.commits,
+            )
+        )
         at = await db.run(kv.get, "last_catchup_at")
         report = bot.recorder.last_catchup
         if report is None:
             running = bot.recorder.catchup_lock.locked()
-            lines.append(
-                f"Last catch-up: {at or 'never'}" + (" (one is running now)" if running else " (none since this start)")
-            )
+            when = at or _("never")
+            if running:
+                lines.append(_("Last catch-up: {when} (one is running now)", when=when))
+            else:
+                lines.append(_("Last catch-up: {when} (none since this start)", when=when))
         else:
-            lines.append(
-                f"Last catch-up: {at or '?'}: {report.threads} thread(s), {report.recorded} post(s) recorded, "
-                f"{report.edits} edit(s), {report.retries} retr{'y' if report.retries == 1 else 'ies'}, "
-                f"{report.failed_threads} thread(s) still unread"
-                + (
-                    f", {report.deleted} post(s) and {report.threads_deleted} thread(s) found deleted in Discord"
-                    if report.deleted or report.threads_deleted
-                    else ""
-                )
-                + (
-                    f", {report.unlisted_forums} forum(s) whose archive Discord would not list"
-                    if report.unlisted_forums
-                    else ""
-                )
+            line = _(
+                "Last catch-up: {when}: {threads} thread(s), {posts} post(s) recorded, {edits} edit(s), "
+                "{retries} retries, {unread} thread(s) still unread",
+                when=at or "?",
+                threads=report.threads,
+                posts=report.recorded,
+                edits=report.edits,
+                retries=report.retries,
+                unread=report.failed_threads,
             )
+            if report.deleted or report.threads_deleted:
+                line += ", " + _(
+                    "{posts} post(s) and {threads} thread(s) found deleted in Discord",
+                    posts=report.deleted,
+                    threads=report.threads_deleted,
+                )
+            if report.unlisted_forums:
+                line += ", " + _("{count} forum(s) whose archive Discord would not list", count=report.unlisted_forums)
+            lines.append(line)
         gaps = await db.run(kv.count_prefix, GAP_KEY.format(""))
         if gaps:
-            lines.append(f"Threads waiting for the next catch-up: {gaps}")
+            lines.append(_("Threads waiting for the next catch-up: {count}", count=gaps))
         lines.append(await self.attachments_line(guild_id))
         failure = bot.last_failure
-        lines.append("Last error: " + (failure.line() if failure else "none since this start"))
+        lines.append(_("Last error: {error}", error=failure.line() if failure else _("none since this start")))
         return "\n".join(lines)
 
     async def attachments_line(self, guild_id: int | None) -> str:
@@ -120,17 +144,23 @@ class HealthCommands:
         once-per-guild work (bot/services/ownership.py)."""
         ownership = self.bot.ownership
         running = ownership.running()
-        lines = [f"Process: {process_name()}"]
+        lines = [_("Process: {name}", name=process_name())]
         if running is None or guild_id is None:
             return lines
         shard = shard_of(guild_id, running.count)
         lines.insert(
             0,
-            f"Shard: this server is on shard {shard} of {running.count}; this process runs shard"
-            f"{'s' if len(running.ids) != 1 else ''} {', '.join(str(i) for i in sorted(running.ids))}",
+            ngettext(
+                "Shard: this server is on shard {shard} of {total}; this process runs shard {ids}",
+                "Shard: this server is on shard {shard} of {total}; this process runs shards {ids}",
+                len(running.ids),
+                shard=shard,
+                total=running.count,
+                ids=", ".join(str(i) for i in sorted(running.ids)),
+            ),
         )
         if ownership.owns(guild_id):
-            lines.append("Once-per-server work (catch-up, digests, expiries, auto-close): done by this process")
+            lines.append(_("Once-per-server work (catch-up, digests, expiries, auto-close): done by this process"))
             return lines
         name = lease_name(shard, running.count)
         try:
@@ -141,9 +171,15 @@ class HealthCommands:
         if found and found[0].holder != ownership.holder and found[0].expires_at >= now:
             holder = found[0].holder.rsplit(":", 1)[0].replace(":", " pid ")
             lines.append(
-                f"Once-per-server work: done by **another process** ({holder}), which holds shard {shard}'s lease"
+                _(
+                    "Once-per-server work: done by **another process** ({holder}), which holds shard {shard}'s lease",
+                    holder=holder,
+                    shard=shard,
+                )
             )
         else:
-            why = ownership.last_error or "this process takes it at its next renewal"
-            lines.append(f"Once-per-server work: **nobody** holds shard {shard}'s lease now ({why})")
+            why = ownership.last_error or _("this process takes it at its next renewal")
+            lines.append(
+                _("Once-per-server work: **nobody** holds shard {shard}'s lease now ({why})", shard=shard, why=why)
+            )
         return lines

@@ -17,6 +17,7 @@ from discord import app_commands
 
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.porting import apply, exports
 from bot.porting.discord_import import DiscordImporter, ImportSummary
 from bot.porting.load import detect_and_parse_many
@@ -55,9 +56,14 @@ def megabytes(size: int) -> str:
 
 def too_big_message(size: int, limit: int, fmt: str, guild_id: int) -> str:
     return (
-        f"The {fmt} export is {megabytes(size)}, over Discord's upload limit of {megabytes(limit)} for this "
-        f"server, so I cannot attach it. On the bot's machine, run:\n"
-        f"`python -m bot export --format {fmt} --guild {guild_id} --out {exports.filename(fmt, guild_id)}`"
+        _(
+            "The {format} export is {size}, over Discord's upload limit of {limit} for this "
+            "server, so I cannot attach it. On the bot's machine, run:",
+            format=fmt,
+            size=megabytes(size),
+            limit=megabytes(limit),
+        )
+        + f"\n`python -m bot export --format {fmt} --guild {guild_id} --out {exports.filename(fmt, guild_id)}`"
     )
 
 
@@ -77,14 +83,19 @@ class PortingCommands(_MixinBase):
         assert guild is not None
         chosen = fmt.value if fmt else "json"
         await interaction.response.defer(ephemeral=True, thinking=True)
-        shown, tally = ProgressMessage(interaction, "Exporting topics"), Tally()
+        shown, tally = ProgressMessage(interaction, _("Exporting topics")), Tally()
         text = await shown.follow(self.db.run(exports.render, chosen, guild.id, step=tally.step), tally)
         data = text.encode("utf-8")
         await log_action(self.db, interaction, "forum.export", details={"format": chosen, "bytes": len(data)})
         limit = guild.filesize_limit
         if len(data) > limit:
             raise UserFacingError(too_big_message(len(data), limit, chosen, guild.id))
-        summary = f"The forum's {chosen} export ({megabytes(len(data))}, {tally.total} topic(s))."
+        summary = _(
+            "The forum's {format} export ({size}, {count} topic(s)).",
+            format=chosen,
+            size=megabytes(len(data)),
+            count=tally.total,
+        )
         await shown.finish(summary, file=discord.File(io.BytesIO(data), filename=exports.filename(chosen, guild.id)))
 
     @app_commands.command(name="import", description="Import a Threadkeeper JSON export or a bbPress WordPress export")
@@ -113,15 +124,20 @@ class PortingCommands(_MixinBase):
         for one in files:
             if one.size > MAX_IMPORT_BYTES:
                 raise UserFacingError(
-                    f"{one.filename} is {megabytes(one.size)}; imports take at most {megabytes(MAX_IMPORT_BYTES)}."
+                    _(
+                        "{file} is {size}; imports take at most {limit}.",
+                        file=one.filename,
+                        size=megabytes(one.size),
+                        limit=megabytes(MAX_IMPORT_BYTES),
+                    )
                 )
         supers = int_list(super_sticky) if super_sticky and super_sticky.strip() else []
         if super_sticky and super_sticky.strip() and not supers:
             raise UserFacingError(
-                "`super_sticky` takes bbPress topic ids separated by commas, e.g. `3170,3180`. Nothing was imported."
+                _("`super_sticky` takes bbPress topic ids separated by commas, e.g. `3170,3180`. Nothing was imported.")
             )
         if guild.id in _RUNNING:
-            raise UserFacingError("An import is already running in this server; wait for its summary.")
+            raise UserFacingError(_("An import is already running in this server; wait for its summary."))
         _RUNNING.add(guild.id)
         try:
             doc, summary, shown = await self._import(interaction, guild, files, forum, supers, create_channels)
@@ -150,7 +166,7 @@ class PortingCommands(_MixinBase):
         try:
             doc = await asyncio.to_thread(detect_and_parse_many, datas, super_sticky=supers)
         except ImportRefused as error:
-            raise UserFacingError(error.message) from None
+            raise UserFacingError(error.message) from None  # bot/porting's words, shared with the CLI: English
         created: list[str] = []
         targets = await resolve_targets(self.db, guild, doc, forum, create_channels=create_channels, created=created)
         for target, channel in targets.values():
@@ -159,11 +175,18 @@ class PortingCommands(_MixinBase):
         digest = hashlib.sha256("".join(sorted(hashlib.sha256(d).hexdigest() for d in datas)).encode()).hexdigest()
         key = apply.progress_key(guild.id, digest if len(datas) > 1 else hashlib.sha256(datas[0]).hexdigest())
         progress = await self.db.run(apply.load_progress, key)
-        shown = ProgressMessage(interaction, "Importing")
+        shown = ProgressMessage(interaction, _("Importing"))
         report = shown.say  # every few seconds; past the 15-minute token in a DM or the channel
 
         names = ", ".join(one.filename for one in files)
-        await report(f"Importing {doc.topic_count} topic(s), {doc.post_count} post(s) from {names}…")
+        await report(
+            _(
+                "Importing {topics} topic(s), {posts} post(s) from {files}…",
+                topics=doc.topic_count,
+                posts=doc.post_count,
+                files=names,
+            )
+        )
         importer = DiscordImporter(self.db, guild, targets, progress, report)
         try:
             summary = await importer.run(doc)
@@ -171,31 +194,52 @@ class PortingCommands(_MixinBase):
         except discord.HTTPException as error:
             log.warning("import into %s stopped", guild.id, exc_info=True)
             raise UserFacingError(
-                f"Discord refused a step of the import ({error.status}: {error.text[:120]}). Everything posted "
-                "so far is recorded; run the same import again to resume where it stopped."
+                _(
+                    "Discord refused a step of the import ({error}). Everything posted "
+                    "so far is recorded; run the same import again to resume where it stopped.",
+                    error=str(error.status) + ": " + error.text[:120],
+                )
             ) from None
         return doc, summary, shown
 
 
 def summary_text(summary: ImportSummary, total_topics: int, warnings: tuple[str, ...] = ()) -> str:
-    lines = [
-        f"Import finished: {total_topics} topic(s).",
-        f"Posted into Discord: {summary.topics_posted} topic(s), {summary.posts_posted} post(s)"
-        + (" (replies under their authors' names through a webhook)" if summary.via_webhook else "")
-        + ".",
-    ]
+    """The import's summary (its warnings are bot/porting's words, shared with the CLI: English)."""
+    if summary.via_webhook:
+        posted = _(
+            "Posted into Discord: {topics} topic(s), {posts} post(s) (replies under their authors' names "
+            "through a webhook).",
+            topics=summary.topics_posted,
+            posts=summary.posts_posted,
+        )
+    else:
+        posted = _(
+            "Posted into Discord: {topics} topic(s), {posts} post(s).",
+            topics=summary.topics_posted,
+            posts=summary.posts_posted,
+        )
+    lines = [_("Import finished: {count} topic(s).", count=total_topics), posted]
     if summary.topics_recorded_only or summary.posts_recorded_only:
         lines.append(
-            f"Recorded but not posted (spam, trash, pending, deleted): {summary.topics_recorded_only} topic(s), "
-            f"{summary.posts_recorded_only} post(s)."
+            _(
+                "Recorded but not posted (spam, trash, pending, deleted): {topics} topic(s), {posts} post(s).",
+                topics=summary.topics_recorded_only,
+                posts=summary.posts_recorded_only,
+            )
         )
     if summary.skipped_done:
-        lines.append(f"Resumed: {summary.skipped_done} topic(s) were already imported by an earlier run.")
+        lines.append(
+            _("Resumed: {count} topic(s) were already imported by an earlier run.", count=summary.skipped_done)
+        )
     lines.append(
-        f"Numbers kept: {summary.numbers_kept}; renumbered because the number was taken: {summary.numbers_changed}."
+        _(
+            "Numbers kept: {kept}; renumbered because the number was taken: {changed}.",
+            kept=summary.numbers_kept,
+            changed=summary.numbers_changed,
+        )
     )
     if summary.created:
-        lines.append("Created forum channels: " + ", ".join(summary.created) + ".")
+        lines.append(_("Created forum channels: {channels}.", channels=", ".join(summary.created)))
     lines += [f"⚠️ {warning}" for warning in warnings]
     return "\n".join(lines)
 
@@ -222,7 +266,9 @@ async def resolve_targets(
         if forum is not None:
             found = await db.run(forums.by_channel, forum.id)
             if found is None or not found.registered or found.guild_id != guild.id:
-                raise UserFacingError(f"{forum.mention} is not a registered forum. `/forumadmin add` registers it.")
+                raise UserFacingError(
+                    _("{forum} is not a registered forum. `/forumadmin add` registers it.", forum=forum.mention)
+                )
         else:
             found = await db.run(importing.forum_named, guild.id, forum_doc.name)
             found = found or forumsetup.by_slug(registered, forum_doc.name)  # a channel an earlier run made
@@ -233,24 +279,32 @@ async def resolve_targets(
         targets[forum_doc.name] = (found, channel)
     if missing and not create_channels:
         categories = sorted({f.category for f in missing if f.category})
-        raise UserFacingError(
-            "No registered forum named "
-            + ", ".join(f"**{f.name[:80]}**" for f in missing[:10])
-            + " in this server. Register a forum channel of that name with `/forumadmin add`, "
-            "pick one with the `forum` option, or run the import again with `create_channels: True` to create them"
-            + (
-                " (under the categories " + ", ".join(f"**{c[:80]}**" for c in categories[:10]) + ")"
-                if categories
-                else ""
+        names = ", ".join(f"**{f.name[:80]}**" for f in missing[:10])
+        if categories:
+            raise UserFacingError(
+                _(
+                    "No registered forum named {names} in this server. Register a forum channel of that name with "
+                    "`/forumadmin add`, pick one with the `forum` option, or run the import again with "
+                    "`create_channels: True` to create them (under the categories {categories}). "
+                    "Nothing was imported.",
+                    names=names,
+                    categories=", ".join(f"**{c[:80]}**" for c in categories[:10]),
+                )
             )
-            + ". Nothing was imported."
+        raise UserFacingError(
+            _(
+                "No registered forum named {names} in this server. Register a forum channel of that name with "
+                "`/forumadmin add`, pick one with the `forum` option, or run the import again with "
+                "`create_channels: True` to create them. Nothing was imported.",
+                names=names,
+            )
         )
     for forum_doc in missing:
         targets[forum_doc.name] = made = await forumsetup.create_forum(
             db, guild, forum_doc, reason="Threadkeeper: a forum of the import"
         )
         if created is not None:
-            created.append(made[1].mention + (" (private)" if forum_doc.hidden else ""))
+            created.append(made[1].mention + (" " + _("(private)") if forum_doc.hidden else ""))
     for forum_doc in doc.forums:
         await db.transaction(apply.keep_imported_rules, targets[forum_doc.name][0], forum_doc)
     return targets

@@ -13,9 +13,10 @@ import discord
 from discord import app_commands
 
 from bot.domain.roles import ForumRole
-from bot.domain.text import escape_inline, plural
+from bot.domain.text import escape_inline
 from bot.errors import UserFacingError
 from bot.failures import AnsweringView
+from bot.i18n import _, ngettext
 from bot.services import attachments, editing
 from bot.services.access import requires
 from bot.services.auditing import log_action
@@ -30,11 +31,12 @@ class ConfirmPurge(AnsweringView):
     def __init__(self, db: Database, keymaster_id: int, *, post_id: int | None = None, member_id: int | None = None):
         super().__init__(timeout=300)
         self.db, self.keymaster_id, self.post_id, self.member_id = db, keymaster_id, post_id, member_id
+        self.confirm.label = _("Purge permanently")  # in the keymaster's language (made in their interaction)
 
-    @discord.ui.button(label="Purge permanently", style=discord.ButtonStyle.danger)
+    @discord.ui.button(style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[Any]) -> None:
         if interaction.user.id != self.keymaster_id:
-            raise UserFacingError("Only the keymaster who asked for this purge can confirm it.")
+            raise UserFacingError(_("Only the keymaster who asked for this purge can confirm it."))
         guild = interaction.guild
         assert guild is not None
         if self.post_id is not None:
@@ -44,8 +46,9 @@ class ConfirmPurge(AnsweringView):
             assert self.member_id is not None
             done = await self.db.transaction(purge.purge_member, guild.id, self.member_id)
         if not done:
-            raise UserFacingError("Nothing left to purge: it was purged already.")
-        await interaction.response.edit_message(content=f"Purging {plural(len(done), 'post')} …", view=None)
+            raise UserFacingError(_("Nothing left to purge: it was purged already."))
+        purging = ngettext("Purging {count} post …", "Purging {count} posts …", len(done))
+        await interaction.response.edit_message(content=purging, view=None)
         self.stop()
         failed = await editing.remove_purged(guild, done)
         settings = getattr(interaction.client, "settings", None)
@@ -61,10 +64,23 @@ class ConfirmPurge(AnsweringView):
             details={"numbers": numbers[:AUDIT_NUMBERS_MAX], "posts": len(numbers)},
         )
         shown = ", ".join(f"#{n}" for n in numbers[:20]) + (" …" if len(numbers) > 20 else "")
-        note = f"\n⚠️ {plural(failed, 'message')} could not be removed from Discord." if failed else ""
-        await interaction.edit_original_response(
-            content=f"Purged {plural(len(numbers), 'post')} ({shown}): only their numbers remain.{note}"
+        note = (
+            "\n⚠️ "
+            + ngettext(
+                "{count} message could not be removed from Discord.",
+                "{count} messages could not be removed from Discord.",
+                failed,
+            )
+            if failed
+            else ""
         )
+        purged = ngettext(
+            "Purged {count} post ({numbers}): only its number remains.",
+            "Purged {count} posts ({numbers}): only their numbers remain.",
+            len(numbers),
+            numbers=shown,
+        )
+        await interaction.edit_original_response(content=purged + note)
 
 
 class PurgeCommands:
@@ -81,12 +97,24 @@ class PurgeCommands:
         assert interaction.guild is not None
         found = await resolve_post(self.db, interaction.guild.id, post)
         if found.status == purge.PURGED:
-            raise UserFacingError(f"Post #{found.number} is purged already.")
-        what = "post and its topic's title" if found.is_opening else "post"
+            raise UserFacingError(_("Post #{number} is purged already.", number=found.number))
+        if found.is_opening:
+            asked = _(
+                "Purge post **#{number}** by **{author}** permanently? Its text, revisions, attachments' records "
+                "and search entry are gone for good (the post and its topic's title); its message leaves "
+                "Discord; only the number remains.",
+                number=found.number,
+                author=escape_inline(found.author_name),
+            )
+        else:
+            asked = _(
+                "Purge post **#{number}** by **{author}** permanently? Its text, revisions, attachments' records "
+                "and search entry are gone for good; its message leaves Discord; only the number remains.",
+                number=found.number,
+                author=escape_inline(found.author_name),
+            )
         await interaction.response.send_message(
-            f"Purge post **#{found.number}** by **{escape_inline(found.author_name)}** permanently? Its text, "
-            f"revisions, attachments' records and search entry are gone for good (the {what}); its message "
-            "leaves Discord; only the number remains.",
+            asked,
             view=ConfirmPurge(self.db, interaction.user.id, post_id=found.id),
             ephemeral=True,
         )
@@ -100,11 +128,18 @@ class PurgeCommands:
         assert interaction.guild is not None
         count = await self.db.run(purge.member_post_count, interaction.guild.id, member.id)
         if count == 0:
-            raise UserFacingError(f"{member.mention} has no posts to purge.")
+            raise UserFacingError(_("{member} has no posts to purge.", member=member.mention))
         await interaction.response.send_message(
-            f"Purge all {plural(count, 'post')} of {member.mention} permanently? Their text, revisions, "
-            "attachments' records and search entries are gone for good; their messages leave Discord; "
-            "only the numbers remain.",
+            ngettext(
+                "Purge all {count} post of {member} permanently? Its text, revisions, "
+                "attachments' records and search entry are gone for good; its message leaves Discord; "
+                "only the number remains.",
+                "Purge all {count} posts of {member} permanently? Their text, revisions, "
+                "attachments' records and search entries are gone for good; their messages leave Discord; "
+                "only the numbers remain.",
+                count,
+                member=member.mention,
+            ),
             view=ConfirmPurge(self.db, interaction.user.id, member_id=member.id),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),

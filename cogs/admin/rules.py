@@ -8,6 +8,7 @@ from discord import app_commands
 from bot.domain.forumrules import ALLOWED, changed, keymaster_lockout, with_changes
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import _, pgettext
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
 from bot.storage import forums, members
@@ -30,7 +31,7 @@ def channel_facts(channel: discord.ForumChannel | discord.TextChannel | None) ->
             slowmode_seconds=channel.slowmode_delay or 0,
             thread_slowmode_seconds=channel.default_thread_slowmode_delay or 0,
             sort_order="not set",
-            reaction="none",
+            reaction="",
             require_tag=False,
         )
     sort = channel.default_sort_order
@@ -39,7 +40,7 @@ def channel_facts(channel: discord.ForumChannel | discord.TextChannel | None) ->
         slowmode_seconds=channel.slowmode_delay or 0,
         thread_slowmode_seconds=channel.default_thread_slowmode_delay or 0,
         sort_order="not set" if sort is None else sort.name.replace("_", " "),
-        reaction="none" if emoji is None else str(emoji),
+        reaction="" if emoji is None else str(emoji),
         require_tag=channel.flags.require_tag,
     )
 
@@ -78,9 +79,11 @@ class RulesCommands:
         member = guild_member(interaction)
         found = await self.db.run(forums.by_channel, forum.id)
         if found is None or not found.registered or found.guild_id != member.guild.id:
-            raise UserFacingError(f"{forum.mention} is not a registered forum. `/forumadmin add` registers it.")
+            raise UserFacingError(
+                _("{forum} is not a registered forum. `/forumadmin add` registers it.", forum=forum.mention)
+            )
         if not forum.permissions_for(member).view_channel:
-            raise UserFacingError("You cannot view that forum's channel, so you cannot set its rules.")
+            raise UserFacingError(_("You cannot view that forum's channel, so you cannot set its rules."))
         typed = {"posting": posting, "status": status, "archive": archive, "hold": hold}
         try:
             after = with_changes(found.rules, {k: v.value if v else None for k, v in typed.items()})
@@ -91,11 +94,11 @@ class RulesCommands:
             return
         lockout = keymaster_lockout(after)
         if lockout is not None:
-            raise UserFacingError(lockout + " Nothing was changed.")
+            raise UserFacingError(lockout + " " + _("Nothing was changed."))
         difference = changed(found.rules, after)
         if not difference:
             await interaction.response.send_message(
-                "Nothing changed: those are its rules already.\n" + self._rules(found, forum), ephemeral=True
+                _("Nothing changed: those are its rules already.") + "\n" + self._rules(found, forum), ephemeral=True
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -112,8 +115,13 @@ class RulesCommands:
             warning = await self._sync_overwrites(member.guild, reason, [forum.id])
         updated = await self.db.run(forums.get, found.id)
         assert updated is not None
-        said = ", ".join(f"{name} {old} → {new}" for name, (old, new) in difference.items())
-        await interaction.followup.send(f"Saved: {said}.\n" + self._rules(updated, forum) + warning, ephemeral=True)
+        said = ", ".join(
+            f"{pgettext('name', name)} {pgettext('choice', old)} → {pgettext('choice', new)}"
+            for name, (old, new) in difference.items()
+        )
+        await interaction.followup.send(
+            _("Saved: {changes}.", changes=said) + "\n" + self._rules(updated, forum) + warning, ephemeral=True
+        )
 
     def _rules(self, found: Forum, channel: discord.ForumChannel | discord.TextChannel) -> str:
         return rules_text(found.name, found.category, found.rules, channel_facts(channel))
@@ -131,10 +139,10 @@ class RulesCommands:
         names = {f.id: f.name for f in await self.db.run(forums.registered_in, guild.id)}
         mapped: dict[str, list[str]] = {}
         for role_id, forum_role in sorted(mapping.items(), key=lambda item: -item[1]):
-            mapped.setdefault(forum_role.display, []).append(f"<@&{role_id}>")
+            mapped.setdefault(forum_role.label, []).append(f"<@&{role_id}>")
         by_role: dict[ForumRole, list[Holder]] = {}
         for held in sorted(stored, key=lambda a: a.user_id):
-            forums_named = [names.get(f, f"forum {f} (unregistered)") for f in scopes.get(held.user_id, ())]
+            forums_named = [names.get(f, _("forum {id} (unregistered)", id=f)) for f in scopes.get(held.user_id, ())]
             holder = Holder(f"<@{held.user_id}>", sorted(forums_named, key=str.lower), held.expires_at)
             by_role.setdefault(held.role, []).append(holder)
         text = roles_text(
@@ -143,7 +151,7 @@ class RulesCommands:
             moderators=by_role.get(ForumRole.MODERATOR, []),
             blocked=by_role.get(ForumRole.BLOCKED, []),
             others={
-                role.display: [h.mention for h in by_role.get(role, [])]
+                role.label: [h.mention for h in by_role.get(role, [])]
                 for role in (ForumRole.PARTICIPANT, ForumRole.SPECTATOR)
             },
         )

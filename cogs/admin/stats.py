@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 
 from bot.domain.roles import ForumRole
-from bot.domain.text import escape_inline, plural
+from bot.domain.text import escape_inline
+from bot.i18n import _, ngettext
 from bot.services.access import requires
 from bot.storage import authors, forums, stats
 from bot.storage.api import Database
@@ -33,14 +34,17 @@ class StatsCommands:
         await interaction.response.defer(ephemeral=True, thinking=True)
         registered = await self.db.run(forums.registered_in, guild.id)
         found = await self.db.run(stats.guild_stats, guild.id, [f.id for f in registered])
-        names = ", ".join(f.name for f in registered) or "no registered forums"
-        embed = discord.Embed(title="Forum statistics", description=stats_text(found), colour=COLOR)
-        embed.set_footer(text=f"Registered forums: {names}"[:2000])
+        names = ", ".join(f.name for f in registered) or _("no registered forums")
+        embed = discord.Embed(title=_("Forum statistics"), description=stats_text(found), colour=COLOR)
+        embed.set_footer(text=_("Registered forums: {names}", names=names)[:2000])
         unlinked = await self.db.run(authors.unlinked, guild.id, "", 10)
         if unlinked:
             embed.add_field(
-                name="Imported authors not linked yet (`/forumadmin link-author`)",
-                value="\n".join(f"{escape_inline(a.name[:60])} — {plural(a.posts, 'post')}" for a in unlinked)[:1024],
+                name=_("Imported authors not linked yet (`/forumadmin link-author`)"),
+                value="\n".join(
+                    f"{escape_inline(a.name[:60])} — " + ngettext("{count} post", "{count} posts", a.posts)
+                    for a in unlinked
+                )[:1024],
                 inline=False,
             )
         png = await asyncio.to_thread(posts_per_week_png, found.posts_per_week)

@@ -67,8 +67,10 @@ class ModerationBase(_Mixin):
         actor = guild_member(interaction)
         if await self.db.run(members.moderator_forums, actor.guild.id, actor.id):
             raise UserFacingError(
-                "You moderate named forums only: roles and blocks, which reach every forum, "
-                "are for moderators of the whole server and keymasters."
+                _(
+                    "You moderate named forums only: roles and blocks, which reach every forum, "
+                    "are for moderators of the whole server and keymasters."
+                )
             )
 
     async def _sync(self, guild: discord.Guild, reason: str) -> str:

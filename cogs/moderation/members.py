@@ -12,6 +12,7 @@ from bot.domain import timeutil
 from bot.domain.durations import describe, parse_duration
 from bot.domain.roles import ForumRole, may_assign
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext
 from bot.services import moderation
 from bot.services.access import INTEGRATIONS_NOTE, REFUSED_ACTION, guild_member, member_role, requires
 from bot.services.auditing import log_action
@@ -26,9 +27,9 @@ class MemberCommands(ModerationBase):
     ) -> tuple[discord.Member, ForumRole, ForumRole]:
         actor = guild_member(interaction)
         if member.bot:
-            raise UserFacingError("Bots have no forum role.")
+            raise UserFacingError(_("Bots have no forum role."))
         if member.guild.id != actor.guild.id:
-            raise UserFacingError("That member is not in this server.")
+            raise UserFacingError(_("That member is not in this server."))
         await self._whole_server(interaction)
         actor_role = await member_role(self.db, actor, interaction.created_at)
         target_role = await member_role(self.db, member, interaction.created_at)
@@ -45,10 +46,12 @@ class MemberCommands(ModerationBase):
         if forum is None:
             return ()
         if new is not ForumRole.MODERATOR:
-            raise UserFacingError("`forum` goes with the Moderator role only: it makes a moderator of that forum.")
+            raise UserFacingError(_("`forum` goes with the Moderator role only: it makes a moderator of that forum."))
         found = await self.db.run(forums.by_channel, forum.id)
         if found is None or not found.registered or found.guild_id != member.guild.id:
-            raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+            raise UserFacingError(
+                _("{forum} is not a registered forum. `/forum list` shows the forums.", forum=forum.mention)
+            )
         stored = await self.db.run(members.assignment, member.guild.id, member.id)
         had = await self.db.run(members.moderator_forums, member.guild.id, member.id)
         kept = had if stored is not None and stored.role is ForumRole.MODERATOR else ()
@@ -108,14 +111,22 @@ class MemberCommands(ModerationBase):
             | ({"forums": [str(f) for f in scope]} if scope else {}),
         )
         after = await member_role(self.db, member, interaction.created_at)
-        text = f"{member.mention}'s forum role is now **{after.display}**" + (
-            " (the explicit role is cleared)." if new is None else "."
-        )
+        if new is None:
+            text = _(
+                "{member}'s forum role is now **{role}** (the explicit role is cleared).",
+                member=member.mention,
+                role=after.label,
+            )
+        else:
+            text = _("{member}'s forum role is now **{role}**.", member=member.mention, role=after.label)
         if scope:
             named = await self.db.run(forums.registered_in, actor.guild.id)
-            text += " They moderate " + ", ".join(f"<#{f.channel_id}>" for f in named if f.id in scope) + " only."
+            text += " " + _(
+                "They moderate {forums} only.",
+                forums=", ".join(f"<#{f.channel_id}>" for f in named if f.id in scope),
+            )
         if new is not None and new >= ForumRole.MODERATOR:
-            text += "\n" + INTEGRATIONS_NOTE
+            text += "\n" + _(INTEGRATIONS_NOTE)
         await interaction.followup.send(text + warning, ephemeral=True)
 
     @app_commands.command(name="block", description="Block a member from posting, for a while or until unblocked")
@@ -162,9 +173,10 @@ class MemberCommands(ModerationBase):
             reason=reason,
             details={"duration": describe(delta) if delta else "no end", "before": target_role.key},
         )
-        await interaction.followup.send(
-            f"{member.mention} is blocked from posting {moderation.expires_text(expires)}." + warning, ephemeral=True
+        said = _(
+            "{member} is blocked from posting {until}.", member=member.mention, until=moderation.expires_text(expires)
         )
+        await interaction.followup.send(said + warning, ephemeral=True)
 
     @app_commands.command(name="unblock", description="Lift a member's block")
     @app_commands.describe(member="The blocked member")
@@ -173,14 +185,15 @@ class MemberCommands(ModerationBase):
         actor, actor_role, target_role = await self._roles(interaction, member)
         stored = await self.db.run(members.assignment, actor.guild.id, member.id)
         if stored is None or stored.role is not ForumRole.BLOCKED:
-            raise UserFacingError(
-                f"{member.mention} has no block from `/mod block`"
-                + (
-                    " (their Discord role maps to Blocked: see `/forumadmin rolemap`)."
-                    if target_role is ForumRole.BLOCKED
-                    else "."
+            if target_role is ForumRole.BLOCKED:
+                raise UserFacingError(
+                    _(
+                        "{member} has no block from `/mod block` "
+                        "(their Discord role maps to Blocked: see `/forumadmin rolemap`).",
+                        member=member.mention,
+                    )
                 )
-            )
+            raise UserFacingError(_("{member} has no block from `/mod block`.", member=member.mention))
         refusal = may_assign(actor_role, target_role, None)
         if refusal is not None:
             await self._refuse(interaction, member, refusal)
@@ -189,9 +202,8 @@ class MemberCommands(ModerationBase):
         warning = await self._sync(actor.guild, f"Threadkeeper: {member} unblocked by {actor}")
         await log_action(self.db, interaction, "member.unblock", target_user=member.id)
         after = await member_role(self.db, member, interaction.created_at)
-        await interaction.followup.send(
-            f"{member.mention} is unblocked; their forum role is now **{after.display}**." + warning, ephemeral=True
-        )
+        said = _("{member} is unblocked; their forum role is now **{role}**.", member=member.mention, role=after.label)
+        await interaction.followup.send(said + warning, ephemeral=True)
 
     @app_commands.command(
         name="spam-member", description="Mark as spammer: their recent posts become spam and they are blocked"
@@ -228,17 +240,32 @@ class MemberCommands(ModerationBase):
             details={"days": days, "posts": marked, "refused": refused, "before": target_role.key},
         )
         numbers = ", ".join(f"#{n}" for n in marked[:30]) + (" …" if len(marked) > 30 else "")
-        text = (
-            f"{member.mention} is marked as a spammer: blocked from posting until a moderator unblocks them, and "
-            + (
-                f"{len(marked)} post(s) of the last {days} day(s) are spam ({numbers})."
-                if marked
-                else f"no posts of the last {days} day(s) to mark."
+        if marked:
+            what = ngettext(
+                "{count} post of the last {days} day(s) is spam ({numbers}).",
+                "{count} posts of the last {days} day(s) are spam ({numbers}).",
+                len(marked),
+                days=days,
+                numbers=numbers,
             )
-            + " `/mod restore` brings a post back, `/mod unblock` lifts the block."
+        else:
+            what = ngettext(
+                "no posts of the last {count} day to mark.", "no posts of the last {count} days to mark.", days
+            )
+        text = (
+            _(
+                "{member} is marked as a spammer: blocked from posting until a moderator unblocks them, and {what}",
+                member=member.mention,
+                what=what,
+            )
+            + " "
+            + _("`/mod restore` brings a post back, `/mod unblock` lifts the block.")
         )
         if refused:
-            text += f"\n⚠️ Discord would not remove {len(refused)} post(s); they stay as they were: " + ", ".join(
-                f"#{n}" for n in refused[:30]
+            text += "\n⚠️ " + ngettext(
+                "Discord would not remove {count} post; it stays as it was: {numbers}",
+                "Discord would not remove {count} posts; they stay as they were: {numbers}",
+                len(refused),
+                numbers=", ".join(f"#{n}" for n in refused[:30]),
             )
         await interaction.followup.send(text + warning, ephemeral=True)

@@ -7,7 +7,9 @@ from discord import app_commands
 
 from bot.domain.review import shown_status
 from bot.domain.roles import ForumRole
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.services import moderation, publishing
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
@@ -38,9 +40,13 @@ class PostCommands(ModerationBase):
         found, topic = await self._post_and_topic(interaction, text)
         if found.is_opening:
             if topic.status == status:
-                raise UserFacingError(f"Topic #{topic.number} is already {status}.")
+                raise UserFacingError(
+                    _("Topic #{number} is already {status}.", number=topic.number, status=status_word(status))
+                )
         elif found.status == status:
-            raise UserFacingError(f"Post #{found.number} is already {status}.")
+            raise UserFacingError(
+                _("Post #{number} is already {status}.", number=found.number, status=status_word(status))
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await moderation.hide(self.db, actor.guild, found, topic, status, actor_name=str(actor))
         await log_action(
@@ -52,14 +58,18 @@ class PostCommands(ModerationBase):
             target_user=found.author_id,
         )
         if found.is_opening:
-            text = (
-                f"Topic **#{topic.number}** is now **{status}**: its thread is removed from Discord, its posts stay "
-                f"recorded. `/mod restore #{topic.number}` brings it back."
+            text = _(
+                "Topic **#{number}** is now **{status}**: its thread is removed from Discord, its posts stay "
+                "recorded. `/mod restore #{number}` brings it back.",
+                number=topic.number,
+                status=status_word(status),
             )
         else:
-            text = (
-                f"Post **#{found.number}** is now **{status}**: removed from Discord, kept in the records. "
-                f"`/mod restore #{found.number}` brings it back."
+            text = _(
+                "Post **#{number}** is now **{status}**: removed from Discord, kept in the records. "
+                "`/mod restore #{number}` brings it back.",
+                number=found.number,
+                status=status_word(status),
             )
         await interaction.followup.send(text, ephemeral=True)
 
@@ -70,16 +80,21 @@ class PostCommands(ModerationBase):
     async def restore(self, interaction: discord.Interaction, post: str) -> None:
         found, topic = await self._post_and_topic(interaction, post)
         status = shown_status(is_opening=found.is_opening, post_status=found.status, topic_status=topic.status)
-        what = f"Topic #{topic.number}" if found.is_opening else f"Post #{found.number}"
         if status == "pending":
-            raise UserFacingError(f"{what} is held for approval: `/mod approve #{found.number}` publishes it.")
+            raise UserFacingError(publishing.held_already(found, topic))
         if status not in publishing.RESTORABLE:
-            raise UserFacingError(f"{what} is {status}; only spam, trash and deleted posts can be restored.")
+            raise UserFacingError(publishing.not_restorable(found, topic, status))
         if not found.is_opening and topic.status not in ("open", "closed"):
-            raise UserFacingError(f"Its topic #{topic.number} is {topic.status}: restore the topic first.")
+            raise UserFacingError(
+                _(
+                    "Its topic #{number} is {status}: restore the topic first.",
+                    number=topic.number,
+                    status=status_word(topic.status),
+                )
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         if found.is_opening:
-            progress = self._progress(interaction, "Restoring")
+            progress = self._progress(interaction, _("Restoring"))
             done = await publishing.restore(interaction, found, topic, progress=progress.update)
             self.bot.scheduler.poke(AUTO_CLOSE)  # open again, maybe idle long enough
             await progress.finish(done)

@@ -8,11 +8,13 @@ from discord import app_commands
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext, speaking
 from bot.services import restructure
 from bot.services.access import guild_member, requires
 from bot.services.auditing import log_action
 from bot.services.choices import post_choices, topic_choices
 from bot.services.lookup import fetch_thread, resolve_topic, resolve_topic_here
+from bot.services.translator import guild_locale
 from bot.storage import forums, posts, restructuring
 from cogs.moderation.base import ModerationBase
 
@@ -35,24 +37,28 @@ class RestructureCommands(ModerationBase):
         found = await resolve_topic_here(self.db, interaction, topic)
         target = await self.db.run(forums.by_channel, forum.id)
         if target is None or not target.registered or target.guild_id != actor.guild.id:
-            raise UserFacingError(f"{forum.mention} is not a registered forum. `/forum list` shows the forums.")
+            raise UserFacingError(
+                _("{forum} is not a registered forum. `/forum list` shows the forums.", forum=forum.mention)
+            )
         if target.id == found.forum_id:
-            raise UserFacingError(f"Topic #{found.number} is already in {forum.mention}.")
+            raise UserFacingError(_("Topic #{number} is already in {forum}.", number=found.number, forum=forum.mention))
         await self._in_scope(interaction, found.forum_id)
         await self._in_scope(interaction, target.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, found.id)
         old = await fetch_thread(actor.guild, found.thread_id)
         reason = f"Threadkeeper: moved by {actor}"
-        progress = self._progress(interaction, "Moving")
+        progress = self._progress(interaction, _("Moving"))
         thread, moves = await restructure.rebuild(forum, found, everything, reason=reason, progress=progress.update)
 
         async def undo() -> None:
             await thread.delete(reason="Threadkeeper: move undone")
 
-        await restructure.retire(
-            old, f"📦 This topic moved to {thread.mention} (by {actor.display_name}).", reason=reason, undo=undo
-        )
+        with speaking(guild_locale(actor.guild)):  # in the old thread, for everyone
+            pointer = "📦 " + _(
+                "This topic moved to {thread} (by {moderator}).", thread=thread.mention, moderator=actor.display_name
+            )
+        await restructure.retire(old, pointer, reason=reason, undo=undo)
         moved = await self.db.transaction(
             restructuring.move,
             found.id,
@@ -71,8 +77,15 @@ class RestructureCommands(ModerationBase):
             details={"from_forum": found.forum_id, "to_forum": target.id, "posts": len(moves)},
         )
         await progress.finish(
-            f"Moved topic **#{moved.number}** with {len(moves)} post(s) to {thread.mention}, numbers kept; "
-            "the old thread is locked with a pointer.",
+            ngettext(
+                "Moved topic **#{number}** with {count} post to {thread}, numbers kept; "
+                "the old thread is locked with a pointer.",
+                "Moved topic **#{number}** with {count} posts to {thread}, numbers kept; "
+                "the old thread is locked with a pointer.",
+                len(moves),
+                number=moved.number,
+                thread=thread.mention,
+            )
         )
 
     @app_commands.command(name="merge", description="Merge a topic's posts into another topic")
@@ -87,7 +100,7 @@ class RestructureCommands(ModerationBase):
         origin = await resolve_topic_here(self.db, interaction, source)
         into = await resolve_topic(self.db, actor.guild.id, target)
         if origin.id == into.id:
-            raise UserFacingError("Source and target are the same topic.")
+            raise UserFacingError(_("Source and target are the same topic."))
         await self._in_scope(interaction, origin.forum_id)
         await self._in_scope(interaction, into.forum_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -96,19 +109,21 @@ class RestructureCommands(ModerationBase):
         old = await fetch_thread(actor.guild, origin.thread_id)
         thread = await fetch_thread(actor.guild, into.thread_id)
         reason = f"Threadkeeper: merged by {actor}"
-        progress = self._progress(interaction, "Merging")
+        progress = self._progress(interaction, _("Merging"))
         moves = await restructure.append(thread, everything, progress=progress.update)
         sent = restructure.messages_of(thread, moves)
 
         async def undo() -> None:
             await restructure.undo_messages(sent)
 
-        await restructure.retire(
-            old,
-            f"🔀 This topic was merged into **#{into.number}** {thread.mention} (by {actor.display_name}).",
-            reason=reason,
-            undo=undo,
-        )
+        with speaking(guild_locale(actor.guild)):  # in the old thread, for everyone
+            pointer = "🔀 " + _(
+                "This topic was merged into **#{number}** {thread} (by {moderator}).",
+                number=into.number,
+                thread=thread.mention,
+                moderator=actor.display_name,
+            )
+        await restructure.retire(old, pointer, reason=reason, undo=undo)
         merged = await self.db.transaction(
             restructuring.merge,
             origin.id,
@@ -130,8 +145,16 @@ class RestructureCommands(ModerationBase):
             self.db, interaction, "topic.close", topic_id=origin.id, reason="merged", details={"into": into.number}
         )
         await progress.finish(
-            f"Merged {len(moves)} post(s) of topic **#{origin.number}** into **#{merged.number}** {thread.mention}, "
-            "numbers kept; the source thread is locked with a pointer.",
+            ngettext(
+                "Merged {count} post of topic **#{source}** into **#{number}** {thread}, "
+                "numbers kept; the source thread is locked with a pointer.",
+                "Merged {count} posts of topic **#{source}** into **#{number}** {thread}, "
+                "numbers kept; the source thread is locked with a pointer.",
+                len(moves),
+                source=origin.number,
+                number=merged.number,
+                thread=thread.mention,
+            )
         )
 
     @app_commands.command(name="split", description="Make a new topic from a reply on")
@@ -144,16 +167,19 @@ class RestructureCommands(ModerationBase):
         actor = guild_member(interaction)
         found, topic = await self._post_and_topic(interaction, post)
         if found.is_opening:
-            raise UserFacingError("That is the topic's opening post: split from a reply.")
+            raise UserFacingError(_("That is the topic's opening post: split from a reply."))
         if found.status != "publish" or topic.status not in ("open", "closed"):
-            raise UserFacingError(f"Post #{found.number} is not published in an open or closed topic.")
-        new_title = " ".join((title or f"Split from #{topic.number}: {topic.title}").split())[:100]
+            raise UserFacingError(_("Post #{number} is not published in an open or closed topic.", number=found.number))
+        if not title:
+            with speaking(guild_locale(actor.guild)):  # a title everyone reads
+                title = _("Split from #{number}: {title}", number=topic.number, title=topic.title)
+        new_title = " ".join(title.split())[:100]
         channel = await self._forum_channel(actor.guild, topic.forum_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         everything = await self.db.run(posts.of_topic, topic.id)
         leaving = [p for p in everything if not p.is_opening and (p.created_at, p.id) >= (found.created_at, found.id)]
         reason = f"Threadkeeper: split by {actor}"
-        progress = self._progress(interaction, "Splitting")
+        progress = self._progress(interaction, _("Splitting"))
         thread, moves = await restructure.rebuild(
             channel, topic, leaving, title=new_title, reason=reason, progress=progress.update
         )
@@ -178,11 +204,21 @@ class RestructureCommands(ModerationBase):
             details={"new_topic": created.number, "posts": len(moves)},
         )
         warning = (
-            f"\n⚠️ Discord would not remove {left} original message(s) from the old thread; delete them by hand."
+            "\n⚠️ "
+            + ngettext(
+                "Discord would not remove {count} original message from the old thread; delete it by hand.",
+                "Discord would not remove {count} original messages from the old thread; delete them by hand.",
+                left,
+            )
             if left
             else ""
         )
-        await progress.finish(
-            f"Split {len(moves)} post(s) from topic **#{topic.number}** into the new topic **#{created.number}** "
-            f"{thread.mention}, numbers kept.{warning}",
+        done = ngettext(
+            "Split {count} post from topic **#{number}** into the new topic **#{new}** {thread}, numbers kept.",
+            "Split {count} posts from topic **#{number}** into the new topic **#{new}** {thread}, numbers kept.",
+            len(moves),
+            number=topic.number,
+            new=created.number,
+            thread=thread.mention,
         )
+        await progress.finish(done + warning)

@@ -7,7 +7,9 @@ from discord import app_commands
 
 from bot.domain.review import DEFAULT_KIND, KIND_TITLES, QUEUE_KINDS, shown_status
 from bot.domain.roles import ForumRole
+from bot.domain.words import status_word
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext
 from bot.services import moderation, publishing
 from bot.services import queue as mod_queue
 from bot.services.access import guild_member, member_role, requires
@@ -38,11 +40,24 @@ class ReviewCommands(ModerationBase):
         found, topic = await self._post_and_topic(interaction, post)
         status = shown_status(is_opening=found.is_opening, post_status=found.status, topic_status=topic.status)
         if status != "pending":
-            what = f"Topic #{topic.number}" if found.is_opening else f"Post #{found.number}"
-            raise UserFacingError(f"{what} is {status}, not held for approval (`/mod queue pending` lists those).")
+            if found.is_opening:
+                raise UserFacingError(
+                    _(
+                        "Topic #{number} is {status}, not held for approval (`/mod queue pending` lists those).",
+                        number=topic.number,
+                        status=status_word(status),
+                    )
+                )
+            raise UserFacingError(
+                _(
+                    "Post #{number} is {status}, not held for approval (`/mod queue pending` lists those).",
+                    number=found.number,
+                    status=status_word(status),
+                )
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         if found.is_opening:
-            progress = self._progress(interaction, "Approving")
+            progress = self._progress(interaction, _("Approving"))
             await progress.finish(await publishing.approve(interaction, found, topic, progress=progress.update))
             return
         done = await publishing.approve(interaction, found, topic)
@@ -71,7 +86,7 @@ class ReviewCommands(ModerationBase):
     async def _render_log(self, actor: discord.Member, args: str, page: int) -> Page:
         # Pager buttons outlive the command: check the forum role again on every page.
         if await member_role(self.db, actor, discord.utils.utcnow()) < ForumRole.MODERATOR:
-            raise UserFacingError("The audit log is for Moderators and Keymasters.")
+            raise UserFacingError(_("The audit log is for Moderators and Keymasters."))
         member_text, topic_text = args.split(".")
         member_id, topic_id = int(member_text) or None, int(topic_text) or None
         total = await self.db.run(lambda c: audit.count(c, actor.guild.id, member_id=member_id, topic_id=topic_id))
@@ -83,7 +98,8 @@ class ReviewCommands(ModerationBase):
             )
         )
         if not found:
-            return Page(embed=discord.Embed(title="Audit log", description="No audit entries match."), page=0, pages=1)
+            empty = discord.Embed(title=_("Audit log"), description=_("No audit entries match."))
+            return Page(embed=empty, page=0, pages=1)
         numbers: dict[int, int] = {}
         post_numbers: dict[int, int] = {}
         for entry in found:
@@ -103,9 +119,17 @@ class ReviewCommands(ModerationBase):
             )
             for entry in found
         ]
-        description, _ = moderation.fit(lines)
-        embed = discord.Embed(title="Audit log (newest first)", description=description)
-        embed.set_footer(text=f"Page {page + 1} of {pages} · {total} entries")
+        description, _rest = moderation.fit(lines)
+        embed = discord.Embed(title=_("Audit log (newest first)"), description=description)
+        embed.set_footer(
+            text=ngettext(
+                "Page {page} of {pages} · {count} entry",
+                "Page {page} of {pages} · {count} entries",
+                total,
+                page=page + 1,
+                pages=pages,
+            )
+        )
         return Page(embed=embed, page=page, pages=pages)
 
     @app_commands.command(name="history", description="A post's revisions")
@@ -121,11 +145,18 @@ class ReviewCommands(ModerationBase):
         revisions = await self.db.run(posts.revision_notes, found.id)
         lines = moderation.history_lines(found.number, found.created_at, found.content, revisions)
         description, left = moderation.fit(lines)
-        embed = discord.Embed(
-            title=f"Post #{found.number} by {found.author_name} · {len(revisions)} edit(s)", description=description
+        title = ngettext(
+            "Post #{number} by {author} · {count} edit",
+            "Post #{number} by {author} · {count} edits",
+            len(revisions),
+            number=found.number,
+            author=found.author_name,
         )
+        embed = discord.Embed(title=title, description=description)
         if found.status != "publish":
-            embed.add_field(name="Status", value=found.status)
+            embed.add_field(name=_("Status"), value=status_word(found.status))
         if left:
-            embed.set_footer(text=f"{left} newer version(s) not shown.")
+            embed.set_footer(
+                text=ngettext("{count} newer version not shown.", "{count} newer versions not shown.", left)
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -133,7 +133,11 @@ class TopicCommands(ModerationBase):
         parent = thread.parent
         if not isinstance(parent, discord.ForumChannel):
             # a text-channel forum: Discord pins threads only in forum channels
-            return " (A text-channel forum has no pins in Discord; `/topic list` shows it first.)" if pinned else ""
+            return (
+                " " + _("(A text-channel forum has no pins in Discord; `/topic list` shows it first.)")
+                if pinned
+                else ""
+            )
         if pinned:
             other = next((t for t in parent.threads if t.flags.pinned and t.id != thread.id), None)
             if other is not None:

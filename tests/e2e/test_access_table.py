@@ -264,7 +264,7 @@ async def build_scene(world: World, role: str) -> Scene:
     else:
         discord_role = world.guild.create_role("Readers" if role == "spectator" else "Muted")
         said = text_of(await admin.slash(general, "forumadmin rolemap", forum_role=role, discord_role=discord_role))
-        assert f"**{role.capitalize()}s**" in said, said
+        assert f"the forum role **{role.capitalize()}**" in said, said
         actor = world.member("Tester", roles=(discord_role,))
     assert actor.member is not None
     assert (await member_role(world.bot.db, actor.member, discord.utils.utcnow())).key == role

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.storage import posts
 from tests.backends import BACKENDS
 from tests.e2e.helpers import errors_text, interaction_locale, make_world, registered_command, text_of
 
@@ -151,3 +152,145 @@ async def test_a_moderator_reads_german_while_the_spanish_server_reads_the_closi
     note = world.thread("Q").history()[-1].content
     assert "🔒 **Tema cerrado** por **Mo** · motivo: *duplicado*" in note, note
     world.env.errors  # noqa: B018
+
+
+# ---------------------------------------------------------------- moderators, keymasters, held posts, progress
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_mod_actions_answer_in_the_moderators_language(world):
+    await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    await world.member("Helper").send(world.thread("Q"), "una respuesta")
+    with interaction_locale("es-ES"):
+        trashed = text_of(await world.admin.slash(world.general, "mod trash", post="#2"))
+        again = await world.admin.slash(world.general, "mod trash", post="#2")
+        logged = text_of(await world.admin.slash(world.general, "mod log"))
+    assert "La publicación **#2** está ahora en **papelera**: quitada de Discord" in trashed, trashed
+    assert "`/mod restaurar #2` la recupera" in trashed
+    assert "La publicación #2 ya está en estado «papelera»." in text_of(again) and again.ephemeral
+    assert "Registro de auditoría (lo más reciente primero)" in logged and "Página 1 de 1 ·" in logged, logged
+    assert "tema #1" in logged and "publicación #2" in logged, logged
+    troll = world.member("Troll")
+    await world.show_to_everyone("mod")  # the server shows /mod to everyone: the bot still checks
+    with interaction_locale("de"):
+        restored = text_of(await world.admin.slash(world.general, "mod restore", post="#2"))
+        blocked = text_of(await world.admin.slash(world.general, "mod block", member=troll, duration="1h"))
+        unknown = await world.admin.slash(world.general, "mod unblock", member=world.member("Nobody"))
+        below = await world.member("Helper").slash(world.general, "mod trash", post="#2")
+    assert "Beitrag **#2** wiederhergestellt, Helper zugeordnet" in restored, restored
+    assert f"<@{troll.id}> ist für das Posten gesperrt, bis <t:" in blocked, blocked
+    assert "hat keine Sperre durch `/mod sperren`." in text_of(unknown)
+    said = text_of(below)  # the forum-role check, before the command runs
+    assert "Dieser Befehl ist für Moderatoren und Schlüsselmeister; deine Forenrolle ist Teilnehmer." in said, said
+    # the records keep their English keys; only what a member reads is translated
+    found = await world.bot.db.run(posts.by_number, world.guild.id, 2)
+    assert found is not None and found.status == "publish"
+    world.env.errors  # noqa: B018 (the refusals, read)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_forumadmin_answers_in_the_keymasters_language(world):
+    await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    with interaction_locale("es-419"):
+        settings = text_of(await world.admin.slash(world.general, "forumadmin settings"))
+        rules = text_of(await world.admin.slash(world.general, "forumadmin forum", forum=world.forum, hold="all"))
+    assert "**Ajustes del foro**" in settings and "rol_predeterminado: `participant`" in settings, settings
+    assert "Guardado: retener ninguno → todos." in rules, rules
+    assert "**Reglas de Discussion**" in rules and "- retener: todos (cada publicación espera aprobación)" in rules
+    assert "**Ajustes propios de Discord para el canal** (cámbialos en Discord)" in rules, rules
+    stray = world.guild.create_forum_channel("Stray")
+    with interaction_locale("de"):
+        saved = text_of(await world.admin.slash(world.general, "forumadmin settings", throttle_seconds=30))
+        stats = text_of(await world.admin.slash(world.general, "forumadmin stats"))
+        refused = await world.admin.slash(world.general, "forumadmin remove", forum=stray)
+    assert saved.startswith("Gespeichert.\n**Foreneinstellungen**") and "wartesekunden: `30`" in saved, saved
+    assert "Forenstatistik" in stats and "Themen: **1**" in stats and "Registrierte Foren: Discussion" in stats, stats
+    assert f"<#{stray.id}> ist kein registriertes Forum." in text_of(refused)
+    world.env.errors  # noqa: B018
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_held_post_is_told_in_the_servers_language_and_its_reply_in_the_members(
+    simcord_env, simcord_bot, built_bots
+):
+    world = await make_world(simcord_env, simcord_bot, built_bots, preferred_locale="es-ES")
+    await world.admin.slash(world.general, "topic new", forum=world.forum, title="Q", body="?")
+    await world.admin.slash(world.general, "forumadmin forum", forum=world.forum, hold="all")
+    kumar = world.member("Kumar")
+    await kumar.send(world.thread("Q"), "hola a todos")  # typed: no interaction, the server's language
+    dms = "\n".join(world.dm_texts(kumar))
+    assert (
+        "⏸️ Tu publicación está retenida para aprobación: este foro retiene cada publicación para aprobación. "
+        "Está registrada como **#2**" in dms
+    ), dms
+    assert "hola a todos" in dms
+    await world.env.advance_time(20)
+    with interaction_locale("de"):
+        replied = text_of(await kumar.slash(world.general, "reply", topic="#1", body="noch eine"))
+    assert "Dein Beitrag ist zur Freigabe zurückgehalten: dieses Forum hält jeden Beitrag zur Freigabe zurück." in (
+        replied
+    ), replied
+    assert "Er ist als **#3** erfasst" in replied and "(in **Q**)" in replied
+    with interaction_locale("es-ES"):
+        queue = text_of(await world.admin.slash(world.general, "mod queue", kind="pending"))
+        approved = text_of(await world.admin.slash(world.general, "mod approve", post="#2"))
+    assert "Cola de moderación · publicaciones retenidas para aprobación · 2" in queue, queue
+    # the flags the moderators read: in the server's language, the /reply's (asked in German) too
+    assert queue.count("Retenida: este foro retiene cada publicación para aprobación") == 2, queue
+    assert "Publicación **#2** de Kumar aprobada:" in approved, approved
+    told = world.dm_texts(kumar)[-1]
+    assert told.startswith("Tu publicación **#2** en **Q** fue aprobada:"), told
+    held = await world.bot.db.run(posts.by_number, world.guild.id, 3)
+    assert held is not None and held.status == "pending"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_move_shows_its_progress_in_the_moderators_language_past_the_token_too(
+    simcord_env, simcord_bot, built_bots, monkeypatch
+):
+    from datetime import timedelta
+
+    from bot.services import progress
+    from tests.e2e.helpers import burst
+    from tests.e2e.test_progress import SteppingClock
+
+    world = await make_world(simcord_env, simcord_bot, built_bots, preferred_locale="es-ES")
+    await world.member("Asker").slash(world.general, "topic new", forum=world.forum, title="Busy", body="?")
+    burst(world, world.thread("Busy"), [(world.member(f"Helper {i}"), f"answer {i}") for i in range(6)])
+    await world.env.settle()
+    questions = world.guild.create_forum_channel("Questions")
+    await world.admin.slash(world.general, "forumadmin add", channel=questions)
+    old = world.thread("Busy")
+    monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(minutes=3)))
+    with interaction_locale("de"):
+        await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
+    bars = [
+        r.json.get("content") or ""
+        for r in world.env.http_requests
+        if r.method == "PATCH" and r.path.endswith("/messages/@original")
+    ]
+    assert any(text.startswith("Verschieben… ▰") for text in bars), bars
+    # past the 15-minute token: one channel message, in the moderator's language, says so
+    [note] = [m.content for m in world.general.history() if "Discord beendet die Antwort eines Befehls" in m.content]
+    assert "Thema **#1** mit 7 Beiträgen nach" in note and "verschoben, Nummern behalten" in note, note
+    # what everyone reads in the threads is in the server's language
+    assert "📦 Este tema se movió a" in old.history()[-1].content
+    moved = next(t for t in questions.threads if t.name == "Busy")
+    assert any("*Participante*" in m.content for m in moved.history()), [m.content for m in moved.history()]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_import_summary_in_the_keymasters_language_and_its_threads_in_the_servers(
+    simcord_env, simcord_bot, built_bots
+):
+    from tests.e2e.test_example_thread import TITLE
+    from tests.e2e.test_porting_commands import FIXTURE
+
+    world = await make_world(simcord_env, simcord_bot, built_bots, preferred_locale="es-ES")
+    with interaction_locale("de"):
+        result = await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", FIXTURE.read_bytes()))
+        exported = await world.admin.slash(world.general, "forumadmin export")
+    said = text_of(result)
+    assert "Import abgeschlossen: 2 Thema/Themen." in said, said
+    assert "Nummern behalten: 8; neu nummeriert, weil die Nummer vergeben war: 0." in said, said
+    bodies = [m.content for m in world.thread(TITLE).history()]
+    assert any("Thank you" in b and "↳ respondiendo a `#3147`" in b for b in bodies), bodies
+    assert "Der json-Export des Forums (" in text_of(exported), text_of(exported)

@@ -45,7 +45,7 @@ def _edits(world: World) -> list[str]:
 async def test_a_move_shows_a_bar_then_its_summary(world: World) -> None:
     questions = await _busy_topic(world)
     result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
-    assert "Moved topic **#1** with 13 post(s)" in text_of(result)
+    assert "Moved topic **#1** with 13 posts" in text_of(result)
     bars = [text for text in _edits(world) if text.startswith("Moving… ")]
     # the clock stands still here: the first step and the last, nothing between (every few seconds)
     assert len(bars) == 2 and "(1/12)" in bars[0] and bars[-1].endswith("100% (12/12)")
@@ -93,7 +93,7 @@ async def test_a_long_move_edits_its_bar_then_continues_in_the_channel_past_15_m
     # then one message in the channel, naming the member, saying why, edited to the summary
     [note] = [m for m in world.general.history() if CONTINUED in m.content]
     assert note.content.startswith(f"<@{world.admin.id}> ")
-    assert "Moved topic **#1** with 13 post(s)" in note.content
+    assert "Moved topic **#1** with 13 posts" in note.content
     edits = _channel_edits(world, world.general.id)
     assert len(edits) >= 3 and any("100% (12/12)" in e for e in edits), edits
     assert not world.dm_texts(world.admin)
@@ -111,7 +111,7 @@ async def test_adopting_a_forums_threads_shows_a_bar_and_a_summary(
     await world.env.settle()
     monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=2)))
     result = await world.admin.slash(world.general, "forumadmin add", channel=channel)
-    assert "Adopted 6 post(s) from 6 existing thread(s)" in text_of(result)
+    assert "Adopted 6 post(s) from 6 existing threads" in text_of(result)
     bars = [text for text in _edits(world) if text.startswith("Adopting existing threads… ")]
     assert len(bars) >= 2 and bars[-1].endswith("100% (6/6)"), bars
 
@@ -130,7 +130,7 @@ async def test_past_the_interaction_token_the_work_continues_in_the_channel_or_a
     else:
         note = world.general.history()[-1].content
         assert f"<@{world.admin.id}>" in note and not world.dm_texts(world.admin)
-    assert "Moved topic **#1** with 13 post(s)" in note and CONTINUED in note
+    assert "Moved topic **#1** with 13 posts" in note and CONTINUED in note
     assert [t.name for t in questions.threads] == ["Busy"]
     world.env.errors  # noqa: B018 - the refused token was expected
 
@@ -163,6 +163,6 @@ async def test_sync_shows_the_catch_up_thread_by_thread_then_its_summary(
         await world.native_post(world.member(f"Asker {i}"), f"Topic {i}", f"question {i}")
     monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=2)))
     result = await world.admin.slash(world.general, "forumadmin sync")
-    assert "catch-up read 4 thread(s)" in text_of(result)
+    assert "catch-up read 4 threads" in text_of(result)
     bars = [text for text in _edits(world) if text.startswith("Catching up… ")]
     assert [b.rsplit(" ", 1)[-1] for b in bars] == ["(1/4)", "(2/4)", "(3/4)", "(4/4)"], bars

@@ -29,7 +29,7 @@ async def test_move_recreates_the_topic_in_order_and_locks_the_old_thread(world:
     await asker.send(old, "Thanks")
 
     result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
-    assert "Moved topic **#1** with 3 post(s)" in text_of(result)
+    assert "Moved topic **#1** with 3 posts" in text_of(result)
     new = next(t for t in questions.threads if t.name == "Wrong place")
     contents = [m.content for m in new.history()]
     assert len(contents) == 3
@@ -86,7 +86,7 @@ async def test_moving_a_300_post_topic_works(world: World) -> None:
     assert len(await world.posts_of(old)) == 300
 
     result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
-    assert "with 300 post(s)" in text_of(result)
+    assert "with 300 posts" in text_of(result)
     new = next(t for t in questions.threads if t.name == "Long one")
     moved = await world.posts_of(new)
     assert [p.number for p in moved] == list(range(1, 301))
@@ -140,7 +140,7 @@ async def test_merge_joins_the_source_posts_to_the_target_and_closes_the_source(
     await asker.send(source, "Answer in the duplicate")
 
     merged = await world.admin.slash(world.general, "mod merge", source="#3", target="#1")
-    assert "Merged 2 post(s) of topic **#3** into **#1**" in text_of(merged)
+    assert "Merged 2 posts of topic **#3** into **#1**" in text_of(merged)
     contents = [m.content for m in target.history()]
     assert len(contents) == 4
     assert "`#3` **Other**" in contents[2] and "Dup?" in contents[2]
@@ -211,7 +211,7 @@ async def test_move_without_webhooks_falls_back_to_attribution_lines(world: Worl
     world.env.inject_error("GET", f"/channels/{questions.id}/webhooks", status=403, code=50013, times=None)
     world.env.inject_error("POST", f"/channels/{questions.id}/webhooks", status=403, code=50013, times=None)
     result = await world.admin.slash(world.general, "mod move", topic="#1", forum=questions)
-    assert "with 2 post(s)" in text_of(result)
+    assert "with 2 posts" in text_of(result)
     new = next(t for t in questions.threads if t.name == "No hooks")
     assert [m.webhook_id for m in new.history()] == [None, None]
     assert "`#2` **Helper** · *Participant*" in new.history()[-1].content

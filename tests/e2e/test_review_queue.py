@@ -108,7 +108,7 @@ async def test_imported_pending_posts_are_approved_dismissed_and_restored(world:
     reply = await number_post(world, 3163)
     assert reply.status == "publish" and reply.message_id == last.id
     again = await world.admin.slash(world.general, "mod approve", post="#3163")
-    assert "Post #3163 is publish, not held for approval" in text_of(again) and again.ephemeral
+    assert "Post #3163 is published, not held for approval" in text_of(again) and again.ephemeral
     assert "not held for approval" in errors_text(world)
 
     # The queue's buttons work after a restart: Dismiss a reply, Approve a held topic.
@@ -127,7 +127,7 @@ async def test_imported_pending_posts_are_approved_dismissed_and_restored(world:
     topic = await world.topic(rebuilt)
     assert topic is not None and topic.status == "open" and topic.number == 3180 and topic.reply_count == 1
     stale = await world.admin.click(copy.response, custom_id=f"tk:mp:{reply.id}:a:pending:0")  # an older copy
-    assert "Post #3163 is publish now; nothing to do." in text_of(stale)
+    assert "Post #3163 is published now; nothing to do." in text_of(stale)
 
     # The trash holds the imported trash and the dismissed reply; Restore publishes one.
     trash = await world.admin.slash(world.general, "mod queue", kind="trash")
@@ -165,7 +165,7 @@ async def test_spam_member_marks_recent_posts_spam_and_blocks(world: World) -> N
 
     done = await mod.slash(world.general, "mod spam-member", member=spammer)
     said = text_of(done)
-    assert "marked as a spammer" in said and "2 post(s) of the last 7 day(s) are spam (#4, #3)" in said, said
+    assert "marked as a spammer" in said and "2 posts of the last 7 day(s) are spam (#4, #3)" in said, said
     assert all(m.id != bad.id for m in question.history()) and any(m.id == kept.id for m in question.history())
     assert all(t.name != "Watches" for t in world.forum.threads)
     assert (await number_post(world, 3)).status == "spam" and (await number_post(world, 2)).status == "publish"

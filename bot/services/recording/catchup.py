@@ -29,10 +29,12 @@ from bot import clock, failures
 from bot.domain import timeutil
 from bot.domain.forumrules import ForumRules, may_reply, may_start_topic, role_in_forum
 from bot.domain.roles import ForumRole
+from bot.i18n import _, speaking
 from bot.services import ownership
 from bot.services.posting import ForumChannel, is_forum_channel
 from bot.services.recording.base import CatchUpReport, mentioned_names, message_to_post
 from bot.services.recording.threads import ThreadStates
+from bot.services.translator import guild_locale
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reconcile, topics
 from bot.storage.errors import StorageUnavailable
@@ -179,7 +181,7 @@ class CatchUp(ThreadStates):
         threads, listed = await self._threads_of(channel)
         if listed:
             await self._threads_gone(channel, forum_id, {t.id for t in threads}, report)
-        todo = [t for t in threads if t.id not in done and all(t.id != f.id for f, _ in failed)]
+        todo = [t for t in threads if t.id not in done and all(t.id != f.id for f, _why in failed)]
         self._listed += len(todo)
         for thread in todo:
             async with self.lock(thread.id):
@@ -362,7 +364,7 @@ class CatchUp(ThreadStates):
             if not self._recordable(message):
                 continue
             role, may_post = await self._role_at(message, roles, forum_id, rules, starting=topic is None)
-            flag = None if may_post else "Recorded during catch-up, but the author's forum role could not post."
+            flag = None if may_post else self._caught_up_flag(thread.guild)
             if topic is None:
                 recorded = await self._record(message, thread, forum_id, None, role, flag=flag)
                 topic = recorded.topic
@@ -420,6 +422,13 @@ class CatchUp(ThreadStates):
         if page:
             pending.append(self.db.submit_bulk(posts.record_replies, topic_id, list(page)))
             page.clear()
+
+    @staticmethod
+    def _caught_up_flag(guild: discord.Guild) -> str:
+        """The reason a post recorded though its author could not post is flagged (stored, so in
+        the server's language, as a refusal is said)."""
+        with speaking(guild_locale(guild)):
+            return _("Recorded during catch-up, but the author's forum role could not post.")
 
     async def _role_at(
         self,

@@ -18,6 +18,7 @@ import discord
 from bot import clock
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
+from bot.i18n import _
 from bot.services.holding import held_notice
 from bot.services.recording.base import message_to_post, tag_names
 from bot.services.recording.refusal import Refusals
@@ -88,6 +89,6 @@ class Holding(Refusals):
             reports.hold,
             guild_id=recorded.post.guild_id,
             post_id=recorded.post.id,
-            reason=f"Held for approval ({why}), but Discord would not let me remove it.",
+            reason=_("Held for approval ({why}), but Discord would not let me remove it.", why=why),
             now=recorded.post.created_at,
         )
