@@ -34,7 +34,7 @@ def _record(conn: Connection, topic: Topic, changes: Changes, actor: tuple[int, 
         conn, topic.id, title=changes.title, tags=changes.tags, sticky=changes.sticky, archived=changes.archived
     )
     if changes.status is not None:
-        topics.set_status(conn, topic.id, changes.status)
+        topics.set_status(conn, topic.id, changes.status, now=now)
         audit.record(
             conn,
             guild_id=topic.guild_id,
