@@ -107,12 +107,11 @@ def connect(settings: Settings, *, migrate_schema: bool = False, create: bool = 
 def refuse_unfinished_copy(conn: Any, where: object) -> None:
     """``UnfinishedCopy`` when the database is a ``db copy`` target still marked unfinished: no bot,
     archive, import or export works on half a forum (bot/storage/copy.py)."""
-    from bot.storage import kv
     from bot.storage.api import dialect
-    from bot.storage.copy import MARK
     from bot.storage.errors import UnfinishedCopy
+    from bot.storage.kv import COPY_UNFINISHED, get
 
-    if "kv" in dialect(conn).tables(conn) and kv.get(conn, MARK) is not None:
+    if "kv" in dialect(conn).tables(conn) and get(conn, COPY_UNFINISHED) is not None:
         raise UnfinishedCopy(where)
 
 

@@ -46,7 +46,7 @@ from bot.storage import kv
 from bot.storage.api import atomically, dialect, dialect_name
 
 BATCH_ROWS = 2000
-MARK = "db_copy_unfinished"
+MARK = kv.COPY_UNFINISHED
 
 SKIPPED = {
     "leases": "which running process does a shard's work: held by the source's processes, taken "

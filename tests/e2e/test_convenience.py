@@ -84,6 +84,7 @@ async def test_post_autocomplete_offers_replies_by_number(world):
         {"name": "#2 reply in: Slow queries", "value": "2"},
         {"name": "#1 Slow queries", "value": "1"},
     ]
+    assert await world.admin.autocomplete(world.general, "forumadmin purge", "post", "") == found
     assert asker is not None
 
 
