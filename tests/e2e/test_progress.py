@@ -166,3 +166,23 @@ async def test_sync_shows_the_catch_up_thread_by_thread_then_its_summary(
     assert "catch-up read 4 thread(s)" in text_of(result)
     bars = [text for text in _edits(world) if text.startswith("Catching up… ")]
     assert [b.rsplit(" ", 1)[-1] for b in bars] == ["(1/4)", "(2/4)", "(3/4)", "(4/4)"], bars
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_merge_and_a_split_show_their_bars_then_their_summaries(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _busy_topic(world)  # #1 with 12 replies (#2..#13)
+    asker = world.member("Asker")
+    await world.env.advance_time(11)
+    result = await asker.slash(world.general, "topic new", forum=world.forum, title="Other", body="Related?")
+    assert "Started topic **#14**" in text_of(result)
+    monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=2)))
+    split = await world.admin.slash(world.general, "mod split", post="#8", title="Second half")
+    bars = [text for text in _edits(world) if text.startswith("Splitting… ")]
+    assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
+    assert "Split 6 post(s) from topic **#1** into the new topic **#8**" in text_of(split)
+    merged = await world.admin.slash(world.general, "mod merge", source="#1", target="#14")
+    bars = [text for text in _edits(world) if text.startswith("Merging… ")]
+    assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
+    assert "of topic **#1** into **#14**" in text_of(merged)
