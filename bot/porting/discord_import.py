@@ -23,9 +23,11 @@ from datetime import datetime
 import discord
 
 from bot.domain.text import escape_inline, split_text
+from bot.i18n import _
 from bot.porting import apply
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
 from bot.services import threadedits
+from bot.services.progress import bar
 from bot.storage.api import Database
 from bot.storage.models import Forum
 
@@ -118,7 +120,8 @@ class DiscordImporter:
                     self.summary.skipped_done += 1
                     continue
                 await self._topic(forum, channel, topic)
-                await self.report(f"Importing… {done}/{total} topics, {self._posts()} posts so far.")
+                shown = bar(done, total)
+                await self.report(_("Importing… {bar} topics, {posts} posts so far.", bar=shown, posts=self._posts()))
         self.summary.numbers_kept = self.progress.numbers_kept
         self.summary.numbers_changed = self.progress.numbers_changed
         return self.summary

@@ -186,3 +186,14 @@ async def test_a_merge_and_a_split_show_their_bars_then_their_summaries(
     bars = [text for text in _edits(world) if text.startswith("Merging… ")]
     assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
     assert "of topic **#1** into **#14**" in text_of(merged)
+
+
+async def test_an_import_shows_a_bar_of_topics_then_its_summary(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "bbpress-example.xml"
+    monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=3)))
+    result = await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", fixture.read_bytes()))
+    bars = [text for text in _edits(world) if text.startswith("Importing… ▰")]
+    assert len(bars) == 2 and "50% (1/2) topics" in bars[0] and "100% (2/2) topics" in bars[1], _edits(world)
+    assert "Import finished: 2 topic(s)" in text_of(result)
