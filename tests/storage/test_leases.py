@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.shards import Shards, shard_of
-from bot.storage import connect, create_database, guilds, housekeeping, leases, members, subscriptions
+from bot.storage import connect, create_database, guilds, housekeeping, kv, leases, members, subscriptions
 from bot.storage.api import Database, atomically
 from tests.storage.seed import Seeder
 
@@ -111,6 +111,48 @@ def test_racing_processes_never_hold_the_same_lease_at_once(database_url: str) -
     assert failures == []
     assert sorted(won["a"] + won["b"]) == list(range(rounds))  # every round exactly one winner
     assert not set(won["a"]) & set(won["b"])
+
+
+def test_racing_processes_claim_each_refused_message_once(database_url: str) -> None:
+    """Two connections (two processes hearing the same gateway events) race to act on the same
+    messages (refuse or hold them, DM their authors): every message has exactly one claimant;
+    claims older than a day are forgotten as new ones are made."""
+    settings = Settings(database_url=database_url)
+    connect(settings, migrate_schema=True).close()
+    rounds = 150
+    won: dict[str, list[int]] = {"a": [], "b": []}
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def process(holder: str) -> None:
+        conn = connect(settings)
+        try:
+            for r in range(rounds):
+                barrier.wait()
+                claim = lambda c: kv.claim_message(c, 10_000 + r, at(r), at(r - 86_400))  # noqa: B023, E731
+                if atomically(conn, claim):
+                    won[holder].append(r)
+        except BaseException as error:  # reported below
+            failures.append(error)
+            barrier.abort()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=process, args=(holder,)) for holder in won]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(won["a"] + won["b"]) == list(range(rounds))  # every message exactly one claimant
+    conn = connect(settings)
+    try:
+        assert kv.count_prefix(conn, kv.ACTED) == rounds
+        assert atomically(conn, lambda c: kv.claim_message(c, 99, at(86_400 + 100.5), at(100.5)))
+        assert kv.count_prefix(conn, kv.ACTED) == rounds - 101 + 1  # claims of rounds 0..100 forgotten
+        assert not atomically(conn, lambda c: kv.claim_message(c, 10_149, at(86_401), at(101)))  # still known
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 16])
