@@ -94,7 +94,7 @@ def connect(settings: Settings, *, migrate_schema: bool = False, create: bool = 
         elif check:
             check_schema(lite, path)
         if migrate_schema or check:
-            refuse_unfinished_copy(lite, path)
+            refuse_unfinished_copy(lite, path, f"sqlite:///{path}")
     except sqlite3.DatabaseError as error:
         lite.close()
         raise DatabaseUnavailable(f"{path}: SQLite cannot read it ({error}); run `python -m bot db check`.") from None
@@ -104,7 +104,7 @@ def connect(settings: Settings, *, migrate_schema: bool = False, create: bool = 
     return lite
 
 
-def refuse_unfinished_copy(conn: Any, where: object) -> None:
+def refuse_unfinished_copy(conn: Any, where: object, url: object = None) -> None:
     """``UnfinishedCopy`` when the database is a ``db copy`` target still marked unfinished: no bot,
     archive, import or export works on half a forum (bot/storage/copy.py)."""
     from bot.storage.api import dialect
@@ -112,7 +112,7 @@ def refuse_unfinished_copy(conn: Any, where: object) -> None:
     from bot.storage.kv import COPY_UNFINISHED, get
 
     if "kv" in dialect(conn).tables(conn) and get(conn, COPY_UNFINISHED) is not None:
-        raise UnfinishedCopy(where)
+        raise UnfinishedCopy(where, url)
 
 
 def describe(settings: Settings) -> str:

@@ -360,7 +360,9 @@ def test_an_unfinished_target_is_refused_by_every_command_and_a_rerun_starts_it_
         refused = _run(target_url, *command)
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, (command, refused.stderr)
         [line] = refused.stderr.strip().splitlines()
-        assert line.startswith(f"{where} holds an unfinished copy") and f"python -m bot db copy {where}" in line
+        assert line.startswith(f"{where} holds an unfinished copy"), line
+        shown = target_url if to_backend == "sqlite" else where  # a URL db copy takes (no password shown)
+        assert f"`python -m bot db copy {shown}`" in line, line
     again = _cli(source_url, target_url)
     assert again.returncode == 0, again.stderr
     assert "(an unfinished copy was emptied first)" in again.stdout
