@@ -338,6 +338,14 @@ def set_status(
     return after
 
 
+def still_in_status(conn: Connection, topic_id: int, status: str) -> bool:
+    """Whether the topic is still in ``status``, its row locked for the rest of the transaction
+    (an UPDATE that changes nothing): of two processes recording the same change seen in
+    Discord, the second finds it made and records nothing (no second audit entry)."""
+    cursor = conn.execute("UPDATE topics SET status = status WHERE id = ? AND status = ?", (topic_id, status))
+    return int(cursor.rowcount) > 0
+
+
 def set_sticky(conn: Connection, topic_id: int, sticky: str) -> None:
     if sticky not in ("none", "sticky", "super"):
         raise ValueError("unknown sticky")

@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.shards import Shards, shard_of
-from bot.storage import connect, create_database, guilds, housekeeping, kv, leases, members, subscriptions
-from bot.storage.api import Database, atomically
+from bot.storage import connect, create_database, guilds, housekeeping, kv, leases, members, subscriptions, topics
+from bot.storage.api import Database, atomically, dialect, dialect_name
 from tests.storage.seed import Seeder
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -225,3 +225,54 @@ def test_digests_of_other_shards_are_not_due_here(conn: Any) -> None:
     assert [d.guild_id for d in subscriptions.due(seeder.conn, now, shards=THEIRS)] == [on_shard(1)]
     assert len(subscriptions.due(seeder.conn, now)) == 2
     assert subscriptions.due(seeder.conn, now, shards=Shards(2, frozenset())) == []
+
+
+def test_two_processes_recording_the_same_status_change_record_it_once(database_url: str) -> None:
+    """Both processes saw the thread locked in Discord and both record it: the first closes the
+    topic; the second, its transaction overlapping, finds it closed and writes no audit entry."""
+    settings = Settings(database_url=database_url)
+    conn = connect(settings, migrate_schema=True)
+    try:
+        seeder = Seeder(conn)
+        topic = seeder.topic(seeder.forum(), "Locked in Discord", "q")
+    finally:
+        conn.close()
+    barrier = threading.Barrier(2)
+    recorded: list[str] = []
+    failures: list[BaseException] = []
+
+    def process(name: str) -> None:
+        conn = connect(settings)
+        try:
+            # PostgreSQL: both transactions begin, then race (the row lock decides). SQLite's
+            # BEGIN IMMEDIATE already serialises writers: they race for it instead.
+            overlapping = dialect_name(conn) == "postgres"
+
+            def record(c: Any) -> None:
+                if overlapping:
+                    barrier.wait()  # both transactions have begun, neither has written
+                if topics.still_in_status(c, topic.id, "open"):
+                    topics.set_status(c, topic.id, "closed", close_reason="other")
+                    recorded.append(name)
+
+            if not overlapping:
+                barrier.wait()
+            conn.execute(dialect(conn).BEGIN)
+            try:
+                record(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except BaseException as error:  # reported below
+            failures.append(error)
+            barrier.abort()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=process, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(recorded) == 1, (failures, recorded)
