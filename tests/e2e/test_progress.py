@@ -197,3 +197,23 @@ async def test_an_import_shows_a_bar_of_topics_then_its_summary(world: World, mo
     bars = [text for text in _edits(world) if text.startswith("Importing… ▰")]
     assert len(bars) == 2 and "50% (1/2) topics" in bars[0] and "100% (2/2) topics" in bars[1], _edits(world)
     assert "Import finished: 2 topic(s)" in text_of(result)
+
+
+@pytest.mark.parametrize("command", ["forumadmin sync", "forumadmin add"])
+async def test_add_and_sync_past_the_token_end_with_their_summary_in_the_channel(world: World, command: str) -> None:
+    for i in range(3):
+        await world.native_post(world.member(f"Asker {i}"), f"Topic {i}", f"question {i}")
+    options: dict[str, object] = {}
+    if command == "forumadmin add":
+        channel = world.guild.create_forum_channel("Old posts")
+        asker = world.member("Old asker")
+        thread = world.env.backend.create_thread(channel.id, "Old one", asker.id)
+        world.env.backend.create_message(thread.id, asker.id, "an old question")
+        await world.env.settle()
+        options["channel"] = channel
+    _refuse_the_token(world)
+    await world.admin.slash(world.general, command, **options)
+    note = world.general.history()[-1].content
+    expected = "catch-up read" if command == "forumadmin sync" else "Adopted 1 post(s) from 1 existing thread(s)"
+    assert expected in note and CONTINUED in note and f"<@{world.admin.id}>" in note, note
+    world.env.errors  # noqa: B018 - the refused token was expected
