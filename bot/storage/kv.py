@@ -34,6 +34,22 @@ def claim_message(conn: Connection, message_id: int, now: str, forget_before: st
     return int(cursor.rowcount) > 0
 
 
+LAST_CATCHUP = "last_catchup_at"  # + ":<guild id>": when that guild's forums were last caught up
+
+
+def put_catchup_times(conn: Connection, guild_ids: list[int], at: str) -> None:
+    """A catch-up ended at ``at`` for these guilds (each process its own guilds: /forumadmin health
+    reads its guild's time, not the last catch-up of whichever process ran one)."""
+    put(conn, LAST_CATCHUP, at)
+    for guild_id in guild_ids:
+        put(conn, f"{LAST_CATCHUP}:{guild_id}", at)
+
+
+def catchup_time(conn: Connection, guild_id: int) -> str | None:
+    """When the forums of ``guild_id`` were last caught up (databases from before: any catch-up)."""
+    return get(conn, f"{LAST_CATCHUP}:{guild_id}") or get(conn, LAST_CATCHUP)
+
+
 def holds_forum_not_marked(conn: Connection, mark: str) -> bool:
     """True when the database holds forum data but not the key ``mark`` (e.g. not made by the demo)."""
     tables = dialect(conn).tables(conn)

@@ -70,7 +70,10 @@ class HealthCommands:
         except Exception as error:
             lines.append(f"Writable: **NO** ({type(error).__name__}: {error}).")
         lines.append(f"Writer queue: {db.queue_depth} waiting, {db.commits} group commits since start")
-        at = await db.run(kv.get, "last_catchup_at")
+        if guild_id is not None:
+            at = await db.run(kv.catchup_time, guild_id)
+        else:
+            at = await db.run(kv.get, kv.LAST_CATCHUP)
         report = bot.recorder.last_catchup
         if report is None:
             running = bot.recorder.catchup_lock.locked()

@@ -67,6 +67,7 @@ class CatchUp(ThreadStates):
             failed: list[tuple[discord.Thread, int]] = []
             unlisted: list[tuple[ForumChannel, int]] = []
             done: set[int] = set()
+            guilds: set[int] = set()
             for forum in await self.db.run(forums_repo.all_registered):
                 if wanted is not None and forum.id not in wanted:
                     continue
@@ -76,6 +77,7 @@ class CatchUp(ThreadStates):
                 if not is_forum_channel(channel):
                     continue
                 assert isinstance(channel, discord.ForumChannel | discord.TextChannel)
+                guilds.add(forum.guild_id)
                 category = channel.category.name if channel.category is not None else None
                 if category != forum.category:  # moved to another Discord category while we were away
                     await self.db.write(forums_repo.set_category, forum.id, category)
@@ -105,7 +107,7 @@ class CatchUp(ThreadStates):
             if report.recorded:
                 self.bot.scheduler.poke()  # adopted topics may be idle; recorded posts may be news to subscribers
             try:
-                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
+                await self.db.write(kv.put_catchup_times, sorted(guilds), timeutil.iso(clock.utcnow()))
             except StorageUnavailable as error:
                 await failures.report(self.bot, error, where="catch-up: storing its time")
         log.info(
