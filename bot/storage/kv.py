@@ -19,7 +19,6 @@ def put(conn: Connection, key: str, value: str) -> None:
 
 COPY_UNFINISHED = "db_copy_unfinished"  # a db copy target not finished yet (bot/storage/copy.py)
 ACTED = "acted:"  # kv keys of live messages a process removed or held (claim_message)
-ACTED_END = "acted;"  # the first key after every ``acted:...``
 
 
 def claim_message(conn: Connection, message_id: int, now: str, forget_before: str) -> bool:
@@ -27,7 +26,8 @@ def claim_message(conn: Connection, message_id: int, now: str, forget_before: st
     or holding it and telling its author. The same gateway event may reach two processes
     (two unsharded bots on one database, a replacement started early) or one twice (a
     resumed session): only the first acts. Claims older than ``forget_before`` are dropped."""
-    conn.execute("DELETE FROM kv WHERE key >= ? AND key < ? AND value < ?", (ACTED, ACTED_END, forget_before))
+    # LIKE, not a key range: a range over punctuation depends on the database's collation.
+    conn.execute("DELETE FROM kv WHERE key LIKE ? AND value < ?", (ACTED + "%", forget_before))
     cursor = conn.execute(
         "INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", (f"{ACTED}{message_id}", now)
     )
