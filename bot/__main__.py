@@ -359,7 +359,7 @@ def _check(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.storage.errors import SchemaTooNew
+    from bot.storage.errors import SchemaTooNew, UnfinishedCopy
 
     load_dotenv()
     args = parser().parse_args(argv)
@@ -371,7 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     configure(settings.log_level, settings.log_format)
     try:
         return _main(args, settings)
-    except (DatabaseUnavailable, SchemaTooNew) as error:  # one line, no traceback (SPEC §5, docs/operations.md)
+    except (
+        DatabaseUnavailable,
+        SchemaTooNew,
+        UnfinishedCopy,
+    ) as error:  # one line, no traceback (SPEC §5, docs/operations.md)
         print(error, file=sys.stderr)
         return 2
     except ValueError as error:

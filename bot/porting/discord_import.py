@@ -27,6 +27,7 @@ from bot.i18n import _, speaking
 from bot.porting import apply
 from bot.porting.model import ImportDoc, ImportPost, ImportTopic
 from bot.services import threadedits
+from bot.services.progress import bar
 from bot.services.translator import guild_locale
 from bot.storage.api import Database
 from bot.storage.models import Forum
@@ -120,14 +121,8 @@ class DiscordImporter:
                     self.summary.skipped_done += 1
                     continue
                 await self._topic(forum, channel, topic)
-                await self.report(
-                    _(
-                        "Importing… {done}/{total} topics, {posts} posts so far.",
-                        done=done,
-                        total=total,
-                        posts=self._posts(),
-                    )
-                )
+                shown = bar(done, total)
+                await self.report(_("Importing… {bar} topics, {posts} posts so far.", bar=shown, posts=self._posts()))
         self.summary.numbers_kept = self.progress.numbers_kept
         self.summary.numbers_changed = self.progress.numbers_changed
         return self.summary

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import discord
 
-from bot import i18n
+from bot import clock, i18n
 from bot.domain import timeutil
 from bot.domain.text import escape_inline, excerpt
 from bot.domain.words import status_word
@@ -164,7 +164,7 @@ async def reopen_topic(db: Database, guild: discord.Guild, topic: Topic, *, acto
             + " "
             + _("Topic #{number} stays closed.", number=topic.number)
         ) from None
-    reopened = await db.transaction(topics.set_status, topic.id, "open")
+    reopened = await db.transaction(topics.set_status, topic.id, "open", now=timeutil.iso(clock.utcnow()))
     try:
         with i18n.speaking(guild_locale(guild)):
             said = reopen_note(actor_name)
@@ -212,7 +212,7 @@ async def hide(db: Database, guild: discord.Guild, post: Post, topic: Topic, sta
                     new=status_word(status),
                 )
             )
-        await db.transaction(topics.set_status, topic.id, status)
+        await db.transaction(topics.set_status, topic.id, status, now=timeutil.iso(clock.utcnow()))
         if topic.status not in ("open", "closed"):
             return  # spam <-> trash, or a held topic: no thread in Discord
         try:

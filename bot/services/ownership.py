@@ -15,7 +15,9 @@ round of once-per-guild work that finds it due: ``await claim(bot)``). A process
 cleanly releases its leases; one that dies loses them when they run out, and the process
 that takes a lease (at start, or over from another) dispatches ``forum_shards_gained``, so its
 catch-up and digests run for the guilds it just took on. Live recording and commands need no lease: a guild's
-events reach only the processes running its shard, and recording is idempotent.
+events reach only the processes running its shard, recording is idempotent, and refusing or
+holding a live post is claimed per message in the database (kv.claim_message), so two
+processes hearing the same message tell its author once.
 """
 
 from __future__ import annotations

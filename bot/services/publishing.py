@@ -17,6 +17,8 @@ import logging
 
 import discord
 
+from bot import clock
+from bot.domain import timeutil
 from bot.domain.review import shown_status
 from bot.domain.text import escape_inline, excerpt
 from bot.domain.words import status_word
@@ -93,7 +95,14 @@ async def publish_topic(
         everything = [opening, *[p for p in everything if p.id != opening.id]]
     reason = f"Threadkeeper: published by {actor_name}"
     thread, moves = await restructure.rebuild(channel, topic, everything, reason=reason, progress=progress)
-    await db.transaction(restructuring.rehome, topic.id, thread_id=thread.id, moves=moves, status="open")
+    await db.transaction(
+        restructuring.rehome,
+        topic.id,
+        thread_id=thread.id,
+        moves=moves,
+        status="open",
+        now=timeutil.iso(clock.utcnow()),
+    )
     await restructure.finish(thread, closed=False, reason=reason)
     return thread, len(moves)
 

@@ -72,6 +72,8 @@ def connect(settings: Settings, *, migrate_schema: bool = False, create: bool = 
                 pg.migrate(conn)
             elif check:
                 pg.check_schema(conn)
+            if migrate_schema or check:
+                refuse_unfinished_copy(conn, describe(settings))
         except BaseException:
             conn.close()
             raise
@@ -91,6 +93,8 @@ def connect(settings: Settings, *, migrate_schema: bool = False, create: bool = 
             migrate(lite, where=path)
         elif check:
             check_schema(lite, path)
+        if migrate_schema or check:
+            refuse_unfinished_copy(lite, path, f"sqlite:///{path}")
     except sqlite3.DatabaseError as error:
         lite.close()
         raise DatabaseUnavailable(f"{path}: SQLite cannot read it ({error}); run `python -m bot db check`.") from None
@@ -98,6 +102,17 @@ def connect(settings: Settings, *, migrate_schema: bool = False, create: bool = 
         lite.close()
         raise
     return lite
+
+
+def refuse_unfinished_copy(conn: Any, where: object, url: object = None) -> None:
+    """``UnfinishedCopy`` when the database is a ``db copy`` target still marked unfinished: no bot,
+    archive, import or export works on half a forum (bot/storage/copy.py)."""
+    from bot.storage.api import dialect
+    from bot.storage.errors import UnfinishedCopy
+    from bot.storage.kv import COPY_UNFINISHED, get
+
+    if "kv" in dialect(conn).tables(conn) and get(conn, COPY_UNFINISHED) is not None:
+        raise UnfinishedCopy(where, url)
 
 
 def describe(settings: Settings) -> str:

@@ -29,7 +29,8 @@ target's triggers fill them as rows arrive), PostgreSQL's record of applied migr
 Interrupted (an error, Ctrl+C, a lost connection): the target keeps the mark. A second
 run into a target that holds the mark starts over: it empties every Threadkeeper table of
 the target and copies again from scratch. So nothing is duplicated, and the mark tells
-anyone looking that the target is not a forum yet.
+anyone looking that the target is not a forum yet: ``bot.storage.connect`` refuses it
+(``UnfinishedCopy``) to the bot, the archive, import and export.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from bot.storage import kv
 from bot.storage.api import atomically, dialect, dialect_name
 
 BATCH_ROWS = 2000
-MARK = "db_copy_unfinished"
+MARK = kv.COPY_UNFINISHED
 
 SKIPPED = {
     "leases": "which running process does a shard's work: held by the source's processes, taken "

@@ -35,3 +35,14 @@ class SchemaTooNew(Exception):
             f"{where} has schema version {found}, newer than this Threadkeeper knows (up to {known}): "
             "run the newer Threadkeeper, or restore the backup taken before the upgrade (docs/operations.md)."
         )
+
+
+class UnfinishedCopy(Exception):
+    """The database is the target of a ``db copy`` that did not finish: not a forum yet."""
+
+    def __init__(self, where: object, url: object = None) -> None:
+        super().__init__(
+            f"{where} holds an unfinished copy (kv key db_copy_unfinished), not a forum yet: run "
+            f"`python -m bot db copy {url or where}` again with DATABASE_URL set to the database it was copied from, "
+            'and it starts over from scratch (docs/operations.md, "Moving a forum").'
+        )

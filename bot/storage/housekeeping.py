@@ -32,7 +32,8 @@ def auto_close_due(
 
 def next_auto_close(conn: Connection, since: datetime | None) -> datetime | None:
     """The earliest moment after ``since`` (any, when None) an open, non-sticky topic of a
-    registered forum has been idle for its guild's ``auto_close_days``.
+    registered forum has been idle for its guild's ``auto_close_days`` (since its last post,
+    or since it was reopened when that came later).
 
     Per registered forum, one ordered step in ``topics_list_active`` (forum, sticky,
     last_post_at, ..., status) from the first topic that could become due after ``since``.
@@ -43,11 +44,23 @@ def next_auto_close(conn: Connection, since: datetime | None) -> datetime | None
         floor = timeutil.iso(since - idle) if since is not None else ""
         row = conn.execute(
             "SELECT MIN((SELECT t.last_post_at FROM topics t WHERE t.forum_id = f.id AND t.sticky = 'none' "
-            "AND t.last_post_at > ? AND t.status = 'open' ORDER BY t.last_post_at LIMIT 1)) "
+            "AND t.last_post_at > ? AND t.status = 'open' "
+            "AND (t.reopened_at IS NULL OR t.reopened_at <= t.last_post_at) "
+            "ORDER BY t.last_post_at LIMIT 1)) "
             "FROM forums f WHERE f.guild_id = ? AND f.registered = 1",
             (floor, guild_id),
         ).fetchone()
         last_post = timeutil.parse(row[0]) if row and row[0] else None
         if last_post is not None and (earliest is None or last_post + idle < earliest):
             earliest = last_post + idle
+        # Topics reopened after their last post are idle from the reopening (topics_reopened).
+        row = conn.execute(
+            "SELECT MIN(t.reopened_at) FROM topics t JOIN forums f ON f.id = t.forum_id AND f.registered = 1 "
+            "WHERE t.guild_id = ? AND t.reopened_at IS NOT NULL AND t.reopened_at > ? "
+            "AND t.reopened_at > t.last_post_at AND t.status = 'open' AND t.sticky = 'none'",
+            (guild_id, floor),
+        ).fetchone()
+        reopened = timeutil.parse(row[0]) if row and row[0] else None
+        if reopened is not None and (earliest is None or reopened + idle < earliest):
+            earliest = reopened + idle
     return earliest

@@ -19,10 +19,12 @@ def rehome(
     moves: Moves,
     status: str | None = None,
     forum_id: int | None = None,
+    now: str | None = None,
 ) -> Topic:
     """The topic lives in a new thread now (restore, move): its posts follow, numbers kept.
 
-    ``moves`` are (post id, channel id, message id); a new ``forum_id`` moves the counters.
+    ``moves`` are (post id, channel id, message id); a new ``forum_id`` moves the counters;
+    a topic made open at ``now`` was reopened then (``topics.set_status``).
     """
     before = by_id(conn, topic_id)
     assert before is not None
@@ -44,7 +46,7 @@ def rehome(
     )
     posts_repo.relocate(conn, moves)
     if status is not None and status != before.status:
-        set_status(conn, topic_id, status)
+        set_status(conn, topic_id, status, now=now)
     after = by_id(conn, topic_id)
     assert after is not None
     return after

@@ -324,10 +324,14 @@ def mark_thread_deleted(conn: Connection, thread_id: int) -> Topic | None:
     return topic
 
 
-def set_status(conn: Connection, topic_id: int, status: str, *, close_reason: str | None = None) -> Topic:
+def set_status(
+    conn: Connection, topic_id: int, status: str, *, close_reason: str | None = None, now: str | None = None
+) -> Topic:
     """Change a topic's status (moderation) and keep the forum's counters true.
 
-    ``close_reason`` is kept for closed topics and cleared otherwise.
+    ``close_reason`` is kept for closed topics and cleared otherwise. A topic that becomes
+    open again at ``now`` (given) keeps that moment in ``reopened_at``: the idle auto-close
+    counts from it as from a post (bot/storage/housekeeping.py).
     """
     before = by_id(conn, topic_id)
     assert before is not None
@@ -335,9 +339,11 @@ def set_status(conn: Connection, topic_id: int, status: str, *, close_reason: st
         "UPDATE topics SET status = ?, close_reason = ? WHERE id = ?",
         (status, close_reason if status == "closed" else None, topic_id),
     )
-    was, now = before.status in ("open", "closed"), status in ("open", "closed")
-    if was != now:
-        sign = 1 if now else -1
+    if now is not None and status == "open" and before.status != "open":
+        conn.execute("UPDATE topics SET reopened_at = ? WHERE id = ?", (now, topic_id))
+    was, counted = before.status in ("open", "closed"), status in ("open", "closed")
+    if was != counted:
+        sign = 1 if counted else -1
         conn.execute(
             f"UPDATE forums SET topic_count = {_greatest(conn)}(0, topic_count + ?), "
             f"post_count = {_greatest(conn)}(0, post_count + ?) WHERE id = ?",
@@ -348,6 +354,14 @@ def set_status(conn: Connection, topic_id: int, status: str, *, close_reason: st
     return after
 
 
+def still_in_status(conn: Connection, topic_id: int, status: str) -> bool:
+    """Whether the topic is still in ``status``, its row locked for the rest of the transaction
+    (an UPDATE that changes nothing): of two processes recording the same change seen in
+    Discord, the second finds it made and records nothing (no second audit entry)."""
+    cursor = conn.execute("UPDATE topics SET status = status WHERE id = ? AND status = ?", (topic_id, status))
+    return int(cursor.rowcount) > 0
+
+
 def set_sticky(conn: Connection, topic_id: int, sticky: str) -> None:
     if sticky not in ("none", "sticky", "super"):
         raise ValueError("unknown sticky")
@@ -355,11 +369,13 @@ def set_sticky(conn: Connection, topic_id: int, sticky: str) -> None:
 
 
 def idle_open(conn: Connection, guild_id: int, before: str, limit: int = 50) -> list[Topic]:
-    """Open, non-sticky topics of registered forums with no post after ``before``."""
+    """Open, non-sticky topics of registered forums with no post after ``before``, and not
+    reopened after it either."""
     rows = conn.execute(  # a range of topics_list_active per registered forum
         "SELECT t.* FROM topics t WHERE t.forum_id IN (SELECT id FROM forums WHERE guild_id = ? AND registered = 1) "
-        "AND t.sticky = 'none' AND t.last_post_at <= ? AND t.status = 'open' ORDER BY t.last_post_at, t.id LIMIT ?",
-        (guild_id, before, limit),
+        "AND t.sticky = 'none' AND t.last_post_at <= ? AND t.status = 'open' "
+        "AND (t.reopened_at IS NULL OR t.reopened_at <= ?) ORDER BY t.last_post_at, t.id LIMIT ?",
+        (guild_id, before, before, limit),
     ).fetchall()
     return [Topic.from_row(row) for row in rows]
 

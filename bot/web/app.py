@@ -221,8 +221,9 @@ def serve(settings: Settings, host: str, port: int, *, command: str = "") -> Non
             check_schema_file(Path(where))
         except SchemaTooNew as error:
             raise SystemExit(str(error)) from None
-    else:
-        connect(settings).close()  # unreachable or wrong: DatabaseUnavailable, one line, before serving
+    # PostgreSQL unreachable or wrong (DatabaseUnavailable), either backend holding an unfinished
+    # db copy (UnfinishedCopy): one line by bot.__main__, before serving.
+    connect(settings).close()
     problem = check_listen(host, port, command=command)
     if problem is not None:
         raise SystemExit(problem)

@@ -89,7 +89,10 @@ class HealthCommands:
                 commits=db.commits,
             )
         )
-        at = await db.run(kv.get, "last_catchup_at")
+        if guild_id is not None:
+            at = await db.run(kv.catchup_time, guild_id)
+        else:
+            at = await db.run(kv.get, kv.LAST_CATCHUP)
         report = bot.recorder.last_catchup
         if report is None:
             running = bot.recorder.catchup_lock.locked()

@@ -20,6 +20,7 @@ from bot.i18n import _, ngettext
 from bot.services import attachments, editing
 from bot.services.access import requires
 from bot.services.auditing import log_action
+from bot.services.choices import post_choices
 from bot.services.lookup import resolve_post
 from bot.storage import purge
 from bot.storage.api import Database
@@ -92,6 +93,7 @@ class PurgeCommands:
         name="purge", description="Delete a post permanently: its number stays as a tombstone"
     )
     @app_commands.describe(post="The post: #12, 12, a link or an id")
+    @app_commands.autocomplete(post=post_choices)
     @requires(ForumRole.KEYMASTER)
     async def purge(self, interaction: discord.Interaction, post: str) -> None:
         assert interaction.guild is not None

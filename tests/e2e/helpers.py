@@ -87,6 +87,17 @@ class World:
         await self.env.settle()
         return message.id
 
+    async def deliver_again(self, message_id: int) -> None:
+        """Discord's MESSAGE_CREATE of that message delivered once more: what a second process
+        running the same shard hears (two unsharded bots on one database), or a resumed session."""
+        [payload] = [
+            p
+            for kind, event, p in self.env.backend.transcript
+            if kind == "GATEWAY" and event == "MESSAGE_CREATE" and int(p["id"]) == message_id
+        ]
+        self.env.backend.emit("MESSAGE_CREATE", payload)
+        await self.env.settle()
+
     async def show_to_everyone(self, root: str) -> None:
         """The server's Integrations settings let @everyone see a command (e.g. /forumadmin)."""
         for command in await self.bot.tree.fetch_commands():

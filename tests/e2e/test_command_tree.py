@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import discord
-from discord import app_commands
+from discord import ChannelType, app_commands
 
 from bot.domain.roles import ForumRole
 from bot.services.access import required_role, requires
@@ -78,3 +78,29 @@ def test_requires_is_found_whatever_the_decorator_order() -> None:
     assert required_role(below) == "moderator"
     assert required_role(above) == "keymaster" and above.extras["forum_role"] == "keymaster"
     assert required_role(unguarded) is None
+
+
+# Options that take a topic, a post, a tag or an imported author, by name (issue 16, part 1);
+# forums and channels are Discord's own channel pickers, members its member picker.
+COMPLETED = {"topic", "post", "source", "target", "tags", "author"}
+FORUM_KINDS = {ChannelType.forum, ChannelType.media, ChannelType.text, ChannelType.news}
+
+
+async def test_every_topic_post_tag_and_author_option_offers_autocomplete(world: World) -> None:
+    seen = set()
+    for root in world.bot.tree.get_commands(type=discord.AppCommandType.chat_input):
+        for command in leaves(root):
+            for parameter in command.parameters:
+                if parameter.name in COMPLETED and parameter.type is discord.AppCommandOptionType.string:
+                    seen.add(command.qualified_name)
+                    assert parameter.autocomplete, f"/{command.qualified_name} {parameter.name} has no autocomplete"
+                if parameter.name == "forum":
+                    assert parameter.type is discord.AppCommandOptionType.channel, command.qualified_name
+                    kinds = set(parameter.channel_types)
+                    assert kinds and kinds <= {
+                        ChannelType.forum,
+                        ChannelType.media,
+                        ChannelType.text,
+                        ChannelType.news,
+                    }, f"/{command.qualified_name} forum offers channels that cannot be forums"
+    assert {"forumadmin purge", "mod approve", "topic tags", "forumadmin link-author", "mod log"} <= seen

@@ -84,6 +84,7 @@ async def test_post_autocomplete_offers_replies_by_number(world):
         {"name": "#2 reply in: Slow queries", "value": "2"},
         {"name": "#1 Slow queries", "value": "1"},
     ]
+    assert await world.admin.autocomplete(world.general, "forumadmin purge", "post", "") == found
     assert asker is not None
 
 
@@ -126,8 +127,14 @@ async def test_inside_a_thread_the_topic_may_be_left_out(world):
     assert "Reopened topic **#1**" in text_of(await world.admin.slash(thread, "mod open"))
     assert "**#1** now lists first" in text_of(await world.admin.slash(thread, "mod stick"))
     assert "**#1** is no longer sticky" in text_of(await world.admin.slash(thread, "mod unstick"))
+    assert "Topic **#1** now has no tags" in text_of(await asker.slash(thread, "topic tags", tags="none"))
+    moved = await world.admin.slash(thread, "mod move", forum=world.forum)
+    assert "Topic #1 is already in" in text_of(moved)  # the thread's topic was taken
+    assert "Topic #1 is already in" in errors_text(world)
     # a topic given still wins over the thread
     assert "Second" in text_of(await asker.slash(thread, "topic show", topic="#2"))
+    merged = await world.admin.slash(thread, "mod merge", target="#2")
+    assert "of topic **#1** into **#2**" in text_of(merged)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -138,6 +145,7 @@ async def test_outside_a_thread_leaving_the_topic_out_is_a_clear_error(world):
         (asker, "reply", {"body": "lost"}),
         (asker, "subscribe", {}),
         (asker, "unsubscribe", {}),
+        (asker, "topic tags", {"tags": "none"}),
         (world.admin, "mod close", {}),
         (world.admin, "mod open", {}),
         (world.admin, "mod stick", {}),

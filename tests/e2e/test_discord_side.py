@@ -79,6 +79,10 @@ async def test_renames_tags_locks_and_archives_in_discord_are_recorded_live(worl
         ("topic.open", "in Discord", 0),
         ("topic.close", "Mod Mia", moderator.id),
     ]
+    reopened = await world.bot.db.run(
+        lambda c: c.execute("SELECT reopened_at, last_post_at FROM topics WHERE id = ?", (topic.id,)).fetchone()
+    )
+    assert reopened[0] is not None and reopened[0] > reopened[1]  # the auto-close counts idleness from here
 
     _edit_in_discord(world, thread, archived=True)
     await world.env.settle()

@@ -78,6 +78,23 @@ async def test_closed_dms_get_a_short_notice_in_the_thread_that_deletes_itself(w
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_refused_post_heard_twice_is_removed_and_told_once(world):
+    """The same message reaching the bot twice (a second unsharded process on the same database,
+    a resumed session): the first to claim it in the database refuses it; the other does
+    nothing, so one DM, and no failed second removal taken for a post that stays up."""
+    thread = await start_topic(world)
+    fast = world.member("Fast")
+    await fast.send(thread, "one")
+    refused = await fast.send(thread, "two, too soon")
+    dms = world.dm_texts(fast)
+    assert "Slow down" in "\n".join(dms) and len(dms) == 2  # the reason, then the text back
+    await world.deliver_again(refused.id)
+    assert world.dm_texts(fast) == dms
+    assert await world.bot.db.run(posts.by_message, refused.id) is None  # not recorded as held
+    assert [p.content for p in await world.posts_of(thread)][1:] == ["one"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_refused_post_the_bot_cannot_delete_is_recorded_flagged_and_held(world):
     readers = world.guild.create_role("Readers")
     await world.admin.slash(world.general, "forumadmin rolemap", forum_role="spectator", discord_role=readers)

@@ -105,6 +105,12 @@ async def test_hold_links_and_new_members_and_closed_dms(world: World) -> None:
     history = [m.id for m in thread.history()]
     assert two.id in history and three.id not in history
     assert (await post_numbered(world, 3)).status == "pending"
+    dms = world.dm_texts(asker)
+    await world.deliver_again(three.id)  # heard twice (another process on this shard): held and told once
+    assert world.dm_texts(asker) == dms and (await post_numbered(world, 3)).status == "pending"
+    assert [p.number for p in await world.posts_of(thread, include_hidden=True)] == [1, 2, 3]
+    offered = await world.admin.autocomplete(world.general, "mod approve", "post", "3")
+    assert [c["value"] for c in offered] == ["3"] and "pending" in offered[0]["name"]
     assert "Approved post **#3**" in text_of(await world.admin.slash(world.general, "mod approve", post="#3"))
 
     # hold=new: a member's posts wait until three of them are published.

@@ -166,3 +166,54 @@ async def test_sync_shows_the_catch_up_thread_by_thread_then_its_summary(
     assert "catch-up read 4 threads" in text_of(result)
     bars = [text for text in _edits(world) if text.startswith("Catching up… ")]
     assert [b.rsplit(" ", 1)[-1] for b in bars] == ["(1/4)", "(2/4)", "(3/4)", "(4/4)"], bars
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_merge_and_a_split_show_their_bars_then_their_summaries(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _busy_topic(world)  # #1 with 12 replies (#2..#13)
+    asker = world.member("Asker")
+    await world.env.advance_time(11)
+    result = await asker.slash(world.general, "topic new", forum=world.forum, title="Other", body="Related?")
+    assert "Started topic **#14**" in text_of(result)
+    monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=2)))
+    split = await world.admin.slash(world.general, "mod split", post="#8", title="Second half")
+    bars = [text for text in _edits(world) if text.startswith("Splitting… ")]
+    assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
+    assert "Split 6 post(s) from topic **#1** into the new topic **#8**" in text_of(split)
+    merged = await world.admin.slash(world.general, "mod merge", source="#1", target="#14")
+    bars = [text for text in _edits(world) if text.startswith("Merging… ")]
+    assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
+    assert "of topic **#1** into **#14**" in text_of(merged)
+
+
+async def test_an_import_shows_a_bar_of_topics_then_its_summary(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "bbpress-example.xml"
+    monkeypatch.setattr(progress, "clock", SteppingClock(timedelta(seconds=3)))
+    result = await world.admin.slash(world.general, "forumadmin import", file=("bbpress.xml", fixture.read_bytes()))
+    bars = [text for text in _edits(world) if text.startswith("Importing… ▰")]
+    assert len(bars) == 2 and "50% (1/2) topics" in bars[0] and "100% (2/2) topics" in bars[1], _edits(world)
+    assert "Import finished: 2 topic(s)" in text_of(result)
+
+
+@pytest.mark.parametrize("command", ["forumadmin sync", "forumadmin add"])
+async def test_add_and_sync_past_the_token_end_with_their_summary_in_the_channel(world: World, command: str) -> None:
+    for i in range(3):
+        await world.native_post(world.member(f"Asker {i}"), f"Topic {i}", f"question {i}")
+    options: dict[str, object] = {}
+    if command == "forumadmin add":
+        channel = world.guild.create_forum_channel("Old posts")
+        asker = world.member("Old asker")
+        thread = world.env.backend.create_thread(channel.id, "Old one", asker.id)
+        world.env.backend.create_message(thread.id, asker.id, "an old question")
+        await world.env.settle()
+        options["channel"] = channel
+    _refuse_the_token(world)
+    await world.admin.slash(world.general, command, **options)
+    note = world.general.history()[-1].content
+    expected = "catch-up read" if command == "forumadmin sync" else "Adopted 1 post(s) from 1 existing thread(s)"
+    assert expected in note and CONTINUED in note and f"<@{world.admin.id}>" in note, note
+    world.env.errors  # noqa: B018 - the refused token was expected

@@ -6,8 +6,11 @@ Asserted through those counters, never through timing.
 
 from __future__ import annotations
 
+import pytest
+
 from bot.services.scheduler import AUTO_CLOSE, CAP, DIGEST, EXPIRIES
 from bot.storage import members
+from tests.backends import BACKENDS
 from tests.e2e.helpers import World, member_overwrite, text_of
 from tests.e2e.test_moderation import start_topic
 
@@ -114,3 +117,34 @@ async def test_a_restarted_bot_plans_from_the_database(world: World) -> None:
     await world.env.advance_time(3 * HOUR + 1)
     assert await world.bot.db.run(members.assignment, world.guild.id, troll.id) is None
     assert fresh.scheduler.rounds - rounds == 3  # two hourly looks and the expiry, nothing in between
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_reopened_stale_topic_is_idle_from_its_reopening(world: World) -> None:
+    """/mod open of a topic the auto-close closed: idle counts from the reopening, not from its
+    old last post, so the next round does not close it again (and it still closes, in time)."""
+    asker = world.member("Asker")
+    scheduler = world.bot.scheduler
+    await world.admin.slash(world.general, "forumadmin settings", auto_close_days=1)
+    idle = await start_topic(world, asker, title="Idle one")
+    await hours(world, 24)
+    topic = await world.topic(idle)
+    assert topic is not None and topic.status == "closed" and topic.close_reason == "stale"
+
+    await hours(world, 3)
+    assert "Reopened topic" in text_of(await world.admin.slash(world.general, "mod open", topic=f"#{topic.number}"))
+    runs = scheduler.runs[AUTO_CLOSE]
+    await hours(world, 23)
+    await world.env.advance_time(HOUR - 1)  # hourly looks and rounds: it is not idle yet
+    topic = await world.topic(idle)
+    assert topic is not None and topic.status == "open"
+    assert scheduler.runs[AUTO_CLOSE] - runs <= 1  # planned for its moment, not polled
+    await world.env.advance_time(1)
+    topic = await world.topic(idle)
+    assert topic is not None and topic.status == "closed" and topic.close_reason == "stale"
+
+
+async def hours(world: World, count: int) -> None:
+    """Simulated hours one at a time (each step settles on its own: kinder to a loaded machine)."""
+    for _ in range(count):
+        await world.env.advance_time(HOUR)

@@ -20,7 +20,7 @@ import pytest_asyncio
 from bot.app import create_bot
 from bot.client import ForumBot
 from bot.config import Settings
-from bot.storage import audit, forums, members, posts, topics
+from bot.storage import audit, forums, kv, members, posts, topics
 from tests.e2e.helpers import Peer, World, make_world, text_of
 
 # On both backends: two processes share one SQLite file or one PostgreSQL database.
@@ -140,12 +140,22 @@ async def test_a_catch_up_touches_only_its_own_guilds(a: World, b: World, peer: 
     assert await a.bot.db.run(posts.by_message, missed_a) is not None
     assert await a.bot.db.run(posts.by_message, missed_b) is None  # B's, for B to catch up
 
+    await a.bot.db.flush()
+    at_a = await a.bot.db.run(kv.catchup_time, GUILD_A)
+    assert at_a is not None
+
+    await peer.run(peer.env.advance_time, 3600)  # B comes back an hour later
     await peer.run(b.restart)
     report_b = peer.bot.recorder.last_catchup
     assert report_b is not None and (report_b.threads, report_b.recorded) == (1, 1)
     await peer.run(peer.bot.db.flush)
     assert await a.bot.db.run(posts.by_message, missed_b) is not None
     assert [content for _, content in await rows_of(a, GUILD_B)] == ["?", "written while B was down"]
+    # Each server's health tells its own catch-up's time, not the last one any process ran.
+    at_b = await a.bot.db.run(kv.catchup_time, GUILD_B)
+    assert at_b is not None and at_b > at_a and await a.bot.db.run(kv.catchup_time, GUILD_A) == at_a
+    assert f"Last catch-up: {at_a}" in text_of(await a.admin.slash(a.general, "forumadmin health"))
+    assert f"Last catch-up: {at_b}" in await in_b(peer, b, "forumadmin health")
 
 
 async def test_an_expired_block_is_lifted_by_the_owning_process_only(a: World, b: World, peer: Peer) -> None:

@@ -185,3 +185,23 @@ async def test_discord_offers_no_voice_channel_to_forumadmin_add(world: World) -
     with pytest.raises(OptionError, match="channel types"):
         await world.admin.slash(world.general, "forumadmin add", channel=lounge)
     assert await world.bot.db.run(forums.by_channel, lounge.id) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_forum_channel_that_stops_holding_threads_tells_the_member_and_leaves_nothing(world: World) -> None:
+    """Registered, then Discord refuses to start threads there (the bot's Create Public Threads
+    taken away, or the channel turned into an announcement channel): /topic new answers the
+    member clearly, records nothing and takes its starter message back."""
+    helpdesk = await _help_forum(world)
+    world.env.inject_error(
+        "POST", f"/channels/{helpdesk.id}/messages/*/threads", status=403, code=50013, message="Missing Permissions"
+    )
+    asker = world.member("Asker")
+    result = await asker.slash(world.general, "topic new", forum=helpdesk, title="Printer on fire", body="Help?")
+    answer = text_of(result)
+    assert result.ephemeral and "missing a permission" in answer and "Your topic was not created" in answer, answer
+    assert "Help?" in answer and "Traceback" not in answer  # the text comes back
+    assert helpdesk.threads == [] and [m.content for m in helpdesk.history()] == []
+    count = await world.bot.db.run(lambda c: c.execute("SELECT COUNT(*) FROM topics").fetchone()[0])
+    assert count == 0
+    errors_text(world)

@@ -32,7 +32,8 @@ from bot.storage import (
     subscriptions,
 )
 from bot.storage import copy as dbcopy
-from bot.storage.api import dialect
+from bot.storage.api import atomically, dialect
+from bot.storage.errors import UnfinishedCopy
 from bot.storage.models import NewPost, NewTopic
 from tests.backends import Server
 from tests.web.seed import GUILD, KUMAR, seed
@@ -272,11 +273,13 @@ def test_an_interrupted_copy_starts_over_and_ends_exact(
     monkeypatch.setattr(dbcopy, "_insert", failing)
     with pytest.raises(RuntimeError):
         run_copy(source_url, target_url, batch=2)
-    target = open_db(target_url)
+    target = connect(Settings(database_url=target_url), check=False)
     half = dump(target)
     assert kv.get(target, dbcopy.MARK) is not None
     assert 0 < len(half["posts"]) < len(before["posts"]) and half["topics"] == before["topics"]
     target.close()
+    with pytest.raises(UnfinishedCopy, match="db copy"):  # no import, bot or archive on half a forum
+        open_db(target_url)
 
     monkeypatch.setattr(dbcopy, "_insert", real_insert)
     report = run_copy(source_url, target_url, batch=2)
@@ -299,9 +302,13 @@ def test_a_source_behind_the_code_is_refused(make_url: Callable[[str], str], tmp
 
 
 def _cli(env_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": env_url, "LOG_LEVEL": "WARNING"}
+    return _run(env_url, "db", "copy", *args)
+
+
+def _run(env_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": env_url, "LOG_LEVEL": "WARNING", "DISCORD_TOKEN": "not-a-real-token"}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "db", "copy", *args],
+        [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -331,3 +338,32 @@ def test_the_command_line_refuses_an_unreachable_target_in_one_line(make_url: Ca
     assert failed.stderr.strip().count("\n") == 0 and "127.0.0.1:1/nothing" in failed.stderr
     wrong = _cli(source_url, "mysql://somewhere/db")
     assert wrong.returncode == 2 and wrong.stderr.strip().count("\n") == 0 and "postgresql://" in wrong.stderr
+
+
+@pytest.mark.parametrize("to_backend", ["sqlite", "postgres"])
+def test_an_unfinished_target_is_refused_by_every_command_and_a_rerun_starts_it_over(
+    make_url: Callable[[str], str], to_backend: str
+) -> None:
+    """The bot, the archive, import and export refuse a target still marked unfinished, in one
+    line saying how to finish it; the same db copy run again empties it and copies anew."""
+    source_url, target_url = make_url("sqlite"), make_url(to_backend)
+    seed_forum(source_url)
+    run_copy(source_url, target_url)
+    target = connect(Settings(database_url=target_url))
+    try:
+        atomically(target, dbcopy._mark)  # as an interrupted copy leaves it
+    finally:
+        target.close()
+    where = describe(Settings(database_url=target_url))
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "bbpress-example.xml"
+    for command in (["run"], ["web", "--port", "1"], ["export"], ["import", str(fixture), "--guild", "77"]):
+        refused = _run(target_url, *command)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, (command, refused.stderr)
+        [line] = refused.stderr.strip().splitlines()
+        assert line.startswith(f"{where} holds an unfinished copy"), line
+        shown = target_url if to_backend == "sqlite" else where  # a URL db copy takes (no password shown)
+        assert f"`python -m bot db copy {shown}`" in line, line
+    again = _cli(source_url, target_url)
+    assert again.returncode == 0, again.stderr
+    assert "(an unfinished copy was emptied first)" in again.stdout
+    assert _run(target_url, "export").returncode == 0

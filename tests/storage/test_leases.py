@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.domain import timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.shards import Shards, shard_of
-from bot.storage import connect, create_database, guilds, housekeeping, leases, members, subscriptions
-from bot.storage.api import Database, atomically
+from bot.storage import connect, create_database, guilds, housekeeping, kv, leases, members, subscriptions, topics
+from bot.storage.api import Database, atomically, dialect, dialect_name
 from tests.storage.seed import Seeder
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -113,6 +113,48 @@ def test_racing_processes_never_hold_the_same_lease_at_once(database_url: str) -
     assert not set(won["a"]) & set(won["b"])
 
 
+def test_racing_processes_claim_each_refused_message_once(database_url: str) -> None:
+    """Two connections (two processes hearing the same gateway events) race to act on the same
+    messages (refuse or hold them, DM their authors): every message has exactly one claimant;
+    claims older than a day are forgotten as new ones are made."""
+    settings = Settings(database_url=database_url)
+    connect(settings, migrate_schema=True).close()
+    rounds = 150
+    won: dict[str, list[int]] = {"a": [], "b": []}
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def process(holder: str) -> None:
+        conn = connect(settings)
+        try:
+            for r in range(rounds):
+                barrier.wait()
+                claim = lambda c: kv.claim_message(c, 10_000 + r, at(r), at(r - 86_400))  # noqa: B023, E731
+                if atomically(conn, claim):
+                    won[holder].append(r)
+        except BaseException as error:  # reported below
+            failures.append(error)
+            barrier.abort()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=process, args=(holder,)) for holder in won]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(won["a"] + won["b"]) == list(range(rounds))  # every message exactly one claimant
+    conn = connect(settings)
+    try:
+        assert kv.count_prefix(conn, kv.ACTED) == rounds
+        assert atomically(conn, lambda c: kv.claim_message(c, 99, at(86_400 + 100.5), at(100.5)))
+        assert kv.count_prefix(conn, kv.ACTED) == rounds - 101 + 1  # claims of rounds 0..100 forgotten
+        assert not atomically(conn, lambda c: kv.claim_message(c, 10_149, at(86_401), at(101)))  # still known
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 16])
 def test_the_shard_filter_is_discord_s_formula_in_sql(conn: Any, count: int) -> None:
     ids = [1, 4194303, 4194304, 81384788765712384, 1456074443980800015, (1 << 63) - 1]
@@ -183,3 +225,54 @@ def test_digests_of_other_shards_are_not_due_here(conn: Any) -> None:
     assert [d.guild_id for d in subscriptions.due(seeder.conn, now, shards=THEIRS)] == [on_shard(1)]
     assert len(subscriptions.due(seeder.conn, now)) == 2
     assert subscriptions.due(seeder.conn, now, shards=Shards(2, frozenset())) == []
+
+
+def test_two_processes_recording_the_same_status_change_record_it_once(database_url: str) -> None:
+    """Both processes saw the thread locked in Discord and both record it: the first closes the
+    topic; the second, its transaction overlapping, finds it closed and writes no audit entry."""
+    settings = Settings(database_url=database_url)
+    conn = connect(settings, migrate_schema=True)
+    try:
+        seeder = Seeder(conn)
+        topic = seeder.topic(seeder.forum(), "Locked in Discord", "q")
+    finally:
+        conn.close()
+    barrier = threading.Barrier(2)
+    recorded: list[str] = []
+    failures: list[BaseException] = []
+
+    def process(name: str) -> None:
+        conn = connect(settings)
+        try:
+            # PostgreSQL: both transactions begin, then race (the row lock decides). SQLite's
+            # BEGIN IMMEDIATE already serialises writers: they race for it instead.
+            overlapping = dialect_name(conn) == "postgres"
+
+            def record(c: Any) -> None:
+                if overlapping:
+                    barrier.wait()  # both transactions have begun, neither has written
+                if topics.still_in_status(c, topic.id, "open"):
+                    topics.set_status(c, topic.id, "closed", close_reason="other")
+                    recorded.append(name)
+
+            if not overlapping:
+                barrier.wait()
+            conn.execute(dialect(conn).BEGIN)
+            try:
+                record(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except BaseException as error:  # reported below
+            failures.append(error)
+            barrier.abort()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=process, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(recorded) == 1, (failures, recorded)

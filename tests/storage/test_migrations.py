@@ -48,6 +48,7 @@ SHIPPED = [
     "0019_mention_names.sql",
     "0020_attachment_copies.sql",
     "0021_archive_consent.sql",
+    "0023_reopened_at.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])
 SINCE_0011 = [name for name in SHIPPED if name >= "0011"]

@@ -82,19 +82,30 @@ def test_the_next_auto_close_follows_the_oldest_open_plain_topic_per_guild(tmp_p
     # A reply moves it; a closed topic, a sticky and another guild's topics never count.
     seeder.reply(fresh, "still here", minutes=30)
     assert housekeeping.next_auto_close(conn, None) == seeder.clock + timedelta(days=2)
+    # Reopened after its last post: idle from the reopening (a later post makes it plain again).
+    reopened_at: datetime = seeder.clock + timedelta(days=5)
+    topics.set_status(conn, old.id, "open", now=timeutil.iso(reopened_at))
+    assert housekeeping.next_auto_close(conn, None) == seeder.clock + timedelta(days=2)  # fresh's reply first
+    due: datetime = reopened_at + timedelta(days=2)
+    assert housekeeping.next_auto_close(conn, seeder.clock + timedelta(days=2)) == due
+    assert [t.id for t, _ in housekeeping.auto_close_due(conn, due - timedelta(seconds=1))] == [fresh.id]
+    assert [t.id for t, _ in housekeeping.auto_close_due(conn, due)] == [old.id, fresh.id]
+
     other = Seeder(conn, guild_id=2, clock=START - timedelta(days=30), ids=itertools.count(50_000))
     other.topic(other.forum("Elsewhere", guild_id=2), "Ancient", "q")
     assert housekeeping.next_auto_close(conn, None) == seeder.clock + timedelta(days=2)  # guild 2: off
     guilds.update_settings(conn, 2, {"auto_close_days": 20})
     assert housekeeping.next_auto_close(conn, None) == other.clock + timedelta(days=20)
 
-    # Only the guilds with auto-close on are read; per guild, one ordered step per registered forum.
-    guild_plan, *forum_plans = plans(conn, housekeeping.next_auto_close, START)
+    # Only the guilds with auto-close on are read; per guild, one ordered step per registered
+    # forum, and one step in topics_reopened.
+    guild_plan, *guild_plans = plans(conn, housekeeping.next_auto_close, START)
     assert guild_plan == "SCAN guilds USING INDEX guilds_auto_close"
-    assert len(forum_plans) == 2
-    for found in forum_plans:
+    assert len(guild_plans) == 4
+    for found, reopened in zip(guild_plans[::2], guild_plans[1::2], strict=True):
         assert "topics_list_active (forum_id=? AND sticky=? AND last_post_at>?)" in found, found
         assert "TEMP B-TREE" not in found and "SCAN" not in found, found
+        assert reopened.startswith("SEARCH t USING INDEX topics_reopened (guild_id=? AND reopened_at>?)"), reopened
 
 
 def test_the_next_digest_is_a_held_window_with_news_or_a_retry(tmp_path: Path) -> None:

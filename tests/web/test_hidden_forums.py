@@ -57,3 +57,22 @@ async def test_an_import_without_public_says_how_to_publish_and_a_second_with_it
         conn.close()
     shown = await _index(database_url)
     assert "No public forums yet." not in shown and "not public" not in shown
+
+
+async def test_a_forum_hidden_by_its_archive_rule_is_named_with_the_command_that_publishes_it(
+    database_url: str,
+) -> None:
+    from dataclasses import replace
+
+    from bot.storage import forums
+
+    conn = connect(database_url)
+    try:
+        import_offline(conn, GUILD, detect_and_parse(FIXTURE_WXR.read_bytes()), public=True)
+        [forum] = forums.registered_in(conn, GUILD)
+        forums.set_rules(conn, forum.id, replace(forum.rules, archive="hidden"))
+    finally:
+        conn.close()
+    hidden = await _index(database_url)
+    assert "No public forums yet." in hidden and "1 recorded forum is not public" in hidden
+    assert "/forumadmin forum forum:#channel archive:public" in hidden

@@ -127,7 +127,7 @@ class CatchUp(ThreadStates):
             if report.recorded:
                 self.bot.scheduler.poke()  # adopted topics may be idle; recorded posts may be news to subscribers
             try:
-                await self.db.write(kv.put, "last_catchup_at", timeutil.iso(clock.utcnow()))
+                await self.db.write(kv.put_catchup_times, sorted(guilds), timeutil.iso(clock.utcnow()))
             except StorageUnavailable as error:
                 await failures.report(self.bot, error, where="catch-up: storing its time")
         log.info(

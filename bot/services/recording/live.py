@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot import clock
 from bot.domain import timeutil
 from bot.domain.forumrules import role_in_forum
 from bot.domain.policy import check_post
@@ -15,13 +17,14 @@ from bot.services.holding import forum_hold, hold_reason
 from bot.services.recording.base import CatchUpReport
 from bot.services.recording.catchup import CatchUp
 from bot.services.recording.holding import Holding
-from bot.storage import posts, topics
+from bot.storage import kv, posts, topics
 from bot.storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     pass
 
 log = logging.getLogger("bot.services.recording")
+CLAIMS_KEPT = timedelta(days=1)  # a gateway event is not delivered again after that
 
 
 class LiveRecording(CatchUp, Holding):
@@ -109,7 +112,8 @@ class LiveRecording(CatchUp, Holding):
             rules=context.rules,
         )
         if refusal is not None:
-            await self._refuse(message, thread, forum_id, topic, role, refusal)
+            if await self._first_to_act(message):
+                await self._refuse(message, thread, forum_id, topic, role, refusal)
             return
         if not role.can_moderate:  # moderators are never held
             # The forum's rules come with the posting context where that read carries them.
@@ -120,6 +124,19 @@ class LiveRecording(CatchUp, Holding):
                 self.db, hold, role=role, text=message.content, guild_id=message.guild.id, user_id=message.author.id
             )
             if why is not None:
-                await self._hold(message, thread, forum_id, topic, role, why)
+                if await self._first_to_act(message):
+                    await self._hold(message, thread, forum_id, topic, role, why)
                 return
         await self._record(message, thread, forum_id, topic, role)
+
+    async def _first_to_act(self, message: discord.Message) -> bool:
+        """Whether this process removes (or holds) the message and tells its author: the first
+        to claim it in the database does, any other process that heard the same event does
+        nothing (one DM, never a second removal taken for a failure). When the database cannot
+        be written, this process acts anyway: enforcing twice beats not at all."""
+        now = clock.utcnow()
+        forget = timeutil.iso(now - CLAIMS_KEPT)
+        try:
+            return bool(await self.db.transaction(kv.claim_message, message.id, timeutil.iso(now), forget))
+        except StorageUnavailable:
+            return True

@@ -33,8 +33,9 @@ def _record(conn: Connection, topic: Topic, changes: Changes, actor: tuple[int, 
     topics.set_thread_state(
         conn, topic.id, title=changes.title, tags=changes.tags, sticky=changes.sticky, archived=changes.archived
     )
-    if changes.status is not None:
-        topics.set_status(conn, topic.id, changes.status)
+    # Another process hearing the same THREAD_UPDATE may have recorded it first: then no second entry.
+    if changes.status is not None and topics.still_in_status(conn, topic.id, topic.status):
+        topics.set_status(conn, topic.id, changes.status, now=now)
         audit.record(
             conn,
             guild_id=topic.guild_id,
