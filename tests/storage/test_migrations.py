@@ -45,6 +45,7 @@ SHIPPED = [
     "0016_forum_rules.sql",
     "0017_review_queue.sql",
     "0018_thread_state.sql",
+    "0022_sitemap_index.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])
 SINCE_0011 = [name for name in SHIPPED if name >= "0011"]
