@@ -67,7 +67,8 @@ def test_lists_and_recorded_rows_agree_between_the_backends(tmp_path: Path, pg_s
             "SELECT number, message_id, parent_id, author_id, status, created_at FROM posts ORDER BY id",
             "SELECT id, reply_count, voice_count, last_post_at, last_post_number, status, solved FROM topics "
             "ORDER BY id",
-            "SELECT id, topic_count, post_count, last_post_at, open_count, closed_count, solved_count FROM forums",
+            "SELECT id, topic_count, post_count, last_post_at, open_count, closed_count, solved_count FROM forums "
+            "ORDER BY id",
             "SELECT topic_id, author_id FROM topic_voices ORDER BY topic_id, author_id",
         ):
             assert [tuple(r) for r in pg.execute(sql)] == [tuple(r) for r in lite.execute(sql)], sql
