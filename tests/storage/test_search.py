@@ -381,3 +381,23 @@ def test_postgres_takes_a_word_its_statistics_call_very_common_as_too_common_wit
     assert fulltext.too_common(conn, kiwi, 5)  # by the statistics, not counted
     assert not fulltext.too_common(conn, fulltext.tsquery(conn, parse("kiwi -plain")), 5)  # two words: counted
     assert not fulltext.too_common(conn, kiwi, 60)  # under the estimate's reach: counted
+
+
+def test_a_rare_word_in_a_forum_past_the_threshold_is_ranked_with_its_total(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past FALLBACK_MIN_MATCHES posts, whether a word is too common is decided with the
+    # ranking on PostgreSQL (fulltext.rank_ids' bound: its candidates counted in the same
+    # statement): a rare word is ranked, best first, with its total, on every page.
+    monkeypatch.setattr(search, "FALLBACK_MIN_MATCHES", 5)
+    topic = seeder.topic(seeder.forum(), "Fruit", "the start")
+    quince = [seeder.reply(topic, "quince " * n + f"reply {n}") for n in (1, 3, 2)]
+    for i in range(40):
+        seeder.reply(topic, f"plain {i}")
+    found = find(seeder, "quince", limit=2)
+    assert not found.newest_first and found.total == 3
+    assert numbers(found) == [quince[1].number, quince[2].number]  # most mentions first
+    rest = find(seeder, "quince", limit=2, offset=2)
+    assert numbers(rest) == [quince[0].number] and rest.total == 3
+    beyond = find(seeder, "quince", limit=2, offset=10)
+    assert beyond.hits == [] and beyond.total == 3
