@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from bot.domain.text import one_line, without_controls
-from bot.storage import guilds, mention_names, subscriptions
+from bot.storage import guilds, mention_names, subscriptions, writer
 from bot.storage.api import Connection, dialect
 from bot.storage.models import Mentioned, Move, Moves, NewPost, NewTopic, Post, PostOutline, Recorded, Revision, Topic
 
@@ -248,6 +248,8 @@ def record_replies(conn: Connection, topic_id: int, news: list[NewPost]) -> int:
         dialect(conn).count_page(conn, topic_id, authors, len(published), last.created_at, last_number, VISIBLE_TOPIC)
     return len(fresh)
 
+
+writer.CATCHUP_PAGES[record_replies] = VISIBLE_TOPIC  # PostgreSQL pipelines a group's pages
 
 PAGE_ROWS = 500  # rows per multi-row INSERT: 7,000 parameters, well under SQLite's limit
 _PAGE_COLUMNS = [

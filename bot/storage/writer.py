@@ -178,9 +178,29 @@ class GroupWriter:
                 future.set_exception(self._translate(value))
 
 
+# Functions that record one catch-up page in one statement on PostgreSQL, with the topic
+# statuses whose forum counts them (``posts.record_replies`` registers itself): the
+# PostgreSQL writer sends consecutive such jobs together (``postgres/database.run_group``).
+CATCHUP_PAGES: dict[Callable[..., Any], tuple[str, ...]] = {}
+
+
+class BoundJob:
+    """``fn`` with its arguments bound after the connection: a job, called with the
+    connection. Its parts stay readable (PostgreSQL pipelines a group's catch-up pages:
+    ``postgres/database.run_group``)."""
+
+    __slots__ = ("args", "fn", "kwargs")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def __call__(self, conn: Any) -> Any:
+        return self.fn(conn, *self.args, **self.kwargs)
+
+
 def bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Any], T]:
     """``fn`` with its arguments bound after the connection."""
-    return lambda conn: fn(conn, *args, **kwargs)
+    return BoundJob(fn, args, kwargs)
 
 
 def run_batch(

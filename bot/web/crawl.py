@@ -14,6 +14,7 @@ each forum's topics ``SITEMAP_LIMIT`` at a time. Every query reads one forum's i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
@@ -32,6 +33,11 @@ FEED_ITEMS = 20
 NO_BASE_URL = "No sitemap: the archive's public address is not set (BASE_URL, docs/archive.md)."
 
 
+# What ``timeutil.iso`` records: the date and time of day in extended form, then fractions or
+# the offset. Of such a text in UTC, the lastmod is its first 19 characters and "+00:00".
+_RECORDED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.+]")
+
+
 def lastmod(iso_text: str | None) -> str:
     """A W3C datetime (seconds, UTC) from a recorded time; "" for none or an unreadable one."""
     if not iso_text:
@@ -40,19 +46,39 @@ def lastmod(iso_text: str | None) -> str:
         moment = datetime.fromisoformat(iso_text)
     except ValueError:
         return ""
+    if moment.tzinfo is UTC and _RECORDED.match(iso_text):
+        # as recorded (already UTC): no conversion and formatting (5 µs each, 50,000 per sitemap)
+        return iso_text[:19] + "+00:00"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def url_element(loc_xml: str, modified: str) -> str:
+    """One ``<url>`` of a sitemap: ``loc_xml`` already escaped for XML."""
+    return (
+        f"<url><loc>{loc_xml}</loc><lastmod>{modified}</lastmod></url>"
+        if modified
+        else f"<url><loc>{loc_xml}</loc></url>"
+    )
+
+
 def urlset(entries: Iterable[tuple[str, str]]) -> str:
     """A sitemap of (absolute URL, lastmod) pairs."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for loc, modified in entries:
-        stamp = f"<lastmod>{modified}</lastmod>" if modified else ""
-        lines.append(f"<url><loc>{escape(loc)}</loc>{stamp}</url>")
-    lines.append("</urlset>\n")
-    return "\n".join(lines)
+    return urlset_of([url_element(escape(loc), modified) for loc, modified in entries])
+
+
+def urlset_of(elements: list[str]) -> str:
+    """A sitemap of ``<url>`` elements (``url_element``)."""
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    return "\n".join([head, *elements, "</urlset>\n"])
+
+
+def topic_elements(base_url: str, entries: Iterable[archive.SitemapEntry]) -> list[str]:
+    """The ``<url>`` elements of these topics' first pages. A topic's path is numbers only, so
+    only ``BASE_URL`` is escaped, once (a forum's sitemap holds up to 50,000 of them)."""
+    root = escape(base_url)
+    return [url_element(root + topic_path(e.guild_id, e.number), lastmod(e.last_post_at)) for e in entries]
 
 
 def sitemap_index(entries: Iterable[tuple[str, str]]) -> str:
@@ -67,8 +93,13 @@ def sitemap_index(entries: Iterable[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _xml(body: str) -> web.Response:
-    response = respond(NOT_XML.sub("", body), content_type="application/xml")
+def _xml(request: web.Request, body: str) -> web.Response:
+    """A sitemap document. Its text is ``BASE_URL`` and numbers only (no member's text), so
+    characters XML cannot carry can only come from ``BASE_URL`` (a 4 MB sitemap took 27 ms
+    to search for them)."""
+    if NOT_XML.search(site(request).base_url):
+        body = NOT_XML.sub("", body)
+    response = respond(body, content_type="application/xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -82,12 +113,11 @@ async def _forum_urls(request: web.Request) -> tuple[list[archive.ForumRow], lis
     return rows, urls
 
 
-async def _topic_urls(request: web.Request, forum_id: int, offset: int, limit: int) -> list[tuple[str, str]]:
-    base = site(request).base_url
+async def _topic_elements(request: web.Request, forum_id: int, offset: int, limit: int) -> list[str]:
     entries = await request.app[DB_KEY].run(
         lambda conn: archive.sitemap_topics(conn, forum_id, offset=offset, limit=limit)
     )
-    return [(base + topic_path(e.guild_id, e.number), lastmod(e.last_post_at)) for e in entries]
+    return topic_elements(site(request).base_url, entries)
 
 
 def _chunks(topic_count: int) -> int:
@@ -100,23 +130,24 @@ async def sitemap(request: web.Request) -> web.Response:
     rows, urls = await _forum_urls(request)
     base = site(request).base_url
     if len(urls) + sum(row.forum.topic_count for row in rows) <= SITEMAP_LIMIT:
+        elements = [url_element(escape(loc), modified) for loc, modified in urls]
         for row in rows:
-            urls += await _topic_urls(request, row.forum.id, 0, SITEMAP_LIMIT)
-        return _xml(urlset(urls))
+            elements += await _topic_elements(request, row.forum.id, 0, SITEMAP_LIMIT)
+        return _xml(request, urlset_of(elements))
     index = [(f"{base}/sitemaps/forums.xml", urls[0][1])]
     for row in rows:
         index += [
             (f"{base}/sitemaps/forum-{row.forum.id}-{k}.xml", lastmod(row.forum.last_post_at))
             for k in range(1, _chunks(row.forum.topic_count) + 1)
         ]
-    return _xml(sitemap_index(index))
+    return _xml(request, sitemap_index(index))
 
 
 async def forums_sitemap(request: web.Request) -> web.Response:
     if not site(request).base_url:
         return respond(NO_BASE_URL, status=404, content_type="text/plain")
     _rows, urls = await _forum_urls(request)
-    return _xml(urlset(urls))
+    return _xml(request, urlset(urls))
 
 
 async def forum_sitemap(request: web.Request) -> web.Response:
@@ -126,7 +157,8 @@ async def forum_sitemap(request: web.Request) -> web.Response:
     chunk = path_id(request, "chunk")
     if found is None or not 1 <= chunk <= _chunks(found.forum.topic_count):
         raise web.HTTPNotFound()
-    return _xml(urlset(await _topic_urls(request, found.forum.id, (chunk - 1) * SITEMAP_LIMIT, SITEMAP_LIMIT)))
+    offset = (chunk - 1) * SITEMAP_LIMIT
+    return _xml(request, urlset_of(await _topic_elements(request, found.forum.id, offset, SITEMAP_LIMIT)))
 
 
 async def robots(request: web.Request) -> web.Response:

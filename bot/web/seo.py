@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import urlencode
 
 from markupsafe import Markup
 
@@ -42,11 +41,11 @@ class Site:
 
 
 def topic_path(guild_id: int, number: int, page: int = 1) -> str:
-    """The canonical path of a topic's page: numbers are per guild, so the guild is in it."""
-    query = {"guild": str(guild_id)}
-    if page > 1:
-        query["page"] = str(page)
-    return f"/topics/{number}?{urlencode(query)}"
+    """The canonical path of a topic's page: numbers are per guild, so the guild is in it.
+    (Whole numbers only, so no encoding: a sitemap builds 50,000 of these, where
+    ``urlencode`` cost 2.5 µs each.)"""
+    path = f"/topics/{int(number)}?guild={int(guild_id)}"
+    return f"{path}&page={int(page)}" if page > 1 else path
 
 
 def paged(base: str, page: int) -> str:

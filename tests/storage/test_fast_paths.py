@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.storage import posts, topics
 from bot.storage.api import Database, dialect_name
-from bot.storage.models import NewPost, NewTopic
+from bot.storage.models import Mentioned, NewPost, NewTopic
 
 GUILD = 1
 
@@ -21,6 +21,10 @@ def _db(fresh_conn: Callable[[], Any]) -> Any:
         "INSERT INTO forums(guild_id, channel_id, name, created_at) VALUES (?, 50, 'F', '2026-01-01')", (GUILD,)
     )
     return conn
+
+
+def mentioning(post: NewPost) -> NewPost:
+    return dataclasses.replace(post, content=f"{post.content} <@77>", mentioned=(Mentioned("user", 77, "Seventy"),))
 
 
 def _post(message_id: int, author: int, *, at: int, reply_to: int | None = None, status: str = "publish") -> NewPost:
@@ -178,3 +182,61 @@ async def test_backlog_yields_to_live_writes_and_keeps_its_order(db: Database) -
     assert rows == order
     assert [v for v in rows if v != "live"] == [f"b{i}" for i in range(300)]  # backlog order kept
     assert rows.index("live") < 299  # the live write did not wait for the whole backlog
+
+
+async def test_catch_up_pages_through_the_writer_match_record_reply(
+    db: Database, fresh_conn: Callable[[], Any]
+) -> None:
+    # PostgreSQL's writer sends a group's catch-up pages together (postgres/database.py,
+    # pipeline mode) and reads their answers after; a page the one statement cannot number
+    # (an import took #9 ahead of the sequence) makes the group run again one job at a time.
+    # Either way: the rows, numbers and counters of record_reply, message by message.
+    pages = [
+        [_post(101, 2, at=1), _post(102, 3, at=2, reply_to=101)],  # answers one in its page
+        [_post(103, 2, at=3, status="pending"), _post(104, 4, at=4, reply_to=102)],
+        [_post(104, 4, at=4), _post(105, 5, at=5)],  # 104 again: skipped
+        [mentioning(_post(106, 6, at=6)), _post(107, 2, at=7, reply_to=106)],  # its mention's name kept too
+    ]
+    later = [[_post(108, 3, at=8)], [_post(109, 4, at=9), _post(110, 5, at=10)], [_post(111, 6, at=11)]]
+    imported = dataclasses.replace(_post(90, 7, at=12), number=10)  # an import took #10 ...
+
+    def setup(conn: Any) -> int:
+        conn.execute("INSERT INTO guilds(guild_id) VALUES (?)", (GUILD,))
+        conn.execute(
+            "INSERT INTO forums(guild_id, channel_id, name, created_at) VALUES (?, 50, 'F', '2026-01-01')", (GUILD,)
+        )
+        return _topic(conn)
+
+    topic = await db.transaction(setup)
+    assert await asyncio.gather(*(db.submit_bulk(posts.record_replies, topic, page) for page in pages)) == [2, 2, 1, 2]
+    await db.transaction(lambda conn: posts.record_reply(conn, topic, imported))
+    await db.transaction(lambda conn: conn.execute("UPDATE guilds SET next_number = 9"))  # ... ahead
+    assert await asyncio.gather(*(db.submit_bulk(posts.record_replies, topic, page) for page in later)) == [1, 2, 1]
+
+    one = _db(fresh_conn)
+    one_topic = _topic(one)
+    seen: set[int] = set()
+    for page in [*pages, *later]:
+        for reply in page:
+            if reply.message_id not in seen:
+                seen.add(reply.message_id)
+                posts.record_reply(one, one_topic, reply)
+        if page is pages[-1]:
+            posts.record_reply(one, one_topic, imported)
+            one.execute("UPDATE guilds SET next_number = 9")
+
+    def rows(conn: Any, sql: str) -> list[tuple[object, ...]]:
+        return [tuple(row) for row in conn.execute(sql)]
+
+    for sql in (
+        "SELECT number, message_id, parent_id, author_id, status, created_at FROM posts ORDER BY id",
+        "SELECT reply_count, voice_count, last_post_at, last_post_number FROM topics",
+        "SELECT topic_count, post_count, last_post_at FROM forums",
+        "SELECT * FROM topic_voices ORDER BY author_id",
+        "SELECT next_number FROM guilds",
+        "SELECT guild_id, kind, id, name FROM mention_names",
+    ):
+        assert await db.run(rows, sql) == rows(one, sql), sql
+    assert await db.run(rows, "SELECT name FROM mention_names") == [("Seventy",)]
+    numbers = [r[0] for r in await db.run(rows, "SELECT number FROM posts ORDER BY id")]
+    assert numbers == [1, 2, 3, 4, 5, 6, 7, 8, 10, 9, 11, 12, 13]

@@ -48,6 +48,7 @@ SHIPPED = [
     "0019_mention_names.sql",
     "0020_attachment_copies.sql",
     "0021_archive_consent.sql",
+    "0022_sitemap_index.sql",
     "0023_reopened_at.sql",
 ]
 LATEST = int(SHIPPED[-1][:4])

@@ -39,7 +39,7 @@ from bot.domain import timeutil
 from bot.storage.api import DatabaseUnavailable, StorageFacts, atomically, migration_files
 from bot.storage.errors import Reason, SchemaTooNew, StorageUnavailable
 from bot.storage.postgres.connection import PgConnection
-from bot.storage.writer import GroupWriter, Job, run_batch
+from bot.storage.writer import CATCHUP_PAGES, BoundJob, GroupWriter, Job, run_batch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -275,16 +275,25 @@ def run_group(
     ``postgres/recording.py``). When a job fails, the transaction is rolled back whole and
     the group runs again as ``run_batch`` runs it, each job in its savepoint, so the failing
     job fails alone and the others are recorded, as before; a job may run twice then, as it
-    may after a deadlock (``_transient``). Backlog jobs yield as in ``run_batch``."""
+    may after a deadlock (``_transient``). Backlog jobs yield as in ``run_batch``.
+    Consecutive catch-up pages (``posts.record_replies``) are sent together, up to
+    ``PIPELINE_PAGES`` at a time (``_pipelined``), their answers read after."""
     outcomes: list[tuple[bool, Any]] = []
     started = time.perf_counter()
     raw = conn.raw
     raw.execute("BEGIN")
     try:
-        for index, job in enumerate(jobs):
+        index = 0
+        while index < len(jobs):
             if index > live and time.perf_counter() - started >= yield_seconds and someone_waits():
                 break
-            outcomes.append((True, job(conn)))
+            pages = _pages_from(jobs, index)
+            if len(pages) > 1:
+                outcomes += _pipelined(conn, pages)
+                index += len(pages)
+            else:
+                outcomes.append((True, jobs[index](conn)))
+                index += 1
         raw.execute("COMMIT")
         return outcomes
     except Exception:
@@ -295,6 +304,58 @@ def run_group(
             raw.execute("ROLLBACK")
         raise
     return run_batch(conn, jobs, live, yield_seconds, someone_waits, retry=_transient)
+
+
+# Catch-up pages sent together (psycopg's pipeline mode): each page is one statement
+# (postgres/recording.py) that needs no other page's answer, so a group's pages go out
+# back to back and their answers are read after, where each page waited for its answer
+# before the next was sent (docs/performance.md, pg_record_ratio). The writer checks
+# whether a backlog group should yield between two such runs.
+PIPELINE_PAGES = 16
+
+
+class _PageNeedsGeneralPath(Exception):
+    """A pipelined page wrote nothing (numbers an import took, no guild row): the group runs
+    again one job at a time, so that page takes the general path in its turn."""
+
+
+def _pages_from(jobs: list[Job], start: int) -> list[tuple[list[Any], dict[str, Any]]]:
+    """The catch-up pages (``writer.CATCHUP_PAGES`` jobs the one statement can record) from
+    ``jobs[start]`` on, consecutive, at most ``PIPELINE_PAGES``: (page, parameters)."""
+    from bot.storage.postgres import recording
+
+    pages: list[tuple[list[Any], dict[str, Any]]] = []
+    for job in jobs[start : start + PIPELINE_PAGES]:
+        if not isinstance(job, BoundJob) or job.fn not in CATCHUP_PAGES or job.kwargs or len(job.args) != 2:
+            break
+        prepared = recording.page_params(job.args[0], job.args[1], CATCHUP_PAGES[job.fn])
+        if prepared is None:
+            break
+        pages.append(prepared)
+    return pages
+
+
+def _pipelined(conn: PgConnection, pages: list[tuple[list[Any], dict[str, Any]]]) -> list[tuple[bool, Any]]:
+    """Record these pages as ``posts.record_replies`` would, one after another, their
+    statements sent before any answer is read; the same rows, numbers and counters."""
+    from bot.storage import mention_names
+    from bot.storage.postgres import recording
+
+    for page, _params in pages:  # as record_replies does first (rolled back with the group)
+        mention_names.remember_posts(conn, page)
+    outcomes: list[tuple[bool, Any]] = []
+    with conn.raw.pipeline():
+        cursors = []
+        for _page, params in pages:
+            cursor = conn.raw.cursor()
+            cursor.execute(recording.PAGE_SQL, params)
+            cursors.append(cursor)
+        for (page, _params), cursor in zip(pages, cursors, strict=True):
+            recorded = recording.finish_page(conn, page, cursor.fetchone())
+            if recorded is None:
+                raise _PageNeedsGeneralPath()
+            outcomes.append((True, recorded))
+    return outcomes
 
 
 def _probe(url: str, options: str | None) -> psycopg.Connection[Any]:

@@ -88,6 +88,21 @@ SELECT (SELECT n FROM n), (SELECT first FROM counter),
 def record_page(conn: Any, topic_id: int, news: Sequence[NewPost], visible: Sequence[str]) -> int | None:
     """Record ``news`` (replies of one topic, one guild, no numbers asked for) in one
     statement; how many were new, or None when the general path must do it (nothing written)."""
+    prepared = page_params(topic_id, news, visible)
+    if prepared is None:
+        return None
+    page, params = prepared
+    with conn.raw.cursor() as cursor:
+        cursor.execute(PAGE_SQL, params)
+        row = cursor.fetchone()
+    return finish_page(conn, page, row)
+
+
+def page_params(
+    topic_id: int, news: Sequence[NewPost], visible: Sequence[str]
+) -> tuple[list[NewPost], dict[str, Any]] | None:
+    """The page (each message once, in order) and ``PAGE_SQL``'s parameters; None when this
+    page is the general path's (empty, numbers asked for, several guilds)."""
     if not news or any(new.number is not None for new in news) or len({new.guild_id for new in news}) > 1:
         return None
     seen: set[int] = set()
@@ -112,9 +127,12 @@ def record_page(conn: Any, topic_id: int, news: Sequence[NewPost], visible: Sequ
         "topic": topic_id,
         "visible": list(visible),
     }
-    with conn.raw.cursor() as cursor:
-        cursor.execute(PAGE_SQL, params)
-        row = cursor.fetchone()
+    return page, params
+
+
+def finish_page(conn: Any, page: list[NewPost], row: Any) -> int | None:
+    """After ``PAGE_SQL`` answered ``row``: the parents of replies to messages earlier in the
+    page; how many were new, or None when nothing was written (the general path's page)."""
     fresh, first, message_ids, ids = row
     if fresh == 0:
         return 0
