@@ -3,17 +3,7 @@
 No throttle applies after the fact; a post its author could not have made is recorded flagged
 for /mod queue instead of deleted. Running it twice changes nothing.
 
-Deletions made while the bot was away are recorded only where Discord proves them:
-- a message: a published post whose message is missing from history the catch-up read
-  without a hole over its id (history pages are contiguous: the newest page down to the
-  cursor, and down to the thread's oldest recorded post when it reads the whole thread).
-  A thread is read whole by a full catch-up (``/forumadmin sync``), and by any catch-up when
-  Discord's ``message_count`` (which leaves out the opening message and deleted ones) is
-  below the topic's published replies: something is gone. Posts the bot removed itself
-  (spam, trash, held) are not published, and posts it reposted (restore, approve, move,
-  merge, split) are recorded at their new message, so neither is ever taken for a deletion;
-- a thread: a topic's thread missing from the forum's active and archived threads, for
-  which Discord answers 404 Unknown Channel.
+Deletions made while the bot was away: ``vanished.py``.
 """
 
 from __future__ import annotations
@@ -33,12 +23,12 @@ from bot.i18n import _, speaking
 from bot.services import ownership
 from bot.services.posting import ForumChannel, is_forum_channel
 from bot.services.recording.base import CatchUpReport, mentioned_names, message_to_post
-from bot.services.recording.threads import ThreadStates
+from bot.services.recording.vanished import CatchUpError, Vanished, lost_some
 from bot.services.translator import guild_locale
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reconcile, topics
 from bot.storage.errors import StorageUnavailable
-from bot.storage.models import NewPost, Topic
+from bot.storage.models import NewPost
 
 if TYPE_CHECKING:
     pass
@@ -52,11 +42,10 @@ CATCHUP_CHUNK = 25  # catch-up replies recorded per writer job (2 – 3 ms of wo
 CATCHUP_RETRIES = 3
 RETRY_SECONDS = 30.0
 GAP_KEY = "catchup_gap:{}"
-CatchUpError = (discord.HTTPException, discord.RateLimited)
 Progress = Callable[[int, int], Awaitable[None]]  # (threads read, threads listed so far)
 
 
-class CatchUp(ThreadStates):
+class CatchUp(Vanished):
     async def catch_up(
         self, forum_ids: Iterable[int] | None = None, *, full: bool = False, progress: Progress | None = None
     ) -> CatchUpReport:
@@ -152,21 +141,6 @@ class CatchUp(ThreadStates):
             self._retry_after = None
         return min(wait, 300.0)
 
-    def _note_failure(self, what: str, error: Exception, guild_id: int | None = None) -> None:
-        """Discord would not give what the catch-up asked for: retried, and noted for health."""
-        retry_after: float | None = None
-        if isinstance(error, discord.RateLimited):
-            retry_after = error.retry_after
-        elif isinstance(error, discord.HTTPException) and error.status == 429:
-            header = getattr(error.response, "headers", {}).get("Retry-After")
-            try:
-                retry_after = float(header) if header is not None else None
-            except ValueError:
-                retry_after = None
-        if retry_after is not None:
-            self._retry_after = max(self._retry_after or 0.0, retry_after)
-        failures.note(self.bot, error, where=f"catch-up: {what}", guild_id=guild_id, level=logging.WARNING)
-
     async def _catch_up_forum(
         self,
         channel: ForumChannel,
@@ -204,37 +178,6 @@ class CatchUp(ThreadStates):
             self._note_failure(f"listing the archived threads of {channel.id}", error, channel.guild.id)
             listed = False
         return sorted(found.values(), key=lambda t: t.id), listed
-
-    async def _forum_gone(self, guild_id: int, channel_id: int) -> None:
-        """A registered forum's channel deleted while the bot was away: unregistered (its records
-        stay), as when Discord says so live — when Discord answers 404 Unknown Channel for it."""
-        if self.bot.get_guild(guild_id) is None:
-            return  # the server itself is not here (yet): nothing is known of its channels
-        try:
-            await self.bot.fetch_channel(channel_id)
-        except discord.NotFound:
-            if await self.db.write(forums_repo.channel_deleted, channel_id):
-                self.forum_ids.pop(channel_id, None)
-                log.info("forum channel %s was deleted while the bot was away: unregistered", channel_id)
-        except CatchUpError as error:
-            self._note_failure(f"looking up forum channel {channel_id}", error, guild_id)
-
-    async def _threads_gone(
-        self, channel: ForumChannel, forum_id: int, listed: set[int], report: CatchUpReport
-    ) -> None:
-        """Topics whose thread was deleted while the bot was away: missing from the forum's
-        active and archived threads, and Discord says 404 Unknown Channel (nothing less)."""
-        for thread_id in await self.db.run(reconcile.visible_thread_ids, forum_id):
-            if thread_id in listed:
-                continue
-            try:
-                await self.bot.fetch_channel(thread_id)
-            except discord.NotFound:
-                if await self.db.write(topics.mark_thread_deleted, thread_id) is not None:
-                    report.threads_deleted += 1
-                    log.info("thread %s was deleted while the bot was away", thread_id)
-            except CatchUpError as error:
-                self._note_failure(f"looking up thread {thread_id}", error, channel.guild.id)
 
     async def _history_after(
         self,
@@ -322,7 +265,7 @@ class CatchUp(ThreadStates):
             return True  # the old thread of a moved or merged topic: its posts live elsewhere now
         cursor = newest = await self.db.run(posts.last_message_id, thread.id) or 0
         known = await self.db.run(topics.by_thread, thread.id)
-        whole = known is not None and (full or _lost_some(thread, known))
+        whole = known is not None and (full or lost_some(thread, known))
         gap_key = GAP_KEY.format(thread.id)
         gap = await self.db.run(kv.get, gap_key)
         if gap is not None:
@@ -393,29 +336,6 @@ class CatchUp(ThreadStates):
             await self.reconcile_thread(thread)  # renamed, re-tagged, locked ... while the bot was away
         return True
 
-    async def _deleted_while_away(
-        self,
-        thread: discord.Thread,
-        newer: list[discord.Message],
-        seen_old: list[discord.Message],
-        low: int,
-        high: int,
-    ) -> int:
-        """Mark deleted the published posts of ``low``..``high`` whose message the history (read
-        without a hole over that range) no longer holds; how many."""
-        if high < low or not high:
-            return 0
-        seen = {m.id for m in newer} | {m.id for m in seen_old}
-        if not isinstance(thread.parent, discord.ForumChannel):
-            seen.add(thread.id)  # a text-channel forum's starter lives in the channel, not in the thread's history
-        recorded = await self.db.run(reconcile.published_message_ids, thread.id, low, high)
-        gone = [message_id for message_id in recorded if message_id not in seen]
-        if not gone:
-            return 0
-        changed = await self.db.write(posts.mark_deleted, gone)
-        log.info("thread %s: %d post(s) deleted while the bot was away", thread.id, len(changed))
-        return len(changed)
-
     def _submit_page(self, topic_id: int, page: list[NewPost], pending: list[asyncio.Future[int]]) -> None:
         """Queue a chunk of catch-up replies as one backlog job (see Database.submit_bulk):
         the writer commits many chunks per group, and a command waits for one chunk at most."""
@@ -446,10 +366,3 @@ class CatchUp(ThreadStates):
             role = role_in_forum(role, inputs.scope, forum_id)
             cache[author.id] = (role, may_start_topic(role, rules) if starting else may_reply(role, rules))
         return cache[author.id]
-
-
-def _lost_some(thread: discord.Thread, topic: Topic) -> bool:
-    """Discord holds fewer messages in the thread than the topic's published replies: some
-    were deleted (``message_count`` leaves out the opening message and deleted ones)."""
-    count = thread.message_count
-    return count is not None and count < topic.reply_count

@@ -338,11 +338,11 @@ def _pages_from(jobs: list[Job], start: int) -> list[tuple[list[Any], dict[str, 
 def _pipelined(conn: PgConnection, pages: list[tuple[list[Any], dict[str, Any]]]) -> list[tuple[bool, Any]]:
     """Record these pages as ``posts.record_replies`` would, one after another, their
     statements sent before any answer is read; the same rows, numbers and counters."""
-    from bot.storage import mention_names
+    from bot.storage.mention_names import remember_posts
     from bot.storage.postgres import recording
 
     for page, _params in pages:  # as record_replies does first (rolled back with the group)
-        mention_names.remember_posts(conn, page)
+        remember_posts(conn, page)
     outcomes: list[tuple[bool, Any]] = []
     with conn.raw.pipeline():
         cursors = []
