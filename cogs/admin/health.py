@@ -133,14 +133,21 @@ class HealthCommands:
         """What the keeper does and what it costs (docs/archive.md, Attachments)."""
         keeper = self.bot.attachments
         if not keeper.enabled:
-            return "Attachments: not kept (ARCHIVE_ATTACHMENTS=off); the archive links them to Discord"
+            return _("Attachments: not kept (ARCHIVE_ATTACHMENTS=off); the archive links them to Discord")
         found = await self.bot.db.run(attachments_repo.tally, guild_id)
-        what = "pictures" if keeper.mode == "images" else "files"
-        return (
-            f"Attachments: {what} up to {keeper.max_bytes // (1024 * 1024)} MB kept in `{keeper.root}`: "
-            f"{found.kept} kept ({human_bytes(found.kept_bytes)}), {found.skipped} linked to Discord, "
-            f"{found.failed} failed (tried again at the next catch-up)"
+        mb, where = keeper.max_bytes // (1024 * 1024), keeper.root
+        if keeper.mode == "images":
+            said = _("Attachments: pictures up to {mb} MB kept in `{where}`", mb=mb, where=where)
+        else:
+            said = _("Attachments: files up to {mb} MB kept in `{where}`", mb=mb, where=where)
+        tally = _(
+            "{kept} kept ({size}), {skipped} linked to Discord, {failed} failed (tried again at the next catch-up)",
+            kept=found.kept,
+            size=human_bytes(found.kept_bytes),
+            skipped=found.skipped,
+            failed=found.failed,
         )
+        return f"{said}: {tally}"
 
     async def shard_lines(self, guild_id: int | None) -> list[str]:
         """This guild's shard, the shards and the process running here, and who does the guild's
