@@ -8,7 +8,9 @@ Where names come from, best first:
 - users: the name of their newest published post in the guild (authors are known by name);
 - channels: a forum's channel name, or a topic's thread title.
 With ``public_only`` (the web archive) a channel @everyone cannot view, and forums and topics
-the archive does not show, name nothing: they read ``#unknown-channel``.
+the archive does not show, name nothing: they read ``#unknown-channel``; a member who chose
+``/forum privacy archive:hidden`` is not named either (``@unknown-user``; as an author they
+have no published post: ``PUBLISHED_POST_SQL``).
 
 A page's names are one query (``lookup``), whatever its number of posts.
 """
@@ -54,6 +56,11 @@ def _query(
     for kind, ids in (("user", users), ("role", roles), ("channel", channels)):
         if ids:
             shown = " AND public = 1" if kind == "channel" and public_only else ""
+            if kind == "user" and public_only:  # a member who keeps their posts off the web: unnamed there too
+                shown = (
+                    " AND NOT EXISTS (SELECT 1 FROM archive_optouts o WHERE o.guild_id = mention_names.guild_id "
+                    "AND o.member_id = mention_names.id)"
+                )
             parts.append(
                 f"SELECT 0 AS rank, kind, id, name FROM mention_names "
                 f"WHERE guild_id = ? AND kind = '{kind}' AND id IN ({_marks(ids)}){shown}"

@@ -121,7 +121,7 @@ async def test_a_picture_is_kept_shown_inline_and_served_and_other_files_are_lin
             assert status == 404, path
 
     # The HTML export links the kept copy where it lies in the attachments directory; the rest to Discord.
-    html = await world.bot.db.run(lambda conn: export_html.build(conn, world.guild.id, now="X"))
+    html = await world.bot.db.run(lambda conn: export_html.build(conn, world.guild.id, now="2026-01-02T00:00:00+00:00"))
     kept = f"attachments/{copies[0].path}"
     assert f'<img src="{kept}" loading="lazy" alt="my shot.png" width="3" height="2">' in html
     assert f'href="{post.attachments[1]["url"]}" rel="nofollow ugc noopener noreferrer">notes.txt</a>' in html

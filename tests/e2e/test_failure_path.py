@@ -163,7 +163,7 @@ async def test_an_unexpected_exception_in_a_listener_is_reported_with_a_code(wor
     await world.env.advance_time(60)
     reply = await ann.send(thread, "a reply")
 
-    def broken(conn, message_id, content, edited_at):  # type: ignore[no-untyped-def]
+    def broken(conn, message_id, content, edited_at, **_options):  # type: ignore[no-untyped-def]
         raise RuntimeError("a bug in the edit path")
 
     monkeypatch.setattr(posts, "record_edit", broken)

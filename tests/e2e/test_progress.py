@@ -181,7 +181,7 @@ async def test_a_merge_and_a_split_show_their_bars_then_their_summaries(
     split = await world.admin.slash(world.general, "mod split", post="#8", title="Second half")
     bars = [text for text in _edits(world) if text.startswith("Splitting… ")]
     assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
-    assert "Split 6 post(s) from topic **#1** into the new topic **#8**" in text_of(split)
+    assert "Split 6 posts from topic **#1** into the new topic **#8**" in text_of(split)
     merged = await world.admin.slash(world.general, "mod merge", source="#1", target="#14")
     bars = [text for text in _edits(world) if text.startswith("Merging… ")]
     assert len(bars) >= 3 and "(1/" in bars[0] and " 100% (" in bars[-1], bars
@@ -214,6 +214,6 @@ async def test_add_and_sync_past_the_token_end_with_their_summary_in_the_channel
     _refuse_the_token(world)
     await world.admin.slash(world.general, command, **options)
     note = world.general.history()[-1].content
-    expected = "catch-up read" if command == "forumadmin sync" else "Adopted 1 post(s) from 1 existing thread(s)"
+    expected = "catch-up read" if command == "forumadmin sync" else "Adopted 1 post(s) from 1 existing thread."
     assert expected in note and CONTINUED in note and f"<@{world.admin.id}>" in note, note
     world.env.errors  # noqa: B018 - the refused token was expected

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.mentions import Refs
-from bot.storage import forums, names, posts, purge
+from bot.storage import consent, forums, names, posts, purge
 from bot.storage.api import Database
 from bot.storage.models import Mentioned
 from tests.storage.helpers import new_post, new_topic, register_forum
@@ -84,3 +84,19 @@ async def test_purging_a_member_forgets_the_name_mentions_had(db: Database) -> N
     assert dict((await db.run(names.lookup, 1, refs)).users) == {50: "Private Person"}
     await db.transaction(purge.purge_member, 1, 50)
     assert not (await db.run(names.lookup, 1, refs)).users  # neither recorded nor as an author
+
+
+async def test_a_member_off_the_web_archive_is_not_named_there(db: Database) -> None:
+    forum_id = await register_forum(db)
+    topic = new_topic(forum_id, 1000, author=50)
+    mentioned = replace(topic.opening, mentioned=(Mentioned("user", 51, "Quiet Person"),))
+    await db.transaction(posts.record_topic, replace(topic, opening=mentioned))
+    refs = Refs(users=frozenset({50, 51}))
+    assert dict((await db.run(names.lookup, 1, refs)).users) == {50: "user50", 51: "Quiet Person"}
+    for member in (50, 51):  # 50 is known as an author, 51 by a mention
+        await db.transaction(consent.set_choice, 1, member, consent.HIDDEN, now=LATER)
+    assert not (await db.run(names.lookup, 1, refs)).users  # the archive reads @unknown-user
+    exported = await db.run(lambda conn: names.lookup(conn, 1, refs, public_only=False))
+    assert dict(exported.users) == {51: "Quiet Person"}  # the keymaster's exports: as recorded (no post of 50's shown)
+    await db.transaction(consent.set_choice, 1, 51, consent.SHOWN, now=LATER)
+    assert dict((await db.run(names.lookup, 1, refs)).users) == {51: "Quiet Person"}
