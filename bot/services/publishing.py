@@ -155,6 +155,28 @@ async def restore(
     )
 
 
+def check_held(post: Post, topic: Topic) -> None:
+    """Refuse (UserFacingError) a post, or an opening post's topic, that is not held for approval."""
+    status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
+    if status == "pending":
+        return
+    if post.is_opening:
+        raise UserFacingError(
+            _(
+                "Topic #{number} is {status}, not held for approval (`/mod queue pending` lists those).",
+                number=topic.number,
+                status=status_word(status),
+            )
+        )
+    raise UserFacingError(
+        _(
+            "Post #{number} is {status}, not held for approval (`/mod queue pending` lists those).",
+            number=post.number,
+            status=status_word(status),
+        )
+    )
+
+
 async def approve(
     interaction: discord.Interaction, post: Post, topic: Topic, *, progress: restructure.Progress | None = None
 ) -> str:
@@ -162,19 +184,7 @@ async def approve(
     told by DM (best effort). What happened, for the moderator."""
     db, guild = _db(interaction), _guild(interaction)
     actor = interaction.user.display_name
-    status = shown_status(is_opening=post.is_opening, post_status=post.status, topic_status=topic.status)
-    if status != "pending":
-        if post.is_opening:
-            raise UserFacingError(
-                _(
-                    "Topic #{number} is {status}, not held for approval.",
-                    number=topic.number,
-                    status=status_word(status),
-                )
-            )
-        raise UserFacingError(
-            _("Post #{number} is {status}, not held for approval.", number=post.number, status=status_word(status))
-        )
+    check_held(post, topic)
     if post.is_opening:
         thread, count = await publish_topic(db, guild, topic, post, actor_name=actor, progress=progress)
         link = thread.jump_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.domain.review import DEFAULT_KIND, KIND_TITLES, QUEUE_KINDS, shown_status
+from bot.domain.review import DEFAULT_KIND, KIND_TITLES, QUEUE_KINDS
 from bot.domain.roles import ForumRole
 from bot.domain.words import status_word
 from bot.errors import UserFacingError
@@ -38,23 +38,7 @@ class ReviewCommands(ModerationBase):
     @requires(ForumRole.MODERATOR)
     async def approve(self, interaction: discord.Interaction, post: str) -> None:
         found, topic = await self._post_and_topic(interaction, post)
-        status = shown_status(is_opening=found.is_opening, post_status=found.status, topic_status=topic.status)
-        if status != "pending":
-            if found.is_opening:
-                raise UserFacingError(
-                    _(
-                        "Topic #{number} is {status}, not held for approval (`/mod queue pending` lists those).",
-                        number=topic.number,
-                        status=status_word(status),
-                    )
-                )
-            raise UserFacingError(
-                _(
-                    "Post #{number} is {status}, not held for approval (`/mod queue pending` lists those).",
-                    number=found.number,
-                    status=status_word(status),
-                )
-            )
+        publishing.check_held(found, topic)  # refused before Discord is told to wait
         await interaction.response.defer(ephemeral=True, thinking=True)
         if found.is_opening:
             progress = self._progress(interaction, _("Approving"))
