@@ -401,3 +401,37 @@ def test_a_rare_word_in_a_forum_past_the_threshold_is_ranked_with_its_total(
     assert numbers(rest) == [quince[0].number] and rest.total == 3
     beyond = find(seeder, "quince", limit=2, offset=10)
     assert beyond.hits == [] and beyond.total == 3
+
+
+def test_postgres_counts_an_undecided_query_from_its_index_alone(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fulltext._index_matches: a query of words and prefixes that neither the newest ids nor
+    # the statistics decided is counted from the GIN index's bitmap (EXPLAIN ANALYZE of a
+    # one-row read); more entries than the threshold: too common, newest first. A phrase
+    # (its words must be next to each other: the index cannot tell) is not counted so.
+    if dialect_name(seeder.conn) != "postgres":
+        pytest.skip("PostgreSQL's GIN index")
+    from bot.domain.searchquery import parse
+    from bot.storage.postgres import fulltext
+
+    monkeypatch.setattr(search, "FALLBACK_MIN_MATCHES", 5)
+    topic = seeder.topic(seeder.forum(), "Fruit", "the start")
+    for i in range(12):  # the oldest ids: papaya, papayas, then pawpaw ...
+        seeder.reply(topic, f"{'papaya' if i % 2 else 'papayas'} and pawpaw {i}")
+    for i in range(3):
+        seeder.reply(topic, "quince " * (i + 1))
+    for i in range(40):  # ... the newest ids hold none of them
+        seeder.reply(topic, f"plain {i}")
+    conn = seeder.conn
+    prefix = fulltext.tsquery(conn, parse("papay*"))
+    assert fulltext._index_matches(conn, prefix) == 12
+    assert fulltext._index_matches(conn, fulltext.tsquery(conn, parse("pawpaw -papayas"))) == 6
+    assert fulltext._index_matches(conn, fulltext.tsquery(conn, parse('"papaya and"'))) is None  # a phrase
+    assert conn.execute("SELECT current_setting('enable_seqscan')").fetchone()[0] == "on"  # as it was
+    found = find(seeder, "papay*", limit=3)
+    assert found.newest_first and found.total == 12
+    assert find(seeder, "pawpaw -papayas").newest_first  # 6 entries, more than 5
+    ranked = find(seeder, "quinc*")  # 3 entries: the ranking counts them, best first
+    assert fulltext._index_matches(conn, fulltext.tsquery(conn, parse("quinc*"))) == 3
+    assert not ranked.newest_first and ranked.total == 3

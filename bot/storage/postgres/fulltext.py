@@ -148,6 +148,42 @@ def _estimate(conn: Any, query: str) -> float:
     return float(plan[0][0][0]["Plan"]["Plan Rows"])
 
 
+# A query of words and prefixes (no phrase: the index cannot tell words next to each other
+# from words anywhere in the post) that the newest ids and the statistics left undecided is
+# counted from the GIN index alone: the rows of its Bitmap Index Scan, read with EXPLAIN
+# ANALYZE of a one-row read (the bitmap is built whole, one heap page is read), 5 – 8 ms for a
+# prefix matching 15,000 posts at 1M where counting 4,001 of them fetched ~3,600 heap pages
+# (13 ms and more). The index holds entries of rows not yet vacuumed away, and a bitmap that
+# outgrew work_mem counts a page as one: so only "more than the threshold" is taken from it
+# (too common); otherwise the ranking counts its candidates as before.
+_PHRASE = re.compile(r"<(?:-|\d+)>")
+
+
+def _index_matches(conn: Any, query: str) -> int | None:
+    """The entries of the search vectors' GIN index matching ``query`` (every guild); None for
+    a phrase, or when PostgreSQL would not read the index as a bitmap."""
+    if _PHRASE.search(query):
+        return None
+    raw = conn.raw
+    raw.execute("SET enable_seqscan = off")  # a one-row read would rather walk the table
+    try:
+        plan = _custom(
+            conn,
+            "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON) SELECT 1 FROM posts_fts "
+            "WHERE vector @@ ?::tsquery LIMIT 1",
+            (query,),
+        )
+    finally:
+        raw.execute("RESET enable_seqscan")
+    nodes = [plan[0][0][0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        if node.get("Node Type") == "Bitmap Index Scan" and node.get("Index Name") == "posts_fts_vector":
+            return int(node["Actual Rows"])
+        nodes += node.get("Plans", [])
+    return None
+
+
 def has_title_index(conn: Any) -> bool:
     return conn.execute("SELECT to_regclass('topics_fts') IS NOT NULL").fetchone()[0] is True
 
@@ -317,6 +353,10 @@ def search(
     if not query:
         return Found([], [], 0, False, False)
     decided, density = _count_matches(conn, query, fallback_min_matches, top, count_all=False)
+    if decided is None:
+        entries = _index_matches(conn, query)
+        if entries is not None and entries > fallback_min_matches:
+            decided = True
     ranked: tuple[list[int], int] | None = None
     if not decided:  # not too common, or not counted yet: the ranking counts its candidates
         ranked = rank_ids(
