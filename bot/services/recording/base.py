@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import clock
+from bot import clock, failures
 from bot.domain import mentions, timeutil
 from bot.domain.roles import ForumRole
 from bot.domain.shards import Shards
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.services.recording")
 RECORDED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+CatchUpError = (discord.HTTPException, discord.RateLimited)  # what Discord answers a catch-up that is retried
 
 
 def message_to_post(message: discord.Message, *, role: ForumRole, flag: str | None = None) -> NewPost:
@@ -141,6 +142,21 @@ class RecorderBase:
         # Cursor of a thread whose live message could not be recorded (storage full or
         # read-only, so not even kv can hold it): the next catch-up of it starts there.
         self._gaps: dict[int, int] = {}
+
+    def _note_failure(self, what: str, error: Exception, guild_id: int | None = None) -> None:
+        """Discord would not give what the catch-up asked for: retried, and noted for health."""
+        retry_after: float | None = None
+        if isinstance(error, discord.RateLimited):
+            retry_after = error.retry_after
+        elif isinstance(error, discord.HTTPException) and error.status == 429:
+            header = getattr(error.response, "headers", {}).get("Retry-After")
+            try:
+                retry_after = float(header) if header is not None else None
+            except ValueError:
+                retry_after = None
+        if retry_after is not None:
+            self._retry_after = max(self._retry_after or 0.0, retry_after)
+        failures.note(self.bot, error, where=f"catch-up: {what}", guild_id=guild_id, level=logging.WARNING)
 
     @property
     def db(self) -> Database:

@@ -22,8 +22,8 @@ from bot.domain.roles import ForumRole
 from bot.i18n import _, speaking
 from bot.services import ownership
 from bot.services.posting import ForumChannel, is_forum_channel
-from bot.services.recording.base import CatchUpReport, mentioned_names, message_to_post
-from bot.services.recording.vanished import CatchUpError, Vanished, lost_some
+from bot.services.recording.base import CatchUpError, CatchUpReport, mentioned_names, message_to_post
+from bot.services.recording.vanished import Vanished, lost_some
 from bot.services.translator import guild_locale
 from bot.storage import forums as forums_repo
 from bot.storage import kv, posts, reconcile, topics

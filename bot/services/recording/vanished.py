@@ -18,34 +18,17 @@ import logging
 
 import discord
 
-from bot import failures
 from bot.services.posting import ForumChannel
-from bot.services.recording.base import CatchUpReport
+from bot.services.recording.base import CatchUpError, CatchUpReport
 from bot.services.recording.threads import ThreadStates
 from bot.storage import forums as forums_repo
 from bot.storage import posts, reconcile, topics
 from bot.storage.models import Topic
 
 log = logging.getLogger("bot.services.recording")
-CatchUpError = (discord.HTTPException, discord.RateLimited)
 
 
 class Vanished(ThreadStates):
-    def _note_failure(self, what: str, error: Exception, guild_id: int | None = None) -> None:
-        """Discord would not give what the catch-up asked for: retried, and noted for health."""
-        retry_after: float | None = None
-        if isinstance(error, discord.RateLimited):
-            retry_after = error.retry_after
-        elif isinstance(error, discord.HTTPException) and error.status == 429:
-            header = getattr(error.response, "headers", {}).get("Retry-After")
-            try:
-                retry_after = float(header) if header is not None else None
-            except ValueError:
-                retry_after = None
-        if retry_after is not None:
-            self._retry_after = max(self._retry_after or 0.0, retry_after)
-        failures.note(self.bot, error, where=f"catch-up: {what}", guild_id=guild_id, level=logging.WARNING)
-
     async def _forum_gone(self, guild_id: int, channel_id: int) -> None:
         """A registered forum's channel deleted while the bot was away: unregistered (its records
         stay), as when Discord says so live — when Discord answers 404 Unknown Channel for it."""
