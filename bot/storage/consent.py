@@ -39,12 +39,14 @@ HIDDEN = "hidden"
 CHOICES = (SHOWN, HIDDEN)
 
 
+def chose_hidden_sql(guild: str, member: str) -> str:
+    """True where the member in column ``member`` of the guild in column ``guild`` chose ``hidden``."""
+    return f"EXISTS (SELECT 1 FROM archive_optouts o WHERE o.guild_id = {guild} AND o.member_id = {member})"
+
+
 def hidden_author_sql(alias: str) -> str:
     """True for a row of ``posts`` or ``topics`` (as ``alias``) whose author chose ``hidden``."""
-    return (
-        f"EXISTS (SELECT 1 FROM archive_optouts o WHERE o.guild_id = {alias}.guild_id "
-        f"AND o.member_id = {alias}.author_id)"
-    )
+    return chose_hidden_sql(f"{alias}.guild_id", f"{alias}.author_id")
 
 
 def shown_author_sql(alias: str) -> str:

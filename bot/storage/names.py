@@ -20,6 +20,7 @@ from __future__ import annotations
 from bot.domain.mentions import Names, Refs
 from bot.storage.api import Connection
 from bot.storage.archive import PUBLIC_FORUM_SQL, PUBLISHED_POST_SQL, VISIBLE_TOPIC_SQL
+from bot.storage.consent import chose_hidden_sql
 from bot.storage.mention_names import KINDS
 
 CHUNK = 100  # ids of one kind per query; a page rarely mentions more
@@ -57,10 +58,7 @@ def _query(
         if ids:
             shown = " AND public = 1" if kind == "channel" and public_only else ""
             if kind == "user" and public_only:  # a member who keeps their posts off the web: unnamed there too
-                shown = (
-                    " AND NOT EXISTS (SELECT 1 FROM archive_optouts o WHERE o.guild_id = mention_names.guild_id "
-                    "AND o.member_id = mention_names.id)"
-                )
+                shown = " AND NOT " + chose_hidden_sql("mention_names.guild_id", "mention_names.id")
             parts.append(
                 f"SELECT 0 AS rank, kind, id, name FROM mention_names "
                 f"WHERE guild_id = ? AND kind = '{kind}' AND id IN ({_marks(ids)}){shown}"
